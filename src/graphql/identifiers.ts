@@ -1,0 +1,56 @@
+/**
+ * Norwegian identifier checks (reference §4). Pure functions: the scalars, the sandbox and the tests share them.
+ */
+
+const K1_WEIGHTS = [3, 7, 6, 1, 8, 9, 4, 5, 2];
+const K2_WEIGHTS = [5, 4, 3, 2, 7, 6, 5, 4, 3, 2];
+const ORGNO_WEIGHTS = [3, 2, 7, 6, 5, 4, 3, 2];
+
+function weightedSum(digits: number[], weights: number[]): number {
+  let sum = 0;
+  for (let i = 0; i < weights.length; i++) sum += (digits[i] ?? 0) * (weights[i] ?? 0);
+  return sum;
+}
+
+/** `11 - (sum mod 11)`, 11 → 0; 10 means no valid check digit exists. */
+function mod11CheckDigit(sum: number): number {
+  const check = 11 - (sum % 11);
+  return check === 11 ? 0 : check;
+}
+
+/**
+ * True for an 11-digit personal identifier with valid check digits: fødselsnummer, D-number (day + 40),
+ * H-number (month + 40) and synthetic test numbers (month + 40 or + 80). Both control-digit rules are accepted:
+ * the classic one and the 2032 rule, under which `(sum1 + k1) mod 11` may be 0, 1, 2 or 3.
+ */
+export function isValidPersonIdentifier(value: string): boolean {
+  if (!/^\d{11}$/.test(value)) return false;
+  const d = Array.from(value, Number);
+  const k1 = d[9] ?? -1;
+  const k2 = d[10] ?? -1;
+  const sum1 = weightedSum(d, K1_WEIGHTS);
+  const classicK1 = mod11CheckDigit(sum1);
+  const k1Ok = k1 === classicK1 || [0, 1, 2, 3].includes((sum1 + k1) % 11);
+  if (!k1Ok) return false;
+  const expectedK2 = mod11CheckDigit(weightedSum(d, K2_WEIGHTS));
+  if (expectedK2 === 10 || k2 !== expectedK2) return false;
+  return hasPlausibleDate(d);
+}
+
+/** Day and month after removing the D-number (+40 day) and H/synthetic (+40/+80 month) offsets. */
+function hasPlausibleDate(d: number[]): boolean {
+  let day = (d[0] ?? 0) * 10 + (d[1] ?? 0);
+  let month = (d[2] ?? 0) * 10 + (d[3] ?? 0);
+  if (day > 40) day -= 40;
+  if (month > 80) month -= 80;
+  else if (month > 40) month -= 40;
+  return day >= 1 && day <= 31 && month >= 1 && month <= 12;
+}
+
+/** True for a 9-digit organisation number with a valid mod-11 check digit. */
+export function isValidOrganizationNumber(value: string): boolean {
+  if (!/^\d{9}$/.test(value)) return false;
+  const d = Array.from(value, Number);
+  const check = mod11CheckDigit(weightedSum(d, ORGNO_WEIGHTS));
+  return check !== 10 && check === d[8];
+}
