@@ -1,0 +1,164 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { DestinationStream, Logger } from 'pino';
+import { Authenticator } from './auth/authenticator.js';
+import { CALLER_SCOPES } from './auth/scopes.js';
+import type { Config, UpstreamConfig } from './config.js';
+import { buildSchema } from './graphql/schema.js';
+import { createGraphQLServer } from './graphql/server.js';
+import { readBody } from './http/body.js';
+import { createHttpServer, sendJson } from './http/server.js';
+import { KRR_CONTACT_SCOPE, KrrClient } from './krr/client.js';
+import { createPersonsContext } from './krr/context.js';
+import { personResolvers } from './krr/resolvers.js';
+import { CredentialsError, loadPemCredentials, type GrantCredentials } from './maskinporten/credentials.js';
+import { TokenService } from './maskinporten/token-service.js';
+import { createLogger } from './observability/logger.js';
+import { Metrics } from './observability/metrics.js';
+import type { Sandbox, SandboxOptions } from './sandbox/index.js';
+import { UpstreamClient } from './upstream/http-client.js';
+
+export interface AppOptions {
+  /** Where normal log lines go (default stdout). */
+  logDestination?: DestinationStream;
+  /** The clock of the token service and the 18-month rule; injectable for tests. */
+  now?: () => number;
+  sandbox?: SandboxOptions;
+}
+
+export interface App {
+  /** Base URL the facade listens on, e.g. http://127.0.0.1:4000 */
+  url: string;
+  config: Config;
+  metrics: Metrics;
+  log: Logger;
+  tokens: TokenService;
+  sandbox?: Sandbox;
+  close(): Promise<void>;
+}
+
+const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** Composes config, token service, upstream clients, the GraphQL server and the HTTP routes, and listens. */
+export async function startApp(config: Config, opts: AppOptions = {}): Promise<App> {
+  const log = createLogger({ level: config.logLevel, destination: opts.logDestination });
+  const metrics = new Metrics({ defaultMetrics: true });
+  const now = opts.now ?? Date.now;
+
+  let sandbox: Sandbox | undefined;
+  if (config.sandbox) {
+    // Imported only in sandbox mode: production never loads the simulators.
+    const { startSandbox } = await import('./sandbox/index.js');
+    sandbox = await startSandbox({ now: opts.now, ...opts.sandbox });
+  }
+  const upstream: UpstreamConfig | undefined = sandbox?.upstream ?? config.upstream;
+  if (!upstream) throw new Error('no upstream configuration');
+
+  try {
+    const credentials = await loadCredentials(upstream);
+    const http = (name: 'maskinporten' | 'krr' | 'admin', url: string) =>
+      new UpstreamClient(name, url, { metrics, connections: config.upstreamConnections });
+    const maskinportenHttp = http('maskinporten', upstream.maskinporten.issuer);
+    const krrHttp = http('krr', upstream.krrUrl);
+    const tokens = new TokenService({
+      issuer: upstream.maskinporten.issuer,
+      clientId: upstream.maskinporten.clientId,
+      credentials,
+      http: maskinportenHttp,
+      metrics,
+      log: log.child({ component: 'maskinporten' }),
+      now,
+    });
+    const krr = new KrrClient(krrHttp, tokens, { apiVersion: config.krrApiVersion, metrics });
+
+    const apollo = createGraphQLServer({ schema: buildSchema([personResolvers]), metrics });
+    await apollo.start();
+    const authenticator = new Authenticator(upstream.auth);
+
+    const server = createHttpServer({
+      apollo,
+      authenticator,
+      metrics,
+      log,
+      corsOrigins: config.corsOrigins,
+      bodyLimitBytes: BODY_LIMIT_BYTES,
+      buildContext: (caller, requestId, requestLog, operationName) => ({
+        caller,
+        requestId,
+        log: requestLog,
+        operationName,
+        persons: createPersonsContext(krr, now),
+        clients: { available: false },
+      }),
+      ready: () => tokens.probe({ scopes: [KRR_CONTACT_SCOPE] }),
+      extraRoutes: sandbox ? sandboxRoutes(sandbox) : undefined,
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+    const { port } = server.address() as AddressInfo;
+    const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    const url = `http://${host}:${port}`;
+    log.info({ url: `${url}/graphql`, sandbox: Boolean(sandbox) }, 'facade listening');
+
+    return {
+      url,
+      config,
+      metrics,
+      log,
+      tokens,
+      sandbox,
+      async close() {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await apollo.stop();
+        await Promise.all([maskinportenHttp.close(), krrHttp.close()]);
+        await sandbox?.close();
+      },
+    };
+  } catch (err) {
+    await sandbox?.close();
+    throw err;
+  }
+}
+
+async function loadCredentials(upstream: UpstreamConfig): Promise<GrantCredentials> {
+  const mp = upstream.maskinporten;
+  if (mp.keystoreFile) {
+    throw new CredentialsError(
+      'MASKINPORTEN_KEYSTORE_FILE (PKCS#12) is not supported yet: use MASKINPORTEN_KEY_FILE and MASKINPORTEN_CERT_FILE',
+    );
+  }
+  if (!mp.keyFile) throw new CredentialsError('MASKINPORTEN_KEY_FILE is required');
+  return loadPemCredentials({ keyFile: mp.keyFile, certFile: mp.certFile, kid: mp.kid });
+}
+
+/** `POST /sandbox/caller-token` (sandbox mode only): a caller token from the embedded issuer, default every scope. */
+function sandboxRoutes(sandbox: Sandbox) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    if (!req.url?.startsWith('/sandbox/caller-token')) return false;
+    if (req.method !== 'POST') {
+      sendJson(res, 405, { error: 'use POST' });
+      return true;
+    }
+    let scope: string = CALLER_SCOPES.join(' ');
+    const text = await readBody(req, 16 * 1024).catch(() => '');
+    if (text.trim()) {
+      try {
+        const body = JSON.parse(text) as { scope?: unknown };
+        if (body.scope !== undefined) {
+          if (typeof body.scope !== 'string') throw new Error('scope');
+          scope = body.scope;
+        }
+      } catch {
+        sendJson(res, 400, { error: 'invalid_request', error_description: 'body must be JSON {"scope": "a b"}' });
+        return true;
+      }
+    }
+    sendJson(res, 200, await sandbox.callerIssuer.issueToken({ scope }));
+    return true;
+  };
+}

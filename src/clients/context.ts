@@ -1,0 +1,4 @@
+/** Per-request admin API state (loaders); filled in by the client administration domain. */
+export interface ClientsContext {
+  readonly available: boolean;
+}

@@ -1,0 +1,159 @@
+/**
+ * Environment → typed, validated configuration. Every problem is collected and reported at once, each message naming
+ * its variable, so a misconfigured deployment fails at start rather than on the first request.
+ */
+
+export interface MaskinportenConfig {
+  /** With a trailing slash, exactly as the issuer publishes it (e.g. `https://test.maskinporten.no/`). */
+  issuer: string;
+  clientId: string;
+  keyFile?: string;
+  certFile?: string;
+  keystoreFile?: string;
+  keystorePassword?: string;
+  kid?: string;
+}
+
+export interface AuthConfig {
+  issuer: string;
+  audience: string;
+  jwksUrl?: string;
+}
+
+export interface UpstreamConfig {
+  maskinporten: MaskinportenConfig;
+  krrUrl: string;
+  adminApiUrl: string;
+  auth: AuthConfig;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Sandbox mode: embedded simulators instead of Digdir; `upstream` is then filled in by the sandbox at start. */
+  sandbox: boolean;
+  upstream?: UpstreamConfig;
+  corsOrigins: string[];
+  trustedDocumentsFile?: string;
+  logLevel: string;
+  auditLogFile?: string;
+  production: boolean;
+  /** Maximum connections per upstream origin (undici Pool). */
+  upstreamConnections: number;
+  /** KRR path version: `v1` or `v2`. */
+  krrApiVersion: 'v1' | 'v2';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const str = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  };
+  const url = (name: string): string | undefined => {
+    const raw = str(name);
+    if (raw === undefined) return undefined;
+    try {
+      const parsed = new URL(raw);
+      if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('scheme');
+      return raw;
+    } catch {
+      problems.push(`${name} must be an absolute http(s) URL (got "${raw}")`);
+      return undefined;
+    }
+  };
+
+  const sandboxRaw = str('SANDBOX');
+  if (sandboxRaw !== undefined && !['true', 'false'].includes(sandboxRaw)) {
+    problems.push(`SANDBOX must be "true" or "false" (got "${sandboxRaw}")`);
+  }
+  const issuer = url('MASKINPORTEN_ISSUER');
+  const sandbox = sandboxRaw === 'true' || (sandboxRaw !== 'false' && str('MASKINPORTEN_ISSUER') === undefined);
+
+  const logLevel = str('LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const krrApiVersion = str('KRR_API_VERSION') ?? 'v2';
+  if (krrApiVersion !== 'v1' && krrApiVersion !== 'v2') problems.push('KRR_API_VERSION must be "v1" or "v2"');
+
+  const config: Config = {
+    port: int('PORT', 4000, 0, 65535),
+    host: str('HOST') ?? (sandbox ? '127.0.0.1' : '0.0.0.0'),
+    sandbox,
+    corsOrigins: (str('CORS_ORIGINS') ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    trustedDocumentsFile: str('TRUSTED_DOCUMENTS_FILE'),
+    logLevel,
+    auditLogFile: str('AUDIT_LOG_FILE'),
+    production: env.NODE_ENV === 'production',
+    upstreamConnections: int('UPSTREAM_CONNECTIONS', 16, 1, 1024),
+    krrApiVersion: krrApiVersion === 'v1' ? 'v1' : 'v2',
+  };
+  for (const origin of config.corsOrigins) {
+    try {
+      if (new URL(origin).origin !== origin) throw new Error('not an origin');
+    } catch {
+      problems.push(`CORS_ORIGINS entries must be origins like https://app.example.no (got "${origin}")`);
+    }
+  }
+
+  if (!sandbox) {
+    const required = (name: string, value: string | undefined): string => {
+      if (value === undefined && !problems.some((p) => p.startsWith(name))) problems.push(`${name} is required`);
+      return value ?? '';
+    };
+    const keyFile = str('MASKINPORTEN_KEY_FILE');
+    const certFile = str('MASKINPORTEN_CERT_FILE');
+    const keystoreFile = str('MASKINPORTEN_KEYSTORE_FILE');
+    const kid = str('MASKINPORTEN_KID');
+    if (!keystoreFile && !keyFile) {
+      problems.push('MASKINPORTEN_KEY_FILE (with MASKINPORTEN_CERT_FILE or MASKINPORTEN_KID) is required');
+    }
+    if (keyFile && !certFile && !kid) {
+      problems.push('MASKINPORTEN_CERT_FILE is required with MASKINPORTEN_KEY_FILE unless MASKINPORTEN_KID is set');
+    }
+    if (keystoreFile && str('MASKINPORTEN_KEYSTORE_PASSWORD') === undefined) {
+      problems.push('MASKINPORTEN_KEYSTORE_PASSWORD is required with MASKINPORTEN_KEYSTORE_FILE');
+    }
+    config.upstream = {
+      maskinporten: {
+        issuer: required('MASKINPORTEN_ISSUER', issuer),
+        clientId: required('MASKINPORTEN_CLIENT_ID', str('MASKINPORTEN_CLIENT_ID')),
+        keyFile,
+        certFile,
+        keystoreFile,
+        keystorePassword: str('MASKINPORTEN_KEYSTORE_PASSWORD'),
+        kid,
+      },
+      krrUrl: required('KRR_URL', url('KRR_URL')),
+      adminApiUrl: required('ADMIN_API_URL', url('ADMIN_API_URL')),
+      auth: {
+        issuer: required('AUTH_ISSUER', url('AUTH_ISSUER')),
+        audience: required('AUTH_AUDIENCE', str('AUTH_AUDIENCE')),
+        jwksUrl: url('AUTH_JWKS_URL'),
+      },
+    };
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

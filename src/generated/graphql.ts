@@ -1,0 +1,913 @@
+import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
+import type { PersonModel, ContactPointModel, DigitalMailboxModel } from '../krr/model.js';
+import type { ClientModel, OnBehalfOfModel, JwksModel, JwkModel } from '../clients/model.js';
+import type { GraphQLContext } from '../graphql/context.js';
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = Maybe<T>;
+export type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+export type MakeOptional<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]?: Maybe<T[SubKey]> };
+export type MakeMaybe<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]: Maybe<T[SubKey]> };
+export type MakeEmpty<T extends { [key: string]: unknown }, K extends keyof T> = { [_ in K]?: never };
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  /**
+   * An ISO-8601 date and time with offset, e.g. `2023-08-05T10:45:15.768Z`. Upstream timestamp variants are parsed leniently
+   * and serialized in UTC.
+   */
+  DateTime: { input: Date; output: Date; }
+  /**
+   * A 9-digit Norwegian organisation number (organisasjonsnummer). Mod-11 checked on input; serialized as received from
+   * the upstream on output.
+   */
+  OrganizationNumber: { input: string; output: string; }
+  /**
+   * An 11-digit Norwegian personal identifier (fødselsnummer, D-number, H-number or a synthetic test number), checked with
+   * both mod-11 control-digit rules (the classic one and the one for numbers issued from 2032). KRR: `personidentifikator`.
+   */
+  PersonIdentifier: { input: string; output: string; }
+  /** An absolute http(s) URL. */
+  URL: { input: string; output: string; }
+};
+
+export type AddClientJwkInput = {
+  clientId: Scalars['ID']['input'];
+  key: JwkInput;
+};
+
+/** Admin API: `application_type`. */
+export type ApplicationType =
+  | 'BROWSER'
+  | 'NATIVE'
+  | 'WEB';
+
+/** An OIDC/OAuth2 client registration in ID-porten / Maskinporten. */
+export type Client = {
+  __typename?: 'Client';
+  /** Seconds. Admin API: `access_token_lifetime`. */
+  accessTokenLifetime: Maybe<Scalars['Int']['output']>;
+  /** False once deleted (the admin API deletes softly). Admin API: `active`. */
+  active: Scalars['Boolean']['output'];
+  /** Admin API: `application_type`. */
+  applicationType: Maybe<ApplicationType>;
+  /** Seconds. Admin API: `authorization_lifetime`. */
+  authorizationLifetime: Maybe<Scalars['Int']['output']>;
+  /** Admin API: `client_uri`. */
+  clientUri: Maybe<Scalars['URL']['output']>;
+  /** `S256` or `none`. Admin API: `code_challenge_method`. */
+  codeChallengeMethod: Maybe<Scalars['String']['output']>;
+  /** Admin API: `created`. */
+  createdAt: Maybe<Scalars['DateTime']['output']>;
+  /** Internal description. Admin API: `description`. */
+  description: Maybe<Scalars['String']['output']>;
+  /** Admin API: `frontchannel_logout_session_required`. */
+  frontchannelLogoutSessionRequired: Maybe<Scalars['Boolean']['output']>;
+  /** Admin API: `frontchannel_logout_uri`. */
+  frontchannelLogoutUri: Maybe<Scalars['URL']['output']>;
+  /** Admin API: `grant_types`. */
+  grantTypes: Array<GrantType>;
+  /** Admin API: `client_id`. */
+  id: Scalars['ID']['output'];
+  /** Admin API: `integration_type`. */
+  integrationType: IntegrationType;
+  /** The client's public keys, fetched lazily. Null (with an error) when they cannot be read. `GET /clients/{id}/jwks`. */
+  jwks: Maybe<Jwks>;
+  /** Admin API: `last_updated`. Pass it to `updateClient` to refuse overwriting a newer change. */
+  lastUpdatedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Shown to users at login. Admin API: `client_name` (older responses: `display_name`). */
+  name: Maybe<Scalars['String']['output']>;
+  /** The client's onbehalfof registrations. Admin API: the embedded `onbehalfof` array. */
+  onBehalfOf: Array<OnBehalfOf>;
+  /** The owning organisation. Admin API: `client_orgno`. */
+  organizationNumber: Scalars['OrganizationNumber']['output'];
+  /** Admin API: `post_logout_redirect_uris`. */
+  postLogoutRedirectUris: Array<Scalars['URL']['output']>;
+  /** Admin API: `redirect_uris`. */
+  redirectUris: Array<Scalars['URL']['output']>;
+  /** Seconds. Admin API: `refresh_token_lifetime`. */
+  refreshTokenLifetime: Maybe<Scalars['Int']['output']>;
+  /** Admin API: `refresh_token_usage`. */
+  refreshTokenUsage: Maybe<RefreshTokenUsage>;
+  /** Admin API: `scopes`. */
+  scopes: Array<Scalars['String']['output']>;
+  /** Admin API: `sso_disabled`. */
+  ssoDisabled: Maybe<Scalars['Boolean']['output']>;
+  /** The supplier that manages the client for its owner. Admin API: `supplier_orgno`. */
+  supplierOrganizationNumber: Maybe<Scalars['OrganizationNumber']['output']>;
+  /** Admin API: `token_endpoint_auth_method`. */
+  tokenEndpointAuthMethod: Maybe<TokenEndpointAuthMethod>;
+};
+
+/** Narrows `clients`; all given conditions must hold. */
+export type ClientFilter = {
+  active?: InputMaybe<Scalars['Boolean']['input']>;
+  integrationType?: InputMaybe<IntegrationType>;
+  /** Case-insensitive substring of the client's name. */
+  nameContains?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type ClientJwksPayload = {
+  __typename?: 'ClientJwksPayload';
+  jwks: Maybe<Jwks>;
+  userErrors: Array<UserError>;
+};
+
+/** One contact channel (e-mail or mobile) with its timestamps. */
+export type ContactPoint = {
+  __typename?: 'ContactPoint';
+  /** Whether another person has registered the same value. KRR: `…_duplisert` (JA/NEI). */
+  duplicated: Maybe<Scalars['Boolean']['output']>;
+  /** KRR: `…_sist_validert`. */
+  lastValidatedAt: Maybe<Scalars['DateTime']['output']>;
+  /** KRR: `…_sist_verifisert`. */
+  lastVerifiedAt: Maybe<Scalars['DateTime']['output']>;
+  /**
+   * True when the channel was neither updated nor verified in the last 18 months (eForvaltningsforskriften §32): it must
+   * not be used for notices. Checked per channel.
+   */
+  stale: Scalars['Boolean']['output'];
+  /** KRR: `…_oppdatert`. */
+  updatedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The address or number. */
+  value: Scalars['String']['output'];
+};
+
+export type CreateClientInput = {
+  /** Seconds, 0 = default. */
+  accessTokenLifetime?: InputMaybe<Scalars['Int']['input']>;
+  applicationType: ApplicationType;
+  /** Seconds, 0 = default. */
+  authorizationLifetime?: InputMaybe<Scalars['Int']['input']>;
+  clientUri?: InputMaybe<Scalars['URL']['input']>;
+  codeChallengeMethod?: InputMaybe<Scalars['String']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  frontchannelLogoutSessionRequired?: InputMaybe<Scalars['Boolean']['input']>;
+  frontchannelLogoutUri?: InputMaybe<Scalars['URL']['input']>;
+  grantTypes: Array<GrantType>;
+  integrationType: IntegrationType;
+  name: Scalars['String']['input'];
+  /** Defaults to ours; a supplier sets its customer's. */
+  organizationNumber?: InputMaybe<Scalars['OrganizationNumber']['input']>;
+  postLogoutRedirectUris?: InputMaybe<Array<Scalars['URL']['input']>>;
+  redirectUris?: InputMaybe<Array<Scalars['URL']['input']>>;
+  /** Seconds, 0 = default. */
+  refreshTokenLifetime?: InputMaybe<Scalars['Int']['input']>;
+  refreshTokenUsage?: InputMaybe<RefreshTokenUsage>;
+  scopes?: InputMaybe<Array<Scalars['String']['input']>>;
+  ssoDisabled?: InputMaybe<Scalars['Boolean']['input']>;
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+};
+
+export type CreateClientPayload = {
+  __typename?: 'CreateClientPayload';
+  client: Maybe<Client>;
+  /** The new client_secret for secret-based clients, shown only here. */
+  clientSecret: Maybe<Scalars['String']['output']>;
+  userErrors: Array<UserError>;
+};
+
+export type CreateOnBehalfOfInput = {
+  clientId: Scalars['ID']['input'];
+  description?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['ID']['input'];
+  name: Scalars['String']['input'];
+  organizationNumber: Scalars['OrganizationNumber']['input'];
+  url?: InputMaybe<Scalars['URL']['input']>;
+};
+
+export type DeleteClientInput = {
+  id: Scalars['ID']['input'];
+};
+
+export type DeleteClientPayload = {
+  __typename?: 'DeleteClientPayload';
+  /** The deactivated client. */
+  client: Maybe<Client>;
+  userErrors: Array<UserError>;
+};
+
+export type DeleteOnBehalfOfInput = {
+  clientId: Scalars['ID']['input'];
+  id: Scalars['ID']['input'];
+};
+
+export type DeleteOnBehalfOfPayload = {
+  __typename?: 'DeleteOnBehalfOfPayload';
+  deletedId: Maybe<Scalars['ID']['output']>;
+  userErrors: Array<UserError>;
+};
+
+/** A digital mailbox for secure digital post. */
+export type DigitalMailbox = {
+  __typename?: 'DigitalMailbox';
+  /** The mailbox address at the provider. KRR: `postkasseadresse`. */
+  address: Scalars['String']['output'];
+  /** The provider's encryption certificate, base64 X.509. KRR: `sertifikat`. */
+  certificate: Maybe<Scalars['String']['output']>;
+  /** The mailbox provider (Digipost 984661185, e-Boks 922020175). KRR: `postkasseleverandoeradresse`. */
+  providerOrganizationNumber: Scalars['OrganizationNumber']['output'];
+};
+
+/** Admin API: `grant_types`. `JWT_BEARER` is `urn:ietf:params:oauth:grant-type:jwt-bearer`. */
+export type GrantType =
+  | 'AUTHORIZATION_CODE'
+  | 'JWT_BEARER'
+  | 'REFRESH_TOKEN';
+
+/** Which product the client integrates with. Admin API: `integration_type` (immutable after creation). */
+export type IntegrationType =
+  | 'ANSATTPORTEN'
+  | 'API_KLIENT'
+  | 'EFORMIDLING'
+  | 'IDPORTEN'
+  | 'KRR'
+  | 'MASKINPORTEN';
+
+/** One public key (RSA, RS256). */
+export type Jwk = {
+  __typename?: 'Jwk';
+  alg: Scalars['String']['output'];
+  /** RSA public exponent, base64url. */
+  e: Maybe<Scalars['String']['output']>;
+  /** When the key stops being accepted (keys live at most one year). Admin API: per-key `exp`. */
+  expiresAt: Maybe<Scalars['DateTime']['output']>;
+  kid: Scalars['String']['output'];
+  kty: Scalars['String']['output'];
+  /** RSA modulus, base64url. */
+  n: Maybe<Scalars['String']['output']>;
+  use: Maybe<Scalars['String']['output']>;
+};
+
+/** A public RSA key for RS256. Private members (`d`, `p`, `q`, …) are refused. */
+export type JwkInput = {
+  alg: Scalars['String']['input'];
+  e: Scalars['String']['input'];
+  kid: Scalars['String']['input'];
+  kty: Scalars['String']['input'];
+  n: Scalars['String']['input'];
+  use?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A client's public key set (RFC 7517). */
+export type Jwks = {
+  __typename?: 'Jwks';
+  /** Admin API: `created`. */
+  createdAt: Maybe<Scalars['DateTime']['output']>;
+  keys: Array<Jwk>;
+  /** Admin API: `last_updated`. */
+  lastUpdatedAt: Maybe<Scalars['DateTime']['output']>;
+};
+
+/** The facade's write entry points: one `input` per mutation, a payload with `userErrors`. */
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Adds one key to the client's key set (read-modify-write, serialized per client so no concurrent addition is lost). */
+  addClientJwk: ClientJwksPayload;
+  /** Registers a new client. The payload carries the generated `clientSecret` once; it is never shown again. */
+  createClient: CreateClientPayload;
+  /** Registers an onbehalfof registration under a client. */
+  createOnBehalfOf: OnBehalfOfPayload;
+  /** Deactivates a client (soft delete: it stays readable with `active: false`). */
+  deleteClient: DeleteClientPayload;
+  /** Deletes an onbehalfof registration. */
+  deleteOnBehalfOf: DeleteOnBehalfOfPayload;
+  /** Removes one key by `kid` (read-modify-write, serialized per client). Removing the last key deletes the set. */
+  removeClientJwk: ClientJwksPayload;
+  /** Replaces the client's whole key set (at most 5 keys). */
+  replaceClientJwks: ClientJwksPayload;
+  /** Generates a new client_secret, shown once in the payload; the old one stays valid for about 30 minutes. */
+  rotateClientSecret: RotateClientSecretPayload;
+  /** Changes only the fields given (GET, merge, PUT). With `lastUpdatedAt`, refuses to overwrite a newer change. */
+  updateClient: UpdateClientPayload;
+  /** Changes only the fields given of an onbehalfof registration. */
+  updateOnBehalfOf: OnBehalfOfPayload;
+};
+
+
+/** The facade's write entry points: one `input` per mutation, a payload with `userErrors`. */
+export type MutationAddClientJwkArgs = {
+  input: AddClientJwkInput;
+};
+
+
+/** The facade's write entry points: one `input` per mutation, a payload with `userErrors`. */
+export type MutationCreateClientArgs = {
+  input: CreateClientInput;
+};
+
+
+/** The facade's write entry points: one `input` per mutation, a payload with `userErrors`. */
+export type MutationCreateOnBehalfOfArgs = {
+  input: CreateOnBehalfOfInput;
+};
+
+
+/** The facade's write entry points: one `input` per mutation, a payload with `userErrors`. */
+export type MutationDeleteClientArgs = {
+  input: DeleteClientInput;
+};
+
+
+/** The facade's write entry points: one `input` per mutation, a payload with `userErrors`. */
+export type MutationDeleteOnBehalfOfArgs = {
+  input: DeleteOnBehalfOfInput;
+};
+
+
+/** The facade's write entry points: one `input` per mutation, a payload with `userErrors`. */
+export type MutationRemoveClientJwkArgs = {
+  input: RemoveClientJwkInput;
+};
+
+
+/** The facade's write entry points: one `input` per mutation, a payload with `userErrors`. */
+export type MutationReplaceClientJwksArgs = {
+  input: ReplaceClientJwksInput;
+};
+
+
+/** The facade's write entry points: one `input` per mutation, a payload with `userErrors`. */
+export type MutationRotateClientSecretArgs = {
+  input: RotateClientSecretInput;
+};
+
+
+/** The facade's write entry points: one `input` per mutation, a payload with `userErrors`. */
+export type MutationUpdateClientArgs = {
+  input: UpdateClientInput;
+};
+
+
+/** The facade's write entry points: one `input` per mutation, a payload with `userErrors`. */
+export type MutationUpdateOnBehalfOfArgs = {
+  input: UpdateOnBehalfOfInput;
+};
+
+/** Whether the person may be notified electronically. KRR: `varslingsstatus`. */
+export type NotificationStatus =
+  /** `KAN_IKKE_VARSLES`: reserved, deleted, not registered, or contact information older than 18 months. */
+  | 'CANNOT_BE_NOTIFIED'
+  /** `KAN_VARSLES` */
+  | 'CAN_BE_NOTIFIED';
+
+/** An onbehalfof registration: a supplier's client acting for one of its customers. */
+export type OnBehalfOf = {
+  __typename?: 'OnBehalfOf';
+  /** The client this registration belongs to. */
+  client: Client;
+  /** Admin API: `description`. */
+  description: Maybe<Scalars['String']['output']>;
+  /** Admin API: `onbehalfof`. */
+  id: Scalars['ID']['output'];
+  /** Admin API: `name` (older: `display_name`). */
+  name: Maybe<Scalars['String']['output']>;
+  /** The customer. Admin API: `orgno`. */
+  organizationNumber: Maybe<Scalars['OrganizationNumber']['output']>;
+  /** Admin API: `url` (newer: `client_uri`). */
+  url: Maybe<Scalars['URL']['output']>;
+};
+
+export type OnBehalfOfPayload = {
+  __typename?: 'OnBehalfOfPayload';
+  onBehalfOf: Maybe<OnBehalfOf>;
+  userErrors: Array<UserError>;
+};
+
+/** A person's entry in the contact and reservation register (KRR, Kontakt- og reservasjonsregisteret). */
+export type Person = {
+  __typename?: 'Person';
+  /** The person's digital mailbox (Digipost or e-Boks). KRR: `digital_post`, `sertifikat`. */
+  digitalMailbox: Maybe<DigitalMailbox>;
+  /** E-mail address. KRR: `kontaktinformasjon.epostadresse` and its timestamps. */
+  email: Maybe<ContactPoint>;
+  /** The identifier that was looked up. KRR: `personidentifikator`. */
+  id: Scalars['PersonIdentifier']['output'];
+  /** Preferred language: `nb`, `nn`, `en` or `se`. KRR: `spraak`. */
+  language: Maybe<Scalars['String']['output']>;
+  /** KRR: `spraak_oppdatert`. */
+  languageUpdatedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Mobile phone number, e.g. `+4799999999`. KRR: `kontaktinformasjon.mobiltelefonnummer` and its timestamps. */
+  mobilePhone: Maybe<ContactPoint>;
+  /** KRR: `varslingsstatus`; null when KRR does not say. */
+  notificationStatus: Maybe<NotificationStatus>;
+  /** Whether the person has reserved against digital communication. KRR: `reservasjon` (JA/NEI); null when not registered. */
+  reserved: Maybe<Scalars['Boolean']['output']>;
+  /** When the reservation was last set or changed. KRR: `reservasjonstidspunkt` / `reservasjon_oppdatert`. */
+  reservedAt: Maybe<Scalars['DateTime']['output']>;
+  /** KRR: `status`. */
+  status: PersonStatus;
+};
+
+/** Whether the person is known to KRR. KRR: `status`. */
+export type PersonStatus =
+  /** `AKTIV`: registered in KRR. */
+  | 'ACTIVE'
+  /** `SLETTET`: the registration was deleted; no contact information is returned. */
+  | 'DELETED'
+  /** `IKKE_REGISTRERT`: unknown to KRR; no contact information is returned. */
+  | 'NOT_REGISTERED';
+
+/** The facade's read entry points. */
+export type Query = {
+  __typename?: 'Query';
+  /** One client registration of ours (or supplied by us). Null when not found. Admin API: `GET /clients/{client_id}`. */
+  client: Maybe<Client>;
+  /** Our client registrations, optionally filtered. Null (with an error) when the admin API fails. `GET /clients`. */
+  clients: Maybe<Array<Client>>;
+  /** One onbehalfof registration of a client. Null when not found. `GET /clients/{client_id}/onbehalfof/{onbehalfof}`. */
+  onBehalfOf: Maybe<OnBehalfOf>;
+  /**
+   * Looks up one person in the contact register (KRR). Look-ups of one request are batched into as few KRR calls as
+   * possible. A person unknown to KRR is returned with `status: NOT_REGISTERED`; null only on error.
+   */
+  person: Maybe<Person>;
+  /**
+   * Looks up many persons, in the same order as `ids` (duplicates allowed). KRR is called once per 1000 distinct ids.
+   * An entry is null, with an error at its path, when the KRR call for its chunk failed.
+   */
+  persons: Array<Maybe<Person>>;
+};
+
+
+/** The facade's read entry points. */
+export type QueryClientArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** The facade's read entry points. */
+export type QueryClientsArgs = {
+  filter?: InputMaybe<ClientFilter>;
+};
+
+
+/** The facade's read entry points. */
+export type QueryOnBehalfOfArgs = {
+  clientId: Scalars['ID']['input'];
+  id: Scalars['ID']['input'];
+};
+
+
+/** The facade's read entry points. */
+export type QueryPersonArgs = {
+  id: Scalars['PersonIdentifier']['input'];
+};
+
+
+/** The facade's read entry points. */
+export type QueryPersonsArgs = {
+  ids: Array<Scalars['PersonIdentifier']['input']>;
+};
+
+/** Admin API: `refresh_token_usage`. */
+export type RefreshTokenUsage =
+  | 'ONETIME'
+  | 'REUSE';
+
+export type RemoveClientJwkInput = {
+  clientId: Scalars['ID']['input'];
+  kid: Scalars['String']['input'];
+};
+
+export type ReplaceClientJwksInput = {
+  clientId: Scalars['ID']['input'];
+  keys: Array<JwkInput>;
+};
+
+export type RotateClientSecretInput = {
+  id: Scalars['ID']['input'];
+};
+
+export type RotateClientSecretPayload = {
+  __typename?: 'RotateClientSecretPayload';
+  client: Maybe<Client>;
+  /** The new client_secret, shown only here. */
+  clientSecret: Maybe<Scalars['String']['output']>;
+  userErrors: Array<UserError>;
+};
+
+/** How the client authenticates at the token endpoint. Admin API: `token_endpoint_auth_method`. */
+export type TokenEndpointAuthMethod =
+  | 'CLIENT_SECRET_BASIC'
+  | 'CLIENT_SECRET_POST'
+  | 'NONE'
+  | 'PRIVATE_KEY_JWT';
+
+/** Only the fields given change. */
+export type UpdateClientInput = {
+  accessTokenLifetime?: InputMaybe<Scalars['Int']['input']>;
+  applicationType?: InputMaybe<ApplicationType>;
+  authorizationLifetime?: InputMaybe<Scalars['Int']['input']>;
+  clientUri?: InputMaybe<Scalars['URL']['input']>;
+  codeChallengeMethod?: InputMaybe<Scalars['String']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  frontchannelLogoutSessionRequired?: InputMaybe<Scalars['Boolean']['input']>;
+  frontchannelLogoutUri?: InputMaybe<Scalars['URL']['input']>;
+  grantTypes?: InputMaybe<Array<GrantType>>;
+  id: Scalars['ID']['input'];
+  /** When given and the client changed since, the update is refused with a `CONFLICT` user error. */
+  lastUpdatedAt?: InputMaybe<Scalars['DateTime']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  postLogoutRedirectUris?: InputMaybe<Array<Scalars['URL']['input']>>;
+  redirectUris?: InputMaybe<Array<Scalars['URL']['input']>>;
+  refreshTokenLifetime?: InputMaybe<Scalars['Int']['input']>;
+  refreshTokenUsage?: InputMaybe<RefreshTokenUsage>;
+  scopes?: InputMaybe<Array<Scalars['String']['input']>>;
+  ssoDisabled?: InputMaybe<Scalars['Boolean']['input']>;
+  tokenEndpointAuthMethod?: InputMaybe<TokenEndpointAuthMethod>;
+};
+
+export type UpdateClientPayload = {
+  __typename?: 'UpdateClientPayload';
+  client: Maybe<Client>;
+  userErrors: Array<UserError>;
+};
+
+export type UpdateOnBehalfOfInput = {
+  clientId: Scalars['ID']['input'];
+  description?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['ID']['input'];
+  name?: InputMaybe<Scalars['String']['input']>;
+  organizationNumber?: InputMaybe<Scalars['OrganizationNumber']['input']>;
+  url?: InputMaybe<Scalars['URL']['input']>;
+};
+
+/** A business error of a mutation: data, not a GraphQL error. */
+export type UserError = {
+  __typename?: 'UserError';
+  code: UserErrorCode;
+  /** Path to the input field at fault, e.g. `["input", "redirectUris"]`. */
+  field: Maybe<Array<Scalars['String']['output']>>;
+  message: Scalars['String']['output'];
+};
+
+export type UserErrorCode =
+  | 'CONFLICT'
+  | 'FORBIDDEN'
+  | 'INVALID'
+  | 'LIMIT_EXCEEDED'
+  | 'NOT_FOUND';
+
+
+
+export type ResolverTypeWrapper<T> = Promise<T> | T;
+
+
+export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
+  resolve: ResolverFn<TResult, TParent, TContext, TArgs>;
+};
+export type Resolver<TResult, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = ResolverFn<TResult, TParent, TContext, TArgs> | ResolverWithResolve<TResult, TParent, TContext, TArgs>;
+
+export type ResolverFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Promise<TResult> | TResult;
+
+export type SubscriptionSubscribeFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => AsyncIterable<TResult> | Promise<AsyncIterable<TResult>>;
+
+export type SubscriptionResolveFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+export interface SubscriptionSubscriberObject<TResult, TKey extends string, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<{ [key in TKey]: TResult }, TParent, TContext, TArgs>;
+  resolve?: SubscriptionResolveFn<TResult, { [key in TKey]: TResult }, TContext, TArgs>;
+}
+
+export interface SubscriptionResolverObject<TResult, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<any, TParent, TContext, TArgs>;
+  resolve: SubscriptionResolveFn<TResult, any, TContext, TArgs>;
+}
+
+export type SubscriptionObject<TResult, TKey extends string, TParent, TContext, TArgs> =
+  | SubscriptionSubscriberObject<TResult, TKey, TParent, TContext, TArgs>
+  | SubscriptionResolverObject<TResult, TParent, TContext, TArgs>;
+
+export type SubscriptionResolver<TResult, TKey extends string, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> =
+  | ((...args: any[]) => SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>)
+  | SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>;
+
+export type TypeResolveFn<TTypes, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (
+  parent: TParent,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Maybe<TTypes> | Promise<Maybe<TTypes>>;
+
+export type IsTypeOfResolverFn<T = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (obj: T, context: TContext, info: GraphQLResolveInfo) => boolean | Promise<boolean>;
+
+export type NextResolverFn<T> = () => Promise<T>;
+
+export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = (
+  next: NextResolverFn<TResult>,
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+
+
+
+
+/** Mapping between all available schema types and the resolvers types */
+export type ResolversTypes = {
+  AddClientJwkInput: AddClientJwkInput;
+  ApplicationType: ApplicationType;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Client: ResolverTypeWrapper<ClientModel>;
+  ClientFilter: ClientFilter;
+  ClientJwksPayload: ResolverTypeWrapper<Omit<ClientJwksPayload, 'jwks'> & { jwks?: Maybe<ResolversTypes['Jwks']> }>;
+  ContactPoint: ResolverTypeWrapper<ContactPointModel>;
+  CreateClientInput: CreateClientInput;
+  CreateClientPayload: ResolverTypeWrapper<Omit<CreateClientPayload, 'client'> & { client?: Maybe<ResolversTypes['Client']> }>;
+  CreateOnBehalfOfInput: CreateOnBehalfOfInput;
+  DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeleteClientInput: DeleteClientInput;
+  DeleteClientPayload: ResolverTypeWrapper<Omit<DeleteClientPayload, 'client'> & { client?: Maybe<ResolversTypes['Client']> }>;
+  DeleteOnBehalfOfInput: DeleteOnBehalfOfInput;
+  DeleteOnBehalfOfPayload: ResolverTypeWrapper<DeleteOnBehalfOfPayload>;
+  DigitalMailbox: ResolverTypeWrapper<DigitalMailboxModel>;
+  GrantType: GrantType;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  IntegrationType: IntegrationType;
+  Jwk: ResolverTypeWrapper<JwkModel>;
+  JwkInput: JwkInput;
+  Jwks: ResolverTypeWrapper<JwksModel>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  NotificationStatus: NotificationStatus;
+  OnBehalfOf: ResolverTypeWrapper<OnBehalfOfModel>;
+  OnBehalfOfPayload: ResolverTypeWrapper<Omit<OnBehalfOfPayload, 'onBehalfOf'> & { onBehalfOf?: Maybe<ResolversTypes['OnBehalfOf']> }>;
+  OrganizationNumber: ResolverTypeWrapper<Scalars['OrganizationNumber']['output']>;
+  Person: ResolverTypeWrapper<PersonModel>;
+  PersonIdentifier: ResolverTypeWrapper<Scalars['PersonIdentifier']['output']>;
+  PersonStatus: PersonStatus;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RefreshTokenUsage: RefreshTokenUsage;
+  RemoveClientJwkInput: RemoveClientJwkInput;
+  ReplaceClientJwksInput: ReplaceClientJwksInput;
+  RotateClientSecretInput: RotateClientSecretInput;
+  RotateClientSecretPayload: ResolverTypeWrapper<Omit<RotateClientSecretPayload, 'client'> & { client?: Maybe<ResolversTypes['Client']> }>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  TokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  URL: ResolverTypeWrapper<Scalars['URL']['output']>;
+  UpdateClientInput: UpdateClientInput;
+  UpdateClientPayload: ResolverTypeWrapper<Omit<UpdateClientPayload, 'client'> & { client?: Maybe<ResolversTypes['Client']> }>;
+  UpdateOnBehalfOfInput: UpdateOnBehalfOfInput;
+  UserError: ResolverTypeWrapper<UserError>;
+  UserErrorCode: UserErrorCode;
+};
+
+/** Mapping between all available schema types and the resolvers parents */
+export type ResolversParentTypes = {
+  AddClientJwkInput: AddClientJwkInput;
+  Boolean: Scalars['Boolean']['output'];
+  Client: ClientModel;
+  ClientFilter: ClientFilter;
+  ClientJwksPayload: Omit<ClientJwksPayload, 'jwks'> & { jwks?: Maybe<ResolversParentTypes['Jwks']> };
+  ContactPoint: ContactPointModel;
+  CreateClientInput: CreateClientInput;
+  CreateClientPayload: Omit<CreateClientPayload, 'client'> & { client?: Maybe<ResolversParentTypes['Client']> };
+  CreateOnBehalfOfInput: CreateOnBehalfOfInput;
+  DateTime: Scalars['DateTime']['output'];
+  DeleteClientInput: DeleteClientInput;
+  DeleteClientPayload: Omit<DeleteClientPayload, 'client'> & { client?: Maybe<ResolversParentTypes['Client']> };
+  DeleteOnBehalfOfInput: DeleteOnBehalfOfInput;
+  DeleteOnBehalfOfPayload: DeleteOnBehalfOfPayload;
+  DigitalMailbox: DigitalMailboxModel;
+  ID: Scalars['ID']['output'];
+  Int: Scalars['Int']['output'];
+  Jwk: JwkModel;
+  JwkInput: JwkInput;
+  Jwks: JwksModel;
+  Mutation: Record<PropertyKey, never>;
+  OnBehalfOf: OnBehalfOfModel;
+  OnBehalfOfPayload: Omit<OnBehalfOfPayload, 'onBehalfOf'> & { onBehalfOf?: Maybe<ResolversParentTypes['OnBehalfOf']> };
+  OrganizationNumber: Scalars['OrganizationNumber']['output'];
+  Person: PersonModel;
+  PersonIdentifier: Scalars['PersonIdentifier']['output'];
+  Query: Record<PropertyKey, never>;
+  RemoveClientJwkInput: RemoveClientJwkInput;
+  ReplaceClientJwksInput: ReplaceClientJwksInput;
+  RotateClientSecretInput: RotateClientSecretInput;
+  RotateClientSecretPayload: Omit<RotateClientSecretPayload, 'client'> & { client?: Maybe<ResolversParentTypes['Client']> };
+  String: Scalars['String']['output'];
+  URL: Scalars['URL']['output'];
+  UpdateClientInput: UpdateClientInput;
+  UpdateClientPayload: Omit<UpdateClientPayload, 'client'> & { client?: Maybe<ResolversParentTypes['Client']> };
+  UpdateOnBehalfOfInput: UpdateOnBehalfOfInput;
+  UserError: UserError;
+};
+
+export type RequiresScopesDirectiveArgs = {
+  scopes: Array<Array<Scalars['String']['input']>>;
+};
+
+export type RequiresScopesDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = RequiresScopesDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type ClientResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Client'] = ResolversParentTypes['Client']> = {
+  accessTokenLifetime?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  applicationType?: Resolver<Maybe<ResolversTypes['ApplicationType']>, ParentType, ContextType>;
+  authorizationLifetime?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  clientUri?: Resolver<Maybe<ResolversTypes['URL']>, ParentType, ContextType>;
+  codeChallengeMethod?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  frontchannelLogoutSessionRequired?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  frontchannelLogoutUri?: Resolver<Maybe<ResolversTypes['URL']>, ParentType, ContextType>;
+  grantTypes?: Resolver<Array<ResolversTypes['GrantType']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  integrationType?: Resolver<ResolversTypes['IntegrationType'], ParentType, ContextType>;
+  jwks?: Resolver<Maybe<ResolversTypes['Jwks']>, ParentType, ContextType>;
+  lastUpdatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  onBehalfOf?: Resolver<Array<ResolversTypes['OnBehalfOf']>, ParentType, ContextType>;
+  organizationNumber?: Resolver<ResolversTypes['OrganizationNumber'], ParentType, ContextType>;
+  postLogoutRedirectUris?: Resolver<Array<ResolversTypes['URL']>, ParentType, ContextType>;
+  redirectUris?: Resolver<Array<ResolversTypes['URL']>, ParentType, ContextType>;
+  refreshTokenLifetime?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  refreshTokenUsage?: Resolver<Maybe<ResolversTypes['RefreshTokenUsage']>, ParentType, ContextType>;
+  scopes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  ssoDisabled?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  supplierOrganizationNumber?: Resolver<Maybe<ResolversTypes['OrganizationNumber']>, ParentType, ContextType>;
+  tokenEndpointAuthMethod?: Resolver<Maybe<ResolversTypes['TokenEndpointAuthMethod']>, ParentType, ContextType>;
+};
+
+export type ClientJwksPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ClientJwksPayload'] = ResolversParentTypes['ClientJwksPayload']> = {
+  jwks?: Resolver<Maybe<ResolversTypes['Jwks']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
+export type ContactPointResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ContactPoint'] = ResolversParentTypes['ContactPoint']> = {
+  duplicated?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  lastValidatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lastVerifiedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  stale?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  updatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type CreateClientPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CreateClientPayload'] = ResolversParentTypes['CreateClientPayload']> = {
+  client?: Resolver<Maybe<ResolversTypes['Client']>, ParentType, ContextType>;
+  clientSecret?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
+export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
+  name: 'DateTime';
+}
+
+export type DeleteClientPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DeleteClientPayload'] = ResolversParentTypes['DeleteClientPayload']> = {
+  client?: Resolver<Maybe<ResolversTypes['Client']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
+export type DeleteOnBehalfOfPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DeleteOnBehalfOfPayload'] = ResolversParentTypes['DeleteOnBehalfOfPayload']> = {
+  deletedId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
+export type DigitalMailboxResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DigitalMailbox'] = ResolversParentTypes['DigitalMailbox']> = {
+  address?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  certificate?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  providerOrganizationNumber?: Resolver<ResolversTypes['OrganizationNumber'], ParentType, ContextType>;
+};
+
+export type JwkResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Jwk'] = ResolversParentTypes['Jwk']> = {
+  alg?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  e?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  kid?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kty?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  n?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  use?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type JwksResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Jwks'] = ResolversParentTypes['Jwks']> = {
+  createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  keys?: Resolver<Array<ResolversTypes['Jwk']>, ParentType, ContextType>;
+  lastUpdatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+};
+
+export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  addClientJwk?: Resolver<ResolversTypes['ClientJwksPayload'], ParentType, ContextType, RequireFields<MutationAddClientJwkArgs, 'input'>>;
+  createClient?: Resolver<ResolversTypes['CreateClientPayload'], ParentType, ContextType, RequireFields<MutationCreateClientArgs, 'input'>>;
+  createOnBehalfOf?: Resolver<ResolversTypes['OnBehalfOfPayload'], ParentType, ContextType, RequireFields<MutationCreateOnBehalfOfArgs, 'input'>>;
+  deleteClient?: Resolver<ResolversTypes['DeleteClientPayload'], ParentType, ContextType, RequireFields<MutationDeleteClientArgs, 'input'>>;
+  deleteOnBehalfOf?: Resolver<ResolversTypes['DeleteOnBehalfOfPayload'], ParentType, ContextType, RequireFields<MutationDeleteOnBehalfOfArgs, 'input'>>;
+  removeClientJwk?: Resolver<ResolversTypes['ClientJwksPayload'], ParentType, ContextType, RequireFields<MutationRemoveClientJwkArgs, 'input'>>;
+  replaceClientJwks?: Resolver<ResolversTypes['ClientJwksPayload'], ParentType, ContextType, RequireFields<MutationReplaceClientJwksArgs, 'input'>>;
+  rotateClientSecret?: Resolver<ResolversTypes['RotateClientSecretPayload'], ParentType, ContextType, RequireFields<MutationRotateClientSecretArgs, 'input'>>;
+  updateClient?: Resolver<ResolversTypes['UpdateClientPayload'], ParentType, ContextType, RequireFields<MutationUpdateClientArgs, 'input'>>;
+  updateOnBehalfOf?: Resolver<ResolversTypes['OnBehalfOfPayload'], ParentType, ContextType, RequireFields<MutationUpdateOnBehalfOfArgs, 'input'>>;
+};
+
+export type OnBehalfOfResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OnBehalfOf'] = ResolversParentTypes['OnBehalfOf']> = {
+  client?: Resolver<ResolversTypes['Client'], ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  organizationNumber?: Resolver<Maybe<ResolversTypes['OrganizationNumber']>, ParentType, ContextType>;
+  url?: Resolver<Maybe<ResolversTypes['URL']>, ParentType, ContextType>;
+};
+
+export type OnBehalfOfPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OnBehalfOfPayload'] = ResolversParentTypes['OnBehalfOfPayload']> = {
+  onBehalfOf?: Resolver<Maybe<ResolversTypes['OnBehalfOf']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
+export interface OrganizationNumberScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['OrganizationNumber'], any> {
+  name: 'OrganizationNumber';
+}
+
+export type PersonResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Person'] = ResolversParentTypes['Person']> = {
+  digitalMailbox?: Resolver<Maybe<ResolversTypes['DigitalMailbox']>, ParentType, ContextType>;
+  email?: Resolver<Maybe<ResolversTypes['ContactPoint']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['PersonIdentifier'], ParentType, ContextType>;
+  language?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  languageUpdatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  mobilePhone?: Resolver<Maybe<ResolversTypes['ContactPoint']>, ParentType, ContextType>;
+  notificationStatus?: Resolver<Maybe<ResolversTypes['NotificationStatus']>, ParentType, ContextType>;
+  reserved?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  reservedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['PersonStatus'], ParentType, ContextType>;
+};
+
+export interface PersonIdentifierScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['PersonIdentifier'], any> {
+  name: 'PersonIdentifier';
+}
+
+export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  client?: Resolver<Maybe<ResolversTypes['Client']>, ParentType, ContextType, RequireFields<QueryClientArgs, 'id'>>;
+  clients?: Resolver<Maybe<Array<ResolversTypes['Client']>>, ParentType, ContextType, Partial<QueryClientsArgs>>;
+  onBehalfOf?: Resolver<Maybe<ResolversTypes['OnBehalfOf']>, ParentType, ContextType, RequireFields<QueryOnBehalfOfArgs, 'clientId' | 'id'>>;
+  person?: Resolver<Maybe<ResolversTypes['Person']>, ParentType, ContextType, RequireFields<QueryPersonArgs, 'id'>>;
+  persons?: Resolver<Array<Maybe<ResolversTypes['Person']>>, ParentType, ContextType, RequireFields<QueryPersonsArgs, 'ids'>>;
+};
+
+export type RotateClientSecretPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RotateClientSecretPayload'] = ResolversParentTypes['RotateClientSecretPayload']> = {
+  client?: Resolver<Maybe<ResolversTypes['Client']>, ParentType, ContextType>;
+  clientSecret?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
+export interface UrlScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['URL'], any> {
+  name: 'URL';
+}
+
+export type UpdateClientPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['UpdateClientPayload'] = ResolversParentTypes['UpdateClientPayload']> = {
+  client?: Resolver<Maybe<ResolversTypes['Client']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
+export type UserErrorResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError']> = {
+  code?: Resolver<ResolversTypes['UserErrorCode'], ParentType, ContextType>;
+  field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type Resolvers<ContextType = GraphQLContext> = {
+  Client?: ClientResolvers<ContextType>;
+  ClientJwksPayload?: ClientJwksPayloadResolvers<ContextType>;
+  ContactPoint?: ContactPointResolvers<ContextType>;
+  CreateClientPayload?: CreateClientPayloadResolvers<ContextType>;
+  DateTime?: GraphQLScalarType;
+  DeleteClientPayload?: DeleteClientPayloadResolvers<ContextType>;
+  DeleteOnBehalfOfPayload?: DeleteOnBehalfOfPayloadResolvers<ContextType>;
+  DigitalMailbox?: DigitalMailboxResolvers<ContextType>;
+  Jwk?: JwkResolvers<ContextType>;
+  Jwks?: JwksResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
+  OnBehalfOf?: OnBehalfOfResolvers<ContextType>;
+  OnBehalfOfPayload?: OnBehalfOfPayloadResolvers<ContextType>;
+  OrganizationNumber?: GraphQLScalarType;
+  Person?: PersonResolvers<ContextType>;
+  PersonIdentifier?: GraphQLScalarType;
+  Query?: QueryResolvers<ContextType>;
+  RotateClientSecretPayload?: RotateClientSecretPayloadResolvers<ContextType>;
+  URL?: GraphQLScalarType;
+  UpdateClientPayload?: UpdateClientPayloadResolvers<ContextType>;
+  UserError?: UserErrorResolvers<ContextType>;
+};
+
+export type DirectiveResolvers<ContextType = GraphQLContext> = {
+  requiresScopes?: RequiresScopesDirectiveResolver<any, any, ContextType>;
+};

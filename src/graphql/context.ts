@@ -1,0 +1,14 @@
+import type { Logger } from 'pino';
+import type { Caller } from '../auth/caller.js';
+import type { ClientsContext } from '../clients/context.js';
+import type { PersonsContext } from '../krr/context.js';
+
+/** Built once per GraphQL request (DESIGN.md: per-request state lives in the context). */
+export interface GraphQLContext {
+  requestId: string;
+  caller: Caller;
+  log: Logger;
+  operationName: string | null;
+  persons: PersonsContext;
+  clients: ClientsContext;
+}

@@ -1,0 +1,52 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { Metrics } from '../observability/metrics.js';
+import type { GraphQLContext } from './context.js';
+
+const EXPECTED_CODES = new Set([
+  'BAD_USER_INPUT',
+  'GRAPHQL_VALIDATION_FAILED',
+  'GRAPHQL_PARSE_FAILED',
+  'FORBIDDEN',
+  'UNAUTHENTICATED',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+/** Request counts and latency by operation type and outcome, and a log line for each unexpected error. */
+export function observabilityPlugin(metrics: Metrics): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      const started = performance.now();
+      let operationType = 'unknown';
+      return {
+        async didResolveOperation({ operation }) {
+          operationType = operation?.operation ?? 'unknown';
+        },
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const error of errors) {
+            const code = String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+            if (EXPECTED_CODES.has(code)) continue;
+            const original = error.originalError ?? error;
+            contextValue.log.error(
+              {
+                code,
+                path: error.path,
+                err: { type: original.name, message: original.message, stack: original.stack },
+              },
+              'GraphQL request failed',
+            );
+          }
+        },
+        async willSendResponse({ response }) {
+          const body = response.body;
+          const hasErrors = body.kind === 'single' && (body.singleResult.errors?.length ?? 0) > 0;
+          const hasData = body.kind === 'single' && body.singleResult.data != null;
+          const outcome = !hasErrors ? 'success' : hasData ? 'partial' : 'error';
+          metrics.graphqlRequests.inc({ operation_type: operationType, outcome });
+          metrics.graphqlDuration.observe({ operation_type: operationType }, (performance.now() - started) / 1000);
+        },
+      };
+    },
+  };
+}

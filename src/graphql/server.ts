@@ -1,0 +1,20 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { GraphQLSchema } from 'graphql';
+import type { Metrics } from '../observability/metrics.js';
+import type { GraphQLContext } from './context.js';
+import { formatError } from './errors.js';
+import { observabilityPlugin } from './plugins.js';
+
+export function createGraphQLServer(opts: { schema: GraphQLSchema; metrics: Metrics }): ApolloServer<GraphQLContext> {
+  return new ApolloServer<GraphQLContext>({
+    schema: opts.schema,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    introspection: true,
+    // Apollo's landing page loads from a CDN; the facade serves its own page (http/).
+    plugins: [ApolloServerPluginLandingPageDisabled(), observabilityPlugin(opts.metrics)],
+  });
+}

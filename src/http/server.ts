@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { HeaderMap, type ApolloServer } from '@apollo/server';
+import type { Logger } from 'pino';
+import type { Authenticator } from '../auth/authenticator.js';
+import type { Caller } from '../auth/caller.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import type { Metrics } from '../observability/metrics.js';
+import { HttpError, readBody } from './body.js';
+
+export interface HttpServerOptions {
+  apollo: ApolloServer<GraphQLContext>;
+  authenticator: Authenticator;
+  metrics: Metrics;
+  log: Logger;
+  corsOrigins: string[];
+  bodyLimitBytes: number;
+  buildContext(caller: Caller, requestId: string, log: Logger, operationName: string | null): GraphQLContext;
+  ready(): Promise<boolean>;
+  /** Extra routes (sandbox mode's `/sandbox/caller-token`); answer true when handled. */
+  extraRoutes?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** node:http front: routing, CORS, body limits, caller authentication, then Apollo. */
+export function createHttpServer(opts: HttpServerOptions): Server {
+  const server = createServer((req, res) => {
+    handle(opts, req, res).catch((err: unknown) => {
+      opts.log.error({ err }, 'unhandled HTTP error');
+      if (!res.headersSent)
+        sendJson(res, 500, {
+          errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+        });
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 120_000;
+  return server;
+}
+
+async function handle(opts: HttpServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (opts.extraRoutes && (await opts.extraRoutes(req, res))) return;
+  switch (url.pathname) {
+    case '/healthz':
+      return sendJson(res, 200, { status: 'ok' });
+    case '/readyz': {
+      const ready = await opts.ready();
+      return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready' });
+    }
+    case '/metrics': {
+      const text = await opts.metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': opts.metrics.registry.contentType });
+      res.end(text);
+      return;
+    }
+    case '/graphql':
+      return handleGraphQL(opts, req, res, url);
+    default:
+      return sendJson(res, 404, { error: 'not found' });
+  }
+}
+
+async function handleGraphQL(
+  opts: HttpServerOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
+  applyCors(opts.corsOrigins, req, res);
+  if (req.method === 'OPTIONS') {
+    res.writeHead(204);
+    res.end();
+    return;
+  }
+  if (req.method !== 'GET' && req.method !== 'POST') {
+    res.setHeader('allow', 'GET, POST, OPTIONS');
+    return graphqlError(res, 405, 'Use GET (queries) or POST.', 'METHOD_NOT_ALLOWED');
+  }
+  const headerId = req.headers['x-request-id'];
+  const requestId = typeof headerId === 'string' && REQUEST_ID.test(headerId) ? headerId : randomUUID();
+  res.setHeader('x-request-id', requestId);
+
+  const auth = await opts.authenticator.authenticate(req.headers);
+  if (!auth.ok) {
+    if (auth.status === 401) res.setHeader('www-authenticate', 'Bearer');
+    return graphqlError(res, auth.status, auth.message, auth.status === 401 ? 'UNAUTHENTICATED' : 'UNAVAILABLE');
+  }
+
+  let body: unknown;
+  try {
+    const text = req.method === 'POST' ? await readBody(req, opts.bodyLimitBytes) : '';
+    body = parseBody(text, req.headers['content-type']);
+  } catch (err) {
+    if (err instanceof HttpError) return graphqlError(res, err.status, err.message, 'BAD_REQUEST');
+    throw err;
+  }
+
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  const operationName =
+    typeof (body as { operationName?: unknown } | undefined)?.operationName === 'string'
+      ? (body as { operationName: string }).operationName
+      : url.searchParams.get('operationName');
+  const log = opts.log.child({ requestId });
+  const result = await opts.apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method: req.method, headers, search: url.search, body },
+    context: async () => opts.buildContext(auth.caller, requestId, log, operationName),
+  });
+
+  for (const [key, value] of result.headers) res.setHeader(key, value);
+  res.statusCode = result.status ?? 200;
+  if (result.body.kind === 'complete') {
+    res.end(result.body.string);
+    return;
+  }
+  for await (const chunk of result.body.asyncIterator) res.write(chunk);
+  res.end();
+}
+
+function parseBody(text: string, contentType: string | undefined): unknown {
+  if (text.length === 0) return undefined;
+  // Apollo's CSRF prevention and content-type checks decide what is acceptable; only JSON is parsed here.
+  if (!contentType?.toLowerCase().includes('application/json')) return text;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new HttpError(400, 'The request body is not valid JSON.');
+  }
+}
+
+function applyCors(allowed: string[], req: IncomingMessage, res: ServerResponse): void {
+  const origin = req.headers.origin;
+  if (!origin || !allowed.includes(origin)) return;
+  res.setHeader('access-control-allow-origin', origin);
+  res.setHeader('vary', 'Origin');
+  res.setHeader('access-control-allow-credentials', 'true');
+  if (req.method === 'OPTIONS') {
+    res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+    res.setHeader(
+      'access-control-allow-headers',
+      'authorization, content-type, apollo-require-preflight, x-apollo-operation-name, x-request-id',
+    );
+    res.setHeader('access-control-max-age', '600');
+  }
+}
+
+function graphqlError(res: ServerResponse, status: number, message: string, code: string): void {
+  sendJson(res, status, { errors: [{ message, extensions: { code } }] });
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(payload),
+  });
+  res.end(payload);
+}

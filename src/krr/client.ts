@@ -1,0 +1,59 @@
+import type { Metrics } from '../observability/metrics.js';
+import { authorizedRequest } from '../upstream/authorized-request.js';
+import { UpstreamStatusError, UpstreamUnavailableError } from '../upstream/errors.js';
+import type { UpstreamClient } from '../upstream/http-client.js';
+import type { TokenProvider, TokenRequest } from '../upstream/token-provider.js';
+import type { KrrPersonDto, KrrPersonsResponseDto } from './dto.js';
+
+/** KRR accepts 1..1000 ids per call (reference §2). */
+export const KRR_MAX_IDS_PER_REQUEST = 1000;
+
+export const KRR_CONTACT_SCOPE = 'krr:global/kontaktinformasjon.read';
+export const KRR_DIGITAL_POST_SCOPE = 'krr:global/digitalpost.read';
+
+/** Which data groups a look-up needs; the token asks for no more (data minimisation). */
+export interface LookupKind {
+  digitalPost: boolean;
+}
+
+/** KRR's oppslagstjeneste over the shared upstream layer. Ids travel only in the POST body, never in a URL. */
+export class KrrClient {
+  private readonly tokens: { contact: TokenRequest; digitalPost: TokenRequest } = {
+    contact: { scopes: [KRR_CONTACT_SCOPE] },
+    digitalPost: { scopes: [KRR_CONTACT_SCOPE, KRR_DIGITAL_POST_SCOPE] },
+  };
+
+  constructor(
+    private readonly http: UpstreamClient,
+    private readonly tokenProvider: TokenProvider,
+    private readonly opts: { apiVersion: 'v1' | 'v2'; metrics: Metrics },
+  ) {}
+
+  /**
+   * Looks up at most 1000 distinct ids in one call. The answer is keyed by `personidentifikator`, never by position
+   * or count: KRR may reorder, omit unknown persons or add fields. Ids missing from the answer are absent from the map.
+   */
+  async lookup(ids: readonly string[], kind: LookupKind): Promise<Map<string, KrrPersonDto>> {
+    if (ids.length === 0) return new Map();
+    if (ids.length > KRR_MAX_IDS_PER_REQUEST) throw new RangeError('at most 1000 ids per KRR request');
+    this.opts.metrics.personBatchSize.observe(ids.length);
+    const body: Record<string, unknown> = { personidentifikatorer: ids };
+    if (this.opts.apiVersion === 'v2') body.inkluderIkkeRegistrerte = true;
+    const res = await authorizedRequest(
+      this.http,
+      this.tokenProvider,
+      kind.digitalPost ? this.tokens.digitalPost : this.tokens.contact,
+      { method: 'POST', path: `/rest/${this.opts.apiVersion}/personer`, json: body },
+    );
+    if (res.status !== 200) throw new UpstreamStatusError('krr', res.status, res.body);
+    const personer = (res.body as KrrPersonsResponseDto | undefined)?.personer;
+    if (!Array.isArray(personer)) throw new UpstreamUnavailableError('krr', 'unreadable answer');
+    const wanted = new Set(ids);
+    const byId = new Map<string, KrrPersonDto>();
+    for (const person of personer) {
+      const id = person?.personidentifikator;
+      if (typeof id === 'string' && wanted.has(id)) byId.set(id, person);
+    }
+    return byId;
+  }
+}

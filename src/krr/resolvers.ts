@@ -1,0 +1,41 @@
+import type { FieldNode, FragmentDefinitionNode, GraphQLResolveInfo, SelectionSetNode } from 'graphql';
+import type { Resolvers } from '../generated/graphql.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import type { LookupKind } from './client.js';
+
+export const personResolvers: Resolvers = {
+  Query: {
+    person: (_parent, { id }, ctx, info) => ctx.persons.load(id, lookupKind(ctx, info)),
+    persons: async (_parent, { ids }, ctx, info) => {
+      const results = await ctx.persons.loadMany(ids, lookupKind(ctx, info));
+      // An Error entry becomes null with the error at its own path (graphql-js completes list items that way).
+      return results as never;
+    },
+  },
+};
+
+/**
+ * Digital-post data is asked of KRR (and its scope of Maskinporten) only when the operation selects
+ * `digitalMailbox` and the caller may see it.
+ */
+function lookupKind(ctx: GraphQLContext, info: GraphQLResolveInfo): LookupKind {
+  if (!ctx.caller.scopes.has('digitalpost.read')) return { digitalPost: false };
+  return { digitalPost: info.fieldNodes.some((node) => selects(node.selectionSet, 'digitalMailbox', info.fragments)) };
+}
+
+function selects(
+  set: SelectionSetNode | undefined,
+  field: string,
+  fragments: Record<string, FragmentDefinitionNode>,
+  seen = new Set<string>(),
+): boolean {
+  if (!set) return false;
+  return set.selections.some((sel) => {
+    if (sel.kind === 'Field') return (sel as FieldNode).name.value === field;
+    if (sel.kind === 'InlineFragment') return selects(sel.selectionSet, field, fragments, seen);
+    const name = sel.name.value;
+    if (seen.has(name)) return false;
+    seen.add(name);
+    return selects(fragments[name]?.selectionSet, field, fragments, seen);
+  });
+}

@@ -1,0 +1,64 @@
+import { startApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { CredentialsError } from './maskinporten/credentials.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  let app;
+  try {
+    app = await startApp(config);
+  } catch (err) {
+    if (err instanceof CredentialsError) {
+      console.error(`Invalid configuration: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+
+  if (app.sandbox) {
+    const token = await app.sandbox.callerIssuer.issueToken();
+    console.log(
+      [
+        '',
+        'Sandbox mode: Maskinporten, KRR, the admin API and a caller-token issuer run embedded on loopback.',
+        `GraphQL:        ${app.url}/graphql`,
+        `Caller token:   POST ${app.url}/sandbox/caller-token  (every scope, valid ${token.expires_in} s):`,
+        '',
+        `Authorization: Bearer ${token.access_token}`,
+        '',
+        `Try: curl -s ${app.url}/graphql -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\`,
+        `       -d '{"query":"{ person(id: \\"11822648950\\") { status email { value stale } } }"}'`,
+        '',
+      ].join('\n'),
+    );
+  }
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'stopping');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    app
+      .close()
+      .then(() => process.exit(0))
+      .catch(() => process.exit(1));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,223 @@
+import type { Logger } from 'pino';
+import type { Metrics } from '../observability/metrics.js';
+import { UpstreamAuthError, UpstreamUnavailableError } from '../upstream/errors.js';
+import type { UpstreamClient } from '../upstream/http-client.js';
+import type { TokenProvider, TokenRequest } from '../upstream/token-provider.js';
+import type { GrantCredentials } from './credentials.js';
+import { buildGrant } from './grant.js';
+
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+/** A token is not handed out in its last seconds: it must survive the trip to the resource server. */
+const EXPIRY_SAFETY_MS = 5_000;
+
+interface AuthorizationServerMetadata {
+  issuer: string;
+  token_endpoint: string;
+}
+
+interface CacheEntry {
+  token?: string;
+  expiresAt: number;
+  refreshAt: number;
+  inflight?: Promise<string>;
+}
+
+export interface TokenServiceOptions {
+  /** As configured (`MASKINPORTEN_ISSUER`); the grant's `aud` is the issuer the metadata publishes. */
+  issuer: string;
+  clientId: string;
+  credentials: GrantCredentials;
+  http: UpstreamClient;
+  metrics: Metrics;
+  log: Logger;
+  /** Milliseconds since the epoch; injectable so tests can move time. */
+  now?: () => number;
+}
+
+/**
+ * The one place Maskinporten tokens come from. Tokens are cached per (issuer, client_id, sorted scopes, resource,
+ * consumer_org); concurrent misses for one key share a single token request; a token is refreshed in the background
+ * ahead of its expiry, computed from the `expires_in` the server returned.
+ */
+export class TokenService implements TokenProvider {
+  private readonly cache = new Map<string, CacheEntry>();
+  private metadata?: Promise<AuthorizationServerMetadata>;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: TokenServiceOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  async getToken(req: TokenRequest): Promise<string> {
+    const key = this.cacheKey(req);
+    const now = this.now();
+    const entry = this.cache.get(key);
+    if (entry?.token && now < entry.expiresAt - EXPIRY_SAFETY_MS) {
+      if (now >= entry.refreshAt && !entry.inflight) {
+        this.opts.metrics.tokenCache.inc({ result: 'refresh' });
+        this.fetch(key, req).catch((err: unknown) => {
+          this.opts.log.warn({ err: describe(err) }, 'background token refresh failed; the cached token stays in use');
+        });
+      } else {
+        this.opts.metrics.tokenCache.inc({ result: 'hit' });
+      }
+      return entry.token;
+    }
+    if (entry?.inflight) {
+      this.opts.metrics.tokenCache.inc({ result: 'coalesced' });
+      return entry.inflight;
+    }
+    this.opts.metrics.tokenCache.inc({ result: 'miss' });
+    return this.fetch(key, req);
+  }
+
+  /** Drops `token` after a resource server refused it (401), unless a newer token already replaced it. */
+  invalidate(req: TokenRequest, token: string): void {
+    const entry = this.cache.get(this.cacheKey(req));
+    if (entry?.token === token) {
+      entry.token = undefined;
+      entry.expiresAt = 0;
+    }
+  }
+
+  /** Whether a token for `req` can be had now (readiness). */
+  async probe(req: TokenRequest): Promise<boolean> {
+    try {
+      await this.getToken(req);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private cacheKey(req: TokenRequest): string {
+    const scopes = [...new Set(req.scopes)].sort();
+    return JSON.stringify([this.opts.issuer, this.opts.clientId, scopes, req.resource ?? '', req.consumerOrg ?? '']);
+  }
+
+  /** Starts (or joins) the token request for `key`; the entry is created synchronously so later callers join it. */
+  private fetch(key: string, req: TokenRequest): Promise<string> {
+    let entry = this.cache.get(key);
+    if (!entry) {
+      entry = { expiresAt: 0, refreshAt: 0 };
+      this.cache.set(key, entry);
+    }
+    if (entry.inflight) return entry.inflight;
+    const target = entry;
+    const inflight = this.requestToken(req)
+      .then(({ token, expiresInSeconds, obtainedAt }) => {
+        target.token = token;
+        target.expiresAt = obtainedAt + expiresInSeconds * 1000;
+        target.refreshAt = obtainedAt + refreshAfterSeconds(expiresInSeconds) * 1000;
+        return token;
+      })
+      .finally(() => {
+        target.inflight = undefined;
+      });
+    target.inflight = inflight;
+    return inflight;
+  }
+
+  private async requestToken(
+    req: TokenRequest,
+  ): Promise<{ token: string; expiresInSeconds: number; obtainedAt: number }> {
+    const metadata = await this.discover();
+    const obtainedAt = this.now();
+    const assertion = await buildGrant(this.opts.credentials, {
+      clientId: this.opts.clientId,
+      audience: metadata.issuer,
+      scopes: [...new Set(req.scopes)],
+      resource: req.resource,
+      consumerOrg: req.consumerOrg,
+      nowSeconds: Math.floor(obtainedAt / 1000),
+    });
+    let res;
+    try {
+      res = await this.opts.http.request({
+        method: 'POST',
+        path: metadata.token_endpoint,
+        form: { grant_type: JWT_BEARER, assertion },
+      });
+    } catch (err) {
+      throw new UpstreamAuthError(
+        err instanceof UpstreamUnavailableError
+          ? `Maskinporten is unavailable (${err.reason})`
+          : 'token request failed',
+      );
+    }
+    const body = (res.body ?? {}) as Record<string, unknown>;
+    if (res.status !== 200) {
+      const mpCode = extractMpCode(body);
+      const oauthError = typeof body.error === 'string' ? body.error : undefined;
+      this.opts.log.warn(
+        { status: res.status, mpCode, oauthError, scopes: req.scopes },
+        'Maskinporten refused the token request',
+      );
+      throw new UpstreamAuthError(`Maskinporten refused the token request (HTTP ${res.status})`, mpCode, oauthError);
+    }
+    const token = body.access_token;
+    const expiresIn = Number(body.expires_in);
+    if (typeof token !== 'string' || token.length === 0 || !Number.isFinite(expiresIn) || expiresIn <= 0) {
+      throw new UpstreamAuthError('Maskinporten answered without a usable access_token/expires_in');
+    }
+    this.opts.log.debug({ scopes: req.scopes, expiresIn }, 'Maskinporten token obtained');
+    return { token, expiresInSeconds: expiresIn, obtainedAt };
+  }
+
+  private discover(): Promise<AuthorizationServerMetadata> {
+    if (!this.metadata) {
+      this.metadata = this.fetchMetadata().catch((err: unknown) => {
+        this.metadata = undefined; // retried by the next caller
+        throw err;
+      });
+    }
+    return this.metadata;
+  }
+
+  private async fetchMetadata(): Promise<AuthorizationServerMetadata> {
+    const issuer = new URL(this.opts.issuer);
+    const path = issuer.pathname.replace(/\/+$/, '');
+    const url = new URL(`/.well-known/oauth-authorization-server${path}`, issuer.origin).toString();
+    let res;
+    try {
+      res = await this.opts.http.request({ method: 'GET', path: url });
+    } catch {
+      throw new UpstreamAuthError('Maskinporten metadata is unavailable');
+    }
+    const body = (res.body ?? {}) as Partial<AuthorizationServerMetadata>;
+    if (res.status !== 200 || typeof body.issuer !== 'string' || typeof body.token_endpoint !== 'string') {
+      throw new UpstreamAuthError(`Maskinporten metadata could not be read (HTTP ${res.status})`);
+    }
+    if (stripSlash(body.issuer) !== stripSlash(this.opts.issuer)) {
+      throw new UpstreamAuthError('Maskinporten metadata names another issuer than MASKINPORTEN_ISSUER');
+    }
+    return { issuer: body.issuer, token_endpoint: body.token_endpoint };
+  }
+}
+
+/**
+ * When to refresh, in seconds after the token was obtained: two minutes before expiry for long tokens, half-way for
+ * short ones (the nais/texas rule), so a refresh has time to be retried before the token runs out.
+ */
+export function refreshAfterSeconds(expiresInSeconds: number): number {
+  return expiresInSeconds >= 240 ? expiresInSeconds - 120 : expiresInSeconds / 2;
+}
+
+/** `error_uri` ends in the code (`…/errors/MP-200`); older answers name it in the description. */
+function extractMpCode(body: Record<string, unknown>): string | undefined {
+  for (const field of [body.error_uri, body.error_description]) {
+    if (typeof field === 'string') {
+      const match = /MP-\d{3}/.exec(field);
+      if (match) return match[0];
+    }
+  }
+  return undefined;
+}
+
+function stripSlash(s: string): string {
+  return s.replace(/\/+$/, '');
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,57 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type UpstreamName = 'maskinporten' | 'krr' | 'admin';
+
+/** One registry per app instance, so several apps in one process (the tests) never share counters. */
+export class Metrics {
+  readonly registry = new Registry();
+
+  /** Every HTTP request the facade sends upstream, token requests included. Labels never carry personal data. */
+  readonly upstreamRequests = new Counter({
+    name: 'facade_upstream_requests_total',
+    help: 'HTTP requests sent to upstreams, by upstream, method and status (status "error" when no response came)',
+    labelNames: ['upstream', 'method', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly upstreamDuration = new Histogram({
+    name: 'facade_upstream_request_duration_seconds',
+    help: 'Upstream request latency',
+    labelNames: ['upstream', 'method', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly graphqlRequests = new Counter({
+    name: 'facade_graphql_requests_total',
+    help: 'GraphQL requests by operation type and outcome',
+    labelNames: ['operation_type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly graphqlDuration = new Histogram({
+    name: 'facade_graphql_request_duration_seconds',
+    help: 'GraphQL request latency',
+    labelNames: ['operation_type'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly tokenCache = new Counter({
+    name: 'facade_token_cache_total',
+    help: 'Maskinporten token cache look-ups by result (hit, miss, refresh, coalesced)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly personBatchSize = new Histogram({
+    name: 'facade_krr_batch_size',
+    help: 'Distinct person ids per KRR request',
+    buckets: [1, 2, 5, 10, 50, 100, 250, 500, 1000],
+    registers: [this.registry],
+  });
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'facade_' });
+  }
+}

@@ -1,0 +1,480 @@
+import { X509Certificate, createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  SignJWT,
+  calculateJwkThumbprint,
+  compactVerify,
+  decodeJwt,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+} from 'jose';
+import type { CryptoKey, JWK, JWTPayload, ProtectedHeaderParameters } from 'jose';
+import { close, listen, readBody, sendJson } from './http-util.js';
+import { orgnoFromCertificate } from './pki.js';
+
+export interface MaskinportenClientRegistration {
+  clientId: string;
+  /** The client's owner. */
+  orgno: string;
+  /** Registered scopes. */
+  scopes: string[];
+  /** Keys registered through the admin API (kid mode); each may carry `exp` (epoch seconds). */
+  jwks?: JWK[];
+  /** Orgnos that delegated to this client in Altinn: `consumer_org` is allowed for them. */
+  delegatedConsumerOrgs?: string[];
+}
+
+export interface MaskinportenSimulatorOptions {
+  /** Certificates chaining to one of these are accepted. */
+  trustedCaCertsPem: string[];
+  clients: MaskinportenClientRegistration[];
+  /** `expires_in`; default 120. */
+  accessTokenTtlSeconds?: number;
+  /** Millisecond clock, injectable; default `Date.now`. */
+  now?: () => number;
+  port?: number;
+  host?: string;
+}
+
+export interface MaskinportenSimulator {
+  /** `http://127.0.0.1:PORT`, no trailing slash. */
+  url: string;
+  /** `${url}/`, WITH a trailing slash, like `https://test.maskinporten.no/`. */
+  issuer: string;
+  /** `${url}/jwk`. */
+  jwksUrl: string;
+  /** POST /token calls received (any outcome). */
+  readonly tokenRequests: number;
+  readonly tokensIssued: number;
+  /** Adds or replaces a client. */
+  registerClient(c: MaskinportenClientRegistration): void;
+  setAccessTokenTtl(seconds: number): void;
+  close(): Promise<void>;
+}
+
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const GRANT_ALGORITHMS = ['RS256', 'RS384', 'RS512'];
+const ALLOWED_CLAIMS = new Set(['aud', 'iss', 'scope', 'iat', 'exp', 'jti', 'resource', 'consumer_org']);
+const MAX_CLOCK_SKEW_SECONDS = 10;
+const MAX_GRANT_LIFETIME_SECONDS = 120;
+const ORGNO_AUTHORITY = 'iso6523-actorid-upis';
+
+type MpCode =
+  | 'MP-011'
+  | 'MP-012'
+  | 'MP-100'
+  | 'MP-110'
+  | 'MP-120'
+  | 'MP-121'
+  | 'MP-122'
+  | 'MP-123'
+  | 'MP-124'
+  | 'MP-130'
+  | 'MP-200'
+  | 'MP-250';
+
+/** A token-endpoint rejection: `code` goes into `error_uri` only, as the real server does. */
+class GrantError extends Error {
+  constructor(
+    readonly error: string,
+    readonly description: string,
+    readonly code?: MpCode,
+    readonly status = 400,
+  ) {
+    super(description);
+  }
+}
+
+const invalidGrant = (code: MpCode, description: string) => new GrantError('invalid_grant', description, code);
+
+interface VerifiedGrant {
+  client: MaskinportenClientRegistration;
+  clientAmr: 'virksomhetssertifikat' | 'private_key_jwt';
+  payload: JWTPayload;
+}
+
+function isBase64(value: string): boolean {
+  return value.length > 0 && value.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(value);
+}
+
+function certificateIsCurrent(cert: X509Certificate, nowMs: number): boolean {
+  const from = Date.parse(cert.validFrom);
+  const to = Date.parse(cert.validTo);
+  return Number.isFinite(from) && Number.isFinite(to) && from <= nowMs && nowMs <= to;
+}
+
+function signedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
+  try {
+    return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+  } catch {
+    return false;
+  }
+}
+
+export async function startMaskinportenSimulator(opts: MaskinportenSimulatorOptions): Promise<MaskinportenSimulator> {
+  const now = opts.now ?? Date.now;
+  const nowSeconds = () => Math.floor(now() / 1000);
+  let ttlSeconds = opts.accessTokenTtlSeconds ?? 120;
+  let tokenRequests = 0;
+  let tokensIssued = 0;
+
+  const trustedCas = opts.trustedCaCertsPem.map((pem) => new X509Certificate(pem));
+  const clients = new Map<string, MaskinportenClientRegistration>();
+  const registerClient = (c: MaskinportenClientRegistration) => {
+    clients.set(c.clientId, { ...c, scopes: [...c.scopes] });
+  };
+  opts.clients.forEach(registerClient);
+
+  const { privateKey: signingKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+  const publicJwk = await exportJWK(publicKey);
+  const kid = await calculateJwkThumbprint(publicJwk);
+  const jwks = { keys: [{ ...publicJwk, kid, alg: 'RS256', use: 'sig' }] };
+
+  /** Used grants: key → the grant's `exp` (epoch s). Forgotten once the grant could no longer be accepted anyway. */
+  const usedGrants = new Map<string, number>();
+  let lastSweep = 0;
+  const sweepUsedGrants = () => {
+    const current = nowSeconds();
+    if (current === lastSweep && usedGrants.size < 10_000) return;
+    lastSweep = current;
+    for (const [key, exp] of usedGrants) {
+      if (exp < current - MAX_CLOCK_SKEW_SECONDS) usedGrants.delete(key);
+    }
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) sendJson(res, 500, { error: 'server_error', error_description: 'Internal error' });
+      else res.destroy();
+    });
+  });
+  const url = await listen(server, opts.port ?? 0, opts.host ?? '127.0.0.1');
+  const issuer = `${url}/`;
+  const jwksUrl = `${url}/jwk`;
+
+  const metadata = {
+    issuer,
+    token_endpoint: `${url}/token`,
+    jwks_uri: jwksUrl,
+    grant_types_supported: [JWT_BEARER],
+    token_endpoint_auth_methods_supported: ['private_key_jwt'],
+    token_endpoint_auth_signing_alg_values_supported: GRANT_ALGORITHMS,
+  };
+
+  function sendGrantError(req: IncomingMessage, res: ServerResponse, err: GrantError): void {
+    const traceId = randomBytes(16).toString('hex');
+    // A body left unread (too large) would poison a kept-alive connection: close it instead.
+    const headers: Record<string, string> = req.complete ? {} : { connection: 'close' };
+    sendJson(
+      res,
+      err.status,
+      {
+        error: err.error,
+        error_description: `${err.description} (trace_id: ${traceId})`,
+        ...(err.code ? { error_uri: `${issuer}errors/${err.code}` } : {}),
+      },
+      headers,
+    );
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', url).pathname;
+    if (path === '/.well-known/oauth-authorization-server' || path === '/.well-known/openid-configuration') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res, 'GET');
+      return sendJson(res, 200, metadata);
+    }
+    if (path === '/jwk' || path === '/jwks') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res, 'GET');
+      return sendJson(res, 200, jwks);
+    }
+    if (path === '/token') {
+      if (req.method !== 'POST') return methodNotAllowed(res, 'POST');
+      tokenRequests += 1;
+      try {
+        const body = await tokenEndpoint(req);
+        tokensIssued += 1;
+        return sendJson(res, 200, body, { 'cache-control': 'no-store', pragma: 'no-cache' });
+      } catch (err) {
+        if (err instanceof GrantError) return sendGrantError(req, res, err);
+        return sendGrantError(req, res, new GrantError('invalid_request', 'Invalid request', 'MP-011'));
+      }
+    }
+    sendJson(res, 404, { error: 'not_found', error_description: `No such resource: ${path}` });
+  }
+
+  function methodNotAllowed(res: ServerResponse, allow: string): void {
+    sendJson(res, 405, { error: 'invalid_request', error_description: 'Method not allowed' }, { allow });
+  }
+
+  async function tokenEndpoint(req: IncomingMessage) {
+    const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    let text: string;
+    try {
+      text = await readBody(req, 256 * 1024);
+    } catch {
+      throw new GrantError('invalid_request', 'Request body too large or unreadable', 'MP-011');
+    }
+    if (contentType !== 'application/x-www-form-urlencoded') {
+      throw new GrantError('invalid_request', 'Content-Type must be application/x-www-form-urlencoded', 'MP-011');
+    }
+    const form = new URLSearchParams(text);
+    const grantType = form.get('grant_type');
+    if (!grantType) throw new GrantError('invalid_request', 'Missing grant_type', 'MP-011');
+    if (grantType !== JWT_BEARER) {
+      throw new GrantError('unsupported_grant_type', `Unsupported grant_type: ${grantType}`);
+    }
+    const assertion = form.get('assertion');
+    if (!assertion) throw new GrantError('invalid_request', 'Missing assertion', 'MP-011');
+
+    const grant = await verifyGrant(assertion);
+    const { client, payload } = grant;
+
+    // Audience: exactly one value, the issuer.
+    const aud = payload.aud;
+    const audOk = aud === issuer || (Array.isArray(aud) && aud.length === 1 && aud[0] === issuer);
+    if (!audOk) throw invalidGrant('MP-110', `Invalid audience value in assertion. Expected: ${issuer}`);
+
+    // Lifetime and clock skew.
+    const { iat, exp } = payload;
+    if (typeof iat !== 'number' || typeof exp !== 'number' || !Number.isFinite(iat) || !Number.isFinite(exp)) {
+      throw invalidGrant('MP-130', 'The assertion must contain numeric iat and exp claims');
+    }
+    const current = nowSeconds();
+    if (Math.abs(iat - current) > MAX_CLOCK_SKEW_SECONDS) {
+      throw invalidGrant('MP-130', 'Invalid assertion. Client authentication failed. Invalid iat value');
+    }
+    if (exp - iat > MAX_GRANT_LIFETIME_SECONDS) {
+      throw invalidGrant(
+        'MP-130',
+        `The assertion lifetime (exp - iat) must not exceed ${MAX_GRANT_LIFETIME_SECONDS} s`,
+      );
+    }
+    if (exp <= iat || exp < current) throw invalidGrant('MP-130', 'The assertion has expired');
+
+    // Replay: jti, or a hash of the whole grant when there is none.
+    if (payload.jti !== undefined && (typeof payload.jti !== 'string' || payload.jti.length === 0)) {
+      throw new GrantError('invalid_request', 'Invalid assertion: jti must be a non-empty string', 'MP-011');
+    }
+    const grantKey =
+      payload.jti !== undefined
+        ? `jti\u0000${client.clientId}\u0000${payload.jti}`
+        : `hash\u0000${createHash('sha256').update(assertion).digest('hex')}`;
+    sweepUsedGrants();
+    if (usedGrants.has(grantKey)) throw invalidGrant('MP-012', 'Invalid assertion. Grant is used before');
+
+    // Scopes.
+    if (typeof payload.scope !== 'string' || payload.scope.trim() === '') {
+      throw new GrantError('invalid_scope', 'Token request contains no scope', 'MP-200');
+    }
+    const scopes = payload.scope.trim().split(/\s+/);
+    const unknownScopes = scopes.filter((s) => !client.scopes.includes(s));
+    if (unknownScopes.length > 0) {
+      throw new GrantError(
+        'invalid_scope',
+        `Token request contains invalid scopes for client, ${unknownScopes.join(' ')}`,
+        'MP-200',
+      );
+    }
+
+    // resource (RFC 8707).
+    const resource = payload.resource;
+    const resourceOk =
+      resource === undefined ||
+      (typeof resource === 'string' && resource.length > 0) ||
+      (Array.isArray(resource) &&
+        resource.length > 0 &&
+        resource.every((r): r is string => typeof r === 'string' && r.length > 0));
+    if (!resourceOk) throw new GrantError('invalid_request', 'Invalid assertion: invalid resource', 'MP-011');
+
+    // consumer_org: a supplier acting for a customer by delegation.
+    const consumerOrg = payload.consumer_org;
+    if (consumerOrg !== undefined) {
+      if (typeof consumerOrg !== 'string' || !/^\d{9}$/.test(consumerOrg)) {
+        throw new GrantError('invalid_request', 'Invalid assertion: invalid consumer_org', 'MP-011');
+      }
+      if (!(client.delegatedConsumerOrgs ?? []).includes(consumerOrg)) {
+        throw new GrantError(
+          'access_denied',
+          `Consumer ${consumerOrg} has not delegated access to the scope(s) ${scopes.join(' ')} to ${client.orgno}`,
+          'MP-250',
+          403,
+        );
+      }
+    }
+
+    usedGrants.set(grantKey, exp);
+
+    const tokenIat = nowSeconds();
+    const orgId = (orgno: string) => ({ authority: ORGNO_AUTHORITY, ID: `0192:${orgno}` });
+    const claims: JWTPayload = {
+      client_id: client.clientId,
+      client_amr: grant.clientAmr,
+      token_type: 'Bearer',
+      consumer: orgId(consumerOrg ?? client.orgno),
+      ...(consumerOrg ? { supplier: orgId(client.orgno) } : {}),
+      scope: scopes.join(' '),
+    };
+    const jwt = new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid })
+      .setIssuer(issuer)
+      .setIssuedAt(tokenIat)
+      .setExpirationTime(tokenIat + ttlSeconds)
+      .setJti(randomUUID());
+    if (resource !== undefined) jwt.setAudience(resource as string | string[]);
+    const accessToken = await jwt.sign(signingKey);
+    return { access_token: accessToken, token_type: 'Bearer', expires_in: ttlSeconds, scope: scopes.join(' ') };
+  }
+
+  /** Header, client, key and signature: everything up to a grant whose claims can be trusted. */
+  async function verifyGrant(assertion: string): Promise<VerifiedGrant> {
+    let header: ProtectedHeaderParameters;
+    let payload: JWTPayload;
+    try {
+      header = decodeProtectedHeader(assertion);
+      payload = decodeJwt(assertion);
+    } catch {
+      throw new GrantError('invalid_request', 'Invalid assertion. The assertion is not a valid signed JWT', 'MP-011');
+    }
+    if (assertion.split('.').length !== 3) {
+      throw new GrantError('invalid_request', 'Invalid assertion. The assertion is not a signed JWT', 'MP-011');
+    }
+    if (typeof header.alg !== 'string' || !GRANT_ALGORITHMS.includes(header.alg)) {
+      throw invalidGrant('MP-124', `Invalid assertion. Signature algorithm not supported: ${String(header.alg)}`);
+    }
+
+    const clientId = payload.iss;
+    const client = typeof clientId === 'string' ? clients.get(clientId) : undefined;
+    if (!client) throw invalidGrant('MP-100', `Invalid assertion. Client not found: ${String(clientId)}`);
+
+    const registeredKeys = client.jwks ?? [];
+    let key: KeyObject | CryptoKey | Uint8Array;
+    let clientAmr: VerifiedGrant['clientAmr'];
+    let certificate: X509Certificate | undefined;
+
+    if (registeredKeys.length > 0) {
+      if (header.x5c !== undefined) {
+        throw invalidGrant(
+          'MP-123',
+          'Invalid assertion. The client has registered keys: the grant must name one by kid, not carry x5c',
+        );
+      }
+      if (typeof header.kid !== 'string' || header.kid === '') {
+        throw invalidGrant('MP-124', 'Invalid assertion. Missing kid for a client with registered keys');
+      }
+      const jwk = registeredKeys.find((k) => k.kid === header.kid);
+      if (!jwk) throw invalidGrant('MP-124', `Invalid assertion. Unknown kid: ${header.kid}`);
+      const keyExp = (jwk as { exp?: unknown }).exp;
+      if (typeof keyExp === 'number' && keyExp <= nowSeconds()) {
+        throw invalidGrant('MP-121', `Invalid assertion. The registered key ${header.kid} has expired`);
+      }
+      try {
+        const { kty, n, e, crv, x, y } = jwk;
+        const publicOnly = Object.fromEntries(
+          Object.entries({ kty, n, e, crv, x, y }).filter(([, v]) => v !== undefined),
+        ) as JWK;
+        key = (await importJWK(publicOnly, header.alg)) as CryptoKey | Uint8Array;
+      } catch {
+        throw invalidGrant('MP-124', `Invalid assertion. The registered key ${header.kid} is not usable`);
+      }
+      clientAmr = 'private_key_jwt';
+    } else {
+      if (header.x5c === undefined) {
+        if (header.kid !== undefined) {
+          throw invalidGrant('MP-124', `Invalid assertion. Unknown kid: ${String(header.kid)}`);
+        }
+        throw invalidGrant('MP-123', 'Invalid assertion. Missing x5c or kid in the header');
+      }
+      certificate = verifyCertificateChain(header.x5c);
+      key = certificate.publicKey;
+      clientAmr = 'virksomhetssertifikat';
+    }
+
+    try {
+      await compactVerify(assertion, key, { algorithms: GRANT_ALGORITHMS });
+    } catch {
+      throw invalidGrant('MP-124', 'Invalid assertion. Signature verification failed');
+    }
+
+    if (certificate) {
+      const orgno = orgnoFromCertificate(certificate);
+      if (orgno !== client.orgno) {
+        throw invalidGrant(
+          'MP-122',
+          `Invalid assertion. The certificate's organization number ${orgno ?? '(none)'} does not own client ${client.clientId}`,
+        );
+      }
+    }
+
+    const extraClaims = Object.keys(payload).filter((claim) => !ALLOWED_CLAIMS.has(claim));
+    if (extraClaims.length > 0) {
+      throw new GrantError('invalid_request', 'Invalid assertion', 'MP-011');
+    }
+    return { client, clientAmr, payload };
+  }
+
+  /** The x5c header: an array of base64 DER, leaf first, chained to a trusted CA, every link currently valid. */
+  function verifyCertificateChain(x5c: unknown): X509Certificate {
+    if (!Array.isArray(x5c) || x5c.length === 0) {
+      throw invalidGrant('MP-123', 'Invalid assertion. x5c must be an array of base64 DER certificates');
+    }
+    const chain: X509Certificate[] = [];
+    for (const entry of x5c) {
+      if (typeof entry !== 'string' || !isBase64(entry)) {
+        throw invalidGrant('MP-123', 'Invalid assertion. x5c contains an entry that is not base64 DER');
+      }
+      try {
+        chain.push(new X509Certificate(Buffer.from(entry, 'base64')));
+      } catch {
+        throw invalidGrant('MP-123', 'Invalid assertion. x5c contains a certificate that cannot be parsed');
+      }
+    }
+    const leaf = chain[0] as X509Certificate;
+    if (leaf.ca)
+      throw invalidGrant('MP-123', 'Invalid assertion. The first x5c certificate must be the leaf, not a CA');
+    const current = now();
+
+    // Walk from the leaf until a certificate is a trusted CA or is signed by one.
+    for (let i = 0; i < chain.length; i += 1) {
+      const cert = chain[i] as X509Certificate;
+      if (!certificateIsCurrent(cert, current)) {
+        throw invalidGrant('MP-120', 'Invalid assertion. The certificate is expired or not yet valid');
+      }
+      if (i > 0 && !cert.ca) {
+        throw invalidGrant('MP-120', 'Invalid assertion. An intermediate certificate is not a CA');
+      }
+      const trusted = trustedCas.some((ca) => ca.fingerprint256 === cert.fingerprint256);
+      if (trusted && i > 0) return leaf;
+      const anchor = trustedCas.find((ca) => signedBy(cert, ca));
+      if (anchor) {
+        if (!certificateIsCurrent(anchor, current)) {
+          throw invalidGrant('MP-120', 'Invalid assertion. The issuing CA certificate is expired');
+        }
+        return leaf;
+      }
+      const next = chain[i + 1];
+      if (!next || !signedBy(cert, next)) break;
+    }
+    throw invalidGrant('MP-120', 'Invalid assertion. The certificate is not issued by a trusted certificate authority');
+  }
+
+  return {
+    url,
+    issuer,
+    jwksUrl,
+    get tokenRequests() {
+      return tokenRequests;
+    },
+    get tokensIssued() {
+      return tokensIssued;
+    },
+    registerClient,
+    setAccessTokenTtl(seconds: number) {
+      ttlSeconds = seconds;
+    },
+    close: () => close(server),
+  };
+}

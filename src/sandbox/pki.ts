@@ -1,0 +1,156 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
+import forge from 'node-forge';
+
+/** An enterprise certificate (virksomhetssertifikat-like) issued by the sandbox test CA. */
+export interface IssuedCertificate {
+  orgno: string;
+  /** PKCS#8 PEM private key (RSA 2048). */
+  keyPem: string;
+  /** The leaf certificate, PEM. */
+  certPem: string;
+  /** Leaf then CA, PEM concatenated (what MASKINPORTEN_CERT_FILE holds). */
+  chainPem: string;
+  /** Base64 DER, leaf first, then the CA: the JWT grant's `x5c` header. */
+  x5c: string[];
+}
+
+export interface TestPki {
+  caCertPem: string;
+  issueEnterpriseCertificate(opts: {
+    orgno: string;
+    organizationName?: string;
+    validDays?: number;
+    notBefore?: Date;
+  }): IssuedCertificate;
+}
+
+const OID_SERIAL_NUMBER = '2.5.4.5';
+const OID_ORGANIZATION_IDENTIFIER = '2.5.4.97';
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function generateRsaKeyPair(): { privateKeyPem: string; publicKeyPem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  return { privateKeyPem: privateKey, publicKeyPem: publicKey };
+}
+
+/** A random positive serial number, 16 bytes, as hex (the high bit cleared so DER keeps it positive). */
+function randomSerial(): string {
+  const bytes = randomBytes(16);
+  bytes[0] = ((bytes[0] ?? 0) & 0x7f) | 0x01;
+  return bytes.toString('hex');
+}
+
+function pemToBase64Der(pem: string): string {
+  return pem
+    .replace(/-----BEGIN [^-]+-----/, '')
+    .replace(/-----END [^-]+-----/, '')
+    .replace(/\s+/g, '');
+}
+
+/** Creates a throwaway CA at start; everything it issues is for the sandbox and the tests only. */
+export function createTestPki(opts: { name?: string } = {}): TestPki {
+  const caName = opts.name ?? 'Sandbox Test CA';
+  const caKeys = generateRsaKeyPair();
+  const caPrivateKey = forge.pki.privateKeyFromPem(caKeys.privateKeyPem);
+
+  const ca = forge.pki.createCertificate();
+  ca.publicKey = forge.pki.publicKeyFromPem(caKeys.publicKeyPem);
+  ca.serialNumber = randomSerial();
+  ca.validity.notBefore = new Date(Date.now() - 60_000);
+  ca.validity.notAfter = new Date(Date.now() + 10 * 365 * DAY_MS);
+  const caSubject: forge.pki.CertificateField[] = [
+    { shortName: 'C', value: 'NO' },
+    { shortName: 'O', value: 'Digdir GraphQL Facade Sandbox' },
+    { shortName: 'CN', value: caName },
+  ];
+  ca.setSubject(caSubject);
+  ca.setIssuer(caSubject);
+  ca.setExtensions([
+    { name: 'basicConstraints', cA: true, critical: true },
+    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    { name: 'subjectKeyIdentifier' },
+  ]);
+  ca.sign(caPrivateKey, forge.md.sha256.create());
+  const caCertPem = forge.pki.certificateToPem(ca);
+
+  return {
+    caCertPem,
+    issueEnterpriseCertificate({ orgno, organizationName, validDays = 365, notBefore }) {
+      const name = organizationName ?? `Sandbox organisation ${orgno}`;
+      const keys = generateRsaKeyPair();
+      const cert = forge.pki.createCertificate();
+      cert.publicKey = forge.pki.publicKeyFromPem(keys.publicKeyPem);
+      cert.serialNumber = randomSerial();
+      const start = notBefore ?? new Date(Date.now() - 60_000);
+      cert.validity.notBefore = start;
+      cert.validity.notAfter = new Date(start.getTime() + validDays * DAY_MS);
+      cert.setSubject([
+        { shortName: 'C', value: 'NO' },
+        { shortName: 'O', value: name },
+        { type: OID_ORGANIZATION_IDENTIFIER, value: `NTRNO-${orgno}` },
+        { shortName: 'CN', value: name },
+        { type: OID_SERIAL_NUMBER, value: orgno },
+      ]);
+      cert.setIssuer(ca.subject.attributes);
+      cert.setExtensions([
+        { name: 'basicConstraints', cA: false, critical: true },
+        { name: 'keyUsage', digitalSignature: true, nonRepudiation: true, critical: true },
+        { name: 'subjectKeyIdentifier' },
+        { name: 'authorityKeyIdentifier', keyIdentifier: ca.generateSubjectKeyIdentifier().getBytes() },
+      ]);
+      cert.sign(caPrivateKey, forge.md.sha256.create());
+      const certPem = forge.pki.certificateToPem(cert);
+      return {
+        orgno,
+        keyPem: keys.privateKeyPem,
+        certPem,
+        chainPem: certPem + caCertPem,
+        x5c: [pemToBase64Der(certPem), pemToBase64Der(caCertPem)],
+      };
+    },
+  };
+}
+
+/**
+ * The organisation number of an enterprise certificate: the subject's serialNumber (2.5.4.5), prefixes such as
+ * `NTRNO-` stripped, else the organizationIdentifier (2.5.4.97). Undefined when neither holds nine digits.
+ */
+export function orgnoFromCertificate(cert: X509Certificate): string | undefined {
+  const attributes = parseSubject(cert.subject);
+  const candidates = [
+    ...(attributes.get('serialnumber') ?? []),
+    ...(attributes.get(OID_SERIAL_NUMBER) ?? []),
+    ...(attributes.get('organizationidentifier') ?? []),
+    ...(attributes.get(OID_ORGANIZATION_IDENTIFIER) ?? []),
+  ];
+  for (const value of candidates) {
+    const match = /^(?:[A-Z]{2,5}[-:])?(\d{9})$/i.exec(value.trim());
+    if (match?.[1]) return match[1];
+  }
+  return undefined;
+}
+
+/**
+ * Node prints the subject one `key=value` per line (a multi-valued RDN joined by `+`); unknown attribute types appear
+ * as their dotted OID. Keys are lower-cased here.
+ */
+function parseSubject(subject: string): Map<string, string[]> {
+  const result = new Map<string, string[]>();
+  for (const line of subject.split('\n')) {
+    for (const part of line.split('+')) {
+      const eq = part.indexOf('=');
+      if (eq <= 0) continue;
+      const key = part.slice(0, eq).trim().toLowerCase();
+      const value = part.slice(eq + 1).trim();
+      const list = result.get(key) ?? [];
+      list.push(value);
+      result.set(key, list);
+    }
+  }
+  return result;
+}

@@ -1,0 +1,20 @@
+import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from './http-client.js';
+import type { TokenProvider, TokenRequest } from './token-provider.js';
+
+/**
+ * Sends `req` with a Maskinporten token for `token`. On a 401 the token is dropped and the call retried once with a
+ * fresh one: a resource server may stop honouring a token before its `exp` (key rotation, revocation).
+ */
+export async function authorizedRequest(
+  client: UpstreamClient,
+  tokens: TokenProvider,
+  token: TokenRequest,
+  req: UpstreamRequest,
+): Promise<UpstreamResponse> {
+  const first = await tokens.getToken(token);
+  const res = await client.request({ ...req, bearer: first });
+  if (res.status !== 401) return res;
+  tokens.invalidate(token, first);
+  const second = await tokens.getToken(token);
+  return client.request({ ...req, bearer: second });
+}

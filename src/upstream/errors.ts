@@ -1,0 +1,87 @@
+import { GraphQLError } from 'graphql';
+import type { UpstreamName } from '../observability/metrics.js';
+
+/**
+ * Upstream failures, and the one place they become GraphQL errors. Messages are written for the caller: they never
+ * carry an upstream URL, an upstream body, a token or a personal id.
+ */
+
+/** 5xx, timeout, connection refused or reset, breaker open: the upstream could not answer. */
+export class UpstreamUnavailableError extends Error {
+  constructor(
+    readonly upstream: UpstreamName,
+    readonly reason: string,
+    readonly status?: number,
+  ) {
+    super(`${upstream} is unavailable (${reason})`);
+  }
+}
+
+/** A 4xx answer the calling domain did not handle itself. `body` is kept for mapping only, never shown. */
+export class UpstreamStatusError extends Error {
+  constructor(
+    readonly upstream: UpstreamName,
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(`${upstream} answered HTTP ${status}`);
+  }
+}
+
+/** A Maskinporten token could not be obtained; `mpCode` is the documented code (e.g. `MP-200`) when known. */
+export class UpstreamAuthError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly mpCode?: string,
+    readonly oauthError?: string,
+  ) {
+    super(reason);
+  }
+}
+
+const UPSTREAM_LABEL: Record<UpstreamName, string> = {
+  krr: 'The contact register (KRR)',
+  admin: 'The ID-porten admin API',
+  maskinporten: 'Maskinporten',
+};
+
+/** Maps any error thrown below the resolvers to the error contract (DESIGN.md "Error contract"). */
+export function toGraphQLError(err: unknown): GraphQLError {
+  if (err instanceof GraphQLError) return err;
+  if (err instanceof UpstreamAuthError) {
+    const code = err.mpCode
+      ? `${err.mpCode}${err.oauthError ? ` ${err.oauthError}` : ''}`
+      : (err.oauthError ?? 'error');
+    return new GraphQLError(`Could not obtain a Maskinporten token (${code}).`, {
+      extensions: {
+        code: 'UPSTREAM_AUTH_FAILED',
+        upstream: 'maskinporten',
+        ...(err.mpCode ? { mpCode: err.mpCode } : {}),
+        ...(err.oauthError ? { oauthError: err.oauthError } : {}),
+      },
+      originalError: err,
+    });
+  }
+  if (err instanceof UpstreamUnavailableError) {
+    return new GraphQLError(`${UPSTREAM_LABEL[err.upstream]} is unavailable right now; try again later.`, {
+      extensions: { code: 'UPSTREAM_UNAVAILABLE', upstream: err.upstream },
+      originalError: err,
+    });
+  }
+  if (err instanceof UpstreamStatusError) {
+    if (err.status === 403) {
+      return new GraphQLError(`${UPSTREAM_LABEL[err.upstream]} refused access.`, {
+        extensions: { code: 'FORBIDDEN', upstream: err.upstream },
+        originalError: err,
+      });
+    }
+    return new GraphQLError(`${UPSTREAM_LABEL[err.upstream]} rejected the request (HTTP ${err.status}).`, {
+      extensions: { code: 'UPSTREAM_REJECTED', upstream: err.upstream, status: err.status },
+      originalError: err,
+    });
+  }
+  return new GraphQLError('Internal server error', {
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    originalError: err instanceof Error ? err : new Error(String(err)),
+  });
+}

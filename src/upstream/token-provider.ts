@@ -1,0 +1,13 @@
+/** What a Maskinporten token is asked for; every field is part of the token's identity (and its cache key). */
+export interface TokenRequest {
+  scopes: string[];
+  resource?: string;
+  consumerOrg?: string;
+}
+
+/** The token service as the upstream clients see it. */
+export interface TokenProvider {
+  getToken(req: TokenRequest): Promise<string>;
+  /** Drops a token the resource server refused, so the next `getToken` fetches a new one. */
+  invalidate(req: TokenRequest, token: string): void;
+}
