@@ -43,7 +43,10 @@ export function createBearerVerifier(opts: { issuer: string; jwksUrl: string; au
         ...(opts.audience ? { audience: opts.audience } : {}),
       });
       const claims = payload as unknown as MaskinportenTokenClaims;
-      const orgno = String(claims.consumer?.ID ?? '').split(':').pop() ?? '';
+      const orgno =
+        String(claims.consumer?.ID ?? '')
+          .split(':')
+          .pop() ?? '';
       return { ok: true, bearer: { claims, scopes: new Set(String(claims.scope).split(' ')), orgno } };
     } catch (err) {
       const reason = err instanceof joseErrors.JWTExpired ? 'token expired' : 'invalid token';

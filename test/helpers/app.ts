@@ -1,0 +1,94 @@
+import { Writable } from 'node:stream';
+import { startApp, type App, type AppOptions } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  body: {
+    data?: T | null;
+    errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+  };
+}
+
+export interface TestApp {
+  app: App;
+  sandbox: Sandbox;
+  url: string;
+  /** Every normal log line the app wrote, as text. */
+  logLines: string[];
+  token(scope?: string): Promise<string>;
+  graphql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    opts?: { token?: string | null; scope?: string },
+  ): Promise<GraphQLResponse<T>>;
+  /** The value of `facade_upstream_requests_total`, summed over every series matching `labels`. */
+  upstreamRequests(labels: Record<string, string>): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Starts the facade in sandbox mode on port 0, exactly as `npm start` does, with its log captured. */
+export async function startTestApp(
+  env: Record<string, string> = {},
+  opts: Omit<AppOptions, 'logDestination'> = {},
+): Promise<TestApp> {
+  const logLines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      cb();
+    },
+  });
+  const config = loadConfig({ SANDBOX: 'true', PORT: '0', LOG_LEVEL: 'info', ...env });
+  const app = await startApp(config, { ...opts, logDestination: destination });
+  if (!app.sandbox) throw new Error('expected sandbox mode');
+  const sandbox = app.sandbox;
+  const tokens = new Map<string, string>();
+
+  const token = async (scope?: string) => {
+    const key = scope ?? '*';
+    let value = tokens.get(key);
+    if (!value) {
+      const res = await fetch(`${app.url}/sandbox/caller-token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(scope === undefined ? {} : { scope }),
+      });
+      value = ((await res.json()) as { access_token: string }).access_token;
+      tokens.set(key, value);
+    }
+    return value;
+  };
+
+  return {
+    app,
+    sandbox,
+    url: app.url,
+    logLines,
+    token,
+    async graphql(query, variables, gqlOpts = {}) {
+      const bearer = gqlOpts.token === null ? undefined : (gqlOpts.token ?? (await token(gqlOpts.scope)));
+      const res = await fetch(`${app.url}/graphql`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: res.status, body: (await res.json()) as GraphQLResponse['body'] } as never;
+    },
+    async upstreamRequests(labels) {
+      const text = await (await fetch(`${app.url}/metrics`)).text();
+      let sum = 0;
+      for (const line of text.split('\n')) {
+        if (!line.startsWith('facade_upstream_requests_total{')) continue;
+        if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+          sum += Number(line.split(' ').pop());
+      }
+      return sum;
+    },
+    close: () => app.close(),
+  };
+}
