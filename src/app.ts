@@ -11,7 +11,15 @@ import { createHttpServer, sendJson } from './http/server.js';
 import { KRR_CONTACT_SCOPE, KrrClient } from './krr/client.js';
 import { createPersonsContext } from './krr/context.js';
 import { personResolvers } from './krr/resolvers.js';
-import { CredentialsError, loadPemCredentials, type GrantCredentials } from './maskinporten/credentials.js';
+import { AdminApiClient } from './clients/admin-client.js';
+import { createClientsContext } from './clients/context.js';
+import { clientResolvers } from './clients/resolvers.js';
+import {
+  CredentialsError,
+  loadPemCredentials,
+  organizationNumberOf,
+  type GrantCredentials,
+} from './maskinporten/credentials.js';
 import { TokenService } from './maskinporten/token-service.js';
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
@@ -70,8 +78,13 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       now,
     });
     const krr = new KrrClient(krrHttp, tokens, { apiVersion: config.krrApiVersion, metrics });
+    const adminHttp = http('admin', upstream.adminApiUrl);
+    const admin = new AdminApiClient(adminHttp, tokens, {
+      ownOrgno: organizationNumberOf(credentials),
+      supplier: config.adminSupplier ?? Boolean(sandbox),
+    });
 
-    const apollo = createGraphQLServer({ schema: buildSchema([personResolvers]), metrics });
+    const apollo = createGraphQLServer({ schema: buildSchema([personResolvers, clientResolvers]), metrics });
     await apollo.start();
     const authenticator = new Authenticator(upstream.auth);
 
@@ -88,7 +101,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
         log: requestLog,
         operationName,
         persons: createPersonsContext(krr, now),
-        clients: { available: false },
+        clients: createClientsContext(admin),
       }),
       ready: () => tokens.probe({ scopes: [KRR_CONTACT_SCOPE] }),
       extraRoutes: sandbox ? sandboxRoutes(sandbox) : undefined,
@@ -115,7 +128,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
           server.closeIdleConnections();
         });
         await apollo.stop();
-        await Promise.all([maskinportenHttp.close(), krrHttp.close()]);
+        await Promise.all([maskinportenHttp.close(), krrHttp.close(), adminHttp.close()]);
         await sandbox?.close();
       },
     };

@@ -40,6 +40,8 @@ export interface Config {
   production: boolean;
   /** Maximum connections per upstream origin (undici Pool). */
   upstreamConnections: number;
+  /** `ADMIN_SUPPLIER`: our Maskinporten client holds `idporten:dcr.supplier` (default: true in sandbox mode only). */
+  adminSupplier?: boolean;
   /** KRR path version: `v1` or `v2`. */
   krrApiVersion: 'v1' | 'v2';
 }
@@ -88,6 +90,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const issuer = url('MASKINPORTEN_ISSUER');
   const sandbox = sandboxRaw === 'true' || (sandboxRaw !== 'false' && str('MASKINPORTEN_ISSUER') === undefined);
 
+  const supplierRaw = str('ADMIN_SUPPLIER');
+  if (supplierRaw !== undefined && !['true', 'false'].includes(supplierRaw)) {
+    problems.push(`ADMIN_SUPPLIER must be "true" or "false" (got "${supplierRaw}")`);
+  }
+
   const logLevel = str('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const krrApiVersion = str('KRR_API_VERSION') ?? 'v2';
@@ -107,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     production: env.NODE_ENV === 'production',
     upstreamConnections: int('UPSTREAM_CONNECTIONS', 16, 1, 1024),
     krrApiVersion: krrApiVersion === 'v1' ? 'v1' : 'v2',
+    adminSupplier: supplierRaw === undefined ? undefined : supplierRaw === 'true',
   };
   for (const origin of config.corsOrigins) {
     try {

@@ -1,4 +1,44 @@
-/** Per-request admin API state (loaders); filled in by the client administration domain. */
+import DataLoader from 'dataloader';
+import { toGraphQLError } from '../upstream/errors.js';
+import type { AdminApiClient } from './admin-client.js';
+import type { ClientDto, JwksDto } from './dto.js';
+
+/** Upstream GETs one request may have in flight at once (per loader), so a wide query cannot flood the admin API. */
+export const ADMIN_READ_CONCURRENCY = 4;
+
+/** Per-request admin API state: each client and each client's JWKS is fetched at most once per GraphQL request. */
 export interface ClientsContext {
-  readonly available: boolean;
+  api: AdminApiClient;
+  client: DataLoader<string, ClientDto | null>;
+  jwks: DataLoader<string, JwksDto>;
+}
+
+export function createClientsContext(api: AdminApiClient): ClientsContext {
+  return {
+    api,
+    client: new DataLoader((ids) => mapLimited(ids, ADMIN_READ_CONCURRENCY, (id) => api.getClient(id))),
+    jwks: new DataLoader((ids) => mapLimited(ids, ADMIN_READ_CONCURRENCY, (id) => api.getJwks(id))),
+  };
+}
+
+/** Maps with at most `limit` calls in flight; a failing item yields its GraphQL error (DataLoader's per-key failure). */
+async function mapLimited<K, V>(
+  items: readonly K[],
+  limit: number,
+  fn: (item: K) => Promise<V>,
+): Promise<(V | Error)[]> {
+  const results: (V | Error)[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      try {
+        results[index] = await fn(items[index] as K);
+      } catch (err) {
+        results[index] = toGraphQLError(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }

@@ -1,5 +1,6 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { orgnoFromCertificate } from './certificate.js';
 
 /** What signs a grant: the enterprise key, and either the certificate chain (x5c) or a registered key id (kid). */
 export interface GrantCredentials {
@@ -64,4 +65,10 @@ async function readText(path: string, variable: string): Promise<string> {
     const code = (err as { code?: string }).code ?? 'unreadable';
     throw new CredentialsError(`${variable} (${path}) cannot be read: ${code}`);
   }
+}
+
+/** Our organisation number, from the enterprise certificate (x5c mode); unknown in kid mode. */
+export function organizationNumberOf(credentials: GrantCredentials): string | undefined {
+  const leaf = credentials.x5c?.[0];
+  return leaf ? orgnoFromCertificate(new X509Certificate(Buffer.from(leaf, 'base64'))) : undefined;
 }

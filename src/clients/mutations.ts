@@ -1,0 +1,296 @@
+import type { MutationResolvers, UserError } from '../generated/graphql.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import { toGraphQLError } from '../upstream/errors.js';
+import { parseUpstreamTimestamp } from '../upstream/timestamps.js';
+import { clientPath, onBehalfOfPath } from './admin-client.js';
+import type { ClientDto, JwkDto, JwksDto, OnBehalfOfDto } from './dto.js';
+import { assertLifetimes, assertNonEmpty, assertPublicRs256Key, badInput } from './input-validation.js';
+import { KeyedLock } from './keyed-lock.js';
+import { createInputToDto, jwkForRewrite, jwkInputToDto, mergeUpdate } from './mapping.js';
+import { userError, userErrorsFromResponse, userErrorsFromThrown } from './user-errors.js';
+
+/** The admin API keeps at most 5 keys per client (reference §3). */
+export const MAX_JWKS_KEYS = 5;
+
+/** Serializes read-modify-writes per client (JWKS sets, client patches) within this process. */
+const locks = new KeyedLock();
+
+const ok = (status: number) => status >= 200 && status < 300;
+
+/** Runs a mutation body; a refused GET inside it becomes user errors, system failures GraphQL errors. */
+async function attempt<T extends { userErrors: UserError[] }>(
+  empty: Omit<T, 'userErrors'>,
+  body: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    if ((err as { extensions?: unknown }).extensions) throw err; // already a GraphQL error (BAD_USER_INPUT)
+    let userErrors: UserError[];
+    try {
+      userErrors = userErrorsFromThrown(err);
+    } catch (unmapped) {
+      throw toGraphQLError(unmapped);
+    }
+    return { ...empty, userErrors } as T;
+  }
+}
+
+/** A client as returned to callers: the secret travels only in the payload's own field, never in the model. */
+function withoutSecret(dto: unknown): ClientDto | null {
+  if (typeof dto !== 'object' || dto === null) return null;
+  const { client_secret: _secret, ...client } = dto as ClientDto;
+  return client;
+}
+
+function secretOf(dto: unknown): string | null {
+  const secret = (dto as ClientDto | undefined)?.client_secret;
+  return typeof secret === 'string' && secret ? secret : null;
+}
+
+function normalizeJwks(body: unknown): JwksDto {
+  if (Array.isArray(body)) return { keys: body as JwkDto[] };
+  const dto = (body ?? {}) as JwksDto;
+  return { ...dto, keys: Array.isArray(dto.keys) ? dto.keys : [] };
+}
+
+async function currentJwks(ctx: GraphQLContext, clientId: string): Promise<JwksDto> {
+  ctx.clients.jwks.clear(clientId);
+  return ctx.clients.api.getJwks(clientId);
+}
+
+/** Replaces the whole key set (the only write the admin API offers); an empty set is a DELETE. */
+async function writeJwks(ctx: GraphQLContext, clientId: string, keys: JwkDto[], inputField: string[]) {
+  const api = ctx.clients.api;
+  const path = `${clientPath(clientId)}/jwks`;
+  const res =
+    keys.length === 0
+      ? await api.send('modify', { method: 'DELETE', path }, { clientId })
+      : await api.send('modify', { method: 'POST', path, json: { keys } }, { clientId });
+  ctx.clients.jwks.clear(clientId);
+  if (!ok(res.status)) {
+    const userErrors = userErrorsFromResponse(res, 'jwks').map((e) =>
+      e.field?.[1] === 'keys' ? { ...e, field: inputField } : e,
+    );
+    return { jwks: null, userErrors };
+  }
+  const jwks = keys.length === 0 ? { keys: [] } : normalizeJwks(res.body);
+  ctx.clients.jwks.prime(clientId, jwks);
+  return { jwks, userErrors: [] };
+}
+
+function onBehalfOfBody(fields: {
+  id: string;
+  name?: string | null;
+  organizationNumber?: string | null;
+  url?: string | null;
+  description?: string | null;
+}): OnBehalfOfDto {
+  // Both documented shapes at once (docs: display_name/url; newer: name/client_uri), so either kind of server reads it.
+  const body: OnBehalfOfDto = { onbehalfof: fields.id };
+  if (fields.name != null) Object.assign(body, { name: fields.name, display_name: fields.name });
+  if (fields.organizationNumber != null) body.orgno = fields.organizationNumber;
+  if (fields.url != null) Object.assign(body, { url: fields.url, client_uri: fields.url });
+  if (fields.description != null) body.description = fields.description;
+  return body;
+}
+
+export const clientMutations: MutationResolvers<GraphQLContext> = {
+  createClient: (_p, { input }, ctx) =>
+    attempt({ client: null, clientSecret: null }, async () => {
+      assertNonEmpty(input.name, ['input', 'name']);
+      assertLifetimes(input);
+      const res = await ctx.clients.api.send(
+        'write',
+        { method: 'POST', path: '/clients', json: createInputToDto(input) },
+        { orgno: input.organizationNumber ?? undefined },
+      );
+      if (!ok(res.status))
+        return { client: null, clientSecret: null, userErrors: userErrorsFromResponse(res, 'client') };
+      const client = withoutSecret(res.body);
+      if (client) ctx.clients.api.learn(client);
+      return { client, clientSecret: secretOf(res.body), userErrors: [] };
+    }),
+
+  updateClient: (_p, { input }, ctx) =>
+    attempt({ client: null }, async () => {
+      assertNonEmpty(input.name, ['input', 'name']);
+      assertLifetimes(input);
+      return locks.run(`client:${input.id}`, async () => {
+        const current = await ctx.clients.api.getClient(input.id);
+        if (!current) return { client: null, userErrors: [userError('NOT_FOUND', 'No such client.', ['input', 'id'])] };
+        const changedAt = parseUpstreamTimestamp(current.last_updated);
+        if (input.lastUpdatedAt && changedAt && changedAt.getTime() > input.lastUpdatedAt.getTime()) {
+          return {
+            client: null,
+            userErrors: [
+              userError(
+                'CONFLICT',
+                `The client was changed at ${changedAt.toISOString()}, after the version you saw; read it again and retry.`,
+                ['input', 'lastUpdatedAt'],
+              ),
+            ],
+          };
+        }
+        const res = await ctx.clients.api.send(
+          'modify',
+          { method: 'PUT', path: clientPath(input.id), json: mergeUpdate(current, input) },
+          { clientId: input.id },
+        );
+        ctx.clients.client.clear(input.id);
+        if (!ok(res.status)) return { client: null, userErrors: userErrorsFromResponse(res, 'client') };
+        return { client: withoutSecret(res.body) ?? (await ctx.clients.client.load(input.id)), userErrors: [] };
+      });
+    }),
+
+  deleteClient: (_p, { input }, ctx) =>
+    attempt({ client: null }, async () => {
+      const res = await ctx.clients.api.send(
+        'modify',
+        { method: 'DELETE', path: clientPath(input.id) },
+        { clientId: input.id },
+      );
+      if (!ok(res.status)) return { client: null, userErrors: userErrorsFromResponse(res, 'client') };
+      ctx.clients.client.clear(input.id);
+      return { client: await ctx.clients.client.load(input.id), userErrors: [] };
+    }),
+
+  rotateClientSecret: (_p, { input }, ctx) =>
+    attempt({ client: null, clientSecret: null }, async () => {
+      const res = await ctx.clients.api.send(
+        'modify',
+        { method: 'POST', path: `${clientPath(input.id)}/secret` },
+        { clientId: input.id },
+      );
+      if (!ok(res.status))
+        return { client: null, clientSecret: null, userErrors: userErrorsFromResponse(res, 'client') };
+      ctx.clients.client.clear(input.id);
+      const client = withoutSecret(res.body) ?? (await ctx.clients.client.load(input.id));
+      return { client, clientSecret: secretOf(res.body), userErrors: [] };
+    }),
+
+  replaceClientJwks: (_p, { input }, ctx) =>
+    attempt({ jwks: null }, async () => {
+      input.keys.forEach((key, i) => assertPublicRs256Key(key, ['input', 'keys', String(i)]));
+      if (input.keys.length > MAX_JWKS_KEYS) {
+        return {
+          jwks: null,
+          userErrors: [
+            userError('LIMIT_EXCEEDED', `A client can have at most ${MAX_JWKS_KEYS} keys.`, ['input', 'keys']),
+          ],
+        };
+      }
+      const kids = input.keys.map((k) => k.kid);
+      if (new Set(kids).size !== kids.length) {
+        return { jwks: null, userErrors: [userError('INVALID', 'Each key needs its own kid.', ['input', 'keys'])] };
+      }
+      return locks.run(`jwks:${input.clientId}`, () =>
+        writeJwks(ctx, input.clientId, input.keys.map(jwkInputToDto), ['input', 'keys']),
+      );
+    }),
+
+  addClientJwk: (_p, { input }, ctx) =>
+    attempt({ jwks: null }, async () => {
+      assertPublicRs256Key(input.key, ['input', 'key']);
+      return locks.run(`jwks:${input.clientId}`, async () => {
+        const current = (await currentJwks(ctx, input.clientId)).keys ?? [];
+        if (current.some((k) => k.kid === input.key.kid)) {
+          return {
+            jwks: null,
+            userErrors: [userError('CONFLICT', 'The client already has a key with this kid.', ['input', 'key', 'kid'])],
+          };
+        }
+        if (current.length >= MAX_JWKS_KEYS) {
+          return {
+            jwks: null,
+            userErrors: [
+              userError('LIMIT_EXCEEDED', `A client can have at most ${MAX_JWKS_KEYS} keys; remove one first.`, [
+                'input',
+                'key',
+              ]),
+            ],
+          };
+        }
+        return writeJwks(
+          ctx,
+          input.clientId,
+          [...current.map(jwkForRewrite), jwkInputToDto(input.key)],
+          ['input', 'key'],
+        );
+      });
+    }),
+
+  removeClientJwk: (_p, { input }, ctx) =>
+    attempt({ jwks: null }, async () =>
+      locks.run(`jwks:${input.clientId}`, async () => {
+        const current = (await currentJwks(ctx, input.clientId)).keys ?? [];
+        if (!current.some((k) => k.kid === input.kid)) {
+          return {
+            jwks: null,
+            userErrors: [userError('NOT_FOUND', 'The client has no key with this kid.', ['input', 'kid'])],
+          };
+        }
+        const remaining = current.filter((k) => k.kid !== input.kid).map(jwkForRewrite);
+        return writeJwks(ctx, input.clientId, remaining, ['input', 'kid']);
+      }),
+    ),
+
+  createOnBehalfOf: (_p, { input }, ctx) =>
+    attempt({ onBehalfOf: null }, async () => {
+      assertNonEmpty(input.name, ['input', 'name']);
+      if (!/^[A-Za-z0-9._-]{1,128}$/.test(input.id)) {
+        throw badInput('id must be 1–128 letters, digits, ".", "_" or "-".', ['input', 'id']);
+      }
+      const res = await ctx.clients.api.send(
+        'onbehalfof',
+        { method: 'POST', path: onBehalfOfPath(input.clientId), json: onBehalfOfBody(input) },
+        { clientId: input.clientId },
+      );
+      ctx.clients.client.clear(input.clientId);
+      if (!ok(res.status)) return { onBehalfOf: null, userErrors: userErrorsFromResponse(res, 'onbehalfof') };
+      const dto = (res.body as OnBehalfOfDto | undefined) ?? onBehalfOfBody(input);
+      return { onBehalfOf: { clientId: input.clientId, dto }, userErrors: [] };
+    }),
+
+  updateOnBehalfOf: (_p, { input }, ctx) =>
+    attempt({ onBehalfOf: null }, async () => {
+      assertNonEmpty(input.name, ['input', 'name']);
+      const current = await ctx.clients.api.getOnBehalfOf(input.clientId, input.id);
+      if (!current) {
+        return {
+          onBehalfOf: null,
+          userErrors: [userError('NOT_FOUND', 'No such onbehalfof registration on this client.', ['input', 'id'])],
+        };
+      }
+      const body = onBehalfOfBody({
+        id: input.id,
+        name: input.name ?? current.name ?? current.display_name,
+        organizationNumber: input.organizationNumber ?? current.orgno,
+        url: input.url ?? current.url ?? current.client_uri,
+        description: input.description ?? current.description,
+      });
+      const res = await ctx.clients.api.send(
+        'onbehalfof',
+        { method: 'PUT', path: onBehalfOfPath(input.clientId, input.id), json: body },
+        { clientId: input.clientId },
+      );
+      ctx.clients.client.clear(input.clientId);
+      if (!ok(res.status)) return { onBehalfOf: null, userErrors: userErrorsFromResponse(res, 'onbehalfof') };
+      return {
+        onBehalfOf: { clientId: input.clientId, dto: (res.body as OnBehalfOfDto | undefined) ?? body },
+        userErrors: [],
+      };
+    }),
+
+  deleteOnBehalfOf: (_p, { input }, ctx) =>
+    attempt({ deletedId: null }, async () => {
+      const res = await ctx.clients.api.send(
+        'onbehalfof',
+        { method: 'DELETE', path: onBehalfOfPath(input.clientId, input.id) },
+        { clientId: input.clientId },
+      );
+      ctx.clients.client.clear(input.clientId);
+      if (!ok(res.status)) return { deletedId: null, userErrors: userErrorsFromResponse(res, 'onbehalfof') };
+      return { deletedId: input.id, userErrors: [] };
+    }),
+};

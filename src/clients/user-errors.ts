@@ -1,0 +1,81 @@
+import type { UserError, UserErrorCode } from '../generated/graphql.js';
+import { UpstreamStatusError } from '../upstream/errors.js';
+import type { UpstreamResponse } from '../upstream/http-client.js';
+import { fieldPath } from './mapping.js';
+
+/**
+ * Admin API answers → mutation `userErrors`, in one place (DESIGN.md "Error contract"). Business errors are data;
+ * 5xx and token failures stay GraphQL errors (thrown by the upstream layer before they get here).
+ */
+export function userErrorsFromResponse(res: UpstreamResponse, kind: 'client' | 'onbehalfof' | 'jwks'): UserError[] {
+  switch (res.status) {
+    case 400:
+    case 422:
+      return validationErrors(res.body, kind);
+    case 403:
+      return [
+        userError(
+          'FORBIDDEN',
+          'Not allowed: the client belongs to another organisation, or our access to the admin API lacks this right.',
+        ),
+      ];
+    case 404:
+      return [userError('NOT_FOUND', notFoundMessage(kind))];
+    case 409:
+      return [userError('CONFLICT', conflictMessage(kind))];
+    default:
+      // A 401 that survived a fresh token, or an undocumented status: not the caller's input.
+      throw new UpstreamStatusError('admin', res.status, res.body);
+  }
+}
+
+export function userError(code: UserErrorCode, message: string, field?: string[] | null): UserError {
+  return { code, message, field: field ?? null };
+}
+
+function notFoundMessage(kind: 'client' | 'onbehalfof' | 'jwks'): string {
+  if (kind === 'onbehalfof') return 'No such onbehalfof registration on this client.';
+  return 'No such client.';
+}
+
+function conflictMessage(kind: 'client' | 'onbehalfof' | 'jwks'): string {
+  if (kind === 'onbehalfof') return 'An onbehalfof registration with this id already exists on the client.';
+  return 'The change conflicts with the current state of the client.';
+}
+
+interface DigdirFieldError {
+  errorMessage?: unknown;
+  fieldIdentifier?: unknown;
+  isFieldError?: unknown;
+}
+
+/** Digdir's current body `{errors:[{errorMessage, fieldIdentifier}]}`, or the older `{error, error_description}`. */
+function validationErrors(body: unknown, kind: 'client' | 'onbehalfof' | 'jwks'): UserError[] {
+  const b = (body ?? {}) as { errors?: unknown; error_description?: unknown; error?: unknown };
+  if (Array.isArray(b.errors) && b.errors.length > 0) {
+    return (b.errors as DigdirFieldError[]).map((e) =>
+      userError(
+        'INVALID',
+        cleanMessage(e.errorMessage) ?? 'The admin API rejected this value.',
+        typeof e.fieldIdentifier === 'string' ? fieldPath(e.fieldIdentifier, kind) : null,
+      ),
+    );
+  }
+  const description = cleanMessage(b.error_description) ?? cleanMessage(b.error);
+  return [userError('INVALID', description ?? 'The admin API rejected the input.')];
+}
+
+/** Upstream validation text is meant for the integrator; trimmed, de-prefixed (", msg") and bounded in length. */
+function cleanMessage(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const text = value.replace(/^[\s,]+/, '').trim();
+  return text ? text.slice(0, 300) : undefined;
+}
+
+/** A failure of a mutation's own GET (e.g. the client is not ours) as user errors; anything else is rethrown. */
+export function userErrorsFromThrown(err: unknown): UserError[] {
+  if (err instanceof UpstreamStatusError && err.upstream === 'admin' && [403, 404, 409].includes(err.status)) {
+    return userErrorsFromResponse({ status: err.status, headers: {}, body: err.body }, 'client');
+  }
+  throw err;
+}
