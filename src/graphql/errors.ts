@@ -2,20 +2,16 @@ import type { GraphQLFormattedError } from 'graphql';
 import { ScalarInputError } from './scalars.js';
 
 const INTERNAL = 'INTERNAL_SERVER_ERROR';
+/** Anything that looks like a personal identifier; never allowed out in an error message. */
+const ELEVEN_DIGITS = /(?<!\d)\d{11}(?!\d)/g;
 
 /**
  * The last step before an error leaves the facade (DESIGN.md "Error contract"): unexpected errors are masked, and
  * messages of refused input are rewritten so they never echo the value (graphql-js repeats it; it may be a
- * fødselsnummer). Details stay in the log (see the logging plugin).
+ * fødselsnummer or key material). Details stay in the log (see the observability plugin).
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const code = formatted.extensions?.code;
-  const scalarError = findScalarError(error);
-  if (scalarError) {
-    const variable = /^Variable "\$[^"]+"/.exec(formatted.message)?.[0];
-    const message = variable ? `${variable} has an invalid value: ${scalarError.message}` : scalarError.message;
-    return { ...formatted, message, extensions: { ...formatted.extensions, code: 'BAD_USER_INPUT' } };
-  }
   if (code === INTERNAL || code === undefined) {
     return {
       message: 'Internal server error',
@@ -24,20 +20,49 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
       extensions: { code: INTERNAL },
     };
   }
-  if (/got invalid value|found /.test(formatted.message)) {
-    // Coercion errors of built-in types also repeat the value; keep only the part before it.
-    const head = formatted.message.split(/ got invalid value| found /)[0];
-    return { ...formatted, message: `${head}: invalid value.` };
-  }
   const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
-  return { ...formatted, extensions };
+  const scalarError = findOriginal(error, (e) => e instanceof ScalarInputError);
+  const message = withoutEchoedValue(formatted.message, scalarError?.message ?? innermostMessage(error));
+  return {
+    ...formatted,
+    message: message.replace(ELEVEN_DIGITS, '[redacted]'),
+    extensions: scalarError ? { ...extensions, code: 'BAD_USER_INPUT' } : extensions,
+  };
 }
 
-function findScalarError(error: unknown): ScalarInputError | undefined {
+/**
+ * graphql-js writes `Variable "$x" got invalid value <value>; <reason>` and `Expected value of type "T", found
+ * <value>; <reason>`. Keep the variable or type and the reason, drop the value.
+ */
+function withoutEchoedValue(message: string, reason: string | undefined): string {
+  const variable = /^Variable "\$[^"]+" got invalid value/.exec(message);
+  if (variable) {
+    const name = /^Variable "\$[^"]+"/.exec(message)?.[0] ?? 'A variable';
+    return `${name} has an invalid value${reason ? `: ${reason}` : '.'}`;
+  }
+  const literal = /^Expected value of type "([^"]+)", found /.exec(message);
+  if (literal) return `Invalid value for type "${literal[1]}"${reason ? `: ${reason}` : '.'}`;
+  return message;
+}
+
+function findOriginal(error: unknown, match: (e: unknown) => boolean): Error | undefined {
   let current: unknown = error;
-  for (let depth = 0; current && depth < 5; depth++) {
-    if (current instanceof ScalarInputError) return current;
+  for (let depth = 0; current && depth < 6; depth++) {
+    if (match(current)) return current as Error;
     current = (current as { originalError?: unknown }).originalError;
   }
   return undefined;
+}
+
+/** The deepest cause's message (e.g. `Field "d" is not defined by type "JwkInput".`), when there is a cause. */
+function innermostMessage(error: unknown): string | undefined {
+  let current = (error as { originalError?: unknown } | undefined)?.originalError;
+  let message: string | undefined;
+  for (let depth = 0; current && depth < 6; depth++) {
+    const m = (current as { message?: unknown }).message;
+    if (typeof m === 'string') message = m;
+    current = (current as { originalError?: unknown }).originalError;
+  }
+  // A built-in scalar's own message may quote the value ("Int cannot represent non-integer value: ..."): cut it.
+  return message?.replace(/:\s.*$/, '.');
 }

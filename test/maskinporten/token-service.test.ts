@@ -1,0 +1,436 @@
+import { createPrivateKey } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { decodeJwt } from 'jose';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { GrantCredentials } from '../../src/maskinporten/credentials.js';
+import { TokenService, refreshAfterSeconds } from '../../src/maskinporten/token-service.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { Metrics } from '../../src/observability/metrics.js';
+import { startMaskinportenSimulator, type MaskinportenSimulator } from '../../src/sandbox/maskinporten.js';
+import { createTestPki, type IssuedCertificate, type TestPki } from '../../src/sandbox/pki.js';
+import { UpstreamAuthError, toGraphQLError } from '../../src/upstream/errors.js';
+import { UpstreamClient } from '../../src/upstream/http-client.js';
+import type { TokenRequest } from '../../src/upstream/token-provider.js';
+
+const OWNER_ORGNO = '991825827';
+const CUSTOMER_ORGNO = '922020175';
+const CLIENT_ID = 'facade-client';
+const CONTACT = 'krr:global/kontaktinformasjon.read';
+const MAILBOX = 'krr:global/digitalpost.read';
+const DCR = 'idporten:dcr.read';
+
+let pki: TestPki;
+let cert: IssuedCertificate;
+let credentials: GrantCredentials;
+
+/** The fake clock the token service and the simulator both read. */
+let nowMs = Date.now();
+const clock = () => nowMs;
+
+let sim: MaskinportenSimulator;
+let metrics: Metrics;
+let http: UpstreamClient;
+let service: TokenService;
+const extraServers: Server[] = [];
+const extraClients: UpstreamClient[] = [];
+
+beforeAll(() => {
+  pki = createTestPki({ name: 'Token service test CA' });
+  cert = pki.issueEnterpriseCertificate({ orgno: OWNER_ORGNO });
+  credentials = { privateKey: createPrivateKey(cert.keyPem), x5c: cert.x5c };
+});
+
+beforeEach(async () => {
+  nowMs = Date.now();
+  sim = await startMaskinportenSimulator({
+    trustedCaCertsPem: [pki.caCertPem],
+    clients: [
+      {
+        clientId: CLIENT_ID,
+        orgno: OWNER_ORGNO,
+        scopes: [CONTACT, MAILBOX, DCR],
+        delegatedConsumerOrgs: [CUSTOMER_ORGNO],
+      },
+    ],
+    now: clock,
+  });
+  metrics = new Metrics();
+  http = new UpstreamClient('maskinporten', sim.issuer, { metrics, connections: 4 });
+  service = newService(sim.issuer, http, metrics);
+});
+
+afterEach(async () => {
+  await http.close();
+  await Promise.all(extraClients.splice(0).map((c) => c.close()));
+  await sim.close();
+  await Promise.all(extraServers.splice(0).map(closeServer));
+});
+
+function newService(issuer: string, client: UpstreamClient, m: Metrics): TokenService {
+  return new TokenService({
+    issuer,
+    clientId: CLIENT_ID,
+    credentials,
+    http: client,
+    metrics: m,
+    log: createLogger({ level: 'silent' }),
+    now: clock,
+  });
+}
+
+/** `facade_upstream_requests_total` for the given method (and status), as the /metrics endpoint would show it. */
+async function upstreamRequests(m: Metrics, method: string, status?: string): Promise<number> {
+  const { values } = await m.upstreamRequests.get();
+  return values
+    .filter((v) => v.labels.method === method && (status === undefined || v.labels.status === status))
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
+async function tokenCache(m: Metrics, result: string): Promise<number> {
+  const { values } = await m.tokenCache.get();
+  return values.find((v) => v.labels.result === result)?.value ?? 0;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the promise to reject');
+}
+
+/** A hand-written authorization server on loopback, for answers the simulator never gives. */
+async function startFakeIssuer(
+  handler: (req: IncomingMessage, res: ServerResponse, issuer: string) => void,
+): Promise<string> {
+  let issuer = '';
+  const server = createServer((req, res) => handler(req, res, issuer));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  extraServers.push(server);
+  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  return issuer;
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+describe('TokenService: single flight and the cache key', () => {
+  it('answers 200 concurrent cold calls for one scope set with exactly one token request', async () => {
+    const tokens = await Promise.all(Array.from({ length: 200 }, () => service.getToken({ scopes: [CONTACT] })));
+    expect(sim.tokenRequests).toBe(1);
+    expect(sim.tokensIssued).toBe(1);
+    expect(new Set(tokens).size).toBe(1);
+    expect(decodeJwt(tokens[0] as string)).toMatchObject({ client_id: CLIENT_ID, scope: CONTACT });
+    expect(await tokenCache(metrics, 'miss')).toBe(1);
+    expect(await tokenCache(metrics, 'coalesced')).toBe(199);
+    expect(await upstreamRequests(metrics, 'POST', '200')).toBe(1);
+
+    // Warm now: no further request.
+    expect(await service.getToken({ scopes: [CONTACT] })).toBe(tokens[0]);
+    expect(sim.tokenRequests).toBe(1);
+  });
+
+  it('shares one entry between sorted and duplicated scope lists', async () => {
+    const [a, b] = [CONTACT, MAILBOX];
+    const first = await service.getToken({ scopes: [b, a] });
+    const second = await service.getToken({ scopes: [a, b, a] });
+    const third = await service.getToken({ scopes: [a, b] });
+    expect(second).toBe(first);
+    expect(third).toBe(first);
+    expect(sim.tokenRequests).toBe(1);
+    // The grant asked for each scope once.
+    expect(String(decodeJwt(first).scope).split(' ').sort()).toEqual([a, b].sort());
+  });
+
+  it('gives different scope sets, resources and consumer orgs tokens of their own', async () => {
+    const requests: TokenRequest[] = [
+      { scopes: [CONTACT] },
+      { scopes: [MAILBOX] },
+      { scopes: [CONTACT, MAILBOX] },
+      { scopes: [CONTACT], resource: 'https://krr.example.no/' },
+      { scopes: [CONTACT], resource: 'https://other.example.no/' },
+      { scopes: [CONTACT], consumerOrg: CUSTOMER_ORGNO },
+    ];
+    const tokens = await Promise.all(requests.map((r) => service.getToken(r)));
+    expect(sim.tokenRequests).toBe(requests.length);
+    expect(new Set(tokens).size).toBe(requests.length);
+
+    // Each token is really what was asked for.
+    expect(decodeJwt(tokens[1] as string).scope).toBe(MAILBOX);
+    expect(decodeJwt(tokens[3] as string).aud).toBe('https://krr.example.no/');
+    expect(decodeJwt(tokens[4] as string).aud).toBe('https://other.example.no/');
+    expect(decodeJwt(tokens[0] as string).aud).toBeUndefined();
+    expect(decodeJwt(tokens[5] as string)).toMatchObject({
+      consumer: { ID: `0192:${CUSTOMER_ORGNO}` },
+      supplier: { ID: `0192:${OWNER_ORGNO}` },
+    });
+    expect(decodeJwt(tokens[0] as string)).toMatchObject({ consumer: { ID: `0192:${OWNER_ORGNO}` } });
+    expect(decodeJwt(tokens[0] as string).supplier).toBeUndefined();
+
+    // And each is reused for its own key.
+    const again = await Promise.all(requests.map((r) => service.getToken(r)));
+    expect(again).toEqual(tokens);
+    expect(sim.tokenRequests).toBe(requests.length);
+  });
+});
+
+describe('TokenService: refresh ahead of expiry (fake clock)', () => {
+  it('computes the refresh point from expires_in', () => {
+    expect(refreshAfterSeconds(120)).toBe(60);
+    expect(refreshAfterSeconds(599)).toBe(479);
+    expect(refreshAfterSeconds(240)).toBe(120);
+    expect(refreshAfterSeconds(60)).toBe(30);
+  });
+
+  it('with expires_in 120, reuses the token for 60 s, then serves it at once while refreshing in the background', async () => {
+    const req = { scopes: [CONTACT] };
+    const old = await service.getToken(req);
+    expect(sim.tokenRequests).toBe(1);
+
+    nowMs += 59_900;
+    expect(await service.getToken(req)).toBe(old);
+    await sleep(50);
+    expect(sim.tokenRequests).toBe(1);
+
+    nowMs += 1_000; // 60.9 s: past the refresh point, well before expiry
+    expect(await service.getToken(req)).toBe(old);
+    // Answered from the cache: the refresh has not even reached the server yet.
+    expect(sim.tokenRequests).toBe(1);
+    // Callers during the refresh keep the old token and start no second refresh.
+    const during = await Promise.all(Array.from({ length: 10 }, () => service.getToken(req)));
+    expect(new Set(during)).toEqual(new Set([old]));
+
+    await vi.waitFor(() => expect(sim.tokenRequests).toBe(2), { timeout: 5_000, interval: 5 });
+    await vi.waitFor(async () => expect(await upstreamRequests(metrics, 'POST', '200')).toBe(2), {
+      timeout: 5_000,
+      interval: 5,
+    });
+    const fresh = await service.getToken(req);
+    expect(fresh).not.toBe(old);
+    expect(decodeJwt(fresh).iat).toBe(Math.floor(nowMs / 1000));
+    await sleep(50);
+    expect(sim.tokenRequests).toBe(2);
+    expect(await tokenCache(metrics, 'refresh')).toBe(1);
+  });
+
+  it('with expires_in 599, refreshes after 479 s and not before', async () => {
+    sim.setAccessTokenTtl(599);
+    const req = { scopes: [DCR] };
+    const started = nowMs;
+    const old = await service.getToken(req);
+    expect(decodeJwt(old).exp! - decodeJwt(old).iat!).toBe(599);
+
+    for (const seconds of [60, 300, 478.9]) {
+      nowMs = started + seconds * 1000;
+      expect(await service.getToken(req)).toBe(old);
+    }
+    await sleep(50);
+    expect(sim.tokenRequests).toBe(1);
+
+    nowMs = started + 479_100;
+    expect(await service.getToken(req)).toBe(old);
+    await vi.waitFor(async () => expect(await upstreamRequests(metrics, 'POST', '200')).toBe(2), {
+      timeout: 5_000,
+      interval: 5,
+    });
+    expect(sim.tokenRequests).toBe(2);
+    const fresh = await service.getToken(req);
+    expect(fresh).not.toBe(old);
+    expect(decodeJwt(fresh).exp).toBe(Math.floor(nowMs / 1000) + 599);
+  });
+
+  it('after expiry, a call waits for a new token', async () => {
+    const req = { scopes: [CONTACT] };
+    const old = await service.getToken(req);
+    nowMs += 121_000; // the token is dead; nobody called in between, so no refresh ran
+    const fresh = await service.getToken(req);
+    expect(fresh).not.toBe(old);
+    expect(sim.tokenRequests).toBe(2);
+    expect(decodeJwt(fresh).exp).toBeGreaterThan(nowMs / 1000);
+  });
+
+  it('does not hand out a token in its last seconds', async () => {
+    const req = { scopes: [CONTACT] };
+    const old = await service.getToken(req);
+    nowMs += 117_000; // 3 s left: too little for the trip to the resource server
+    const fresh = await service.getToken(req);
+    expect(fresh).not.toBe(old);
+    expect(sim.tokenRequests).toBe(2);
+  });
+});
+
+describe('TokenService: invalidate', () => {
+  it('drops only the named token for its own key; a stale token string does nothing', async () => {
+    const req = { scopes: [CONTACT] };
+    const other = { scopes: [MAILBOX] };
+    const t1 = await service.getToken(req);
+    const o1 = await service.getToken(other);
+    expect(sim.tokenRequests).toBe(2);
+
+    service.invalidate(req, 'not-the-cached-token');
+    service.invalidate(other, t1); // t1 is not other's token
+    expect(await service.getToken(req)).toBe(t1);
+    expect(await service.getToken(other)).toBe(o1);
+    expect(sim.tokenRequests).toBe(2);
+
+    service.invalidate(req, t1);
+    const t2 = await service.getToken(req);
+    expect(t2).not.toBe(t1);
+    expect(sim.tokenRequests).toBe(3);
+    expect(await service.getToken(other)).toBe(o1);
+
+    // A late 401 for the old token must not throw away its replacement.
+    service.invalidate(req, t1);
+    expect(await service.getToken(req)).toBe(t2);
+    expect(sim.tokenRequests).toBe(3);
+  });
+});
+
+describe('TokenService: failures', () => {
+  it('maps an unregistered scope to UpstreamAuthError MP-200 / invalid_scope, and to UPSTREAM_AUTH_FAILED', async () => {
+    const err = await rejection(service.getToken({ scopes: [CONTACT, 'x:not-registered'] }));
+    expect(err).toBeInstanceOf(UpstreamAuthError);
+    expect(err).toMatchObject({ mpCode: 'MP-200', oauthError: 'invalid_scope' });
+
+    const gql = toGraphQLError(err);
+    expect(gql.extensions).toMatchObject({ code: 'UPSTREAM_AUTH_FAILED', mpCode: 'MP-200' });
+    expect(gql.message).not.toMatch(/https?:|127\.0\.0\.1|\/errors\//);
+    expect(gql.message).not.toContain(sim.url);
+    expect(JSON.stringify(gql.extensions)).not.toContain(sim.url);
+  });
+
+  it('reports a consumer org without delegation as MP-250', async () => {
+    const err = await rejection(service.getToken({ scopes: [CONTACT], consumerOrg: '984661185' }));
+    expect(err).toBeInstanceOf(UpstreamAuthError);
+    expect(err).toMatchObject({ mpCode: 'MP-250', oauthError: 'access_denied' });
+  });
+
+  it('does not cache a failed request: the next call asks again', async () => {
+    const req = { scopes: ['x:granted-later'] };
+    await expect(service.getToken(req)).rejects.toBeInstanceOf(UpstreamAuthError);
+    await expect(service.getToken(req)).rejects.toBeInstanceOf(UpstreamAuthError);
+    expect(sim.tokenRequests).toBe(2);
+
+    sim.registerClient({
+      clientId: CLIENT_ID,
+      orgno: OWNER_ORGNO,
+      scopes: [CONTACT, MAILBOX, DCR, 'x:granted-later'],
+    });
+    const token = await service.getToken(req);
+    expect(decodeJwt(token).scope).toBe('x:granted-later');
+    expect(sim.tokenRequests).toBe(3);
+  });
+
+  it('concurrent callers of a failing request all get the error, from one request', async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, () => service.getToken({ scopes: ['x:not-registered'] })),
+    );
+    expect(results.every((r) => r.status === 'rejected' && r.reason instanceof UpstreamAuthError)).toBe(true);
+    expect(sim.tokenRequests).toBe(1);
+  });
+
+  it('turns a stopped Maskinporten into UpstreamAuthError without an MP code, and keeps serving cached tokens', async () => {
+    const cached = await service.getToken({ scopes: [CONTACT] });
+    await sim.close();
+
+    const err = await rejection(service.getToken({ scopes: [MAILBOX] }));
+    expect(err).toBeInstanceOf(UpstreamAuthError);
+    expect((err as UpstreamAuthError).mpCode).toBeUndefined();
+    const gql = toGraphQLError(err);
+    expect(gql.extensions.code).toBe('UPSTREAM_AUTH_FAILED');
+    expect(gql.extensions.mpCode).toBeUndefined();
+    expect(gql.message).not.toContain(sim.url);
+
+    expect(await service.getToken({ scopes: [CONTACT] })).toBe(cached);
+    expect(await upstreamRequests(metrics, 'POST', 'error')).toBe(1);
+  });
+
+  it('fails with UpstreamAuthError when Maskinporten is down from the start (metadata unreachable)', async () => {
+    await sim.close();
+    const err = await rejection(service.getToken({ scopes: [CONTACT] }));
+    expect(err).toBeInstanceOf(UpstreamAuthError);
+    expect((err as UpstreamAuthError).mpCode).toBeUndefined();
+    expect(await upstreamRequests(metrics, 'GET', 'error')).toBe(1);
+  });
+
+  it('refuses an answer without a usable access_token or expires_in', async () => {
+    const answers: unknown[] = [
+      { token_type: 'Bearer', expires_in: 120 },
+      { access_token: '', expires_in: 120 },
+      { access_token: 'abc', expires_in: 0 },
+      { access_token: 'abc', expires_in: 'soon' },
+    ];
+    let served = 0;
+    const issuer = await startFakeIssuer((req, res, self) => {
+      if (req.url === '/.well-known/oauth-authorization-server') {
+        return json(res, 200, { issuer: self, token_endpoint: `${self}token` });
+      }
+      req.resume();
+      json(res, 200, answers[served++]);
+    });
+    const client = new UpstreamClient('maskinporten', issuer, { metrics, connections: 1 });
+    extraClients.push(client);
+    const svc = newService(issuer, client, metrics);
+    for (let i = 0; i < answers.length; i++) {
+      await expect(svc.getToken({ scopes: [CONTACT] })).rejects.toBeInstanceOf(UpstreamAuthError);
+    }
+    expect(served).toBe(answers.length);
+  });
+});
+
+describe('TokenService: authorization server metadata', () => {
+  it('fetches the metadata once and reuses it for every token request', async () => {
+    await Promise.all([service.getToken({ scopes: [CONTACT] }), service.getToken({ scopes: [MAILBOX] })]);
+    await service.getToken({ scopes: [DCR] });
+    service.invalidate({ scopes: [DCR] }, await service.getToken({ scopes: [DCR] }));
+    await service.getToken({ scopes: [DCR] });
+    expect(sim.tokenRequests).toBe(4);
+    expect(await upstreamRequests(metrics, 'GET')).toBe(1);
+    expect(await upstreamRequests(metrics, 'POST')).toBe(4);
+  });
+
+  it('retries the metadata after a failed discovery', async () => {
+    let metadataCalls = 0;
+    const issuer = await startFakeIssuer((req, res, self) => {
+      if (req.url === '/.well-known/oauth-authorization-server') {
+        metadataCalls += 1;
+        if (metadataCalls === 1) return json(res, 503, { error: 'unavailable' });
+        return json(res, 200, { issuer: self, token_endpoint: `${self}token` });
+      }
+      req.resume();
+      json(res, 200, { access_token: 'opaque-token', token_type: 'Bearer', expires_in: 120 });
+    });
+    const client = new UpstreamClient('maskinporten', issuer, { metrics, connections: 1 });
+    extraClients.push(client);
+    const svc = newService(issuer, client, metrics);
+    await expect(svc.getToken({ scopes: [CONTACT] })).rejects.toBeInstanceOf(UpstreamAuthError);
+    expect(await svc.getToken({ scopes: [CONTACT] })).toBe('opaque-token');
+    expect(metadataCalls).toBe(2);
+  });
+
+  it('refuses an issuer whose metadata names another issuer, before sending any grant', async () => {
+    const issuer = await startFakeIssuer((_req, res) =>
+      json(res, 200, { issuer: 'https://test.maskinporten.no/', token_endpoint: `${sim.url}/token` }),
+    );
+    const client = new UpstreamClient('maskinporten', issuer, { metrics, connections: 1 });
+    extraClients.push(client);
+    const svc = newService(issuer, client, metrics);
+    const err = await rejection(svc.getToken({ scopes: [CONTACT] }));
+    expect(err).toBeInstanceOf(UpstreamAuthError);
+    expect((err as Error).message).toContain('MASKINPORTEN_ISSUER');
+    expect(sim.tokenRequests).toBe(0);
+  });
+});
