@@ -7,6 +7,7 @@ import type { Config, UpstreamConfig } from './config.js';
 import { buildSchema } from './graphql/schema.js';
 import { createGraphQLServer } from './graphql/server.js';
 import { readBody } from './http/body.js';
+import { createGraphiQL } from './http/graphiql.js';
 import { createHttpServer, sendJson } from './http/server.js';
 import { KRR_CONTACT_SCOPE, KrrClient } from './krr/client.js';
 import { createPersonsContext } from './krr/context.js';
@@ -77,6 +78,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       log: log.child({ component: 'maskinporten' }),
       now,
     });
+    await tokens.warmUp();
     const krr = new KrrClient(krrHttp, tokens, { apiVersion: config.krrApiVersion, metrics });
     const adminHttp = http('admin', upstream.adminApiUrl);
     const admin = new AdminApiClient(adminHttp, tokens, {
@@ -105,13 +107,21 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       }),
       ready: () => tokens.probe({ scopes: [KRR_CONTACT_SCOPE] }),
       extraRoutes: sandbox ? sandboxRoutes(sandbox) : undefined,
+      graphiql:
+        (config.graphiql ?? !config.production)
+          ? createGraphiQL({
+              defaultHeaders: sandbox
+                ? async () => ({ Authorization: `Bearer ${(await sandbox.callerIssuer.issueToken()).access_token}` })
+                : undefined,
+            })
+          : undefined,
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => resolve());
     });
     const { port } = server.address() as AddressInfo;
-    const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     const url = `http://${host}:${port}`;
     log.info({ url: `${url}/graphql`, sandbox: Boolean(sandbox) }, 'facade listening');
 

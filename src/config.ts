@@ -42,6 +42,8 @@ export interface Config {
   upstreamConnections: number;
   /** `ADMIN_SUPPLIER`: our Maskinporten client holds `idporten:dcr.supplier` (default: true in sandbox mode only). */
   adminSupplier?: boolean;
+  /** `GRAPHIQL`: serve GraphiQL at GET /graphql (default: on, except with NODE_ENV=production). */
+  graphiql?: boolean;
   /** KRR path version: `v1` or `v2`. */
   krrApiVersion: 'v1' | 'v2';
 }
@@ -95,6 +97,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`ADMIN_SUPPLIER must be "true" or "false" (got "${supplierRaw}")`);
   }
 
+  const graphiqlRaw = str('GRAPHIQL');
+  if (graphiqlRaw !== undefined && !['true', 'false'].includes(graphiqlRaw)) {
+    problems.push(`GRAPHIQL must be "true" or "false" (got "${graphiqlRaw}")`);
+  }
+
   const logLevel = str('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const krrApiVersion = str('KRR_API_VERSION') ?? 'v2';
@@ -115,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     upstreamConnections: int('UPSTREAM_CONNECTIONS', 16, 1, 1024),
     krrApiVersion: krrApiVersion === 'v1' ? 'v1' : 'v2',
     adminSupplier: supplierRaw === undefined ? undefined : supplierRaw === 'true',
+    graphiql: graphiqlRaw === undefined ? undefined : graphiqlRaw === 'true',
   };
   for (const origin of config.corsOrigins) {
     try {

@@ -24,18 +24,20 @@ async function main(): Promise<void> {
     throw err;
   }
 
+  // Loopback listeners are reachable as localhost, the address the README gives.
+  const publicUrl = app.url.replace('//127.0.0.1:', '//localhost:');
   if (app.sandbox) {
     const token = await app.sandbox.callerIssuer.issueToken();
     console.log(
       [
         '',
         'Sandbox mode: Maskinporten, KRR, the admin API and a caller-token issuer run embedded on loopback.',
-        `GraphQL:        ${app.url}/graphql`,
-        `Caller token:   POST ${app.url}/sandbox/caller-token  (every scope, valid ${token.expires_in} s):`,
+        `GraphQL:        ${publicUrl}/graphql`,
+        `Caller token:   POST ${publicUrl}/sandbox/caller-token  (every scope, valid ${token.expires_in} s):`,
         '',
         `Authorization: Bearer ${token.access_token}`,
         '',
-        `Try: curl -s ${app.url}/graphql -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\`,
+        `Try: curl -s ${publicUrl}/graphql -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\`,
         `       -d '{"query":"{ person(id: \\"11822648950\\") { status email { value stale } } }"}'`,
         '',
       ].join('\n'),

@@ -7,6 +7,7 @@ import type { Caller } from '../auth/caller.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { Metrics } from '../observability/metrics.js';
 import { HttpError, readBody } from './body.js';
+import type { GraphiQL } from './graphiql.js';
 
 export interface HttpServerOptions {
   apollo: ApolloServer<GraphQLContext>;
@@ -17,6 +18,8 @@ export interface HttpServerOptions {
   bodyLimitBytes: number;
   buildContext(caller: Caller, requestId: string, log: Logger, operationName: string | null): GraphQLContext;
   ready(): Promise<boolean>;
+  /** The GraphiQL page and its assets; undefined when disabled. */
+  graphiql?: GraphiQL;
   /** Extra routes (sandbox mode's `/sandbox/caller-token`); answer true when handled. */
   extraRoutes?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
@@ -44,6 +47,7 @@ export function createHttpServer(opts: HttpServerOptions): Server {
 async function handle(opts: HttpServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (opts.extraRoutes && (await opts.extraRoutes(req, res))) return;
+  if (opts.graphiql && req.method === 'GET' && opts.graphiql.asset(url, res)) return;
   switch (url.pathname) {
     case '/healthz':
       return sendJson(res, 200, { status: 'ok' });
@@ -80,6 +84,7 @@ async function handleGraphQL(
     res.setHeader('allow', 'GET, POST, OPTIONS');
     return graphqlError(res, 405, 'Use GET (queries) or POST.', 'METHOD_NOT_ALLOWED');
   }
+  if (opts.graphiql?.wants(req, url)) return opts.graphiql.page(res);
   const headerId = req.headers['x-request-id'];
   const requestId = typeof headerId === 'string' && REQUEST_ID.test(headerId) ? headerId : randomUUID();
   res.setHeader('x-request-id', requestId);

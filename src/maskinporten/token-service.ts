@@ -80,6 +80,18 @@ export class TokenService implements TokenProvider {
     }
   }
 
+  /**
+   * Reads the authorization server's metadata ahead of the first request, so the first caller waits for one token
+   * request only. A failure is logged, not fatal: discovery is retried on demand.
+   */
+  async warmUp(): Promise<void> {
+    try {
+      await this.discover();
+    } catch (err) {
+      this.opts.log.warn({ err: describe(err) }, 'Maskinporten metadata not available yet; retried on first use');
+    }
+  }
+
   /** Whether a token for `req` can be had now (readiness). */
   async probe(req: TokenRequest): Promise<boolean> {
     try {

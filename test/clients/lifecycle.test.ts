@@ -31,7 +31,13 @@ afterAll(async () => {
 });
 
 async function createWebClient(name: string, extra: Record<string, unknown> = {}) {
-  const res = await t.graphql<{ createClient: { client: { id: string; lastUpdatedAt: string } | null; clientSecret: string | null; userErrors: UserError[] } }>(
+  const res = await t.graphql<{
+    createClient: {
+      client: { id: string; lastUpdatedAt: string } | null;
+      clientSecret: string | null;
+      userErrors: UserError[];
+    };
+  }>(
     `mutation($input: CreateClientInput!) { createClient(input: $input) {
       client { id lastUpdatedAt } clientSecret userErrors { message field code } } }`,
     {
@@ -69,7 +75,10 @@ describe('client lifecycle through GraphQL alone', () => {
     const id = created.client!.id;
 
     // read
-    const read = await t.graphql<{ client: Record<string, unknown> }>(`query($id: ID!) { client(id: $id) { ${CLIENT_FIELDS} } }`, { id });
+    const read = await t.graphql<{ client: Record<string, unknown> }>(
+      `query($id: ID!) { client(id: $id) { ${CLIENT_FIELDS} } }`,
+      { id },
+    );
     expect(read.body.errors).toBeUndefined();
     expect(read.body.data!.client).toMatchObject({
       id,
@@ -100,9 +109,9 @@ describe('client lifecycle through GraphQL alone', () => {
     });
 
     // rotate the secret
-    const rotated = await t.graphql<{ rotateClientSecret: { client: { id: string }; clientSecret: string; userErrors: UserError[] } }>(
-      `mutation { rotateClientSecret(input: { id: "${id}" }) { client { id } clientSecret userErrors { code } } }`,
-    );
+    const rotated = await t.graphql<{
+      rotateClientSecret: { client: { id: string }; clientSecret: string; userErrors: UserError[] };
+    }>(`mutation { rotateClientSecret(input: { id: "${id}" }) { client { id } clientSecret userErrors { code } } }`);
     expect(rotated.body.data!.rotateClientSecret.userErrors).toEqual([]);
     expect(rotated.body.data!.rotateClientSecret.clientSecret).toEqual(expect.any(String));
     expect(rotated.body.data!.rotateClientSecret.clientSecret).not.toBe(created.clientSecret);
@@ -111,7 +120,9 @@ describe('client lifecycle through GraphQL alone', () => {
     expect((await addKey(id, rsaJwk('lifecycle-1'))).userErrors).toEqual([]);
     const two = await addKey(id, rsaJwk('lifecycle-2'));
     expect(two.jwks!.keys.map((k) => k.kid)).toEqual(['lifecycle-1', 'lifecycle-2']);
-    const removed = await t.graphql<{ removeClientJwk: { jwks: { keys: { kid: string }[] }; userErrors: UserError[] } }>(
+    const removed = await t.graphql<{
+      removeClientJwk: { jwks: { keys: { kid: string }[] }; userErrors: UserError[] };
+    }>(
       `mutation { removeClientJwk(input: { clientId: "${id}", kid: "lifecycle-1" }) { jwks { keys { kid } } userErrors { code } } }`,
     );
     expect(removed.body.data!.removeClientJwk.jwks.keys.map((k) => k.kid)).toEqual(['lifecycle-2']);
@@ -120,13 +131,29 @@ describe('client lifecycle through GraphQL alone', () => {
     const obo = await t.graphql<{ createOnBehalfOf: { onBehalfOf: Record<string, unknown>; userErrors: UserError[] } }>(
       `mutation($input: CreateOnBehalfOfInput!) { createOnBehalfOf(input: $input) {
         onBehalfOf { id name organizationNumber url client { id } } userErrors { message field code } } }`,
-      { input: { clientId: id, id: 'customer-a', name: 'Customer A', organizationNumber: '922020175', url: 'https://a.example.no' } },
+      {
+        input: {
+          clientId: id,
+          id: 'customer-a',
+          name: 'Customer A',
+          organizationNumber: '922020175',
+          url: 'https://a.example.no',
+        },
+      },
     );
     expect(obo.body.data!.createOnBehalfOf).toEqual({
-      onBehalfOf: { id: 'customer-a', name: 'Customer A', organizationNumber: '922020175', url: 'https://a.example.no', client: { id } },
+      onBehalfOf: {
+        id: 'customer-a',
+        name: 'Customer A',
+        organizationNumber: '922020175',
+        url: 'https://a.example.no',
+        client: { id },
+      },
       userErrors: [],
     });
-    const oboUpdated = await t.graphql<{ updateOnBehalfOf: { onBehalfOf: Record<string, unknown>; userErrors: UserError[] } }>(
+    const oboUpdated = await t.graphql<{
+      updateOnBehalfOf: { onBehalfOf: Record<string, unknown>; userErrors: UserError[] };
+    }>(
       `mutation { updateOnBehalfOf(input: { clientId: "${id}", id: "customer-a", name: "Customer A AS" }) {
         onBehalfOf { id name organizationNumber url } userErrors { code } } }`,
     );
@@ -148,9 +175,9 @@ describe('client lifecycle through GraphQL alone', () => {
     expect(gone.body).toEqual({ data: { onBehalfOf: null } });
 
     // delete: soft, the client stays readable with active: false
-    const deleted = await t.graphql<{ deleteClient: { client: { id: string; active: boolean }; userErrors: UserError[] } }>(
-      `mutation { deleteClient(input: { id: "${id}" }) { client { id active } userErrors { code } } }`,
-    );
+    const deleted = await t.graphql<{
+      deleteClient: { client: { id: string; active: boolean }; userErrors: UserError[] };
+    }>(`mutation { deleteClient(input: { id: "${id}" }) { client { id active } userErrors { code } } }`);
     expect(deleted.body.data!.deleteClient).toEqual({ client: { id, active: false }, userErrors: [] });
     const listed = await t.graphql<{ clients: { id: string }[] }>(`{ clients(filter: { active: false }) { id } }`);
     expect(listed.body.data!.clients.map((c) => c.id)).toContain(id);
@@ -167,7 +194,9 @@ describe('client lifecycle through GraphQL alone', () => {
   it('answers null for an unknown client and lists only our own and supplied clients', async () => {
     const unknown = await t.graphql(`{ client(id: "no-such-client") { id } }`);
     expect(unknown.body).toEqual({ data: { client: null } });
-    const list = await t.graphql<{ clients: { id: string; organizationNumber: string }[] }>(`{ clients { id organizationNumber } }`);
+    const list = await t.graphql<{ clients: { id: string; organizationNumber: string }[] }>(
+      `{ clients { id organizationNumber } }`,
+    );
     const ids = list.body.data!.clients.map((c) => c.id);
     expect(ids).toContain('oidc_eksempel_klient');
     expect(ids).toContain(SUPPLIED_BY_US);
@@ -195,7 +224,10 @@ describe('suppliers, scopes and limits', () => {
       `mutation { updateClient(input: { id: "${SUPPLIED_BY_US}", description: "managed by the supplier" }) {
         client { description supplierOrganizationNumber } userErrors { code } } }`,
     );
-    expect(ours.body.data!.updateClient).toMatchObject({ client: { description: 'managed by the supplier' }, userErrors: [] });
+    expect(ours.body.data!.updateClient).toMatchObject({
+      client: { description: 'managed by the supplier' },
+      userErrors: [],
+    });
 
     const theirs = await t.graphql<{ updateClient: { client: null; userErrors: UserError[] } }>(
       `mutation { updateClient(input: { id: "${SUPPLIED_BY_OTHER}", description: "hijack" }) { client { id } userErrors { code message } } }`,
@@ -212,7 +244,10 @@ describe('suppliers, scopes and limits', () => {
     const check = await t.graphql<{ client: { organizationNumber: string; supplierOrganizationNumber: string } }>(
       `{ client(id: "${forCustomer.client!.id}") { organizationNumber supplierOrganizationNumber } }`,
     );
-    expect(check.body.data!.client).toEqual({ organizationNumber: '922020175', supplierOrganizationNumber: '991825827' });
+    expect(check.body.data!.client).toEqual({
+      organizationNumber: '922020175',
+      supplierOrganizationNumber: '991825827',
+    });
   });
 
   it('asks Maskinporten for one least-privilege scope set per kind of admin call', async () => {
@@ -230,9 +265,13 @@ describe('suppliers, scopes and limits', () => {
     const read = await t.graphql(`{ clients { id } }`, undefined, { scope: 'contactinfo.read' });
     expect(read.body.data).toEqual({ clients: null });
     expect(read.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const write = await t.graphql(`mutation { deleteClient(input: { id: "oidc_eksempel_klient" }) { userErrors { code } } }`, undefined, {
-      scope: 'clients.read',
-    });
+    const write = await t.graphql(
+      `mutation { deleteClient(input: { id: "oidc_eksempel_klient" }) { userErrors { code } } }`,
+      undefined,
+      {
+        scope: 'clients.read',
+      },
+    );
     expect(write.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(t.sandbox.admin.requests.length).toBe(before);
   });
@@ -256,9 +295,12 @@ describe('suppliers, scopes and limits', () => {
     const before = t.sandbox.admin.requests.length;
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const priv = privateKey.export({ format: 'jwk' });
-    const res = await t.graphql(`mutation($input: AddClientJwkInput!) { addClientJwk(input: $input) { userErrors { code } } }`, {
-      input: { clientId: other!.id, key: { kid: 'private', kty: 'RSA', alg: 'RS256', use: 'sig', ...priv } },
-    });
+    const res = await t.graphql(
+      `mutation($input: AddClientJwkInput!) { addClientJwk(input: $input) { userErrors { code } } }`,
+      {
+        input: { clientId: other!.id, key: { kid: 'private', kty: 'RSA', alg: 'RS256', use: 'sig', ...priv } },
+      },
+    );
     expect(res.status).toBe(400);
     expect(res.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(JSON.stringify(res.body)).not.toContain(priv.d as string);
@@ -270,8 +312,12 @@ describe('suppliers, scopes and limits', () => {
     const id = client!.id;
     const results = await Promise.all([1, 2, 3, 4, 5].map((i) => addKey(id, rsaJwk(`concurrent-${i}`))));
     expect(results.every((r) => r.userErrors.length === 0)).toBe(true);
-    const res = await t.graphql<{ client: { jwks: { keys: { kid: string }[] } } }>(`{ client(id: "${id}") { jwks { keys { kid } } } }`);
-    expect(res.body.data!.client.jwks.keys.map((k) => k.kid).sort()).toEqual([1, 2, 3, 4, 5].map((i) => `concurrent-${i}`));
+    const res = await t.graphql<{ client: { jwks: { keys: { kid: string }[] } } }>(
+      `{ client(id: "${id}") { jwks { keys { kid } } } }`,
+    );
+    expect(res.body.data!.client.jwks.keys.map((k) => k.kid).sort()).toEqual(
+      [1, 2, 3, 4, 5].map((i) => `concurrent-${i}`),
+    );
   });
 
   it('answers CONFLICT instead of overwriting a newer change', async () => {

@@ -259,7 +259,11 @@ describe('toPersonModel', () => {
         reservasjon: true,
         spraak: 47,
         spraak_oppdatert: ['2023-06-29T10:14:52+02'],
-        kontaktinformasjon: { epostadresse: 12345, mobiltelefonnummer: '+4799999999', mobiltelefonnummer_oppdatert: {} },
+        kontaktinformasjon: {
+          epostadresse: 12345,
+          mobiltelefonnummer: '+4799999999',
+          mobiltelefonnummer_oppdatert: {},
+        },
         digital_post: 'not an object',
       }),
       NOW,
