@@ -1,4 +1,4 @@
-import { parseUpstreamTimestamp } from '../upstream/timestamps.js';
+import { monthsBefore, parseUpstreamTimestamp } from '../upstream/timestamps.js';
 import type { KrrContactInfoDto, KrrPersonDto } from './dto.js';
 import type {
   ContactPointModel,
@@ -18,8 +18,7 @@ export const STALE_AFTER_MONTHS = 18;
 export function toPersonModel(id: string, dto: KrrPersonDto | undefined, now: Date): PersonModel {
   if (!dto) return notRegistered(id);
   const status = mapStatus(dto);
-  const staleBefore = new Date(now);
-  staleBefore.setUTCMonth(staleBefore.getUTCMonth() - STALE_AFTER_MONTHS);
+  const staleBefore = monthsBefore(now, STALE_AFTER_MONTHS);
   const contact = isObject(dto.kontaktinformasjon) ? dto.kontaktinformasjon : undefined;
   return {
     id,

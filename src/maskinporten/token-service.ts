@@ -9,6 +9,8 @@ import { buildGrant } from './grant.js';
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 /** A token is not handed out in its last seconds: it must survive the trip to the resource server. */
 const EXPIRY_SAFETY_MS = 5_000;
+/** After a failed background refresh, the next attempt waits this long (the cached token keeps serving meanwhile). */
+const REFRESH_RETRY_MS = 5_000;
 
 interface AuthorizationServerMetadata {
   issuer: string;
@@ -55,6 +57,7 @@ export class TokenService implements TokenProvider {
     if (entry?.token && now < entry.expiresAt - EXPIRY_SAFETY_MS) {
       if (now >= entry.refreshAt && !entry.inflight) {
         this.opts.metrics.tokenCache.inc({ result: 'refresh' });
+        entry.refreshAt = now + REFRESH_RETRY_MS; // overwritten on success; spaces out retries on failure
         this.fetch(key, req).catch((err: unknown) => {
           this.opts.log.warn({ err: describe(err) }, 'background token refresh failed; the cached token stays in use');
         });

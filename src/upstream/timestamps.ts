@@ -4,7 +4,7 @@
  * unreadable becomes null rather than failing a whole person or client.
  */
 export function parseUpstreamTimestamp(value: unknown): Date | null {
-  if (typeof value === 'number' && Number.isFinite(value)) return new Date(value * 1000);
+  if (typeof value === 'number') return validDate(new Date(value * 1000));
   if (typeof value !== 'string') return null;
   const compact = value.trim().replace(/\s+/g, ' ');
   const match = /^(\d{4}-\d{2}-\d{2})[T ]+(\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?) ?(Z|[+-]\d{2}(?::?\d{2})?)?$/i.exec(
@@ -12,12 +12,42 @@ export function parseUpstreamTimestamp(value: unknown): Date | null {
   );
   if (!match) return null;
   const [, date, time, zone] = match;
+  if (!isCalendarDate(date ?? '') || !isClockTime(time ?? '')) return null;
   const normalizedTime = (time ?? '').replace(',', '.');
   let offset = 'Z';
   if (zone && zone.toUpperCase() !== 'Z') {
     const digits = zone.replace(':', '');
     offset = `${digits.slice(0, 3)}:${digits.slice(3, 5) || '00'}`;
   }
-  const parsed = new Date(`${date}T${normalizedTime}${offset}`);
-  return Number.isNaN(parsed.getTime()) ? null : parsed;
+  return validDate(new Date(`${date}T${normalizedTime}${offset}`));
+}
+
+function validDate(date: Date): Date | null {
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/** `Date` would move 2024-02-30 to 1 March; a date that does not exist is refused instead. */
+function isCalendarDate(date: string): boolean {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  return m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth(y, m);
+}
+
+function isClockTime(time: string): boolean {
+  const [h, min, sec] = time.split(':').map((part) => Number.parseFloat(part));
+  return (h ?? 99) < 24 && (min ?? 99) < 60 && (sec === undefined || sec < 60);
+}
+
+export function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** The same instant `months` calendar months earlier, the day clamped to the month's end (31 Aug → 29 Feb). */
+export function monthsBefore(date: Date, months: number): Date {
+  const total = date.getUTCFullYear() * 12 + date.getUTCMonth() - months;
+  const year = Math.floor(total / 12);
+  const month = total - year * 12;
+  const result = new Date(date);
+  result.setUTCDate(1);
+  result.setUTCFullYear(year, month, Math.min(date.getUTCDate(), daysInMonth(year, month + 1)));
+  return result;
 }

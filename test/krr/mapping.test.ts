@@ -291,7 +291,9 @@ describe('toPersonModel', () => {
       person.email?.updatedAt,
       person.email?.lastValidatedAt,
     ]) {
-      expect(date === null || (date instanceof Date && !Number.isNaN(date.getTime()))).toBe(true);
+      expect(date === null || (date instanceof Date && !Number.isNaN(date.getTime())), `got ${String(date)}`).toBe(
+        true,
+      );
     }
   });
 });
