@@ -360,3 +360,58 @@ describe('suppliers, scopes and limits', () => {
     expect(userErrors[0]!.message).not.toMatch(/127\.0\.0\.1|\/api\/v1/);
   });
 });
+
+describe('admin API failures and edge validation', () => {
+  it('answers UPSTREAM_UNAVAILABLE when the admin API fails, while persons still work', async () => {
+    t.sandbox.admin.failNext(503, 1);
+    const res = await t.graphql<{ clients: null; person: { status: string } }>(
+      `{ clients { id } person(id: "11822648950") { status } }`,
+    );
+    expect(res.body.data).toEqual({ clients: null, person: { status: 'ACTIVE' } });
+    expect(res.body.errors?.[0]).toMatchObject({
+      path: ['clients'],
+      extensions: { code: 'UPSTREAM_UNAVAILABLE', upstream: 'admin' },
+    });
+    expect(JSON.stringify(res.body.errors)).not.toMatch(/127\.0\.0\.1|\/api\/v1/);
+  });
+
+  it('answers NOT_FOUND user errors for unknown clients and registrations', async () => {
+    const res = await t.graphql<{
+      deleteClient: { userErrors: UserError[] };
+      rotateClientSecret: { userErrors: UserError[] };
+    }>(
+      `mutation { deleteClient(input: { id: "no-such-client" }) { userErrors { code } }
+        rotateClientSecret(input: { id: "no-such-client" }) { userErrors { code } } }`,
+    );
+    expect(res.body.data!.deleteClient.userErrors.map((e) => e.code)).toEqual(['NOT_FOUND']);
+    expect(res.body.data!.rotateClientSecret.userErrors.map((e) => e.code)).toEqual(['NOT_FOUND']);
+    const obo = await t.graphql<{ updateOnBehalfOf: { userErrors: UserError[] } }>(
+      `mutation { updateOnBehalfOf(input: { clientId: "oidc_eksempel_klient", id: "nope", name: "x" }) { userErrors { code } } }`,
+    );
+    expect(obo.body.data!.updateOnBehalfOf.userErrors.map((e) => e.code)).toEqual(['NOT_FOUND']);
+  });
+
+  it('refuses bad lifetimes, orgnos and URLs with BAD_USER_INPUT before any admin call', async () => {
+    const before = t.sandbox.admin.requests.length;
+    const base = {
+      name: 'Edge',
+      integrationType: 'IDPORTEN',
+      applicationType: 'WEB',
+      tokenEndpointAuthMethod: 'CLIENT_SECRET_BASIC',
+      grantTypes: ['AUTHORIZATION_CODE'],
+    };
+    for (const bad of [
+      { accessTokenLifetime: -1 },
+      { organizationNumber: '991825828' },
+      { redirectUris: ['not a url'] },
+      { clientUri: 'ftp://example.no' },
+    ]) {
+      const res = await t.graphql(
+        `mutation($input: CreateClientInput!) { createClient(input: $input) { userErrors { code } } }`,
+        { input: { ...base, ...bad } },
+      );
+      expect(res.body.errors?.[0]?.extensions?.code, JSON.stringify(bad)).toBe('BAD_USER_INPUT');
+    }
+    expect(t.sandbox.admin.requests.length).toBe(before);
+  });
+});
