@@ -14,6 +14,8 @@ export function createGraphQLServer(opts: { schema: GraphQLSchema; metrics: Metr
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     introspection: true,
+    // main.ts owns SIGTERM/SIGINT (graceful shutdown of the whole app); Apollo's own handlers would race it.
+    stopOnTerminationSignals: false,
     // Apollo's landing page loads from a CDN; the facade serves its own page (http/).
     plugins: [ApolloServerPluginLandingPageDisabled(), observabilityPlugin(opts.metrics)],
   });
