@@ -1,4 +1,10 @@
-import type { FieldNode, FragmentDefinitionNode, GraphQLResolveInfo, SelectionSetNode } from 'graphql';
+import type {
+  FieldNode,
+  FragmentDefinitionNode,
+  GraphQLResolveInfo,
+  OperationDefinitionNode,
+  SelectionSetNode,
+} from 'graphql';
 import type { Resolvers } from '../generated/graphql.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { LookupKind } from './client.js';
@@ -14,13 +20,21 @@ export const personResolvers: Resolvers = {
   },
 };
 
+const kindByOperation = new WeakMap<OperationDefinitionNode, LookupKind>();
+
 /**
  * Digital-post data is asked of KRR (and its scope of Maskinporten) only when the operation selects
- * `digitalMailbox` and the caller may see it.
+ * `digitalMailbox` somewhere and the caller may see it. Decided once per operation, so every look-up of the request
+ * shares one kind and one batch.
  */
 function lookupKind(ctx: GraphQLContext, info: GraphQLResolveInfo): LookupKind {
   if (!ctx.caller.scopes.has('digitalpost.read')) return { digitalPost: false };
-  return { digitalPost: info.fieldNodes.some((node) => selects(node.selectionSet, 'digitalMailbox', info.fragments)) };
+  let kind = kindByOperation.get(info.operation);
+  if (!kind) {
+    kind = { digitalPost: selects(info.operation.selectionSet, 'digitalMailbox', info.fragments) };
+    kindByOperation.set(info.operation, kind);
+  }
+  return kind;
 }
 
 function selects(
@@ -31,7 +45,9 @@ function selects(
 ): boolean {
   if (!set) return false;
   return set.selections.some((sel) => {
-    if (sel.kind === 'Field') return (sel as FieldNode).name.value === field;
+    if (sel.kind === 'Field') {
+      return (sel as FieldNode).name.value === field || selects(sel.selectionSet, field, fragments, seen);
+    }
     if (sel.kind === 'InlineFragment') return selects(sel.selectionSet, field, fragments, seen);
     const name = sel.name.value;
     if (seen.has(name)) return false;

@@ -187,3 +187,16 @@ describe('input validation and caller authorization', () => {
     expect(t.sandbox.krr.requests.length).toBe(before);
   });
 });
+
+describe('one batch per request', () => {
+  it('puts look-ups with and without digitalMailbox into the same KRR request', async () => {
+    const before = t.sandbox.krr.requests.length;
+    const res = await t.graphql<{ a: PersonResult; b: PersonResult }>(`{
+      a: person(id: "11822648950") { status }
+      b: person(id: "22859197810") { digitalMailbox { address } }
+    }`);
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data!.b.digitalMailbox?.address).toEqual(expect.any(String));
+    expect(t.sandbox.krr.requests.length - before).toBe(1);
+  });
+});
