@@ -46,8 +46,6 @@ export interface App {
   close(): Promise<void>;
 }
 
-const BODY_LIMIT_BYTES = 1024 * 1024;
-
 /** Composes config, token service, upstream clients, the GraphQL server and the HTTP routes, and listens. */
 export async function startApp(config: Config, opts: AppOptions = {}): Promise<App> {
   const log = createLogger({ level: config.logLevel, destination: opts.logDestination });
@@ -86,7 +84,11 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       supplier: config.adminSupplier ?? Boolean(sandbox),
     });
 
-    const apollo = createGraphQLServer({ schema: buildSchema([personResolvers, clientResolvers]), metrics });
+    const apollo = createGraphQLServer({
+      schema: buildSchema([personResolvers, clientResolvers]),
+      metrics,
+      introspection: config.introspection ?? !config.production,
+    });
     await apollo.start();
     const authenticator = new Authenticator(upstream.auth);
 
@@ -96,7 +98,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       metrics,
       log,
       corsOrigins: config.corsOrigins,
-      bodyLimitBytes: BODY_LIMIT_BYTES,
+      bodyLimitBytes: config.maxBodyBytes,
       buildContext: (caller, requestId, requestLog, operationName) => ({
         caller,
         requestId,

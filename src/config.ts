@@ -44,6 +44,21 @@ export interface Config {
   adminSupplier?: boolean;
   /** `GRAPHIQL`: serve GraphiQL at GET /graphql (default: on, except with NODE_ENV=production). */
   graphiql?: boolean;
+  /** `INTROSPECTION`: schema introspection and "did you mean" suggestions (default: on, except in production). */
+  introspection?: boolean;
+  /** `MAX_BODY_BYTES`: largest accepted request body. */
+  maxBodyBytes: number;
+  /** `RATE_LIMIT_PERSONS_PER_MINUTE`: person look-ups per caller per minute. */
+  personsPerMinute: number;
+  /** `QUERY_MAX_*`: limits checked before execution. */
+  queryLimits: {
+    maxDepth: number;
+    maxAliases: number;
+    maxDirectives: number;
+    maxTokens: number;
+    maxCost: number;
+    maxPersons: number;
+  };
   /** KRR path version: `v1` or `v2`. */
   krrApiVersion: 'v1' | 'v2';
 }
@@ -85,22 +100,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   };
 
-  const sandboxRaw = str('SANDBOX');
-  if (sandboxRaw !== undefined && !['true', 'false'].includes(sandboxRaw)) {
-    problems.push(`SANDBOX must be "true" or "false" (got "${sandboxRaw}")`);
-  }
+  const bool = (name: string): boolean | undefined => {
+    const raw = str(name);
+    if (raw === undefined) return undefined;
+    if (raw !== 'true' && raw !== 'false') problems.push(`${name} must be "true" or "false" (got "${raw}")`);
+    return raw === 'true';
+  };
+
+  const sandboxRaw = bool('SANDBOX');
   const issuer = url('MASKINPORTEN_ISSUER');
-  const sandbox = sandboxRaw === 'true' || (sandboxRaw !== 'false' && str('MASKINPORTEN_ISSUER') === undefined);
-
-  const supplierRaw = str('ADMIN_SUPPLIER');
-  if (supplierRaw !== undefined && !['true', 'false'].includes(supplierRaw)) {
-    problems.push(`ADMIN_SUPPLIER must be "true" or "false" (got "${supplierRaw}")`);
-  }
-
-  const graphiqlRaw = str('GRAPHIQL');
-  if (graphiqlRaw !== undefined && !['true', 'false'].includes(graphiqlRaw)) {
-    problems.push(`GRAPHIQL must be "true" or "false" (got "${graphiqlRaw}")`);
-  }
+  const sandbox = sandboxRaw ?? str('MASKINPORTEN_ISSUER') === undefined;
 
   const logLevel = str('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
@@ -121,8 +130,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     production: env.NODE_ENV === 'production',
     upstreamConnections: int('UPSTREAM_CONNECTIONS', 16, 1, 1024),
     krrApiVersion: krrApiVersion === 'v1' ? 'v1' : 'v2',
-    adminSupplier: supplierRaw === undefined ? undefined : supplierRaw === 'true',
-    graphiql: graphiqlRaw === undefined ? undefined : graphiqlRaw === 'true',
+    adminSupplier: bool('ADMIN_SUPPLIER'),
+    graphiql: bool('GRAPHIQL'),
+    introspection: bool('INTROSPECTION'),
+    maxBodyBytes: int('MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
+    personsPerMinute: int('RATE_LIMIT_PERSONS_PER_MINUTE', 20_000, 1, 100_000_000),
+    queryLimits: {
+      maxDepth: int('QUERY_MAX_DEPTH', 12, 2, 100),
+      maxAliases: int('QUERY_MAX_ALIASES', 30, 0, 10_000),
+      maxDirectives: int('QUERY_MAX_DIRECTIVES', 20, 0, 10_000),
+      maxTokens: int('QUERY_MAX_TOKENS', 5000, 100, 1_000_000),
+      maxCost: int('QUERY_MAX_COST', 25_000, 1, 100_000_000),
+      maxPersons: int('QUERY_MAX_PERSONS', 5000, 1, 1_000_000),
+    },
   };
   for (const origin of config.corsOrigins) {
     try {

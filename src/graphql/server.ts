@@ -6,17 +6,25 @@ import type { GraphQLContext } from './context.js';
 import { formatError } from './errors.js';
 import { observabilityPlugin } from './plugins.js';
 
-export function createGraphQLServer(opts: { schema: GraphQLSchema; metrics: Metrics }): ApolloServer<GraphQLContext> {
+export interface GraphQLServerOptions {
+  schema: GraphQLSchema;
+  metrics: Metrics;
+  /** Introspection and "did you mean" suggestions: both reveal the schema, so they go together. */
+  introspection: boolean;
+}
+
+export function createGraphQLServer(opts: GraphQLServerOptions): ApolloServer<GraphQLContext> {
   return new ApolloServer<GraphQLContext>({
     schema: opts.schema,
     formatError,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
-    introspection: true,
+    introspection: opts.introspection,
+    hideSchemaDetailsFromClientErrors: !opts.introspection,
     // main.ts owns SIGTERM/SIGINT (graceful shutdown of the whole app); Apollo's own handlers would race it.
     stopOnTerminationSignals: false,
-    // Apollo's landing page loads from a CDN; the facade serves its own page (http/).
+    // Apollo's landing page loads from a CDN; the facade serves its own page (http/graphiql.ts).
     plugins: [ApolloServerPluginLandingPageDisabled(), observabilityPlugin(opts.metrics)],
   });
 }

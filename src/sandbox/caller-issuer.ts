@@ -24,6 +24,8 @@ export interface CallerIssuer {
     clientId?: string;
     /** Default 3600. */
     expiresInSeconds?: number;
+    /** Another audience than the issuer's default (negative tests). */
+    audience?: string;
   }): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number; scope: string }>;
   close(): Promise<void>;
 }
@@ -87,7 +89,7 @@ export async function startCallerIssuer(
       const accessToken = await new SignJWT({ client_id: tokenOpts.clientId ?? 'sandbox-client', scope })
         .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
         .setIssuer(issuer)
-        .setAudience(audience)
+        .setAudience(tokenOpts.audience ?? audience)
         .setSubject(tokenOpts.sub ?? 'sandbox-user')
         .setIssuedAt(iat)
         .setExpirationTime(iat + expiresIn)

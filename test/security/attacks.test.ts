@@ -1,0 +1,136 @@
+import { generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+
+/** The facade in production posture (NODE_ENV=production), over the sandbox upstreams. */
+let prod: TestApp;
+let foreignKey: CryptoKey;
+beforeAll(async () => {
+  prod = await startTestApp({ NODE_ENV: 'production' });
+  foreignKey = (await generateKeyPair('RS256')).privateKey;
+});
+afterAll(async () => {
+  await prod.close();
+});
+
+async function post(body: string, headers: Record<string, string>, token?: string) {
+  const res = await fetch(`${prod.url}/graphql`, {
+    method: 'POST',
+    headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body,
+  });
+  return { status: res.status, text: await res.text() };
+}
+
+function upstreamCalls(): number {
+  return prod.sandbox.krr.requests.length + prod.sandbox.admin.requests.length;
+}
+
+describe('forged caller tokens are refused with 401 and nothing runs', () => {
+  const query = JSON.stringify({ query: '{ person(id: "11822648950") { status } }' });
+  const cases: [string, () => Promise<string>][] = [
+    [
+      'signed with another key',
+      async () =>
+        new SignJWT({ scope: 'contactinfo.read' })
+          .setProtectedHeader({ alg: 'RS256', kid: 'forged' })
+          .setIssuer(prod.sandbox.callerIssuer.issuer)
+          .setAudience(prod.sandbox.callerIssuer.audience)
+          .setExpirationTime('5m')
+          .sign(foreignKey),
+    ],
+    [
+      'alg none',
+      async () => {
+        const enc = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+        const exp = Math.floor(Date.now() / 1000) + 300;
+        const claims = {
+          iss: prod.sandbox.callerIssuer.issuer,
+          aud: prod.sandbox.callerIssuer.audience,
+          scope: 'contactinfo.read',
+          exp,
+        };
+        return `${enc({ alg: 'none', typ: 'JWT' })}.${enc(claims)}.`;
+      },
+    ],
+    ['expired', async () => (await prod.sandbox.callerIssuer.issueToken({ expiresInSeconds: -120 })).access_token],
+    [
+      'for another audience',
+      async () => (await prod.sandbox.callerIssuer.issueToken({ audience: 'some-other-api' })).access_token,
+    ],
+  ];
+  for (const [name, make] of cases) {
+    it(name, async () => {
+      const before = upstreamCalls();
+      const res = await post(query, { 'content-type': 'application/json' }, await make());
+      expect(res.status).toBe(401);
+      expect(JSON.parse(res.text).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+      expect(upstreamCalls()).toBe(before);
+    });
+  }
+});
+
+describe('request shapes that must be refused', () => {
+  it('refuses a batched array request', async () => {
+    const before = upstreamCalls();
+    const one = { query: '{ person(id: "11822648950") { status } }' };
+    const res = await post(JSON.stringify([one, one]), { 'content-type': 'application/json' }, await prod.token());
+    expect(res.status).toBe(400);
+    expect(upstreamCalls()).toBe(before);
+  });
+
+  it('refuses a mutation over GET', async () => {
+    const before = prod.sandbox.admin.requests.length;
+    const q = encodeURIComponent(
+      'mutation { deleteClient(input: { id: "oidc_eksempel_klient" }) { userErrors { code } } }',
+    );
+    const res = await fetch(`${prod.url}/graphql?query=${q}`, {
+      headers: { authorization: `Bearer ${await prod.token()}`, 'apollo-require-preflight': 'true' },
+    });
+    expect(res.status).toBe(405);
+    expect(prod.sandbox.admin.requests.length).toBe(before);
+  });
+
+  it('refuses a CSRF-style simple request (text/plain POST, or GET without a preflight header)', async () => {
+    const before = upstreamCalls();
+    const body = JSON.stringify({ query: '{ person(id: "11822648950") { status } }' });
+    const simple = await post(body, { 'content-type': 'text/plain' }, await prod.token());
+    expect(simple.status).toBe(400);
+    const q = encodeURIComponent('{ person(id: "11822648950") { status } }');
+    const get = await fetch(`${prod.url}/graphql?query=${q}`, {
+      headers: { authorization: `Bearer ${await prod.token()}` },
+    });
+    expect(get.status).toBe(400);
+    expect(upstreamCalls()).toBe(before);
+  });
+
+  it('refuses a body beyond the size limit with 413', async () => {
+    const huge = JSON.stringify({ query: `{ __typename }`, variables: { pad: 'x'.repeat(1_100_000) } });
+    const res = await post(huge, { 'content-type': 'application/json' }, await prod.token());
+    expect(res.status).toBe(413);
+  });
+});
+
+describe('production posture', () => {
+  it('turns introspection off', async () => {
+    const res = await prod.graphql(`{ __schema { types { name } } }`);
+    expect(res.status).toBe(400);
+    expect(res.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(res.body.data).toBeUndefined();
+  });
+
+  it('gives no "did you mean" suggestions', async () => {
+    const res = await prod.graphql(`{ persn(id: "11822648950") { status } }`);
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body)).not.toMatch(/Did you mean/i);
+  });
+
+  it('serves no GraphiQL page and no stack traces', async () => {
+    const page = await fetch(`${prod.url}/graphql`, {
+      headers: { accept: 'text/html', authorization: `Bearer ${await prod.token()}` },
+    });
+    expect(page.headers.get('content-type') ?? '').not.toContain('text/html');
+    const res = await prod.graphql(`{ person(id: "11822648951") { status } }`);
+    expect(JSON.stringify(res.body)).not.toMatch(/stacktrace|at .*\.ts:\d+/);
+  });
+});
