@@ -9,6 +9,7 @@ import { createGraphQLServer } from './graphql/server.js';
 import { readBody } from './http/body.js';
 import { createGraphiQL } from './http/graphiql.js';
 import { createHttpServer, sendJson } from './http/server.js';
+import { loadTrustedDocuments } from './http/trusted-documents.js';
 import { KRR_CONTACT_SCOPE, KrrClient } from './krr/client.js';
 import { createPersonsContext } from './krr/context.js';
 import { personResolvers } from './krr/resolvers.js';
@@ -84,10 +85,14 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       supplier: config.adminSupplier ?? Boolean(sandbox),
     });
 
+    const trustedDocuments = config.trustedDocumentsFile
+      ? await loadTrustedDocuments(config.trustedDocumentsFile)
+      : undefined;
     const apollo = createGraphQLServer({
       schema: buildSchema([personResolvers, clientResolvers]),
       metrics,
       introspection: config.introspection ?? !config.production,
+      persistedQueries: !trustedDocuments,
     });
     await apollo.start();
     const authenticator = new Authenticator(upstream.auth);
@@ -109,6 +114,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       }),
       ready: () => tokens.probe({ scopes: [KRR_CONTACT_SCOPE] }),
       extraRoutes: sandbox ? sandboxRoutes(sandbox) : undefined,
+      trustedDocuments,
       graphiql:
         (config.graphiql ?? !config.production)
           ? createGraphiQL({

@@ -1,5 +1,6 @@
 import { startApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { TrustedDocumentsError } from './http/trusted-documents.js';
 import { CredentialsError } from './maskinporten/credentials.js';
 
 async function main(): Promise<void> {
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
   try {
     app = await startApp(config);
   } catch (err) {
-    if (err instanceof CredentialsError) {
+    if (err instanceof CredentialsError || err instanceof TrustedDocumentsError) {
       console.error(`Invalid configuration: ${err.message}`);
       process.exit(2);
     }

@@ -11,6 +11,8 @@ export interface GraphQLServerOptions {
   metrics: Metrics;
   /** Introspection and "did you mean" suggestions: both reveal the schema, so they go together. */
   introspection: boolean;
+  /** Apollo's automatic persisted queries; off in trusted-documents mode, where only the manifest may run. */
+  persistedQueries: boolean;
 }
 
 export function createGraphQLServer(opts: GraphQLServerOptions): ApolloServer<GraphQLContext> {
@@ -20,6 +22,7 @@ export function createGraphQLServer(opts: GraphQLServerOptions): ApolloServer<Gr
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    ...(opts.persistedQueries ? {} : { persistedQueries: false as const }),
     introspection: opts.introspection,
     hideSchemaDetailsFromClientErrors: !opts.introspection,
     // main.ts owns SIGTERM/SIGINT (graceful shutdown of the whole app); Apollo's own handlers would race it.

@@ -8,6 +8,7 @@ import type { GraphQLContext } from '../graphql/context.js';
 import type { Metrics } from '../observability/metrics.js';
 import { HttpError, readBody } from './body.js';
 import type { GraphiQL } from './graphiql.js';
+import { resolveTrustedRequest, type TrustedDocuments } from './trusted-documents.js';
 
 export interface HttpServerOptions {
   apollo: ApolloServer<GraphQLContext>;
@@ -18,6 +19,8 @@ export interface HttpServerOptions {
   bodyLimitBytes: number;
   buildContext(caller: Caller, requestId: string, log: Logger, operationName: string | null): GraphQLContext;
   ready(): Promise<boolean>;
+  /** With `TRUSTED_DOCUMENTS_FILE`: only these documents run, requested by hash. */
+  trustedDocuments?: TrustedDocuments;
   /** The GraphiQL page and its assets; undefined when disabled. */
   graphiql?: GraphiQL;
   /** Extra routes (sandbox mode's `/sandbox/caller-token`); answer true when handled. */
@@ -104,6 +107,14 @@ async function handleGraphQL(
     throw err;
   }
 
+  let search = url.search;
+  if (opts.trustedDocuments) {
+    const trusted = resolveTrustedRequest(opts.trustedDocuments, req.method, body, url.search);
+    if (!trusted.ok) return graphqlError(res, trusted.status, trusted.message, trusted.code);
+    body = trusted.body;
+    search = trusted.search;
+  }
+
   const headers = new HeaderMap();
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
@@ -111,10 +122,10 @@ async function handleGraphQL(
   const operationName =
     typeof (body as { operationName?: unknown } | undefined)?.operationName === 'string'
       ? (body as { operationName: string }).operationName
-      : url.searchParams.get('operationName');
+      : new URLSearchParams(search).get('operationName');
   const log = opts.log.child({ requestId });
   const result = await opts.apollo.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: { method: req.method, headers, search: url.search, body },
+    httpGraphQLRequest: { method: req.method, headers, search, body },
     context: async () => opts.buildContext(auth.caller, requestId, log, operationName),
   });
 

@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
@@ -132,5 +136,51 @@ describe('production posture', () => {
     expect(page.headers.get('content-type') ?? '').not.toContain('text/html');
     const res = await prod.graphql(`{ person(id: "11822648951") { status } }`);
     expect(JSON.stringify(res.body)).not.toMatch(/stacktrace|at .*\.ts:\d+/);
+  });
+});
+
+describe('trusted documents mode', () => {
+  const document = 'query Status($id: PersonIdentifier!) { person(id: $id) { status } }';
+  const hash = createHash('sha256').update(document).digest('hex');
+  let trusted: TestApp;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'trusted-'));
+    const file = join(dir, 'persisted-documents.json');
+    await writeFile(file, JSON.stringify({ [hash]: document }));
+    trusted = await startTestApp({ NODE_ENV: 'production', TRUSTED_DOCUMENTS_FILE: file });
+  });
+  afterAll(async () => {
+    await trusted.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs a listed operation requested by hash (documentId or persistedQuery extension)', async () => {
+    const token = await trusted.token();
+    for (const body of [
+      { documentId: `sha256:${hash}`, variables: { id: '11822648950' } },
+      { extensions: { persistedQuery: { version: 1, sha256Hash: hash } }, variables: { id: '11822648950' } },
+    ]) {
+      const res = await fetch(`${trusted.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      });
+      expect(await res.json()).toEqual({ data: { person: { status: 'ACTIVE' } } });
+    }
+  });
+
+  it('refuses any other document, and nothing runs upstream', async () => {
+    const before = trusted.sandbox.krr.requests.length;
+    const res = await trusted.graphql(`{ person(id: "11822648950") { status email { value } } }`);
+    expect(res.status).toBe(400);
+    expect(res.body.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_ALLOWED');
+    const unknown = await fetch(`${trusted.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await trusted.token()}` },
+      body: JSON.stringify({ documentId: 'f'.repeat(64) }),
+    });
+    expect(unknown.status).toBe(400);
+    expect(trusted.sandbox.krr.requests.length).toBe(before);
   });
 });
