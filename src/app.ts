@@ -12,7 +12,9 @@ import { createHttpServer, sendJson } from './http/server.js';
 import { loadTrustedDocuments } from './http/trusted-documents.js';
 import { KRR_CONTACT_SCOPE, KrrClient } from './krr/client.js';
 import { createPersonsContext } from './krr/context.js';
+import { PersonRateLimiter } from './krr/rate-limit.js';
 import { personResolvers } from './krr/resolvers.js';
+import { createAuditLog } from './observability/audit.js';
 import { AdminApiClient } from './clients/admin-client.js';
 import { createClientsContext } from './clients/context.js';
 import { clientResolvers } from './clients/resolvers.js';
@@ -34,6 +36,8 @@ export interface AppOptions {
   /** The clock of the token service and the 18-month rule; injectable for tests. */
   now?: () => number;
   sandbox?: SandboxOptions;
+  /** Where audit lines go when AUDIT_LOG_FILE is unset (default: stdout, a stream of their own). */
+  auditDestination?: NodeJS.WritableStream;
 }
 
 export interface App {
@@ -59,13 +63,22 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     const { startSandbox } = await import('./sandbox/index.js');
     sandbox = await startSandbox({ now: opts.now, ...opts.sandbox });
   }
-  const upstream: UpstreamConfig | undefined = sandbox?.upstream ?? config.upstream;
-  if (!upstream) throw new Error('no upstream configuration');
+  // Cleanups in the order things were started; run in reverse on close or on a failed start.
+  const closers: (() => Promise<void>)[] = [];
+  if (sandbox) closers.push(sandbox.close.bind(sandbox));
+  const runClosers = async () => {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+  };
 
   try {
+    const upstream: UpstreamConfig | undefined = sandbox?.upstream ?? config.upstream;
+    if (!upstream) throw new Error('no upstream configuration');
     const credentials = await loadCredentials(upstream);
-    const http = (name: 'maskinporten' | 'krr' | 'admin', url: string) =>
-      new UpstreamClient(name, url, { metrics, connections: config.upstreamConnections });
+    const http = (name: 'maskinporten' | 'krr' | 'admin', url: string) => {
+      const client = new UpstreamClient(name, url, { metrics, connections: config.upstreamConnections });
+      closers.push(() => client.close());
+      return client;
+    };
     const maskinportenHttp = http('maskinporten', upstream.maskinporten.issuer);
     const krrHttp = http('krr', upstream.krrUrl);
     const tokens = new TokenService({
@@ -85,6 +98,9 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       supplier: config.adminSupplier ?? Boolean(sandbox),
     });
 
+    const audit = await createAuditLog({ file: config.auditLogFile, destination: opts.auditDestination });
+    closers.push(() => audit.close());
+    const limiter = new PersonRateLimiter({ personsPerMinute: config.personsPerMinute });
     const trustedDocuments = config.trustedDocumentsFile
       ? await loadTrustedDocuments(config.trustedDocumentsFile)
       : undefined;
@@ -93,6 +109,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       metrics,
       introspection: config.introspection ?? !config.production,
       persistedQueries: !trustedDocuments,
+      limits: config.queryLimits,
     });
     await apollo.start();
     const authenticator = new Authenticator(upstream.auth);
@@ -109,7 +126,14 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
         requestId,
         log: requestLog,
         operationName,
-        persons: createPersonsContext(krr, now),
+        persons: createPersonsContext({
+          client: krr,
+          now,
+          audit,
+          limiter,
+          requestId,
+          caller,
+        }),
         clients: createClientsContext(admin),
       }),
       ready: () => tokens.probe({ scopes: [KRR_CONTACT_SCOPE] }),
@@ -146,12 +170,11 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
           server.closeIdleConnections();
         });
         await apollo.stop();
-        await Promise.all([maskinportenHttp.close(), krrHttp.close(), adminHttp.close()]);
-        await sandbox?.close();
+        await runClosers();
       },
     };
   } catch (err) {
-    await sandbox?.close();
+    await runClosers();
     throw err;
   }
 }

@@ -4,6 +4,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Metrics } from '../observability/metrics.js';
 import type { GraphQLContext } from './context.js';
 import { formatError } from './errors.js';
+import { queryLimitRules, queryLimitsPlugin, type QueryLimits } from './limits.js';
 import { observabilityPlugin } from './plugins.js';
 
 export interface GraphQLServerOptions {
@@ -13,6 +14,8 @@ export interface GraphQLServerOptions {
   introspection: boolean;
   /** Apollo's automatic persisted queries; off in trusted-documents mode, where only the manifest may run. */
   persistedQueries: boolean;
+  /** Depth, aliases, directives, tokens, cost and distinct persons, all checked before execution. */
+  limits: QueryLimits;
 }
 
 export function createGraphQLServer(opts: GraphQLServerOptions): ApolloServer<GraphQLContext> {
@@ -22,12 +25,18 @@ export function createGraphQLServer(opts: GraphQLServerOptions): ApolloServer<Gr
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    validationRules: queryLimitRules(opts.limits),
+    parseOptions: { maxTokens: opts.limits.maxTokens },
     ...(opts.persistedQueries ? {} : { persistedQueries: false as const }),
     introspection: opts.introspection,
     hideSchemaDetailsFromClientErrors: !opts.introspection,
     // main.ts owns SIGTERM/SIGINT (graceful shutdown of the whole app); Apollo's own handlers would race it.
     stopOnTerminationSignals: false,
     // Apollo's landing page loads from a CDN; the facade serves its own page (http/graphiql.ts).
-    plugins: [ApolloServerPluginLandingPageDisabled(), observabilityPlugin(opts.metrics)],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      queryLimitsPlugin(opts.limits),
+      observabilityPlugin(opts.metrics),
+    ],
   });
 }

@@ -1,23 +1,38 @@
 import DataLoader from 'dataloader';
+import { GraphQLError } from 'graphql';
+import type { Caller } from '../auth/caller.js';
+import type { AuditDataGroup, AuditLog } from '../observability/audit.js';
 import { toGraphQLError } from '../upstream/errors.js';
 import { KRR_MAX_IDS_PER_REQUEST, type KrrClient, type LookupKind } from './client.js';
 import { toPersonModel } from './mapping.js';
 import type { PersonModel } from './model.js';
+import type { PersonRateLimiter } from './rate-limit.js';
 
 /** Per-request person look-ups: everything one GraphQL request asks for becomes as few KRR calls as possible. */
 export interface PersonsContext {
-  load(id: string, kind: LookupKind): Promise<PersonModel>;
-  /** One result per id, in order; an entry is an Error when its chunk failed. */
-  loadMany(ids: readonly string[], kind: LookupKind): Promise<(PersonModel | Error)[]>;
+  /**
+   * One result per id, in order; an entry is an Error when its chunk failed or its audit record could not be
+   * written. Throws RATE_LIMITED when the caller has looked up too many persons this minute.
+   */
+  lookup(ids: readonly string[], kind: LookupKind, operationName: string | null): Promise<(PersonModel | Error)[]>;
 }
 
-export function createPersonsContext(client: KrrClient, now: () => number): PersonsContext {
+export interface PersonsContextOptions {
+  client: KrrClient;
+  now: () => number;
+  audit: AuditLog;
+  limiter: PersonRateLimiter;
+  requestId: string;
+  caller: Caller;
+}
+
+export function createPersonsContext(opts: PersonsContextOptions): PersonsContext {
   const loader = (kind: LookupKind) =>
     new DataLoader<string, PersonModel>(
       async (ids) => {
         try {
-          const found = await client.lookup(ids, kind);
-          const at = new Date(now());
+          const found = await opts.client.lookup(ids, kind);
+          const at = new Date(opts.now());
           return ids.map((id) => toPersonModel(id, found.get(id), at));
         } catch (err) {
           // Only this chunk's persons fail; the other chunks of the request are unaffected.
@@ -28,9 +43,64 @@ export function createPersonsContext(client: KrrClient, now: () => number): Pers
       { maxBatchSize: KRR_MAX_IDS_PER_REQUEST },
     );
   const loaders = { contact: loader({ digitalPost: false }), digitalPost: loader({ digitalPost: true }) };
-  const pick = (kind: LookupKind) => (kind.digitalPost ? loaders.digitalPost : loaders.contact);
-  return {
-    load: (id, kind) => pick(kind).load(id),
-    loadMany: (ids, kind) => pick(kind).loadMany(ids),
+  const charged = new Set<string>();
+  /** One audit record per person per request; every field revealing the person waits for it. */
+  const audited = new Map<string, Promise<void>>();
+  const callerKey = `${opts.caller.clientId ?? ''}|${opts.caller.subject}`;
+
+  const charge = (ids: readonly string[]) => {
+    const fresh = [...new Set(ids)].filter((id) => !charged.has(id));
+    const decision = opts.limiter.take(callerKey, fresh.length);
+    if (!decision.ok) {
+      throw new GraphQLError(
+        `Too many person look-ups: try again in ${decision.retryAfterSeconds} s (or split the request).`,
+        { extensions: { code: 'RATE_LIMITED', retryAfterSeconds: decision.retryAfterSeconds } },
+      );
+    }
+    fresh.forEach((id) => charged.add(id));
   };
+
+  const audit = (persons: PersonModel[], kind: LookupKind, operationName: string | null): Promise<void>[] => {
+    const dataGroups: AuditDataGroup[] = kind.digitalPost
+      ? ['contact_information', 'digital_post']
+      : ['contact_information'];
+    const fresh = [...new Set(persons.map((p) => p.id))].filter((id) => !audited.has(id));
+    if (fresh.length > 0) {
+      const written = opts.audit.write(
+        fresh.map((personId) => ({
+          requestId: opts.requestId,
+          caller: { sub: opts.caller.subject, clientId: opts.caller.clientId },
+          personId,
+          dataGroups,
+          operationName,
+        })),
+      );
+      written.catch(() => undefined); // observed below, per person
+      fresh.forEach((id) => audited.set(id, written));
+    }
+    return persons.map((p) => audited.get(p.id) ?? Promise.resolve());
+  };
+
+  return {
+    async lookup(ids, kind, operationName) {
+      charge(ids);
+      const results = await (kind.digitalPost ? loaders.digitalPost : loaders.contact).loadMany(ids);
+      const revealed = results.filter((r): r is PersonModel => !(r instanceof Error));
+      const records = audit(revealed, kind, operationName);
+      const outcomes = await Promise.allSettled(records);
+      let next = 0;
+      // Fail closed: a person whose audit record was not written is not returned.
+      return results.map((r) => {
+        if (r instanceof Error) return r;
+        const outcome = outcomes[next++];
+        return outcome?.status === 'fulfilled' ? r : auditUnavailable();
+      });
+    },
+  };
+}
+
+function auditUnavailable(): GraphQLError {
+  return new GraphQLError('This person cannot be shown right now: the audit log is unavailable.', {
+    extensions: { code: 'AUDIT_UNAVAILABLE' },
+  });
 }

@@ -11,14 +11,23 @@ import type { LookupKind } from './client.js';
 
 export const personResolvers: Resolvers = {
   Query: {
-    person: (_parent, { id }, ctx, info) => ctx.persons.load(id, lookupKind(ctx, info)),
+    person: async (_parent, { id }, ctx, info) => {
+      const [result] = await ctx.persons.lookup([id], lookupKind(ctx, info), operationName(ctx, info));
+      if (!result || result instanceof Error) throw result ?? new Error('no result');
+      return result;
+    },
     persons: async (_parent, { ids }, ctx, info) => {
-      const results = await ctx.persons.loadMany(ids, lookupKind(ctx, info));
+      const results = await ctx.persons.lookup(ids, lookupKind(ctx, info), operationName(ctx, info));
       // An Error entry becomes null with the error at its own path (graphql-js completes list items that way).
       return results as never;
     },
   },
 };
+
+/** The operation that revealed the persons, for the audit log: its name in the document, else the one requested. */
+function operationName(ctx: GraphQLContext, info: GraphQLResolveInfo): string | null {
+  return info.operation.name?.value ?? ctx.operationName;
+}
 
 const kindByOperation = new WeakMap<OperationDefinitionNode, LookupKind>();
 

@@ -1,3 +1,6 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { startApp, type App, type AppOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -17,6 +20,8 @@ export interface TestApp {
   url: string;
   /** Every normal log line the app wrote, as text. */
   logLines: string[];
+  /** The audit log's records (AUDIT_LOG_FILE in a temporary directory unless the test sets it). */
+  auditRecords(): Promise<Record<string, unknown>[]>;
   token(scope?: string): Promise<string>;
   graphql<T = Record<string, unknown>>(
     query: string,
@@ -40,7 +45,9 @@ export async function startTestApp(
       cb();
     },
   });
-  const config = loadConfig({ SANDBOX: 'true', PORT: '0', LOG_LEVEL: 'info', ...env });
+  const dir = await mkdtemp(join(tmpdir(), 'facade-test-'));
+  const auditFile = env.AUDIT_LOG_FILE ?? join(dir, 'audit.jsonl');
+  const config = loadConfig({ SANDBOX: 'true', PORT: '0', LOG_LEVEL: 'info', AUDIT_LOG_FILE: auditFile, ...env });
   const app = await startApp(config, { ...opts, logDestination: destination });
   if (!app.sandbox) throw new Error('expected sandbox mode');
   const sandbox = app.sandbox;
@@ -66,6 +73,13 @@ export async function startTestApp(
     sandbox,
     url: app.url,
     logLines,
+    async auditRecords() {
+      const text = await readFile(auditFile, 'utf8').catch(() => '');
+      return text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    },
     token,
     async graphql(query, variables, gqlOpts = {}) {
       const bearer = gqlOpts.token === null ? undefined : (gqlOpts.token ?? (await token(gqlOpts.scope)));
@@ -89,6 +103,9 @@ export async function startTestApp(
       }
       return sum;
     },
-    close: () => app.close(),
+    async close() {
+      await app.close();
+      await rm(dir, { recursive: true, force: true });
+    },
   };
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syntheticPersonIdentifiers } from '../../src/sandbox/krr-seed.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 
 /** The facade in production posture (NODE_ENV=production), over the sandbox upstreams. */
@@ -182,5 +183,51 @@ describe('trusted documents mode', () => {
     });
     expect(unknown.status).toBe(400);
     expect(trusted.sandbox.krr.requests.length).toBe(before);
+  });
+});
+
+describe('query limits, checked before anything runs', () => {
+  async function refused(query: string, variables?: Record<string, unknown>) {
+    const before = upstreamCalls();
+    const res = await prod.graphql(query, variables);
+    expect(res.status).toBe(400);
+    expect(res.body.data).toBeUndefined();
+    expect(upstreamCalls()).toBe(before);
+    return res.body.errors?.[0];
+  }
+
+  it('refuses an alias flood', async () => {
+    const aliases = Array.from({ length: 200 }, (_, i) => `a${i}: person(id: "11822648950") { status }`).join(' ');
+    const error = await refused(`{ ${aliases} }`);
+    expect(error?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(error?.message).toMatch(/aliases/);
+  });
+
+  it('refuses deep nesting', async () => {
+    let selection = 'id';
+    for (let i = 0; i < 10; i++) selection = `onBehalfOf { client { ${selection} } }`;
+    const error = await refused(`{ clients { ${selection} } }`);
+    expect(error?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(error?.message).toMatch(/depth/);
+  });
+
+  it('refuses a cost bomb', async () => {
+    const error = await refused(
+      `{ clients { onBehalfOf { client { onBehalfOf { client { jwks { keys { kid } } } } } } } }`,
+    );
+    expect(error?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(error?.message).toMatch(/cost/);
+  });
+
+  it('refuses more distinct persons than allowed, without naming any', async () => {
+    const ids = syntheticPersonIdentifiers(5001);
+    const error = await refused(`query($ids: [PersonIdentifier!]!) { persons(ids: $ids) { id } }`, { ids });
+    expect(error?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(JSON.stringify(error)).not.toMatch(/\d{11}/);
+  });
+
+  it('refuses a document with too many tokens', async () => {
+    const fields = Array.from({ length: 3000 }, () => '__typename').join(' ');
+    await refused(`{ ${fields} }`);
   });
 });

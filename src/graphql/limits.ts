@@ -1,0 +1,480 @@
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import {
+  GraphQLError,
+  Kind,
+  SchemaMetaFieldDef,
+  TypeMetaFieldDef,
+  TypeNameMetaFieldDef,
+  valueFromASTUntyped,
+  type ASTVisitor,
+  type DirectiveNode,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLField,
+  type GraphQLInterfaceType,
+  type GraphQLList,
+  type GraphQLNonNull,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+  type GraphQLType,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ValidationRule,
+  type ValueNode,
+} from 'graphql';
+
+/**
+ * Query limits (OWASP GraphQL Cheat Sheet, graphql-armor style): every request is measured and refused before anything
+ * executes when it is too deep, too wide, too costly or names too many persons.
+ */
+export interface QueryLimits {
+  /** Depth of the deepest field path (`{ a { b } }` is 2); fragments followed, introspection counted too. */
+  maxDepth: number;
+  /** Fields with an alias per operation; fragments followed, each spread counted. */
+  maxAliases: number;
+  /** Directive usages per operation (operation, fields, fragments, spreads); fragments followed, each spread counted. */
+  maxDirectives: number;
+  /** Lexical tokens per document: meant for Apollo's `parseOptions.maxTokens` (the parser enforces it). */
+  maxTokens: number;
+  /** Estimated cost per operation, see {@link measureOperation}. */
+  maxCost: number;
+  /** Distinct personal ids (`person(id:)`, `persons(ids:)`) per request. */
+  maxPersons: number;
+}
+
+export const DEFAULT_QUERY_LIMITS: QueryLimits = Object.freeze({
+  maxDepth: 12,
+  maxAliases: 30,
+  maxDirectives: 20,
+  maxTokens: 5000,
+  maxCost: 25_000,
+  maxPersons: 5000,
+});
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Validation rules: depth, aliases, directives (no variables needed)
+// ---------------------------------------------------------------------------------------------------------------------
+
+interface Shape {
+  depth: number;
+  aliases: number;
+  directives: number;
+}
+
+const EMPTY_SHAPE: Shape = { depth: 0, aliases: 0, directives: 0 };
+
+/**
+ * Depth, aliases and directives of a selection set, fragments followed. A fragment's shape does not depend on where it
+ * is spread, so it is computed once (memo): a document that spreads fragments exponentially stays linear to measure.
+ * A fragment spread while it is being measured (a cycle, refused by NoFragmentCycles anyway) contributes nothing.
+ *
+ * Depth counts every field, introspection included (`__schema { types { fields { type { fields … } } } }` is the
+ * classic deep-introspection attack), with one exception: a `__Type.ofType` step does not deepen. Unwrapping type
+ * references is how every introspection client reads `[X!]!`: graphql-js's own `getIntrospectionQuery()`, which
+ * GraphiQL sends, nests `ofType` nine times and reaches depth 15 otherwise. An `ofType` chain is linear (one object per
+ * step, counted by the cost) and ends in null after at most a few steps.
+ */
+class ShapeMeter {
+  private readonly memo = new Map<string, Shape>();
+  private readonly inProgress = new Set<string>();
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly getFragment: (name: string) => FragmentDefinitionNode | undefined | null,
+  ) {}
+
+  operation(operation: OperationDefinitionNode): Shape {
+    const inner = this.selectionSet(operation.selectionSet, rootType(this.schema, operation));
+    let directives = count(operation.directives);
+    for (const variable of operation.variableDefinitions ?? []) directives += count(variable.directives);
+    return { depth: inner.depth, aliases: inner.aliases, directives: directives + inner.directives };
+  }
+
+  /** `parentType` is undefined below an unknown field or type: the shape is still measured, validation reports it. */
+  private selectionSet(
+    selectionSet: SelectionSetNode | undefined,
+    parentType: GraphQLCompositeType | undefined,
+  ): Shape {
+    if (!selectionSet) return EMPTY_SHAPE;
+    let depth = 0;
+    let aliases = 0;
+    let directives = 0;
+    for (const selection of selectionSet.selections) {
+      directives += count(selection.directives);
+      let inner: Shape;
+      if (selection.kind === Kind.FIELD) {
+        const name = selection.name.value;
+        const definition = parentType && fieldDefinition(this.schema, parentType, name);
+        const childType = definition ? compositeNamedType(definition.type) : undefined;
+        inner = this.selectionSet(selection.selectionSet, childType);
+        const step = parentType?.name === '__Type' && name === 'ofType' ? 0 : 1;
+        depth = Math.max(depth, step + inner.depth);
+        if (selection.alias) aliases++;
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const condition = selection.typeCondition && this.schema.getType(selection.typeCondition.name.value);
+        const type = selection.typeCondition ? (isComposite(condition) ? condition : undefined) : parentType;
+        inner = this.selectionSet(selection.selectionSet, type);
+        depth = Math.max(depth, inner.depth);
+      } else {
+        inner = this.fragment(selection.name.value);
+        depth = Math.max(depth, inner.depth);
+      }
+      aliases += inner.aliases;
+      directives += inner.directives;
+    }
+    return { depth, aliases, directives };
+  }
+
+  private fragment(name: string): Shape {
+    const known = this.memo.get(name);
+    if (known) return known;
+    if (this.inProgress.has(name)) return EMPTY_SHAPE;
+    const definition = this.getFragment(name);
+    if (!definition) return EMPTY_SHAPE;
+    const type = this.schema.getType(definition.typeCondition.name.value);
+    this.inProgress.add(name);
+    const inner = this.selectionSet(definition.selectionSet, isComposite(type) ? type : undefined);
+    this.inProgress.delete(name);
+    const shape = { ...inner, directives: inner.directives + count(definition.directives) };
+    this.memo.set(name, shape);
+    return shape;
+  }
+}
+
+function count(directives: readonly DirectiveNode[] | undefined): number {
+  return directives?.length ?? 0;
+}
+
+/** One meter per validation run (all rules of one `validate` call share the context), one shape per operation. */
+function shapeOf(context: ValidationContext, operation: OperationDefinitionNode): Shape {
+  let perRun = shapeCache.get(context);
+  if (!perRun) {
+    perRun = {
+      meter: new ShapeMeter(context.getSchema(), (name) => context.getFragment(name)),
+      shapes: new WeakMap(),
+    };
+    shapeCache.set(context, perRun);
+  }
+  let shape = perRun.shapes.get(operation);
+  if (!shape) {
+    shape = perRun.meter.operation(operation);
+    perRun.shapes.set(operation, shape);
+  }
+  return shape;
+}
+
+const shapeCache = new WeakMap<
+  ValidationContext,
+  { meter: ShapeMeter; shapes: WeakMap<OperationDefinitionNode, Shape> }
+>();
+
+/** A rule that reports `message(value)` for each operation whose measured `value` exceeds `max`. */
+function limitRule(measure: (shape: Shape) => number, max: number, message: (value: number) => string): ValidationRule {
+  return (context: ValidationContext): ASTVisitor => ({
+    OperationDefinition(operation) {
+      const value = measure(shapeOf(context, operation));
+      if (value > max) context.reportError(new GraphQLError(message(value), { nodes: [operation] }));
+      return false; // the shape is measured from here; nothing below needs visiting by this rule
+    },
+  });
+}
+
+/** graphql-js ValidationRules for depth, aliases and directives (they need no variables). */
+export function queryLimitRules(limits: QueryLimits): ValidationRule[] {
+  return [
+    limitRule(
+      (shape) => shape.depth,
+      limits.maxDepth,
+      (depth) => `Query depth ${depth} exceeds the maximum of ${limits.maxDepth}.`,
+    ),
+    limitRule(
+      (shape) => shape.aliases,
+      limits.maxAliases,
+      (aliases) => `Query uses ${aliases} aliases; the maximum is ${limits.maxAliases}.`,
+    ),
+    limitRule(
+      (shape) => shape.directives,
+      limits.maxDirectives,
+      (directives) => `Query uses ${directives} directives; the maximum is ${limits.maxDirectives}.`,
+    ),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Cost and distinct persons (need the variables: per request)
+// ---------------------------------------------------------------------------------------------------------------------
+
+/** Size estimates of list fields, by `Type.field`; any other list field counts {@link DEFAULT_LIST_SIZE}. */
+const LIST_SIZES: Readonly<Record<string, number>> = {
+  'Query.clients': 100,
+  'Client.onBehalfOf': 20,
+  'Jwks.keys': 5,
+};
+const DEFAULT_LIST_SIZE = 10;
+
+/**
+ * Measures one operation of a validated document with the request's variables.
+ *
+ * Cost model: a field that returns an object, interface or union (a composite type) costs 1 per item it can produce,
+ * plus the cost of its selection per item; scalar and enum fields (lists of them too) cost 0. A list field multiplies
+ * by its size estimate: `Query.persons` by the number of `ids` (the literal list's length or the variable's array
+ * length; a single non-list value counts 1), `Query.clients` by 100, `Client.onBehalfOf` by 20, `Jwks.keys` by 5, any
+ * other list field by 10 (per list level). So `cost(field) = size × (1 + cost(selection))` and nested lists multiply:
+ * `persons(ids: <5000 ids>) { email { value } mobilePhone { value } }` costs 5000 × (1 + 1 + 1) = 15000. Fragment
+ * spreads and inline fragments are followed; introspection fields count like any other; `@skip`/`@include` are
+ * ignored (the estimate is an upper bound); a field selected twice counts twice.
+ *
+ * Distinct persons: the distinct string values given to `Query.person(id:)` and `Query.persons(ids:)` anywhere in the
+ * operation (literals, variables and variable defaults, fragments followed). Only the count leaves this function.
+ *
+ * Never throws: unknown fields and types are skipped (validation reports them), a missing or ambiguous operation
+ * measures 0, and fragment cycles are cut.
+ */
+export function measureOperation(args: {
+  schema: GraphQLSchema;
+  document: DocumentNode;
+  operationName?: string | null;
+  variables?: Record<string, unknown> | null;
+}): { cost: number; distinctPersons: number } {
+  const operation = findOperation(args.document, args.operationName);
+  if (!operation) return { cost: 0, distinctPersons: 0 };
+  const root = rootType(args.schema, operation);
+  if (!root) return { cost: 0, distinctPersons: 0 };
+  const meter = new CostMeter(args.schema, args.document, operation, args.variables ?? {});
+  const cost = meter.selectionSet(root, operation.selectionSet);
+  return { cost, distinctPersons: meter.persons.size };
+}
+
+function findOperation(document: DocumentNode, operationName: string | null | undefined) {
+  let found: OperationDefinitionNode | undefined;
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    if (operationName) {
+      if (definition.name?.value === operationName) return definition;
+    } else {
+      if (found) return undefined; // several operations and no name: graphql-js refuses to pick one
+      found = definition;
+    }
+  }
+  return found;
+}
+
+class CostMeter {
+  readonly persons = new Set<string>();
+  private readonly fragments = new Map<string, FragmentDefinitionNode>();
+  private readonly memo = new Map<string, number>();
+  private readonly inProgress = new Set<string>();
+  private readonly variableDefaults = new Map<string, ValueNode>();
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    private readonly variables: Record<string, unknown>,
+  ) {
+    for (const definition of document.definitions) {
+      if (definition.kind === Kind.FRAGMENT_DEFINITION) this.fragments.set(definition.name.value, definition);
+    }
+    for (const variable of operation.variableDefinitions ?? []) {
+      if (variable.defaultValue) this.variableDefaults.set(variable.variable.name.value, variable.defaultValue);
+    }
+  }
+
+  selectionSet(parentType: GraphQLCompositeType, selectionSet: SelectionSetNode | undefined): number {
+    if (!selectionSet) return 0;
+    let cost = 0;
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        cost += this.field(parentType, selection);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const type = selection.typeCondition ? this.schema.getType(selection.typeCondition.name.value) : parentType;
+        if (isComposite(type)) cost += this.selectionSet(type, selection.selectionSet);
+      } else {
+        cost += this.fragment(selection.name.value);
+      }
+    }
+    return cost;
+  }
+
+  private fragment(name: string): number {
+    const known = this.memo.get(name);
+    if (known !== undefined) return known;
+    if (this.inProgress.has(name)) return 0;
+    const definition = this.fragments.get(name);
+    const type = definition && this.schema.getType(definition.typeCondition.name.value);
+    if (!definition || !isComposite(type)) return 0;
+    this.inProgress.add(name);
+    const cost = this.selectionSet(type, definition.selectionSet);
+    this.inProgress.delete(name);
+    this.memo.set(name, cost);
+    return cost;
+  }
+
+  private field(parentType: GraphQLCompositeType, node: FieldNode): number {
+    const definition = fieldDefinition(this.schema, parentType, node.name.value);
+    if (!definition) return 0;
+    const isQueryRoot = parentType === this.schema.getQueryType();
+    const isPersons = isQueryRoot && definition.name === 'persons';
+    if (isQueryRoot && definition.name === 'person') this.collectPersons(argumentValue(node, 'id'));
+    if (isPersons) this.collectPersons(argumentValue(node, 'ids'));
+
+    let namedType: GraphQLType = definition.type;
+    let levels = 0;
+    while (isWrapping(namedType)) {
+      if (typeTag(namedType) === 'GraphQLList') levels++;
+      namedType = namedType.ofType;
+    }
+    if (!isComposite(namedType)) return 0;
+    let size = 1;
+    if (levels > 0) {
+      size = isPersons
+        ? this.listLength(argumentValue(node, 'ids'))
+        : (LIST_SIZES[`${parentType.name}.${definition.name}`] ?? DEFAULT_LIST_SIZE);
+      for (let level = 1; level < levels; level++) size *= DEFAULT_LIST_SIZE;
+    }
+    return size * (1 + this.selectionSet(namedType, node.selectionSet));
+  }
+
+  /** The value an argument has in this request: a literal, a variable's value (or its default), or undefined. */
+  private resolve(value: ValueNode | undefined): unknown {
+    if (!value) return undefined;
+    if (value.kind === Kind.VARIABLE) {
+      const name = value.name.value;
+      if (Object.hasOwn(this.variables, name)) return this.variables[name];
+      const fallback = this.variableDefaults.get(name);
+      return fallback ? safeValueFromAST(fallback) : undefined;
+    }
+    if (value.kind === Kind.LIST) return value.values.map((item) => this.resolve(item));
+    return safeValueFromAST(value);
+  }
+
+  private listLength(value: ValueNode | undefined): number {
+    const resolved = this.resolve(value);
+    if (Array.isArray(resolved)) return resolved.length;
+    return resolved === undefined || resolved === null ? 0 : 1;
+  }
+
+  private collectPersons(value: ValueNode | undefined): void {
+    const resolved = this.resolve(value);
+    for (const item of Array.isArray(resolved) ? resolved : [resolved]) {
+      if (typeof item === 'string') this.persons.add(item);
+    }
+  }
+}
+
+function argumentValue(node: FieldNode, name: string): ValueNode | undefined {
+  return node.arguments?.find((argument) => argument.name.value === name)?.value;
+}
+
+function safeValueFromAST(value: ValueNode): unknown {
+  try {
+    return valueFromASTUntyped(value);
+  } catch {
+    return undefined; // a variable nested in an object literal without a value, or similar oddities
+  }
+}
+
+function rootType(schema: GraphQLSchema, operation: OperationDefinitionNode): GraphQLObjectType | undefined {
+  const type =
+    operation.operation === 'query'
+      ? schema.getQueryType()
+      : operation.operation === 'mutation'
+        ? schema.getMutationType()
+        : schema.getSubscriptionType();
+  return type ?? undefined;
+}
+
+/** The field `name` of `parentType`, the introspection meta-fields included; undefined when there is none. */
+function fieldDefinition(
+  schema: GraphQLSchema,
+  parentType: GraphQLCompositeType,
+  name: string,
+): GraphQLField<unknown, unknown> | undefined {
+  if (name === TypeNameMetaFieldDef.name) return TypeNameMetaFieldDef;
+  if (parentType === schema.getQueryType()) {
+    if (name === SchemaMetaFieldDef.name) return SchemaMetaFieldDef;
+    if (name === TypeMetaFieldDef.name) return TypeMetaFieldDef;
+  }
+  if (hasFields(parentType)) return parentType.getFields()[name];
+  return undefined;
+}
+
+/** The named type under the list/non-null wrappers, when it is an object, interface or union. */
+function compositeNamedType(type: GraphQLType): GraphQLCompositeType | undefined {
+  let named = type;
+  while (isWrapping(named)) named = named.ofType;
+  return isComposite(named) ? named : undefined;
+}
+
+/*
+ * graphql-js's type predicates (`isListType`, …) use `instanceof`. Under Vitest our sources get graphql's ESM build
+ * while dependencies (Apollo Server, graphql-tools) get its CommonJS build, so a schema built by one is foreign to the
+ * other's predicates. Both builds tag their classes with `Symbol.toStringTag`, which is what is checked here.
+ */
+function typeTag(type: unknown): string | undefined {
+  if (typeof type !== 'object' || type === null) return undefined;
+  const tag: unknown = (type as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag];
+  return typeof tag === 'string' ? tag : undefined;
+}
+
+function isWrapping(type: unknown): type is GraphQLList<GraphQLType> | GraphQLNonNull<GraphQLType> {
+  const tag = typeTag(type);
+  return tag === 'GraphQLList' || tag === 'GraphQLNonNull';
+}
+
+function hasFields(type: unknown): type is GraphQLObjectType | GraphQLInterfaceType {
+  const tag = typeTag(type);
+  return tag === 'GraphQLObjectType' || tag === 'GraphQLInterfaceType';
+}
+
+function isComposite(type: unknown): type is GraphQLCompositeType {
+  return hasFields(type) || typeTag(type) === 'GraphQLUnionType';
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Apollo plugin
+// ---------------------------------------------------------------------------------------------------------------------
+
+/**
+ * Runs {@link measureOperation} once the operation is resolved (after parsing and validation, before execution) and
+ * refuses the request with HTTP 400 when it is too costly or names too many distinct persons: nothing executes.
+ * Messages carry counts and limits only, never an argument value.
+ */
+export function queryLimitsPlugin<TContext extends BaseContext = BaseContext>(
+  limits: QueryLimits,
+): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, document, request }) {
+          const { cost, distinctPersons } = measureOperation({
+            schema,
+            document,
+            operationName: request.operationName ?? null,
+            variables: request.variables ?? null,
+          });
+          // Too many persons first: the more specific refusal (a long `ids` list is costly too).
+          if (distinctPersons > limits.maxPersons) {
+            throw new GraphQLError(
+              `The request names ${distinctPersons} distinct persons; the maximum is ${limits.maxPersons}.`,
+              { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
+            );
+          }
+          if (cost > limits.maxCost) {
+            throw new GraphQLError(`Query cost ${cost} exceeds the maximum of ${limits.maxCost}.`, {
+              extensions: {
+                code: 'GRAPHQL_VALIDATION_FAILED',
+                http: { status: 400 },
+                cost,
+                maxCost: limits.maxCost,
+              },
+            });
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,297 @@
+import { open, type FileHandle } from 'node:fs/promises';
+
+/**
+ * The audit log: one JSON line per person a response reveals, kept apart from the normal log. It is the one place a
+ * fødselsnummer is written. The facade fails closed: a resolver that cannot get its audit lines written withholds the
+ * person, so {@link AuditLog.write} rejects whenever the lines were not handed to the operating system (a successful
+ * `write(2)` on the file, or the stream's write callback). It does not `fsync` each batch: a crash of the machine
+ * (not of the process) may lose the last lines the kernel had not yet flushed.
+ */
+
+export type AuditDataGroup = 'contact_information' | 'digital_post';
+
+export interface AuditEntry {
+  requestId: string;
+  caller: { sub: string; clientId?: string };
+  /** The fødselsnummer: the audit log is the ONE place it is written. */
+  personId: string;
+  dataGroups: AuditDataGroup[];
+  operationName: string | null;
+}
+
+export interface AuditLog {
+  /**
+   * Appends one line per entry (`{"time": ISO, "type":"person_revealed", "requestId", "caller": {...}, "personId",
+   * "dataGroups", "operationName"}`), in one write; resolves when written, rejects (with {@link AuditLogError}) when
+   * not. An empty batch resolves without writing.
+   */
+  write(entries: AuditEntry[]): Promise<void>;
+  /** Waits for the writes already accepted, then releases the file (a stream destination is left open). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Never carries personal data in its message. */
+export class AuditLogError extends Error {
+  override name = 'AuditLogError';
+}
+
+export interface AuditLogOptions {
+  /** `AUDIT_LOG_FILE`: append to this file. Unset: write to `destination` (default `process.stdout`). */
+  file?: string;
+  destination?: NodeJS.WritableStream;
+  now?: () => number;
+}
+
+/**
+ * `file` set: append to that file (created with mode 0600 if missing, opened once with flag 'a'; a failure to open it
+ * at start throws {@link AuditLogError} naming `AUDIT_LOG_FILE`; after a write error the file is reopened on the next
+ * write). `file` unset: a stream of its own on stdout (`destination` overridable), each line additionally tagged
+ * `"log":"audit"` so log collectors can separate it from the normal log.
+ */
+export async function createAuditLog(opts: AuditLogOptions): Promise<AuditLog> {
+  const now = opts.now ?? Date.now;
+  if (opts.file !== undefined) {
+    const path = opts.file;
+    let opened: OpenedFile;
+    try {
+      opened = await openAuditFile(path);
+    } catch (err) {
+      throw new AuditLogError(`AUDIT_LOG_FILE: cannot open ${path} for appending (${errorCode(err)})`, { cause: err });
+    }
+    return new FileAuditLog(path, opened, now);
+  }
+  return new StreamAuditLog(opts.destination ?? process.stdout, now);
+}
+
+/** Test hook: the file handle a file-mode audit log currently holds (null when none is open, or in stream mode). */
+export function auditLogFileHandleForTests(log: AuditLog): FileHandle | null {
+  return log instanceof FileAuditLog ? log.currentHandle() : null;
+}
+
+function formatLines(entries: readonly AuditEntry[], time: string, tagged: boolean): string {
+  let out = '';
+  for (const e of entries) {
+    const caller: { sub: string; clientId?: string } = { sub: e.caller.sub };
+    if (e.caller.clientId !== undefined) caller.clientId = e.caller.clientId;
+    const line = {
+      time,
+      ...(tagged ? { log: 'audit' } : {}),
+      type: 'person_revealed',
+      requestId: e.requestId,
+      caller,
+      personId: e.personId,
+      dataGroups: [...e.dataGroups],
+      operationName: e.operationName ?? null,
+    };
+    // JSON.stringify escapes control characters, so no field can break a line in two.
+    out += JSON.stringify(line) + '\n';
+  }
+  return out;
+}
+
+function errorCode(err: unknown): string {
+  if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string') return err.code;
+  if (err instanceof Error) return err.name;
+  return 'unknown error';
+}
+
+/** Runs tasks one at a time, in call order; a failed task does not stop the ones after it. */
+class Serializer {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task, task);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  idle(): Promise<void> {
+    return this.tail.then(() => undefined);
+  }
+}
+
+interface OpenedFile {
+  handle: FileHandle;
+  /** The file does not end with a newline (a batch was cut short by an earlier failure or crash). */
+  partialLastLine: boolean;
+}
+
+async function openAuditFile(path: string): Promise<OpenedFile> {
+  const handle = await open(path, 'a', 0o600);
+  try {
+    return { handle, partialLastLine: await endsWithoutNewline(path, handle) };
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Whether the file's last byte is something other than '\n' (an empty file needs no repair). */
+async function endsWithoutNewline(path: string, handle: FileHandle): Promise<boolean> {
+  const stats = await handle.stat();
+  const size = stats.size;
+  if (!stats.isFile() || size === 0) return false;
+  // The append handle is write-only; read the last byte through a handle of its own.
+  let reader: FileHandle | undefined;
+  try {
+    reader = await open(path, 'r');
+    const buf = Buffer.alloc(1);
+    const { bytesRead } = await reader.read(buf, 0, 1, size - 1);
+    return bytesRead === 1 && buf[0] !== 0x0a;
+  } catch {
+    return true; // cannot tell: an empty line is a smaller harm than a record glued to a broken one
+  } finally {
+    await reader?.close().catch(() => undefined);
+  }
+}
+
+class FileAuditLog implements AuditLog {
+  private readonly queue = new Serializer();
+  private closing = false;
+  private closed: Promise<void> | undefined;
+
+  constructor(
+    private readonly path: string,
+    private opened: OpenedFile | null,
+    private readonly now: () => number,
+  ) {}
+
+  currentHandle(): FileHandle | null {
+    return this.opened?.handle ?? null;
+  }
+
+  async write(entries: AuditEntry[]): Promise<void> {
+    if (this.closing) throw new AuditLogError('audit log is closed');
+    if (entries.length === 0) return;
+    const data = formatLines(entries, isoTime(this.now), false);
+    return this.queue.run(() => this.append(data));
+  }
+
+  private async append(data: string): Promise<void> {
+    let opened = this.opened;
+    if (!opened) {
+      try {
+        opened = await openAuditFile(this.path);
+      } catch (err) {
+        throw new AuditLogError(`audit log: cannot reopen AUDIT_LOG_FILE (${errorCode(err)})`, { cause: err });
+      }
+      this.opened = opened;
+    }
+    const payload = opened.partialLastLine ? '\n' + data : data;
+    try {
+      // One appendFile per batch (it loops over short writes); the queue keeps batches from interleaving.
+      await opened.handle.appendFile(payload);
+      opened.partialLastLine = false;
+    } catch (err) {
+      // Part of the batch may have reached the file; drop the handle so the next write reopens and repairs the line.
+      this.opened = null;
+      await opened.handle.close().catch(() => undefined);
+      throw new AuditLogError(`audit log: write to AUDIT_LOG_FILE failed (${errorCode(err)})`, { cause: err });
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing = true;
+    this.closed ??= this.queue.idle().then(async () => {
+      const opened = this.opened;
+      this.opened = null;
+      await opened?.handle.close().catch(() => undefined);
+    });
+    return this.closed;
+  }
+}
+
+type StreamState = Partial<{ destroyed: boolean; writableEnded: boolean; errored: Error | null }>;
+
+class StreamAuditLog implements AuditLog {
+  private readonly queue = new Serializer();
+  private closing = false;
+
+  constructor(
+    private readonly destination: NodeJS.WritableStream,
+    private readonly now: () => number,
+  ) {}
+
+  async write(entries: AuditEntry[]): Promise<void> {
+    if (this.closing) throw new AuditLogError('audit log is closed');
+    if (entries.length === 0) return;
+    const data = formatLines(entries, isoTime(this.now), true);
+    return this.queue.run(() => this.writeChunk(data));
+  }
+
+  /**
+   * Resolves once the stream's write callback reported success and, when `write` asked for backpressure, 'drain'
+   * came. Rejects on a callback error, an 'error' or 'close' event first, or a stream that can no longer be written.
+   */
+  private writeChunk(data: string): Promise<void> {
+    const dest = this.destination;
+    const state = dest as NodeJS.WritableStream & StreamState;
+    return new Promise<void>((resolve, reject) => {
+      if (state.destroyed || state.writableEnded || state.errored || dest.writable === false) {
+        reject(new AuditLogError('audit log: the output stream is no longer writable'));
+        return;
+      }
+      let settled = false;
+      let written = false;
+      let drained = true;
+      const cleanup = () => {
+        dest.off('error', onError);
+        dest.off('close', onClose);
+        dest.off('drain', onDrain);
+      };
+      const fail = (err: unknown) => {
+        if (settled) return;
+        settled = true;
+        cleanup();
+        reject(new AuditLogError(`audit log: write to the output stream failed (${errorCode(err)})`, { cause: err }));
+      };
+      const settleIfDone = () => {
+        if (settled || !written || !drained) return;
+        settled = true;
+        cleanup();
+        resolve();
+      };
+      const onError = (err: unknown) => fail(err);
+      const onClose = () => fail(new Error('stream closed'));
+      const onDrain = () => {
+        drained = true;
+        settleIfDone();
+      };
+      dest.on('error', onError);
+      dest.on('close', onClose);
+      let accepted: boolean;
+      try {
+        accepted = dest.write(data, (err?: Error | null) => {
+          if (err) {
+            fail(err);
+            // A Writable emits the same error as an 'error' event right after this callback; it has been reported
+            // here, so it must not reach the process as an unhandled 'error' event.
+            dest.once('error', () => undefined);
+            return;
+          }
+          written = true;
+          settleIfDone();
+        });
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      if (!accepted && !settled) {
+        drained = false;
+        dest.on('drain', onDrain);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    // The destination (stdout by default) belongs to the process: wait for our writes, leave it open.
+    await this.queue.idle();
+  }
+}
+
+function isoTime(now: () => number): string {
+  const time = new Date(now());
+  if (Number.isNaN(time.getTime())) throw new AuditLogError('audit log: the clock returned an invalid time');
+  return time.toISOString();
+}

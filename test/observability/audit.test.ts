@@ -1,0 +1,297 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  AuditLogError,
+  auditLogFileHandleForTests,
+  createAuditLog,
+  type AuditEntry,
+  type AuditLog,
+} from '../../src/observability/audit.js';
+
+const NOW = Date.parse('2025-06-15T12:00:00.000Z');
+const now = () => NOW;
+
+function entry(personId: string, overrides: Partial<AuditEntry> = {}): AuditEntry {
+  return {
+    requestId: 'req-1',
+    caller: { sub: 'caller-sub', clientId: 'client-1' },
+    personId,
+    dataGroups: ['contact_information'],
+    operationName: 'LookUp',
+    ...overrides,
+  };
+}
+
+function lines(text: string): unknown[] {
+  expect(text.endsWith('\n')).toBe(true);
+  return text
+    .slice(0, -1)
+    .split('\n')
+    .map((line) => JSON.parse(line) as unknown);
+}
+
+/** A stream that collects what is written to it. */
+function collector(): { stream: PassThrough; text: () => string } {
+  const stream = new PassThrough();
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
+}
+
+describe('audit log, file mode', () => {
+  let dir: string;
+  const logs: AuditLog[] = [];
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'audit-test-'));
+  });
+  afterEach(async () => {
+    await Promise.all(logs.splice(0).map((log) => log.close()));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function open(file: string): Promise<AuditLog> {
+    const log = await createAuditLog({ file, now });
+    logs.push(log);
+    return log;
+  }
+
+  it('writes one valid JSON line per person with every field and the injected time', async () => {
+    const file = join(dir, 'audit.log');
+    const log = await open(file);
+    await log.write([
+      entry('11822648950', { dataGroups: ['contact_information', 'digital_post'] }),
+      entry('01010112345', { caller: { sub: 'other' }, operationName: null, requestId: 'req-2' }),
+    ]);
+    expect(lines(await readFile(file, 'utf8'))).toEqual([
+      {
+        time: '2025-06-15T12:00:00.000Z',
+        type: 'person_revealed',
+        requestId: 'req-1',
+        caller: { sub: 'caller-sub', clientId: 'client-1' },
+        personId: '11822648950',
+        dataGroups: ['contact_information', 'digital_post'],
+        operationName: 'LookUp',
+      },
+      {
+        time: '2025-06-15T12:00:00.000Z',
+        type: 'person_revealed',
+        requestId: 'req-2',
+        caller: { sub: 'other' },
+        personId: '01010112345',
+        dataGroups: ['contact_information'],
+        operationName: null,
+      },
+    ]);
+  });
+
+  it('keeps a line whole whatever a field contains', async () => {
+    const file = join(dir, 'audit.log');
+    const log = await open(file);
+    await log.write([entry('11822648950', { operationName: 'a\nb\r\u2028c', requestId: '"}\n{' })]);
+    const [line] = lines(await readFile(file, 'utf8'));
+    expect(line).toMatchObject({ operationName: 'a\nb\r\u2028c', requestId: '"}\n{' });
+  });
+
+  it('appends to an existing file instead of truncating it', async () => {
+    const file = join(dir, 'audit.log');
+    await writeFile(file, '{"existing":true}\n');
+    const log = await open(file);
+    await log.write([entry('11822648950')]);
+    expect(lines(await readFile(file, 'utf8'))).toHaveLength(2);
+  });
+
+  it('writes nothing for an empty batch', async () => {
+    const file = join(dir, 'audit.log');
+    const log = await open(file);
+    await log.write([]);
+    expect(await readFile(file, 'utf8')).toBe('');
+  });
+
+  it('does not interleave 200 concurrent writes of 10 entries: 2000 whole lines', async () => {
+    const file = join(dir, 'audit.log');
+    const log = await open(file);
+    const pad = 'x'.repeat(500); // long lines make a torn write visible
+    await Promise.all(
+      Array.from({ length: 200 }, (_, r) =>
+        log.write(
+          Array.from({ length: 10 }, (_, i) => entry(`${r}-${i}`, { requestId: `req-${r}`, operationName: pad })),
+        ),
+      ),
+    );
+    const parsed = lines(await readFile(file, 'utf8')) as AuditEntry[];
+    expect(parsed).toHaveLength(2000);
+    // The lines of one batch stay together and in order.
+    for (let r = 0; r < 200; r++) {
+      const start = parsed.findIndex((l) => l.requestId === `req-${r}`);
+      expect(parsed.slice(start, start + 10).map((l) => l.personId)).toEqual(
+        Array.from({ length: 10 }, (_, i) => `${r}-${i}`),
+      );
+    }
+  });
+
+  it('creates the file with mode 0600', async () => {
+    const file = join(dir, 'audit.log');
+    await open(file);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+  });
+
+  it('throws AuditLogError naming AUDIT_LOG_FILE when the file cannot be opened at start', async () => {
+    const file = join(dir, 'missing-dir', 'audit.log');
+    await expect(createAuditLog({ file, now })).rejects.toThrow(AuditLogError);
+    await expect(createAuditLog({ file, now })).rejects.toThrow(/AUDIT_LOG_FILE/);
+  });
+
+  it('rejects a write whose file handle failed, then recovers on the next write', async () => {
+    const file = join(dir, 'audit.log');
+    const log = await open(file);
+    await log.write([entry('11111111111')]);
+
+    // Close the descriptor out from under the log: the next append fails with EBADF.
+    await auditLogFileHandleForTests(log)?.close();
+    const failed = log.write([entry('22222222222')]);
+    await expect(failed).rejects.toThrow(AuditLogError);
+    const error = await failed.catch((err: unknown) => err);
+    expect(String((error as Error).message)).not.toContain('22222222222');
+
+    await log.write([entry('33333333333')]);
+    const personIds = (lines(await readFile(file, 'utf8')) as AuditEntry[]).map((l) => l.personId);
+    expect(personIds).toEqual(['11111111111', '33333333333']);
+  });
+
+  it('repairs a line cut short before it appends', async () => {
+    const file = join(dir, 'audit.log');
+    await writeFile(file, '{"time":"2025-06-15T11:59:59.000Z","type":"person_rev');
+    const log = await open(file);
+    await log.write([entry('11822648950')]);
+    const text = await readFile(file, 'utf8');
+    const [torn, ...rest] = text.split('\n');
+    expect(torn).toBe('{"time":"2025-06-15T11:59:59.000Z","type":"person_rev');
+    expect(lines(rest.join('\n'))).toEqual([expect.objectContaining({ personId: '11822648950' })]);
+  });
+
+  it.runIf(existsSync('/dev/full'))('rejects every write when the device is full (/dev/full)', async () => {
+    const log = await open('/dev/full');
+    await expect(log.write([entry('11822648950')])).rejects.toThrow(AuditLogError);
+    await expect(log.write([entry('11822648950')])).rejects.toThrow(/ENOSPC/);
+    await expect(log.write([entry('11822648950')])).rejects.not.toThrow(/11822648950/);
+  });
+
+  it('rejects writes after close, once the writes already accepted are written', async () => {
+    const file = join(dir, 'audit.log');
+    const log = await open(file);
+    const pending = log.write([entry('11822648950')]);
+    const closed = log.close();
+    await expect(log.write([entry('01010112345')])).rejects.toThrow(AuditLogError);
+    await pending;
+    await closed;
+    await log.close();
+    expect(lines(await readFile(file, 'utf8'))).toHaveLength(1);
+  });
+});
+
+describe('audit log, stream mode (stdout)', () => {
+  it('writes tagged lines of its own with "log":"audit"', async () => {
+    const out = collector();
+    const log = await createAuditLog({ destination: out.stream, now });
+    await log.write([entry('11822648950'), entry('01010112345')]);
+    expect(lines(out.text())).toEqual([
+      {
+        time: '2025-06-15T12:00:00.000Z',
+        log: 'audit',
+        type: 'person_revealed',
+        requestId: 'req-1',
+        caller: { sub: 'caller-sub', clientId: 'client-1' },
+        personId: '11822648950',
+        dataGroups: ['contact_information'],
+        operationName: 'LookUp',
+      },
+      expect.objectContaining({ log: 'audit', personId: '01010112345' }),
+    ]);
+    await log.close();
+    expect(out.stream.destroyed).toBe(false); // stdout is not ours to end
+  });
+
+  it('defaults to process.stdout', async () => {
+    const log = await createAuditLog({ now });
+    await log.write([]);
+    await log.close();
+  });
+
+  it('does not interleave concurrent writes', async () => {
+    const out = collector();
+    const log = await createAuditLog({ destination: out.stream, now });
+    await Promise.all(
+      Array.from({ length: 200 }, (_, r) =>
+        log.write(Array.from({ length: 10 }, (_, i) => entry(`${r}-${i}`, { requestId: `req-${r}` }))),
+      ),
+    );
+    expect(lines(out.text())).toHaveLength(2000);
+  });
+
+  it('waits for drain when the stream asks for backpressure', async () => {
+    const chunks: string[] = [];
+    let release: (() => void) | undefined;
+    const slow = new Writable({
+      highWaterMark: 16,
+      write(chunk: Buffer, _encoding, callback) {
+        chunks.push(chunk.toString('utf8'));
+        release = () => callback();
+      },
+    });
+    const log = await createAuditLog({ destination: slow, now });
+    let done = false;
+    const first = log.write([entry('11822648950')]).then(() => {
+      done = true;
+    });
+    const second = log.write([entry('01010112345')]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(done).toBe(false);
+    expect(chunks).toHaveLength(1); // the second batch waits for the first to be written
+    release?.();
+    await first;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(chunks).toHaveLength(2);
+    release?.();
+    await second;
+  });
+
+  it('rejects when the stream errors, and on every write after it is destroyed', async () => {
+    const failing = new Writable({
+      write(_chunk, _encoding, callback) {
+        callback(Object.assign(new Error('broken pipe'), { code: 'EPIPE' }));
+      },
+    });
+    const log = await createAuditLog({ destination: failing, now });
+    const first = log.write([entry('11822648950')]);
+    await expect(first).rejects.toThrow(AuditLogError);
+    await expect(first).rejects.toThrow(/EPIPE/);
+    await expect(log.write([entry('11822648950')])).rejects.toThrow(AuditLogError);
+  });
+
+  it('rejects when the stream is destroyed while a write is pending', async () => {
+    const stuck = new Writable({
+      write() {
+        // never calls back
+      },
+    });
+    const log = await createAuditLog({ destination: stuck, now });
+    const pending = log.write([entry('11822648950')]);
+    await new Promise((resolve) => setImmediate(resolve)); // the write is in flight
+    stuck.destroy();
+    await expect(pending).rejects.toThrow(AuditLogError);
+    await expect(pending).rejects.toThrow(/failed/);
+    await expect(log.write([entry('01010112345')])).rejects.toThrow(AuditLogError);
+  });
+
+  it('rejects when the stream was already ended', async () => {
+    const out = collector();
+    out.stream.end();
+    const log = await createAuditLog({ destination: out.stream, now });
+    await expect(log.write([entry('11822648950')])).rejects.toThrow(AuditLogError);
+  });
+});
