@@ -124,6 +124,20 @@ async function handleGraphQL(
       ? (body as { operationName: string }).operationName
       : new URLSearchParams(search).get('operationName');
   const log = opts.log.child({ requestId });
+  const started = performance.now();
+  // The access log names the operation, never the query string or variables (they may carry personal ids).
+  res.once('finish', () =>
+    log.info(
+      {
+        method: req.method,
+        path: url.pathname,
+        status: res.statusCode,
+        ms: Math.round(performance.now() - started),
+        operationName,
+      },
+      'graphql request',
+    ),
+  );
   const result = await opts.apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: req.method, headers, search, body },
     context: async () => opts.buildContext(auth.caller, requestId, log, operationName),

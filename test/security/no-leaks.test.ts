@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SCOPES, SANDBOX_ORGNO } from '../../src/sandbox/index.js';
+import { syntheticPersonIdentifiers } from '../../src/sandbox/krr-seed.js';
+import { startTestApp, type GraphQLResponse, type TestApp } from '../helpers/app.js';
+
+/**
+ * One whole session with successes and failures at trace level, then a scan of everything that is not the audit
+ * log: normal log lines, metrics and every error the caller saw.
+ */
+let t: TestApp;
+const responses: GraphQLResponse['body'][] = [];
+const secrets: string[] = [];
+const personIds = ['11822648950', '22859197810', '17894199350', ...syntheticPersonIdentifiers(1200, 9000)];
+
+async function run(query: string, variables?: Record<string, unknown>, scope?: string) {
+  const res = await t.graphql(query, variables, scope ? { scope } : {});
+  responses.push(res.body);
+  return res.body;
+}
+
+beforeAll(async () => {
+  t = await startTestApp({ LOG_LEVEL: 'trace' });
+  const persons = `query($ids: [PersonIdentifier!]!) { persons(ids: $ids) { id status email { value } digitalMailbox { address } } }`;
+  await run(persons, { ids: personIds });
+  await run(`{ person(id: "11822648951") { id } }`); // invalid literal
+  await run(persons, { ids: ['11822648950', '11822648951'] }); // invalid variable
+  t.sandbox.krr.failNext(500, 1);
+  await run(persons, { ids: personIds });
+  t.sandbox.krr.failNext(401, 1);
+  await run(`{ person(id: "11822648950") { status } }`);
+  await run(`{ person(id: "11822648950") { status } }`, undefined, 'clients.read'); // forbidden
+
+  const created = (await run(
+    `mutation($input: CreateClientInput!) { createClient(input: $input) { client { id } clientSecret userErrors { message } } }`,
+    {
+      input: {
+        name: 'Leak check',
+        integrationType: 'IDPORTEN',
+        applicationType: 'WEB',
+        tokenEndpointAuthMethod: 'CLIENT_SECRET_POST',
+        grantTypes: ['AUTHORIZATION_CODE'],
+        redirectUris: ['https://leak.example.no/cb'],
+      },
+    },
+  )) as { data: { createClient: { client: { id: string }; clientSecret: string } } };
+  secrets.push(created.data.createClient.clientSecret);
+  const rotated = (await run(
+    `mutation { rotateClientSecret(input: { id: "${created.data.createClient.client.id}" }) { clientSecret } }`,
+  )) as { data: { rotateClientSecret: { clientSecret: string } } };
+  secrets.push(rotated.data.rotateClientSecret.clientSecret);
+  await run(
+    `mutation { updateClient(input: { id: "${created.data.createClient.client.id}", redirectUris: ["http://plain.example.no"] }) { userErrors { message field } } }`,
+  );
+  t.sandbox.admin.failNext(503, 1);
+  await run(`{ clients { id } }`);
+
+  // Maskinporten refuses a scope: the token failure is logged
+  t.sandbox.maskinporten.registerClient({
+    clientId: SANDBOX_CLIENT_ID,
+    orgno: SANDBOX_ORGNO,
+    scopes: SANDBOX_CLIENT_SCOPES.filter((s) => s !== 'krr:global/digitalpost.read'),
+  });
+  t.sandbox.krr.failNext(401, 1); // drops the cached token; the new one is refused
+  await run(`{ person(id: "22859197810") { digitalMailbox { address } } }`);
+}, 60_000);
+
+afterAll(async () => {
+  await t.close();
+});
+
+describe('no personal data or secrets where they do not belong', () => {
+  it('ran a scenario that produced errors and log lines', () => {
+    const codes = responses.flatMap((r) => r.errors ?? []).map((e) => e.extensions?.code);
+    expect(codes).toEqual(
+      expect.arrayContaining(['BAD_USER_INPUT', 'UPSTREAM_UNAVAILABLE', 'FORBIDDEN', 'UPSTREAM_AUTH_FAILED']),
+    );
+    expect(secrets.every((s) => typeof s === 'string' && s.length > 10)).toBe(true);
+    expect(t.logLines.length).toBeGreaterThan(10);
+  });
+
+  it('keeps them out of every normal log line, metric and error message', async () => {
+    // Metric values may be long numbers (bytes); labels are what must never carry personal data.
+    const metricLabels = ((await (await fetch(`${t.url}/metrics`)).text()).match(/\{[^}]*\}/g) ?? []).join('\n');
+    const errors = JSON.stringify(responses.flatMap((r) => r.errors ?? []));
+    const callerToken = await t.token();
+    const keyBody = t.sandbox.enterprise.keyPem.split('\n')[5] ?? 'unused';
+    const places: [string, string][] = [
+      ['log', t.logLines.join('\n')],
+      ['metric labels', metricLabels],
+      ['errors', errors],
+    ];
+    for (const [where, text] of places) {
+      expect(text, `a personal id in ${where}`).not.toMatch(/(?<!\d)\d{11}(?!\d)/);
+      for (const id of personIds.slice(0, 3)) expect(text).not.toContain(id);
+      for (const secret of secrets) expect(text, `a client secret in ${where}`).not.toContain(secret);
+      expect(text, `a JWT in ${where}`).not.toMatch(/eyJ[\w-]{10,}\.eyJ[\w-]{10,}\./);
+      expect(text).not.toContain(callerToken);
+      expect(text, `private key material in ${where}`).not.toMatch(/PRIVATE KEY/);
+      expect(text).not.toContain(keyBody);
+    }
+  });
+
+  it('writes the personal ids to the audit log only', async () => {
+    const records = await t.auditRecords();
+    expect(records.map((r) => r.personId)).toEqual(expect.arrayContaining(personIds.slice(0, 3)));
+  });
+});
