@@ -231,3 +231,36 @@ describe('query limits, checked before anything runs', () => {
     await refused(`{ ${fields} }`);
   });
 });
+
+describe('CORS allow-list and error masking', () => {
+  let cors: TestApp;
+  beforeAll(async () => {
+    cors = await startTestApp({ NODE_ENV: 'production', CORS_ORIGINS: 'https://app.example.no' });
+  });
+  afterAll(async () => {
+    await cors.close();
+  });
+
+  it('answers the preflight of an allowed origin only', async () => {
+    const preflight = (origin: string) =>
+      fetch(`${cors.url}/graphql`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+      });
+    const allowed = await preflight('https://app.example.no');
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.no');
+    const other = await preflight('https://evil.example.com');
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('masks unexpected errors as INTERNAL_SERVER_ERROR and keeps the details in the log', async () => {
+    cors.sandbox.admin.failNext(200, 1, [
+      { client_id: 'odd', client_orgno: '991825827', integration_type: 'future_type' },
+    ]);
+    const res = await cors.graphql(`{ clients { id integrationType } }`);
+    const error = res.body.errors?.[0];
+    expect(error).toMatchObject({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(JSON.stringify(res.body)).not.toContain('integration_type');
+    expect(cors.logLines.some((l) => l.includes('unknown integration_type'))).toBe(true);
+  });
+});
