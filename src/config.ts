@@ -1,3 +1,5 @@
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './graphql/limits.js';
+
 /**
  * Environment → typed, validated configuration. Every problem is collected and reported at once, each message naming
  * its variable, so a misconfigured deployment fails at start rather than on the first request.
@@ -51,14 +53,7 @@ export interface Config {
   /** `RATE_LIMIT_PERSONS_PER_MINUTE`: person look-ups per caller per minute. */
   personsPerMinute: number;
   /** `QUERY_MAX_*`: limits checked before execution. */
-  queryLimits: {
-    maxDepth: number;
-    maxAliases: number;
-    maxDirectives: number;
-    maxTokens: number;
-    maxCost: number;
-    maxPersons: number;
-  };
+  queryLimits: QueryLimits;
   /** KRR path version: `v1` or `v2`. */
   krrApiVersion: 'v1' | 'v2';
 }
@@ -136,12 +131,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBodyBytes: int('MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
     personsPerMinute: int('RATE_LIMIT_PERSONS_PER_MINUTE', 20_000, 1, 100_000_000),
     queryLimits: {
-      maxDepth: int('QUERY_MAX_DEPTH', 12, 2, 100),
-      maxAliases: int('QUERY_MAX_ALIASES', 30, 0, 10_000),
-      maxDirectives: int('QUERY_MAX_DIRECTIVES', 20, 0, 10_000),
-      maxTokens: int('QUERY_MAX_TOKENS', 5000, 100, 1_000_000),
-      maxCost: int('QUERY_MAX_COST', 25_000, 1, 100_000_000),
-      maxPersons: int('QUERY_MAX_PERSONS', 5000, 1, 1_000_000),
+      maxDepth: int('QUERY_MAX_DEPTH', DEFAULT_QUERY_LIMITS.maxDepth, 2, 100),
+      maxAliases: int('QUERY_MAX_ALIASES', DEFAULT_QUERY_LIMITS.maxAliases, 0, 10_000),
+      maxDirectives: int('QUERY_MAX_DIRECTIVES', DEFAULT_QUERY_LIMITS.maxDirectives, 0, 10_000),
+      maxTokens: int('QUERY_MAX_TOKENS', DEFAULT_QUERY_LIMITS.maxTokens, 100, 1_000_000),
+      maxCost: int('QUERY_MAX_COST', DEFAULT_QUERY_LIMITS.maxCost, 1, 100_000_000),
+      maxPersons: int('QUERY_MAX_PERSONS', DEFAULT_QUERY_LIMITS.maxPersons, 1, 1_000_000),
     },
   };
   for (const origin of config.corsOrigins) {
