@@ -136,7 +136,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
         }),
         clients: createClientsContext(admin),
       }),
-      ready: () => tokens.probe({ scopes: [KRR_CONTACT_SCOPE] }),
+      ready: cached(READINESS_CACHE_MS, () => tokens.probe({ scopes: [KRR_CONTACT_SCOPE] })),
+      draining: () => draining,
       extraRoutes: sandbox ? sandboxRoutes(sandbox) : undefined,
       trustedDocuments,
       graphiql:
@@ -152,6 +153,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       server.once('error', reject);
       server.listen(config.port, config.host, () => resolve());
     });
+    let draining = false;
+    let closing: Promise<void> | undefined;
     const { port } = server.address() as AddressInfo;
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     const url = `http://${host}:${port}`;
@@ -164,19 +167,49 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       log,
       tokens,
       sandbox,
+      /**
+       * Graceful shutdown: /readyz answers 503 at once, new connections are refused after `shutdownDelayMs` (time for
+       * the load balancer to notice), in-flight requests get `shutdownGraceMs` to finish, then everything closes.
+       */
       async close() {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
+        if (closing) return closing;
+        draining = true;
+        closing = (async () => {
+          await sleep(config.shutdownDelayMs);
+          const closed = new Promise<void>((resolve) => server.close(() => resolve()));
           server.closeIdleConnections();
-        });
-        await apollo.stop();
-        await runClosers();
+          const grace = sleep(config.shutdownGraceMs, true).then(() => server.closeAllConnections());
+          await Promise.race([closed, grace]);
+          await apollo.stop();
+          await runClosers();
+          log.info('stopped');
+        })();
+        return closing;
       },
     };
   } catch (err) {
     await runClosers();
     throw err;
   }
+}
+
+const READINESS_CACHE_MS = 5_000;
+
+/** Memoizes an async check for `ttlMs` (readiness probes come often; a token probe need not run each time). */
+function cached(ttlMs: number, check: () => Promise<boolean>): () => Promise<boolean> {
+  let last: { at: number; value: Promise<boolean> } | undefined;
+  return () => {
+    const now = Date.now();
+    if (!last || now - last.at > ttlMs) last = { at: now, value: check() };
+    return last.value;
+  };
+}
+
+function sleep(ms: number, unref = false): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    if (unref) timer.unref();
+  });
 }
 
 async function loadCredentials(upstream: UpstreamConfig): Promise<GrantCredentials> {

@@ -54,6 +54,10 @@ export interface Config {
   personsPerMinute: number;
   /** `QUERY_MAX_*`: limits checked before execution. */
   queryLimits: QueryLimits;
+  /** `SHUTDOWN_DELAY_MS`: after SIGTERM, /readyz is 503 this long before new connections are refused. */
+  shutdownDelayMs: number;
+  /** `SHUTDOWN_GRACE_MS`: how long in-flight requests may take to finish after that. */
+  shutdownGraceMs: number;
   /** KRR path version: `v1` or `v2`. */
   krrApiVersion: 'v1' | 'v2';
 }
@@ -128,6 +132,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminSupplier: bool('ADMIN_SUPPLIER'),
     graphiql: bool('GRAPHIQL'),
     introspection: bool('INTROSPECTION'),
+    shutdownDelayMs: int('SHUTDOWN_DELAY_MS', env.NODE_ENV === 'production' ? 5_000 : 0, 0, 600_000),
+    shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 20_000, 0, 600_000),
     maxBodyBytes: int('MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
     personsPerMinute: int('RATE_LIMIT_PERSONS_PER_MINUTE', 20_000, 1, 100_000_000),
     queryLimits: {

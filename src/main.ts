@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'stopping');
-    const force = setTimeout(() => process.exit(1), 15_000);
+    const force = setTimeout(() => process.exit(1), config.shutdownDelayMs + config.shutdownGraceMs + 10_000);
     force.unref();
     app
       .close()

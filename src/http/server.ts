@@ -6,6 +6,7 @@ import type { Authenticator } from '../auth/authenticator.js';
 import type { Caller } from '../auth/caller.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { Metrics } from '../observability/metrics.js';
+import { upstreamRequestContext } from '../upstream/request-context.js';
 import { HttpError, readBody } from './body.js';
 import type { GraphiQL } from './graphiql.js';
 import { resolveTrustedRequest, type TrustedDocuments } from './trusted-documents.js';
@@ -19,6 +20,8 @@ export interface HttpServerOptions {
   bodyLimitBytes: number;
   buildContext(caller: Caller, requestId: string, log: Logger, operationName: string | null): GraphQLContext;
   ready(): Promise<boolean>;
+  /** True once shutdown began: /readyz answers 503 and responses ask clients to reconnect elsewhere. */
+  draining(): boolean;
   /** With `TRUSTED_DOCUMENTS_FILE`: only these documents run, requested by hash. */
   trustedDocuments?: TrustedDocuments;
   /** The GraphiQL page and its assets; undefined when disabled. */
@@ -49,12 +52,14 @@ export function createHttpServer(opts: HttpServerOptions): Server {
 
 async function handle(opts: HttpServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  if (opts.draining()) res.setHeader('connection', 'close');
   if (opts.extraRoutes && (await opts.extraRoutes(req, res))) return;
   if (opts.graphiql && req.method === 'GET' && opts.graphiql.asset(url, res)) return;
   switch (url.pathname) {
     case '/healthz':
       return sendJson(res, 200, { status: 'ok' });
     case '/readyz': {
+      if (opts.draining()) return sendJson(res, 503, { status: 'draining' });
       const ready = await opts.ready();
       return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready' });
     }
@@ -138,10 +143,13 @@ async function handleGraphQL(
       'graphql request',
     ),
   );
-  const result = await opts.apollo.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: { method: req.method, headers, search, body },
-    context: async () => opts.buildContext(auth.caller, requestId, log, operationName),
-  });
+  const method = req.method;
+  const result = await upstreamRequestContext.run({ correlationId: requestId }, () =>
+    opts.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method, headers, search, body },
+      context: async () => opts.buildContext(auth.caller, requestId, log, operationName),
+    }),
+  );
 
   for (const [key, value] of result.headers) res.setHeader(key, value);
   res.statusCode = result.status ?? 200;

@@ -1,6 +1,7 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Metrics, UpstreamName } from '../observability/metrics.js';
 import { UpstreamUnavailableError } from './errors.js';
+import { upstreamRequestContext } from './request-context.js';
 
 export interface UpstreamRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -56,6 +57,8 @@ export class UpstreamClient {
       headers['content-type'] = 'application/x-www-form-urlencoded';
     }
     if (req.bearer) headers.authorization = `Bearer ${req.bearer}`;
+    const correlationId = upstreamRequestContext.getStore()?.correlationId;
+    if (correlationId) headers['x-correlation-id'] = correlationId;
 
     const started = performance.now();
     let status = 'error';

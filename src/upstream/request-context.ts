@@ -1,0 +1,9 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** What every upstream call of one GraphQL request shares, without threading it through each domain's code. */
+export interface UpstreamRequestContext {
+  /** The facade's request id, sent upstream as `X-Correlation-ID` so logs on both sides can be joined. */
+  correlationId: string;
+}
+
+export const upstreamRequestContext = new AsyncLocalStorage<UpstreamRequestContext>();
