@@ -75,7 +75,11 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     if (!upstream) throw new Error('no upstream configuration');
     const credentials = await loadCredentials(upstream);
     const http = (name: 'maskinporten' | 'krr' | 'admin', url: string) => {
-      const client = new UpstreamClient(name, url, { metrics, connections: config.upstreamConnections });
+      const client = new UpstreamClient(name, url, {
+        metrics,
+        connections: config.upstreamConnections,
+        deadlineMs: config.timeouts[name],
+      });
       closers.push(() => client.close());
       return client;
     };

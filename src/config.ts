@@ -54,6 +54,8 @@ export interface Config {
   personsPerMinute: number;
   /** `QUERY_MAX_*`: limits checked before execution. */
   queryLimits: QueryLimits;
+  /** `KRR_TIMEOUT_MS`, `ADMIN_TIMEOUT_MS`, `MASKINPORTEN_TIMEOUT_MS`: per-call deadline, retries included. */
+  timeouts: { krr: number; admin: number; maskinporten: number };
   /** `SHUTDOWN_DELAY_MS`: after SIGTERM, /readyz is 503 this long before new connections are refused. */
   shutdownDelayMs: number;
   /** `SHUTDOWN_GRACE_MS`: how long in-flight requests may take to finish after that. */
@@ -132,6 +134,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminSupplier: bool('ADMIN_SUPPLIER'),
     graphiql: bool('GRAPHIQL'),
     introspection: bool('INTROSPECTION'),
+    timeouts: {
+      krr: int('KRR_TIMEOUT_MS', 5_000, 100, 120_000),
+      admin: int('ADMIN_TIMEOUT_MS', 5_000, 100, 120_000),
+      maskinporten: int('MASKINPORTEN_TIMEOUT_MS', 5_000, 100, 120_000),
+    },
     shutdownDelayMs: int('SHUTDOWN_DELAY_MS', env.NODE_ENV === 'production' ? 5_000 : 0, 0, 600_000),
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 20_000, 0, 600_000),
     maxBodyBytes: int('MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),

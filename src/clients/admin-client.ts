@@ -61,6 +61,7 @@ export class AdminApiClient {
     const res = await authorizedRequest(this.http, this.tokens, this.token('read', this.opts.supplier), {
       method: 'GET',
       path: '/clients',
+      retry: true,
     });
     if (res.status !== 200) throw new UpstreamStatusError('admin', res.status, res.body);
     if (!Array.isArray(res.body)) throw new UpstreamUnavailableError('admin', 'unreadable answer');

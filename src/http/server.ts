@@ -7,6 +7,7 @@ import type { Caller } from '../auth/caller.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { Metrics } from '../observability/metrics.js';
 import { upstreamRequestContext } from '../upstream/request-context.js';
+import { RetryBudget } from '../upstream/retry.js';
 import { HttpError, readBody } from './body.js';
 import type { GraphiQL } from './graphiql.js';
 import { resolveTrustedRequest, type TrustedDocuments } from './trusted-documents.js';
@@ -31,6 +32,8 @@ export interface HttpServerOptions {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+/** Upstream retries one GraphQL request may spend in all, across every upstream call it makes. */
+const RETRY_BUDGET_PER_REQUEST = 3;
 
 /** node:http front: routing, CORS, body limits, caller authentication, then Apollo. */
 export function createHttpServer(opts: HttpServerOptions): Server {
@@ -144,7 +147,8 @@ async function handleGraphQL(
     ),
   );
   const method = req.method;
-  const result = await upstreamRequestContext.run({ correlationId: requestId }, () =>
+  const context = { correlationId: requestId, retryBudget: new RetryBudget(RETRY_BUDGET_PER_REQUEST) };
+  const result = await upstreamRequestContext.run(context, () =>
     opts.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method, headers, search, body },
       context: async () => opts.buildContext(auth.caller, requestId, log, operationName),

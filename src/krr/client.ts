@@ -43,7 +43,8 @@ export class KrrClient {
       this.http,
       this.tokenProvider,
       kind.digitalPost ? this.tokens.digitalPost : this.tokens.contact,
-      { method: 'POST', path: `/rest/${this.opts.apiVersion}/personer`, json: body },
+      // A look-up is a read, though sent as POST: safe to retry.
+      { method: 'POST', path: `/rest/${this.opts.apiVersion}/personer`, json: body, retry: true },
     );
     if (res.status !== 200) throw new UpstreamStatusError('krr', res.status, res.body);
     const personer = (res.body as KrrPersonsResponseDto | undefined)?.personer;

@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.js';
 import { UpstreamAuthError, UpstreamUnavailableError } from '../upstream/errors.js';
-import type { UpstreamClient } from '../upstream/http-client.js';
+import { retryDecision, type UpstreamClient } from '../upstream/http-client.js';
+import { upstreamRequestContext } from '../upstream/request-context.js';
+import { withRetries } from '../upstream/retry.js';
 import type { TokenProvider, TokenRequest } from '../upstream/token-provider.js';
 import type { GrantCredentials } from './credentials.js';
 import { buildGrant } from './grant.js';
@@ -137,22 +139,33 @@ export class TokenService implements TokenProvider {
     req: TokenRequest,
   ): Promise<{ token: string; expiresInSeconds: number; obtainedAt: number }> {
     const metadata = await this.discover();
-    const obtainedAt = this.now();
-    const assertion = await buildGrant(this.opts.credentials, {
-      clientId: this.opts.clientId,
-      audience: metadata.issuer,
-      scopes: [...new Set(req.scopes)],
-      resource: req.resource,
-      consumerOrg: req.consumerOrg,
-      nowSeconds: Math.floor(obtainedAt / 1000),
-    });
+    let obtainedAt = this.now();
     let res;
     try {
-      res = await this.opts.http.request({
-        method: 'POST',
-        path: metadata.token_endpoint,
-        form: { grant_type: JWT_BEARER, assertion },
-      });
+      // Each attempt signs a fresh grant: a repeated jti would be refused as "used before" (MP-012).
+      res = await withRetries(
+        async () => {
+          obtainedAt = this.now();
+          const assertion = await buildGrant(this.opts.credentials, {
+            clientId: this.opts.clientId,
+            audience: metadata.issuer,
+            scopes: [...new Set(req.scopes)],
+            resource: req.resource,
+            consumerOrg: req.consumerOrg,
+            nowSeconds: Math.floor(obtainedAt / 1000),
+          });
+          return this.opts.http.request({
+            method: 'POST',
+            path: metadata.token_endpoint,
+            form: { grant_type: JWT_BEARER, assertion },
+          });
+        },
+        {
+          decide: retryDecision,
+          budget: upstreamRequestContext.getStore()?.retryBudget,
+          onRetry: () => this.opts.http.countRetry(),
+        },
+      );
     } catch (err) {
       throw new UpstreamAuthError(
         err instanceof UpstreamUnavailableError
@@ -195,7 +208,7 @@ export class TokenService implements TokenProvider {
     const url = new URL(`/.well-known/oauth-authorization-server${path}`, issuer.origin).toString();
     let res;
     try {
-      res = await this.opts.http.request({ method: 'GET', path: url });
+      res = await this.opts.http.request({ method: 'GET', path: url, retry: true });
     } catch {
       throw new UpstreamAuthError('Maskinporten metadata is unavailable');
     }

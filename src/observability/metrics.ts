@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type UpstreamName = 'maskinporten' | 'krr' | 'admin';
 
@@ -34,6 +34,20 @@ export class Metrics {
     help: 'GraphQL request latency',
     labelNames: ['operation_type'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly upstreamRetries = new Counter({
+    name: 'facade_upstream_retries_total',
+    help: 'Upstream calls repeated after a retryable failure (429, 502, 503, 504, connection errors)',
+    labelNames: ['upstream'] as const,
+    registers: [this.registry],
+  });
+
+  readonly breakerState = new Gauge({
+    name: 'facade_upstream_breaker_state',
+    help: 'Circuit breaker state per upstream: 0 closed, 1 half-open, 2 open',
+    labelNames: ['upstream'] as const,
     registers: [this.registry],
   });
 

@@ -22,6 +22,7 @@ import {
   type StoredOnBehalfOf,
 } from './admin-validation.js';
 import { createBearerVerifier, type VerifiedBearer } from './bearer.js';
+import { FaultInjector } from './faults.js';
 import { BodyTooLargeError, close, listen, readJson, sendEmpty, sendJson } from './http-util.js';
 
 export interface AdminSimulatorOptions {
@@ -47,9 +48,11 @@ export interface AdminRequestRecord {
 export interface AdminSimulator {
   /** The API base, `http://127.0.0.1:PORT/api/v1` (no trailing slash). */
   url: string;
-  /** The most recent requests (capped). */
+  /** The most recent requests (capped); requests a fault reset or stalled are recorded with status 0. */
   readonly requests: AdminRequestRecord[];
-  /** Fault injection: the next `count` requests with a valid token answer `status` (with `body`, or an error body). */
+  /** Fault injection, applied to requests with a valid token (after verification), before scope checks and handling. */
+  readonly faults: FaultInjector;
+  /** The next `count` requests with a valid token answer `status` (with `body`, or an error body): `faults.enqueue`. */
   failNext(status: number, count?: number, body?: unknown): void;
   close(): Promise<void>;
 }
@@ -157,8 +160,12 @@ export async function startAdminSimulator(opts: AdminSimulatorOptions): Promise<
     clients.set(c.client_id, c);
   }
   const requests: AdminRequestRecord[] = [];
-  const faults: { status: number; body: unknown }[] = [];
   let apiUrl = '';
+
+  const logRequest = (record: AdminRequestRecord) => {
+    requests.push(record);
+    if (requests.length > MAX_RECORDS) requests.splice(0, requests.length - MAX_RECORDS);
+  };
 
   // ---- bodies -------------------------------------------------------------------------------------------------
 
@@ -169,6 +176,8 @@ export async function startAdminSimulator(opts: AdminSimulatorOptions): Promise<
     error: ERROR_CODES[status] ?? 'error',
     error_description: message,
   });
+
+  const faults = new FaultInjector({ defaultBody: (status) => errorBody(status, 'Injected failure') });
 
   const validationBody = (problems: Problem[]) => {
     const text = problems.map((p) => `, ${p.errorMessage}`).join('');
@@ -442,7 +451,7 @@ export async function startAdminSimulator(opts: AdminSimulatorOptions): Promise<
     return undefined;
   }
 
-  async function dispatch(req: IncomingMessage, res: ServerResponse, record: { scopes: string[] }): Promise<void> {
+  async function dispatch(req: IncomingMessage, res: ServerResponse, record: AdminRequestRecord): Promise<void> {
     const pathname = new URL(req.url ?? '/', 'http://sandbox').pathname;
     const match = matchRoute(pathname);
     if (!match) throw new ApiError(404, 'No such resource');
@@ -459,8 +468,11 @@ export async function startAdminSimulator(opts: AdminSimulatorOptions): Promise<
     }
     const bearer = verified.bearer;
     record.scopes = [...bearer.scopes].filter((s) => s !== '');
-    const fault = faults.shift();
-    if (fault) return sendJson(res, fault.status, fault.body ?? errorBody(fault.status, 'Injected failure'));
+    if (await faults.apply(req, res)) {
+      // Answered faults are logged on 'finish'; resets and stalls never finish.
+      if (!res.writableEnded) logRequest({ ...record, status: 0 });
+      return;
+    }
     if (!op.scopes.some((s) => bearer.scopes.has(s))) {
       throw new ApiError(403, `The access token lacks the required scope (one of: ${op.scopes.join(', ')})`);
     }
@@ -487,8 +499,7 @@ export async function startAdminSimulator(opts: AdminSimulatorOptions): Promise<
     };
     res.on('finish', () => {
       record.status = res.statusCode;
-      requests.push(record);
-      if (requests.length > MAX_RECORDS) requests.splice(0, requests.length - MAX_RECORDS);
+      logRequest(record);
     });
     dispatch(req, res, record).catch((err: unknown) => sendFailure(res, err));
   });
@@ -499,9 +510,13 @@ export async function startAdminSimulator(opts: AdminSimulatorOptions): Promise<
   return {
     url: apiUrl,
     requests,
+    faults,
     failNext(status: number, count = 1, body?: unknown) {
-      for (let i = 0; i < count; i++) faults.push({ status, body });
+      faults.enqueue({ kind: 'status', status, body }, count);
     },
-    close: () => close(server),
+    close: () => {
+      faults.destroyPending();
+      return close(server);
+    },
   };
 }

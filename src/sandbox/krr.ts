@@ -4,9 +4,9 @@
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { isValidPersonIdentifier } from '../graphql/identifiers.js';
 import { createBearerVerifier } from './bearer.js';
+import { FaultInjector, faultStatus } from './faults.js';
 import { BodyTooLargeError, close, listen, readJson, sendJson } from './http-util.js';
 import { generatedPerson, krrSeedPersons } from './krr-seed.js';
 import type { KrrPerson, KrrVarslingsstatus } from './krr-seed.js';
@@ -46,7 +46,7 @@ export interface KrrSimulatorOptions {
   populateUnknown?: boolean;
   port?: number;
   host?: string;
-  /** Artificial latency per request in ms (default 0), for benchmarks. */
+  /** Artificial latency per authorized request answered normally, in ms (default 0), for benchmarks. */
   latencyMs?: number;
 }
 
@@ -60,10 +60,16 @@ export interface KrrRequestRecord {
 export interface KrrSimulator {
   /** Base URL, e.g. `http://127.0.0.1:PORT` (no trailing slash). */
   url: string;
-  /** Every POST received, in arrival order; the oldest are dropped beyond 10 000 records or 250 000 recorded ids. */
+  /**
+   * Every POST received, in arrival order; the oldest are dropped beyond 10 000 records or 250 000 recorded ids.
+   * Requests a fault reset or stalled are recorded with status 0.
+   */
   readonly requests: KrrRequestRecord[];
-  /** The next `count` (default 1) authorized requests answer `status` with `body` (fault injection). */
+  /** Fault injection, applied to authorized requests (after token and scope checks), before normal handling. */
+  readonly faults: FaultInjector;
+  /** The next `count` (default 1) authorized requests answer `status` with `body`: `faults.enqueue` of a status fault. */
   failNext(status: number, count?: number, body?: unknown): void;
+  /** Latency added to every authorized request answered normally: `faults.setLatency`. */
   setLatency(ms: number): void;
   close(): Promise<void>;
 }
@@ -81,12 +87,6 @@ interface PersonEntry {
   mobileTouched?: number;
   /** Serialized answers, by slot `contact | post << 1 | canNotify << 2`: the 1000-id fast path only joins strings. */
   json?: (string | undefined)[];
-}
-
-interface Failure {
-  status: number;
-  remaining: number;
-  body: unknown;
 }
 
 type ParsedRequest = { ok: true; ids: string[]; includeUnregistered: boolean } | { ok: false; message: string };
@@ -244,7 +244,6 @@ export async function startKrrSimulator(opts: KrrSimulatorOptions): Promise<KrrS
   const now = opts.now ?? Date.now;
   const shuffle = opts.shuffle ?? true;
   const populateUnknown = opts.populateUnknown ?? false;
-  let latencyMs = opts.latencyMs ?? 0;
 
   // Persons are read once, here: later changes to the given objects are not seen.
   const byId = new Map<string, PersonEntry>();
@@ -266,7 +265,8 @@ export async function startKrrSimulator(opts: KrrSimulatorOptions): Promise<KrrS
 
   const requests: KrrRequestRecord[] = [];
   let recordedIds = 0;
-  const failures: Failure[] = [];
+  const faults = new FaultInjector();
+  faults.setLatency(opts.latencyMs ?? 0);
   let requestCounter = 0;
 
   function record(path: string, status: number, ids: string[], scopes: string[]): void {
@@ -280,16 +280,8 @@ export async function startKrrSimulator(opts: KrrSimulatorOptions): Promise<KrrS
     if (drop > 0) requests.splice(0, drop);
   }
 
-  function takeFailure(): Failure | undefined {
-    const next = failures[0];
-    if (!next) return undefined;
-    if (--next.remaining <= 0) failures.shift();
-    return next;
-  }
-
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
-    if (latencyMs > 0) await sleep(latencyMs);
 
     if (req.method !== 'POST' || !ROUTES.has(path)) {
       req.resume();
@@ -343,12 +335,8 @@ export async function startKrrSimulator(opts: KrrSimulatorOptions): Promise<KrrS
       return;
     }
 
-    const failure = takeFailure();
-    if (failure) {
-      record(path, failure.status, recordIds, scopeList);
-      const headers: Record<string, string> =
-        failure.status === 401 ? { 'www-authenticate': 'Bearer error="invalid_token"' } : {};
-      sendJson(res, failure.status, failure.body, headers);
+    if (await faults.apply(req, res)) {
+      record(path, faultStatus(res), recordIds, scopeList);
       return;
     }
 
@@ -393,17 +381,16 @@ export async function startKrrSimulator(opts: KrrSimulatorOptions): Promise<KrrS
   return {
     url,
     requests,
+    faults,
     failNext(status: number, count = 1, body?: unknown): void {
-      if (count < 1) return;
-      failures.push({
-        status,
-        remaining: count,
-        body: body === undefined ? { code: 'SIMULATED_FAILURE', message: `simulated ${status}` } : body,
-      });
+      faults.enqueue({ kind: 'status', status, body }, count);
     },
     setLatency(ms: number): void {
-      latencyMs = Math.max(0, ms);
+      faults.setLatency(ms);
     },
-    close: () => close(server),
+    close: () => {
+      faults.destroyPending();
+      return close(server);
+    },
   };
 }

@@ -13,6 +13,7 @@ import {
   importJWK,
 } from 'jose';
 import type { CryptoKey, JWK, JWTPayload, ProtectedHeaderParameters } from 'jose';
+import { FaultInjector } from './faults.js';
 import { close, listen, readBody, sendJson } from './http-util.js';
 import { orgnoFromCertificate } from './pki.js';
 
@@ -47,12 +48,14 @@ export interface MaskinportenSimulator {
   issuer: string;
   /** `${url}/jwk`. */
   jwksUrl: string;
-  /** POST /token calls received (any outcome). */
+  /** POST /token calls received (any outcome, faults included). */
   readonly tokenRequests: number;
   readonly tokensIssued: number;
   /** Adds or replaces a client. */
   registerClient(c: MaskinportenClientRegistration): void;
   setAccessTokenTtl(seconds: number): void;
+  /** Fault injection for `POST /token`, applied before the request is read; metadata and keys are never faulted. */
+  readonly faults: FaultInjector;
   close(): Promise<void>;
 }
 
@@ -121,6 +124,12 @@ export async function startMaskinportenSimulator(opts: MaskinportenSimulatorOpti
   let ttlSeconds = opts.accessTokenTtlSeconds ?? 120;
   let tokenRequests = 0;
   let tokensIssued = 0;
+  const faults = new FaultInjector({
+    defaultBody: (status) => ({
+      error: status === 503 ? 'temporarily_unavailable' : status >= 500 ? 'server_error' : 'invalid_request',
+      error_description: `Injected failure (${status})`,
+    }),
+  });
 
   const trustedCas = opts.trustedCaCertsPem.map((pem) => new X509Certificate(pem));
   const clients = new Map<string, MaskinportenClientRegistration>();
@@ -194,6 +203,7 @@ export async function startMaskinportenSimulator(opts: MaskinportenSimulatorOpti
     if (path === '/token') {
       if (req.method !== 'POST') return methodNotAllowed(res, 'POST');
       tokenRequests += 1;
+      if (await faults.apply(req, res)) return;
       try {
         const body = await tokenEndpoint(req);
         tokensIssued += 1;
@@ -475,6 +485,10 @@ export async function startMaskinportenSimulator(opts: MaskinportenSimulatorOpti
     setAccessTokenTtl(seconds: number) {
       ttlSeconds = seconds;
     },
-    close: () => close(server),
+    faults,
+    close: () => {
+      faults.destroyPending();
+      return close(server);
+    },
   };
 }

@@ -12,6 +12,8 @@ export class UpstreamUnavailableError extends Error {
     readonly upstream: UpstreamName,
     readonly reason: string,
     readonly status?: number,
+    /** The upstream's Retry-After, in ms, when it sent one. */
+    readonly retryAfterMs?: number,
   ) {
     super(`${upstream} is unavailable (${reason})`);
   }

@@ -1,7 +1,17 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Metrics, UpstreamName } from '../observability/metrics.js';
+import { BreakerOpenError, UpstreamBreaker, type BreakerOptions, type BreakerState } from './breaker.js';
 import { UpstreamUnavailableError } from './errors.js';
 import { upstreamRequestContext } from './request-context.js';
+import {
+  DEFAULT_RETRY_POLICY,
+  RETRYABLE_STATUSES,
+  parseRetryAfter,
+  withRetries,
+  type RetryDecision,
+  type RetryOutcome,
+  type RetryPolicy,
+} from './retry.js';
 
 export interface UpstreamRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -11,6 +21,11 @@ export interface UpstreamRequest {
   form?: Record<string, string>;
   bearer?: string;
   headers?: Record<string, string>;
+  /**
+   * Safe to repeat (reads: KRR look-ups, admin GETs). Retried on 429, 502, 503, 504 and connection errors with
+   * backoff, honouring Retry-After, within the request's retry budget and deadline. Writes are never retried.
+   */
+  retry?: boolean;
 }
 
 export interface UpstreamResponse {
@@ -20,32 +35,85 @@ export interface UpstreamResponse {
   body: unknown;
 }
 
-export interface UpstreamTimeouts {
-  connectMs: number;
-  headersMs: number;
-  bodyMs: number;
+export interface UpstreamClientOptions {
+  metrics: Metrics;
+  connections: number;
+  /** The whole call, retries included, never outlives this (ms). */
+  deadlineMs?: number;
+  /** TCP connect timeout (ms); headers and body timeouts follow the deadline. */
+  connectTimeoutMs?: number;
+  retryPolicy?: RetryPolicy;
+  breaker?: Omit<BreakerOptions, 'name' | 'onStateChange'>;
 }
 
-const DEFAULT_TIMEOUTS: UpstreamTimeouts = { connectMs: 2_000, headersMs: 10_000, bodyMs: 10_000 };
+const DEFAULT_DEADLINE_MS = 5_000;
+const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
 /**
- * The shared HTTP layer for one upstream: keep-alive undici pools (one per origin), timeouts, metrics. Any HTTP status
- * is returned to the caller; only "no answer" (refused, reset, timeout) and 5xx become `UpstreamUnavailableError`.
+ * The shared HTTP layer for one upstream: keep-alive undici pools (one per origin), a deadline per call, retries where
+ * safe, a circuit breaker, metrics. Any HTTP status below 500 is returned to the caller; "no answer" (refused, reset,
+ * timeout, breaker open) and 5xx become `UpstreamUnavailableError`.
  */
 export class UpstreamClient {
   private readonly pools = new Map<string, Pool>();
   private readonly base: URL;
+  private readonly breaker: UpstreamBreaker;
+  private readonly deadlineMs: number;
 
   constructor(
     readonly name: UpstreamName,
     baseUrl: string,
-    private readonly opts: { metrics: Metrics; connections: number; timeouts?: Partial<UpstreamTimeouts> },
+    private readonly opts: UpstreamClientOptions,
   ) {
     this.base = new URL(baseUrl);
+    this.deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    const gauge = opts.metrics.breakerState.labels({ upstream: name });
+    gauge.set(0);
+    this.breaker = new UpstreamBreaker({
+      name,
+      ...opts.breaker,
+      onStateChange: (state) => gauge.set(BREAKER_STATE_VALUE[state]),
+    });
+  }
+
+  get breakerState(): BreakerState {
+    return this.breaker.state;
   }
 
   /** Requests `path` relative to the base URL, or an absolute URL (discovered endpoints such as token_endpoint). */
   async request(req: UpstreamRequest): Promise<UpstreamResponse> {
+    const deadlineAt = Date.now() + this.deadlineMs;
+    const once = () =>
+      this.breaker.run(() => this.send(req, deadlineAt), isUpstreamFailure).catch(this.openToUnavailable);
+    if (!req.retry) return once();
+    const policy = this.opts.retryPolicy ?? DEFAULT_RETRY_POLICY;
+    return withRetries(once, {
+      policy,
+      budget: upstreamRequestContext.getStore()?.retryBudget,
+      deadlineAt,
+      decide: retryDecision,
+      onRetry: () => this.countRetry(),
+    });
+  }
+
+  countRetry(): void {
+    this.opts.metrics.upstreamRetries.inc({ upstream: this.name });
+  }
+
+  async close(): Promise<void> {
+    this.breaker.shutdown();
+    await Promise.all([...this.pools.values()].map((p) => p.close()));
+    this.pools.clear();
+  }
+
+  private readonly openToUnavailable = (err: unknown): never => {
+    if (err instanceof BreakerOpenError) throw new UpstreamUnavailableError(this.name, 'circuit open');
+    throw err;
+  };
+
+  private async send(req: UpstreamRequest, deadlineAt: number): Promise<UpstreamResponse> {
+    const remaining = deadlineAt - Date.now();
+    if (remaining <= 0) throw new UpstreamUnavailableError(this.name, 'timeout');
     const target = /^https?:\/\//.test(req.path) ? new URL(req.path) : this.resolve(req.path);
     const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
     let body: string | undefined;
@@ -68,14 +136,17 @@ export class UpstreamClient {
         path: target.pathname + target.search,
         headers,
         body,
+        signal: AbortSignal.timeout(remaining),
+        headersTimeout: remaining,
+        bodyTimeout: remaining,
       });
       status = String(res.statusCode);
       const text = await res.body.text();
-      const parsed = parseJson(text);
       if (res.statusCode >= 500) {
-        throw new UpstreamUnavailableError(this.name, `HTTP ${res.statusCode}`, res.statusCode);
+        const retryAfterMs = parseRetryAfter(res.headers['retry-after'], Date.now());
+        throw new UpstreamUnavailableError(this.name, `HTTP ${res.statusCode}`, res.statusCode, retryAfterMs);
       }
-      return { status: res.statusCode, headers: res.headers, body: parsed };
+      return { status: res.statusCode, headers: res.headers, body: parseJson(text) };
     } catch (err) {
       if (err instanceof UpstreamUnavailableError) throw err;
       throw new UpstreamUnavailableError(this.name, describeNetworkError(err));
@@ -88,11 +159,6 @@ export class UpstreamClient {
     }
   }
 
-  async close(): Promise<void> {
-    await Promise.all([...this.pools.values()].map((p) => p.close()));
-    this.pools.clear();
-  }
-
   private resolve(path: string): URL {
     const basePath = this.base.pathname.replace(/\/+$/, '');
     return new URL(basePath + (path.startsWith('/') ? path : `/${path}`), this.base.origin);
@@ -101,19 +167,42 @@ export class UpstreamClient {
   private pool(origin: string): Pool {
     let pool = this.pools.get(origin);
     if (!pool) {
-      const t = { ...DEFAULT_TIMEOUTS, ...this.opts.timeouts };
       pool = new Pool(origin, {
         connections: this.opts.connections,
         pipelining: 1,
         keepAliveTimeout: 30_000,
-        connectTimeout: t.connectMs,
-        headersTimeout: t.headersMs,
-        bodyTimeout: t.bodyMs,
+        connectTimeout: Math.min(this.opts.connectTimeoutMs ?? 2_000, this.deadlineMs),
+        headersTimeout: this.deadlineMs,
+        bodyTimeout: this.deadlineMs,
       });
       this.pools.set(origin, pool);
     }
     return pool;
   }
+}
+
+/**
+ * Whether an outcome is worth another attempt: 429, 502, 503, 504 and connection errors, honouring Retry-After. Not a
+ * timeout (the deadline is spent), not an open breaker (it answers for the upstream), not a 500 (a bug upstream).
+ */
+export function retryDecision(outcome: RetryOutcome<UpstreamResponse>): RetryDecision {
+  if (outcome.ok) {
+    const { status, headers } = outcome.value;
+    return status === 429
+      ? { retry: true, retryAfterMs: parseRetryAfter(headers['retry-after'], Date.now()) }
+      : { retry: false };
+  }
+  const err = outcome.error;
+  if (!(err instanceof UpstreamUnavailableError) || err.reason === 'circuit open' || err.reason === 'timeout') {
+    return { retry: false };
+  }
+  const retryable = err.status === undefined || RETRYABLE_STATUSES.has(err.status);
+  return { retry: retryable, retryAfterMs: err.retryAfterMs };
+}
+
+/** 5xx, timeouts and connection errors count against the breaker; answers below 500 never reach here as errors. */
+function isUpstreamFailure(err: unknown): boolean {
+  return err instanceof UpstreamUnavailableError;
 }
 
 function parseJson(text: string): unknown {
@@ -126,7 +215,14 @@ function parseJson(text: string): unknown {
 }
 
 function describeNetworkError(err: unknown): string {
-  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) return 'timeout';
+  if (
+    err instanceof undiciErrors.HeadersTimeoutError ||
+    err instanceof undiciErrors.BodyTimeoutError ||
+    (err as { name?: string } | undefined)?.name === 'TimeoutError' ||
+    (err as { name?: string } | undefined)?.name === 'AbortError'
+  ) {
+    return 'timeout';
+  }
   if (err instanceof undiciErrors.ConnectTimeoutError) return 'connect timeout';
   const code = (err as { code?: string } | undefined)?.code;
   return code ? code.toLowerCase() : 'network error';

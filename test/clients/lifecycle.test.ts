@@ -363,10 +363,11 @@ describe('suppliers, scopes and limits', () => {
 
 describe('admin API failures and edge validation', () => {
   it('answers UPSTREAM_UNAVAILABLE when the admin API fails, while persons still work', async () => {
-    t.sandbox.admin.failNext(503, 1);
+    t.sandbox.admin.faults.setPersistent({ kind: 'status', status: 503 });
     const res = await t.graphql<{ clients: null; person: { status: string } }>(
       `{ clients { id } person(id: "11822648950") { status } }`,
     );
+    t.sandbox.admin.faults.setPersistent(undefined);
     expect(res.body.data).toEqual({ clients: null, person: { status: 'ACTIVE' } });
     expect(res.body.errors?.[0]).toMatchObject({
       path: ['clients'],

@@ -355,7 +355,8 @@ describe('TokenService: failures', () => {
     expect(gql.message).not.toContain(sim.url);
 
     expect(await service.getToken({ scopes: [CONTACT] })).toBe(cached);
-    expect(await upstreamRequests(metrics, 'POST', 'error')).toBe(1);
+    // a refused connection is retried: 3 attempts (DEFAULT_RETRY_POLICY), each a fresh grant
+    expect(await upstreamRequests(metrics, 'POST', 'error')).toBe(3);
   });
 
   it('fails with UpstreamAuthError when Maskinporten is down from the start (metadata unreachable)', async () => {
@@ -363,7 +364,7 @@ describe('TokenService: failures', () => {
     const err = await rejection(service.getToken({ scopes: [CONTACT] }));
     expect(err).toBeInstanceOf(UpstreamAuthError);
     expect((err as UpstreamAuthError).mpCode).toBeUndefined();
-    expect(await upstreamRequests(metrics, 'GET', 'error')).toBe(1);
+    expect(await upstreamRequests(metrics, 'GET', 'error')).toBe(3); // metadata GET retried too
   });
 
   it('refuses an answer without a usable access_token or expires_in', async () => {
@@ -407,7 +408,8 @@ describe('TokenService: authorization server metadata', () => {
     const issuer = await startFakeIssuer((req, res, self) => {
       if (req.url === '/.well-known/oauth-authorization-server') {
         metadataCalls += 1;
-        if (metadataCalls === 1) return json(res, 503, { error: 'unavailable' });
+        // 500 is not retried within the call (a 503 would be), so the first discovery fails
+        if (metadataCalls === 1) return json(res, 500, { error: 'broken' });
         return json(res, 200, { issuer: self, token_endpoint: `${self}token` });
       }
       req.resume();
