@@ -79,6 +79,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
         metrics,
         connections: config.upstreamConnections,
         deadlineMs: config.timeouts[name],
+        breaker: config.breaker,
       });
       closers.push(() => client.close());
       return client;
@@ -118,6 +119,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     await apollo.start();
     const authenticator = new Authenticator(upstream.auth);
 
+    const tokenReady = cached(READINESS_CACHE_MS, () => tokens.probe({ scopes: [KRR_CONTACT_SCOPE] }));
     const server = createHttpServer({
       apollo,
       authenticator,
@@ -140,7 +142,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
         }),
         clients: createClientsContext(admin),
       }),
-      ready: cached(READINESS_CACHE_MS, () => tokens.probe({ scopes: [KRR_CONTACT_SCOPE] })),
+      ready: async () => (await tokenReady()) && krrHttp.breakerState !== 'open' && adminHttp.breakerState !== 'open',
       draining: () => draining,
       extraRoutes: sandbox ? sandboxRoutes(sandbox) : undefined,
       trustedDocuments,

@@ -56,6 +56,8 @@ export interface Config {
   queryLimits: QueryLimits;
   /** `KRR_TIMEOUT_MS`, `ADMIN_TIMEOUT_MS`, `MASKINPORTEN_TIMEOUT_MS`: per-call deadline, retries included. */
   timeouts: { krr: number; admin: number; maskinporten: number };
+  /** `BREAKER_RESET_MS` (open → half-open) and `BREAKER_VOLUME_THRESHOLD` (calls in 10 s before it may open). */
+  breaker: { resetTimeoutMs: number; volumeThreshold: number };
   /** `SHUTDOWN_DELAY_MS`: after SIGTERM, /readyz is 503 this long before new connections are refused. */
   shutdownDelayMs: number;
   /** `SHUTDOWN_GRACE_MS`: how long in-flight requests may take to finish after that. */
@@ -138,6 +140,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       krr: int('KRR_TIMEOUT_MS', 5_000, 100, 120_000),
       admin: int('ADMIN_TIMEOUT_MS', 5_000, 100, 120_000),
       maskinporten: int('MASKINPORTEN_TIMEOUT_MS', 5_000, 100, 120_000),
+    },
+    breaker: {
+      resetTimeoutMs: int('BREAKER_RESET_MS', 5_000, 100, 600_000),
+      volumeThreshold: int('BREAKER_VOLUME_THRESHOLD', 10, 1, 100_000),
     },
     shutdownDelayMs: int('SHUTDOWN_DELAY_MS', env.NODE_ENV === 'production' ? 5_000 : 0, 0, 600_000),
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 20_000, 0, 600_000),
