@@ -38,7 +38,7 @@ const operations = [
 const pool = new Pool(app.url, { connections: concurrency });
 const outcomes = new Map<string, number>();
 const count = (key: string) => outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
-const samples: { t: number; rssMb: number; done: number }[] = [];
+const samples: { t: number; rssMb: number; heapMb: number; done: number }[] = [];
 const started = Date.now();
 let sent = 0;
 let done = 0;
@@ -53,13 +53,15 @@ const phases = [
 let phase = 0;
 const faultTimer = setInterval(() => phases[phase++ % phases.length]!(), faultPeriodMs);
 const sampler = setInterval(() => {
+  const memory = process.memoryUsage();
   samples.push({
     t: Math.round((Date.now() - started) / 1000),
-    rssMb: Math.round(process.memoryUsage().rss / 1e6),
+    rssMb: Math.round(memory.rss / 1e6),
+    heapMb: Math.round(memory.heapUsed / 1e6),
     done,
   });
   const last = samples.at(-1)!;
-  console.log(`t=${last.t}s done=${last.done} rss=${last.rssMb} MB`);
+  console.log(`t=${last.t}s done=${last.done} rss=${last.rssMb} MB heapUsed=${last.heapMb} MB`);
 }, 2_000);
 
 async function worker(): Promise<void> {
@@ -87,11 +89,16 @@ clearInterval(sampler);
 const seconds = (Date.now() - started) / 1000;
 const warm = samples.filter((s) => s.t >= 10);
 const rss = warm.map((s) => s.rssMb);
+const heap = warm.map((s) => s.heapMb);
 console.log('\nSoak finished');
 console.log(`requests ${done} in ${seconds.toFixed(0)} s (${Math.round(done / seconds)} req/s)`);
 console.log(
   `RSS after warm-up: first ${rss[0] ?? '-'} MB, min ${Math.min(...rss)} MB, max ${Math.max(...rss)} MB, last ${rss.at(-1) ?? '-'} MB`,
 );
+console.log(
+  `heapUsed after warm-up: min ${Math.min(...heap)} MB, max ${Math.max(...heap)} MB, last ${heap.at(-1) ?? '-'} MB`,
+);
+console.log('(the sandbox simulators and this load generator share the process and its RSS)');
 console.log('outcomes:');
 for (const [key, n] of [...outcomes].sort((a, b) => b[1] - a[1])) console.log(`  ${String(n).padStart(8)}  ${key}`);
 await pool.close();

@@ -11,7 +11,11 @@ const EXPECTED_CODES = new Set([
   'PERSISTED_QUERY_NOT_FOUND',
   'BAD_REQUEST',
   'OPERATION_RESOLUTION_FAILURE',
+  'RATE_LIMITED',
 ]);
+
+/** Upstream trouble is expected in production and measured by upstream metrics; one line per request would flood. */
+const UPSTREAM_CODES = new Set(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_AUTH_FAILED', 'UPSTREAM_REJECTED', 'AUDIT_UNAVAILABLE']);
 
 /** Request counts and latency by operation type and outcome, and a log line for each unexpected error. */
 export function observabilityPlugin(metrics: Metrics): ApolloServerPlugin<GraphQLContext> {
@@ -28,7 +32,8 @@ export function observabilityPlugin(metrics: Metrics): ApolloServerPlugin<GraphQ
             const code = String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
             if (EXPECTED_CODES.has(code)) continue;
             const original = error.originalError ?? error;
-            contextValue.log.error(
+            const level = UPSTREAM_CODES.has(code) ? 'debug' : 'error';
+            contextValue.log[level](
               {
                 code,
                 path: error.path,

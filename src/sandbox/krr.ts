@@ -55,6 +55,8 @@ export interface KrrRequestRecord {
   status: number;
   ids: string[];
   scopes: string[];
+  /** The caller's `X-Correlation-ID` header, when sent. */
+  correlationId?: string;
 }
 
 export interface KrrSimulator {
@@ -269,8 +271,14 @@ export async function startKrrSimulator(opts: KrrSimulatorOptions): Promise<KrrS
   faults.setLatency(opts.latencyMs ?? 0);
   let requestCounter = 0;
 
-  function record(path: string, status: number, ids: string[], scopes: string[]): void {
-    requests.push({ path, status, ids, scopes });
+  function record(
+    path: string,
+    correlationId: string | undefined,
+    status: number,
+    ids: string[],
+    scopes: string[],
+  ): void {
+    requests.push({ path, status, ids, scopes, ...(correlationId ? { correlationId } : {}) });
     recordedIds += ids.length;
     let drop = 0;
     while (requests.length - drop > 1 && (requests.length - drop > MAX_RECORDS || recordedIds > MAX_RECORDED_IDS)) {
@@ -282,10 +290,12 @@ export async function startKrrSimulator(opts: KrrSimulatorOptions): Promise<KrrS
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    const header = req.headers['x-correlation-id'];
+    const correlationId = typeof header === 'string' ? header : undefined;
 
     if (req.method !== 'POST' || !ROUTES.has(path)) {
       req.resume();
-      if (req.method === 'POST') record(path, 404, [], []);
+      if (req.method === 'POST') record(path, correlationId, 404, [], []);
       sendJson(res, 404, { code: 'NOT_FOUND', message: 'no such resource' });
       return;
     }
@@ -295,7 +305,7 @@ export async function startKrrSimulator(opts: KrrSimulatorOptions): Promise<KrrS
       body = await readJson(req);
     } catch (err) {
       const status = err instanceof BodyTooLargeError ? 413 : 400;
-      record(path, status, [], []);
+      record(path, correlationId, status, [], []);
       sendJson(
         res,
         status,
@@ -309,7 +319,7 @@ export async function startKrrSimulator(opts: KrrSimulatorOptions): Promise<KrrS
 
     const auth = await verifyBearer(req);
     if (!auth.ok) {
-      record(path, 401, recordIds, []);
+      record(path, correlationId, 401, recordIds, []);
       sendJson(
         res,
         401,
@@ -323,7 +333,7 @@ export async function startKrrSimulator(opts: KrrSimulatorOptions): Promise<KrrS
     const contact = scopes.has(KRR_SCOPES.kontaktinformasjon) || scopes.has(KRR_SCOPES.supplierKontaktinformasjon);
     const post = scopes.has(KRR_SCOPES.digitalpost) || scopes.has(KRR_SCOPES.supplierDigitalpost);
     if (!contact && !post) {
-      record(path, 403, recordIds, scopeList);
+      record(path, correlationId, 403, recordIds, scopeList);
       sendJson(
         res,
         403,
@@ -336,13 +346,13 @@ export async function startKrrSimulator(opts: KrrSimulatorOptions): Promise<KrrS
     }
 
     if (await faults.apply(req, res)) {
-      record(path, faultStatus(res), recordIds, scopeList);
+      record(path, correlationId, faultStatus(res), recordIds, scopeList);
       return;
     }
 
     const parsed = parseRequest(body, path);
     if (!parsed.ok) {
-      record(path, 400, recordIds, scopeList);
+      record(path, correlationId, 400, recordIds, scopeList);
       sendJson(res, 400, { code: 'BAD_REQUEST', message: parsed.message });
       return;
     }
@@ -361,7 +371,7 @@ export async function startKrrSimulator(opts: KrrSimulatorOptions): Promise<KrrS
     }
     if (shuffle) shuffleInPlace(personer, ++requestCounter * 0x9e3779b1);
 
-    record(path, 200, recordIds, scopeList);
+    record(path, correlationId, 200, recordIds, scopeList);
     const payload = `{"personer":[${personer.join(',')}]}`;
     res.writeHead(200, {
       'content-type': 'application/json;charset=UTF-8',

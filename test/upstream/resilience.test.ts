@@ -131,6 +131,26 @@ describe('the token service under Maskinporten faults', () => {
   });
 });
 
+describe('correlation', () => {
+  it('sends the request id upstream as X-Correlation-ID', async () => {
+    t = await startTestApp();
+    const token = await t.token();
+    const before = t.sandbox.krr.requests.length;
+    const res = await fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${token}`,
+        'x-request-id': 'trace-abc-123',
+      },
+      body: JSON.stringify({ query: PERSON }),
+    });
+    expect(res.headers.get('x-request-id')).toBe('trace-abc-123');
+    expect(t.sandbox.krr.requests.slice(before).map((r) => r.correlationId)).toEqual(['trace-abc-123']);
+    expect(t.logLines.some((l) => l.includes('"requestId":"trace-abc-123"'))).toBe(true);
+  });
+});
+
 describe('resources', () => {
   it('leaves no sockets, servers or timers behind once closed', async () => {
     const count = () =>
