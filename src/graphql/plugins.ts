@@ -15,7 +15,12 @@ const EXPECTED_CODES = new Set([
 ]);
 
 /** Upstream trouble is expected in production and measured by upstream metrics; one line per request would flood. */
-const UPSTREAM_CODES = new Set(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_AUTH_FAILED', 'UPSTREAM_REJECTED', 'AUDIT_UNAVAILABLE']);
+const UPSTREAM_CODES = new Set([
+  'UPSTREAM_UNAVAILABLE',
+  'UPSTREAM_AUTH_FAILED',
+  'UPSTREAM_REJECTED',
+  'AUDIT_UNAVAILABLE',
+]);
 
 /** Request counts and latency by operation type and outcome, and a log line for each unexpected error. */
 export function observabilityPlugin(metrics: Metrics): ApolloServerPlugin<GraphQLContext> {
