@@ -18,12 +18,7 @@ import { createAuditLog } from './observability/audit.js';
 import { AdminApiClient } from './clients/admin-client.js';
 import { createClientsContext } from './clients/context.js';
 import { clientResolvers } from './clients/resolvers.js';
-import {
-  CredentialsError,
-  loadPemCredentials,
-  organizationNumberOf,
-  type GrantCredentials,
-} from './maskinporten/credentials.js';
+import { loadCredentials, organizationNumberOf } from './maskinporten/credentials.js';
 import { TokenService } from './maskinporten/token-service.js';
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
@@ -73,7 +68,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   try {
     const upstream: UpstreamConfig | undefined = sandbox?.upstream ?? config.upstream;
     if (!upstream) throw new Error('no upstream configuration');
-    const credentials = await loadCredentials(upstream);
+    const credentials = await loadCredentials(upstream.maskinporten);
     const http = (name: 'maskinporten' | 'krr' | 'admin', url: string) => {
       const client = new UpstreamClient(name, url, {
         metrics,
@@ -216,17 +211,6 @@ function sleep(ms: number, unref = false): Promise<void> {
     const timer = setTimeout(resolve, ms);
     if (unref) timer.unref();
   });
-}
-
-async function loadCredentials(upstream: UpstreamConfig): Promise<GrantCredentials> {
-  const mp = upstream.maskinporten;
-  if (mp.keystoreFile) {
-    throw new CredentialsError(
-      'MASKINPORTEN_KEYSTORE_FILE (PKCS#12) is not supported yet: use MASKINPORTEN_KEY_FILE and MASKINPORTEN_CERT_FILE',
-    );
-  }
-  if (!mp.keyFile) throw new CredentialsError('MASKINPORTEN_KEY_FILE is required');
-  return loadPemCredentials({ keyFile: mp.keyFile, certFile: mp.certFile, kid: mp.kid });
 }
 
 /** `POST /sandbox/caller-token` (sandbox mode only): a caller token from the embedded issuer, default every scope. */

@@ -1,5 +1,6 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import type { MaskinportenConfig } from '../config.js';
 import { orgnoFromCertificate } from './certificate.js';
 
 /** What signs a grant: the enterprise key, and either the certificate chain (x5c) or a registered key id (kid). */
@@ -11,6 +12,17 @@ export interface GrantCredentials {
 }
 
 export class CredentialsError extends Error {}
+
+/** The configured credentials: a PKCS#12 keystore, or a PEM key with its chain (x5c) or a registered kid. */
+export async function loadCredentials(config: MaskinportenConfig): Promise<GrantCredentials> {
+  if (config.keystoreFile) {
+    throw new CredentialsError(
+      'MASKINPORTEN_KEYSTORE_FILE (PKCS#12) is not supported yet: use MASKINPORTEN_KEY_FILE and MASKINPORTEN_CERT_FILE',
+    );
+  }
+  if (!config.keyFile) throw new CredentialsError('MASKINPORTEN_KEY_FILE is required');
+  return loadPemCredentials({ keyFile: config.keyFile, certFile: config.certFile, kid: config.kid });
+}
 
 /**
  * Loads PEM credentials. The variable names are in the messages so an operator can fix the right one; the key itself
