@@ -62,6 +62,8 @@ export interface Config {
   shutdownDelayMs: number;
   /** `SHUTDOWN_GRACE_MS`: how long in-flight requests may take to finish after that. */
   shutdownGraceMs: number;
+  /** `KRR_BATCH_WINDOW_MS`: how long look-ups of concurrent requests are gathered into one KRR call (0: one tick). */
+  krrBatchWindowMs: number;
   /** KRR path version: `v1` or `v2`. */
   krrApiVersion: 'v1' | 'v2';
 }
@@ -145,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       resetTimeoutMs: int('BREAKER_RESET_MS', 5_000, 100, 600_000),
       volumeThreshold: int('BREAKER_VOLUME_THRESHOLD', 10, 1, 100_000),
     },
+    krrBatchWindowMs: int('KRR_BATCH_WINDOW_MS', 2, 0, 1_000),
     shutdownDelayMs: int('SHUTDOWN_DELAY_MS', env.NODE_ENV === 'production' ? 5_000 : 0, 0, 600_000),
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 20_000, 0, 600_000),
     maxBodyBytes: int('MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
@@ -181,9 +184,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (keyFile && !certFile && !kid) {
       problems.push('MASKINPORTEN_CERT_FILE is required with MASKINPORTEN_KEY_FILE unless MASKINPORTEN_KID is set');
     }
-    if (keystoreFile && str('MASKINPORTEN_KEYSTORE_PASSWORD') === undefined) {
-      problems.push('MASKINPORTEN_KEYSTORE_PASSWORD is required with MASKINPORTEN_KEYSTORE_FILE');
-    }
     config.upstream = {
       maskinporten: {
         issuer: required('MASKINPORTEN_ISSUER', issuer),
@@ -191,7 +191,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         keyFile,
         certFile,
         keystoreFile,
-        keystorePassword: str('MASKINPORTEN_KEYSTORE_PASSWORD'),
+        // Taken verbatim (not trimmed); empty or unset opens a keystore without a password.
+        keystorePassword: env.MASKINPORTEN_KEYSTORE_PASSWORD,
         kid,
       },
       krrUrl: required('KRR_URL', url('KRR_URL')),
