@@ -12,6 +12,7 @@ import { createHttpServer, sendJson } from './http/server.js';
 import { loadTrustedDocuments } from './http/trusted-documents.js';
 import { KRR_CONTACT_SCOPE, KrrClient } from './krr/client.js';
 import { createPersonsContext } from './krr/context.js';
+import { PersonBatcher } from './krr/batcher.js';
 import { PersonRateLimiter } from './krr/rate-limit.js';
 import { personResolvers } from './krr/resolvers.js';
 import { createAuditLog } from './observability/audit.js';
@@ -92,6 +93,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     });
     await tokens.warmUp();
     const krr = new KrrClient(krrHttp, tokens, { apiVersion: config.krrApiVersion, metrics });
+    const batcher = new PersonBatcher(krr, { windowMs: config.krrBatchWindowMs });
     const adminHttp = http('admin', upstream.adminApiUrl);
     const admin = new AdminApiClient(adminHttp, tokens, {
       ownOrgno: organizationNumberOf(credentials),
@@ -128,7 +130,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
         log: requestLog,
         operationName,
         persons: createPersonsContext({
-          client: krr,
+          batcher,
           now,
           audit,
           limiter,

@@ -3,7 +3,8 @@ import { GraphQLError } from 'graphql';
 import type { Caller } from '../auth/caller.js';
 import type { AuditDataGroup, AuditLog } from '../observability/audit.js';
 import { toGraphQLError } from '../upstream/errors.js';
-import { KRR_MAX_IDS_PER_REQUEST, type KrrClient, type LookupKind } from './client.js';
+import type { PersonBatcher } from './batcher.js';
+import { KRR_MAX_IDS_PER_REQUEST, type LookupKind } from './client.js';
 import { toPersonModel } from './mapping.js';
 import type { PersonModel } from './model.js';
 import type { PersonRateLimiter } from './rate-limit.js';
@@ -18,7 +19,7 @@ export interface PersonsContext {
 }
 
 export interface PersonsContextOptions {
-  client: KrrClient;
+  batcher: PersonBatcher;
   now: () => number;
   audit: AuditLog;
   limiter: PersonRateLimiter;
@@ -30,15 +31,14 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
   const loader = (kind: LookupKind) =>
     new DataLoader<string, PersonModel>(
       async (ids) => {
-        try {
-          const found = await opts.client.lookup(ids, kind);
-          const at = new Date(opts.now());
-          return ids.map((id) => toPersonModel(id, found.get(id), at));
-        } catch (err) {
-          // Only this chunk's persons fail; the other chunks of the request are unaffected.
-          const error = toGraphQLError(err);
-          return ids.map(() => error);
-        }
+        // Each id joins the shared cross-request batch; a failing upstream call fails only its own persons.
+        const settled = await Promise.allSettled(ids.map((id) => opts.batcher.load(id, kind)));
+        const at = new Date(opts.now());
+        return settled.map((outcome, i) =>
+          outcome.status === 'fulfilled'
+            ? toPersonModel(ids[i] ?? '', outcome.value, at)
+            : toGraphQLError(outcome.reason),
+        );
       },
       { maxBatchSize: KRR_MAX_IDS_PER_REQUEST },
     );

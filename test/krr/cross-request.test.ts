@@ -1,0 +1,47 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { syntheticPersonIdentifiers } from '../../src/sandbox/krr-seed.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+
+let t: TestApp | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+describe('cross-request batching and coalescing', () => {
+  it('merges the look-ups of concurrent GraphQL requests into one KRR call', async () => {
+    t = await startTestApp({ KRR_BATCH_WINDOW_MS: '100' });
+    const app = t;
+    const token = await app.token();
+    await app.graphql(`{ person(id: "11822648950") { status } }`, undefined, { token }); // token cached
+    const ids = syntheticPersonIdentifiers(20, 3000);
+    const before = app.sandbox.krr.requests.length;
+    const results = await Promise.all(
+      ids.map((id) => app.graphql<{ person: { id: string } }>(`{ person(id: "${id}") { id } }`, undefined, { token })),
+    );
+    // every caller got exactly its own person
+    expect(results.map((r) => r.body.data?.person.id)).toEqual(ids);
+    const calls = app.sandbox.krr.requests.slice(before);
+    expect(calls.length).toBeLessThanOrEqual(2);
+    expect(calls.flatMap((c) => c.ids).sort()).toEqual([...ids].sort());
+  });
+
+  it('lets a look-up join an identical one already in flight', async () => {
+    t = await startTestApp();
+    const app = t;
+    const token = await app.token();
+    await app.graphql(`{ person(id: "11822648950") { status } }`, undefined, { token });
+    app.sandbox.krr.setLatency(400);
+    const before = app.sandbox.krr.requests.length;
+    const first = app.graphql(`{ person(id: "22859197810") { status } }`, undefined, { token });
+    await new Promise((r) => setTimeout(r, 100)); // the first look-up is now waiting on KRR
+    const second = app.graphql(`{ person(id: "22859197810") { status } }`, undefined, { token });
+    const [a, b] = await Promise.all([first, second]);
+    expect(a.body).toEqual({ data: { person: { status: 'ACTIVE' } } });
+    expect(b.body).toEqual(a.body);
+    expect(app.sandbox.krr.requests.length - before).toBe(1);
+    // both requests are audited: each caller's request revealed the person
+    const audit = await app.auditRecords();
+    expect(audit.filter((r) => r.personId === '22859197810')).toHaveLength(2);
+  });
+});
