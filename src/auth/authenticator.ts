@@ -17,15 +17,22 @@ export interface AuthenticatorOptions {
  * Verifies callers' bearer JWTs against `AUTH_ISSUER`: signature from the issuer's JWKS (found through OIDC
  * discovery unless `AUTH_JWKS_URL` is set), algorithms pinned, `exp` required, issuer and audience checked.
  */
+/** Verified tokens remembered (bounded): a caller sends the same token with every request until it expires. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
 export class Authenticator {
   private keys?: Promise<JWTVerifyGetKey>;
+  /** token → caller and expiry (ms); insertion order doubles as eviction order. */
+  private readonly verified = new Map<string, { caller: Caller; expiresAt: number }>();
 
   constructor(private readonly opts: AuthenticatorOptions) {}
 
   async authenticate(headers: IncomingHttpHeaders): Promise<AuthResult> {
     const match = /^Bearer[ ]+([A-Za-z0-9\-_.]+)$/i.exec(headers.authorization ?? '');
-    if (!match?.[1])
-      return { ok: false, status: 401, message: 'A bearer token is required (Authorization: Bearer <JWT>).' };
+    const token = match?.[1];
+    if (!token) return { ok: false, status: 401, message: 'A bearer token is required (Authorization: Bearer <JWT>).' };
+    const known = this.verified.get(token);
+    if (known && known.expiresAt > Date.now()) return { ok: true, caller: known.caller };
     let keys: JWTVerifyGetKey;
     try {
       keys = await this.jwks();
@@ -33,7 +40,7 @@ export class Authenticator {
       return { ok: false, status: 503, message: 'The token issuer cannot be reached to verify the token.' };
     }
     try {
-      const { payload } = await jwtVerify(match[1], keys, {
+      const { payload } = await jwtVerify(token, keys, {
         issuer: this.opts.issuer,
         audience: this.opts.audience,
         algorithms: ['RS256', 'ES256'],
@@ -42,17 +49,24 @@ export class Authenticator {
       });
       const rawClientId = payload.client_id ?? payload.azp;
       const clientId = typeof rawClientId === 'string' ? rawClientId : undefined;
-      return {
-        ok: true,
-        caller: {
-          subject: payload.sub ?? clientId ?? 'unknown',
-          clientId,
-          scopes: scopesFromClaims(payload as Record<string, unknown>),
-        },
+      const caller: Caller = {
+        subject: payload.sub ?? clientId ?? 'unknown',
+        clientId,
+        scopes: scopesFromClaims(payload as Record<string, unknown>),
       };
+      this.remember(token, caller, (payload.exp ?? 0) * 1000);
+      return { ok: true, caller };
     } catch {
       return { ok: false, status: 401, message: 'The bearer token is invalid or expired.' };
     }
+  }
+
+  private remember(token: string, caller: Caller, expiresAt: number): void {
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) {
+      const oldest = this.verified.keys().next().value;
+      if (oldest !== undefined) this.verified.delete(oldest);
+    }
+    this.verified.set(token, { caller, expiresAt });
   }
 
   private jwks(): Promise<JWTVerifyGetKey> {
