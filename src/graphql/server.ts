@@ -1,5 +1,8 @@
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { Metrics } from '../observability/metrics.js';
 import type { GraphQLContext } from './context.js';
@@ -35,6 +38,8 @@ export function createGraphQLServer(opts: GraphQLServerOptions): ApolloServer<Gr
     // Apollo's landing page loads from a CDN; the facade serves its own page (http/graphiql.ts).
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      // Responses carry personal data and are never cached; the plugin's per-field hook is pure overhead here.
+      ApolloServerPluginCacheControlDisabled(),
       queryLimitsPlugin(opts.limits),
       observabilityPlugin(opts.metrics),
     ],

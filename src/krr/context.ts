@@ -5,7 +5,8 @@ import type { AuditDataGroup, AuditLog } from '../observability/audit.js';
 import { toGraphQLError } from '../upstream/errors.js';
 import type { PersonBatcher } from './batcher.js';
 import { KRR_MAX_IDS_PER_REQUEST, type LookupKind } from './client.js';
-import { toPersonModel } from './mapping.js';
+import { monthsBefore } from '../upstream/timestamps.js';
+import { STALE_AFTER_MONTHS, toPersonModelStaleBefore } from './mapping.js';
 import type { PersonModel } from './model.js';
 import type { PersonRateLimiter } from './rate-limit.js';
 
@@ -33,10 +34,10 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
       async (ids) => {
         // Each id joins the shared cross-request batch; a failing upstream call fails only its own persons.
         const settled = await Promise.allSettled(ids.map((id) => opts.batcher.load(id, kind)));
-        const at = new Date(opts.now());
+        const staleBefore = monthsBefore(new Date(opts.now()), STALE_AFTER_MONTHS);
         return settled.map((outcome, i) =>
           outcome.status === 'fulfilled'
-            ? toPersonModel(ids[i] ?? '', outcome.value, at)
+            ? toPersonModelStaleBefore(ids[i] ?? '', outcome.value, staleBefore)
             : toGraphQLError(outcome.reason),
         );
       },

@@ -16,9 +16,13 @@ export const STALE_AFTER_MONTHS = 18;
  * timestamps): a person with odd data is still a person. `dto` undefined means KRR did not return the id.
  */
 export function toPersonModel(id: string, dto: KrrPersonDto | undefined, now: Date): PersonModel {
+  return toPersonModelStaleBefore(id, dto, monthsBefore(now, STALE_AFTER_MONTHS));
+}
+
+/** As toPersonModel, with the 18-month cut-off computed once for a whole batch. */
+export function toPersonModelStaleBefore(id: string, dto: KrrPersonDto | undefined, staleBefore: Date): PersonModel {
   if (!dto) return notRegistered(id);
   const status = mapStatus(dto);
-  const staleBefore = monthsBefore(now, STALE_AFTER_MONTHS);
   const contact = isObject(dto.kontaktinformasjon) ? dto.kontaktinformasjon : undefined;
   return {
     id,

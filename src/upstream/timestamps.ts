@@ -6,6 +6,10 @@
 export function parseUpstreamTimestamp(value: unknown): Date | null {
   if (typeof value === 'number') return validDate(new Date(value * 1000));
   if (typeof value !== 'string') return null;
+  // Fast path for the common strict shape (thousands per 1000-person answer): let the engine parse it.
+  if (STRICT_ISO.test(value)) {
+    return isCalendarDate(value.slice(0, 10)) ? validDate(new Date(value)) : null;
+  }
   const compact = value.trim().replace(/\s+/g, ' ');
   const match = /^(\d{4}-\d{2}-\d{2})[T ]+(\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?) ?(Z|[+-]\d{2}(?::?\d{2})?)?$/i.exec(
     compact,
@@ -22,13 +26,18 @@ export function parseUpstreamTimestamp(value: unknown): Date | null {
   return validDate(new Date(`${date}T${normalizedTime}${offset}`));
 }
 
+/** `2023-08-05T10:45:15.768Z`, `2010-12-16T13:32:05.000+01:00`: what Date parses exactly as ISO-8601. */
+const STRICT_ISO = /^\d{4}-\d{2}-\d{2}T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,3})?(?:Z|[+-]\d{2}:\d{2})$/;
+
 function validDate(date: Date): Date | null {
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
 /** `Date` would move 2024-02-30 to 1 March; a date that does not exist is refused instead. */
 function isCalendarDate(date: string): boolean {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const y = Number(date.slice(0, 4));
+  const m = Number(date.slice(5, 7));
+  const d = Number(date.slice(8, 10));
   return m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth(y, m);
 }
 
@@ -37,8 +46,12 @@ function isClockTime(time: string): boolean {
   return (h ?? 99) < 24 && (min ?? 99) < 60 && (sec === undefined || sec < 60);
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Days in `month` (1–12) of `year`, Gregorian. */
 export function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) return 29;
+  return DAYS_IN_MONTH[month - 1] ?? 0;
 }
 
 /** The same instant `months` calendar months earlier, the day clamped to the month's end (31 Aug → 29 Feb). */
