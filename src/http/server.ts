@@ -39,6 +39,12 @@ const RETRY_BUDGET_PER_REQUEST = 3;
 export function createHttpServer(opts: HttpServerOptions): Server {
   const server = createServer((req, res) => {
     handle(opts, req, res).catch((err: unknown) => {
+      // A client that hangs up mid-request is routine (load balancers, impatient callers), not a server fault.
+      if (req.destroyed || (err as { code?: string }).code === 'ECONNRESET') {
+        opts.log.debug({ code: (err as { code?: string }).code }, 'client went away');
+        res.destroy();
+        return;
+      }
       opts.log.error({ err }, 'unhandled HTTP error');
       if (!res.headersSent)
         sendJson(res, 500, {

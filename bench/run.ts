@@ -1,0 +1,632 @@
+/**
+ * `npm run bench`: the facade against direct KRR / admin API calls, on loopback, in one go.
+ *
+ * The sandbox simulators (`src/sandbox/main.ts`) and the facade (`src/main.ts`, whatever the code is now) each run in a
+ * child process, so neither shares this load generator's CPU. Two pairs are started: one with `BENCH_LATENCY_MS` of
+ * upstream latency (default 0) for the main scenarios, one with `BENCH_COALESCE_LATENCY_MS` (default 5) and a facade
+ * limited to `BENCH_COALESCE_CONNECTIONS` (default 8) upstream connections for target 1.
+ *
+ * Per scenario: requests/s, p50/p99 latency, upstream requests per GraphQL request and token requests (from the
+ * facade's /metrics before and after), and the facade's peak RSS (VmRSS polled every 100 ms). A table goes to stdout,
+ * everything to bench/results/<timestamp>.json. The exit code is 0 even when a target is missed: this is a measurement.
+ *
+ * Load: autocannon for the saturating runs; async loops over an undici Pool where callers share fewer connections
+ * (target 1) or a call is two requests (e0); a steady open-loop rate for target 4 (autocannon's `overallRate` sends each
+ * connection's quota in a burst at the start of every second, which measures burst draining, not added latency).
+ *
+ *   BENCH_DURATION (10 s per scenario), BENCH_WARMUP (2 s, not measured), BENCH_CONNECTIONS (64),
+ *   BENCH_LATENCY_MS (0), BENCH_COALESCE_LATENCY_MS (5), BENCH_COALESCE_CONNECTIONS (8),
+ *   BENCH_SEQUENTIAL_CALLS (30), BENCH_FACADE (tsx | dist: `node dist/main.js`, after `npm run build`)
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Pool } from 'undici';
+import { syntheticPersonIdentifiers } from '../src/sandbox/krr-seed.js';
+import { median, percentiles, rotating, runAutocannon, runLoops, runPaced, type LoadResult } from './lib/load.js';
+import { killAllSync, procMemoryMb, sampleRss, stopAll, waitForIdle } from './lib/processes.js';
+import { delta } from './lib/prometheus.js';
+import { renderTable, type Row, type Verdict } from './lib/report.js';
+import {
+  ADMIN_READ_SCOPE,
+  DirectClient,
+  KRR_SCOPE,
+  startFacadeProcess,
+  startSandboxProcess,
+  type FacadeProcess,
+  type SandboxProcess,
+} from './lib/stack.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+function envNumber(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a number ≥ ${min} (got "${raw}")`);
+  return value;
+}
+
+const settings = {
+  durationS: envNumber('BENCH_DURATION', 10, 1),
+  warmupS: envNumber('BENCH_WARMUP', 2, 0),
+  connections: envNumber('BENCH_CONNECTIONS', 64, 1),
+  latencyMs: envNumber('BENCH_LATENCY_MS', 0, 0),
+  coalesceLatencyMs: envNumber('BENCH_COALESCE_LATENCY_MS', 5, 0),
+  coalesceConnections: envNumber('BENCH_COALESCE_CONNECTIONS', 8, 1),
+  sequentialCalls: envNumber('BENCH_SEQUENTIAL_CALLS', 30, 1),
+  facadeEntry: process.env.BENCH_FACADE === 'dist' ? ('dist' as const) : ('tsx' as const),
+};
+
+const TARGETS = {
+  overheadThroughput: 0.5,
+  coalescingThroughput: 2,
+  largeQueryLatency: 1.3,
+  addedP99Ms: 5,
+  peakRssMb: 200,
+};
+
+const CLIENT_ID = '3f6a2c1e-8b4d-4f7a-9c2e-1d5b7a9e0c41';
+const PERSON_FIELDS = 'id status email { value stale } mobilePhone { value stale }';
+const PERSON_QUERY = `query Person($id: PersonIdentifier!) { person(id: $id) { ${PERSON_FIELDS} } }`;
+const PERSONS_QUERY = `query Persons($ids: [PersonIdentifier!]!) { persons(ids: $ids) { ${PERSON_FIELDS} } }`;
+const CLIENT_QUERY = `{ client(id: "${CLIENT_ID}") { id name jwks { keys { kid } } } }`;
+
+// Distinct ids per request, rotating through one pool of ids: every request in flight at one time asks for other ids
+// (a facade that coalesces identical look-ups across requests gets no free ride; 90 disjoint 1000-id sets for 64
+// connections), and the pool stays within the KRR simulator's 100 000 generated persons, all generated before the
+// first measurement (prewarmKrr).
+const ids = syntheticPersonIdentifiers(90_000);
+const chunk = (list: string[], size: number) =>
+  Array.from({ length: Math.floor(list.length / size) }, (_, i) => list.slice(i * size, (i + 1) * size));
+const singleIds = ids.slice(0, 10_000);
+const hundreds = chunk(ids.slice(0, 20_000), 100);
+const thousands = chunk(ids, 1000);
+const krrBody = (list: string[]) => JSON.stringify({ personidentifikatorer: list });
+const bodies = {
+  krr1: singleIds.map((id) => krrBody([id])),
+  krr100: hundreds.map(krrBody),
+  krr1000: thousands.map(krrBody),
+  person: singleIds.map((id) => JSON.stringify({ query: PERSON_QUERY, variables: { id } })),
+  persons100: hundreds.map((list) => JSON.stringify({ query: PERSONS_QUERY, variables: { ids: list } })),
+  persons1000: thousands.map((list) => JSON.stringify({ query: PERSONS_QUERY, variables: { ids: list } })),
+  client: [JSON.stringify({ query: CLIENT_QUERY })],
+};
+
+const log = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+const ms = (v: number) => `${v.toFixed(2)} ms`;
+const times = (v: number) => `${v.toFixed(2)}×`;
+const verdict = (ok: boolean): Verdict => (ok ? 'PASS' : 'MISS');
+
+function krrPath(sandbox: SandboxProcess): string {
+  return `${sandbox.vars.KRR_URL}/rest/v2/personer`;
+}
+
+function facadeHeaders(sandbox: SandboxProcess): Record<string, string> {
+  return { 'content-type': 'application/json', authorization: `Bearer ${sandbox.callerToken}` };
+}
+
+function directHeaders(token: string): Record<string, string> {
+  return { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${token}` };
+}
+
+/** A load of `durationS` seconds; called once for the warm-up and once measured. */
+type Load = (durationS: number) => Promise<LoadResult>;
+
+function rowFrom(result: LoadResult): Pick<Row, 'reqPerSec' | 'p50Ms' | 'p99Ms'> {
+  return { reqPerSec: result.reqPerSec, p50Ms: result.latencyMs.p50, p99Ms: result.latencyMs.p99 };
+}
+
+/**
+ * A direct run (no facade): one cached token from the bench's own TokenService, valid for the whole run; warm-up, then
+ * the measured load. `upstreamPerCall`: HTTP requests per logical call.
+ */
+async function direct(
+  id: string,
+  name: string,
+  client: DirectClient,
+  sandbox: SandboxProcess,
+  scope: string,
+  upstreamPerCall: number,
+  load: (token: string) => Load,
+  details: Record<string, unknown> = {},
+): Promise<Row> {
+  log(`${id}: ${name}`);
+  const tokensBefore = await client.tokenRequests();
+  const run = load(await client.token([scope], settings.warmupS + settings.durationS + 15));
+  const idle = () => waitForIdle([sandbox.child.pid]);
+  if (settings.warmupS > 0) await run(settings.warmupS);
+  const settleBeforeMs = await idle();
+  const result = await run(settings.durationS);
+  const settleAfterMs = await idle();
+  return {
+    id,
+    name,
+    kind: 'direct',
+    ...rowFrom(result),
+    upstreamPerRequest: upstreamPerCall,
+    tokenRequests: (await client.tokenRequests()) - tokensBefore,
+    errors: result.non2xx + result.errors,
+    details: { ...details, load: result, settleBeforeMs, settleAfterMs },
+  };
+}
+
+/** A facade run: warm-up, then the measured load with counters from /metrics before and after and RSS polled. */
+async function viaFacade(
+  id: string,
+  name: string,
+  facade: FacadeProcess,
+  sandbox: SandboxProcess,
+  run: Load,
+  details: Record<string, unknown> = {},
+): Promise<Row> {
+  log(`${id}: ${name}`);
+  // Requests the load generator abandoned when it stopped still run in the facade: wait for them (and count them).
+  const idle = () =>
+    waitForIdle([facade.child.pid, sandbox.child.pid], { progress: async () => (await facade.scrape()).graphql });
+  if (settings.warmupS > 0) await run(settings.warmupS);
+  const settleBeforeMs = await idle();
+  const before = await facade.scrape();
+  const rss = sampleRss(facade.child.pid);
+  const result = await run(settings.durationS);
+  const settleAfterMs = await idle();
+  const peakRssMb = rss.stop();
+  const d = delta(await facade.scrape(), before);
+  return {
+    id,
+    name,
+    kind: 'facade',
+    ...rowFrom(result),
+    upstreamPerRequest: d.graphql > 0 ? (d.krr + d.admin) / d.graphql : undefined,
+    tokenRequests: d.tokenPosts,
+    peakRssMb,
+    errors: result.non2xx + result.errors + d.graphqlNotSuccess,
+    details: { ...details, load: result, counters: d, settleBeforeMs, settleAfterMs },
+  };
+}
+
+/** autocannon POSTs of rotating bodies. */
+function cannon(url: string, headers: Record<string, string>, bodies: readonly string[], connections: number): Load {
+  const body = rotating(bodies);
+  return (durationS) => runAutocannon({ url, method: 'POST', headers, body, connections, durationS });
+}
+
+/** A steady open-loop rate of rotating POST bodies (target 4). */
+function paced(url: string, headers: Record<string, string>, bodies: readonly string[], rate: number): Load {
+  const { origin, pathname } = new URL(url);
+  const body = rotating(bodies);
+  return (durationS) =>
+    runPaced({
+      origin,
+      connections: settings.connections,
+      rate,
+      durationS,
+      request: () => ({ method: 'POST', path: pathname, headers, body: body() }),
+    });
+}
+
+/** Asks the KRR simulator for every benchmark id once, in 1000-id calls (it keeps the generated persons). */
+async function prewarmKrr(sandbox: SandboxProcess, client: DirectClient, which: string[]): Promise<void> {
+  const headers = directHeaders(await client.token([KRR_SCOPE], 60));
+  for (const list of chunk(which, 1000)) {
+    const res = await fetch(krrPath(sandbox), { method: 'POST', headers, body: krrBody(list) });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`KRR simulator answered HTTP ${res.status} while warming up`);
+  }
+}
+
+/** One request through the facade, checked: data present, no errors. Returns a note when something is off. */
+async function checkFacade(facade: FacadeProcess, sandbox: SandboxProcess, body: string): Promise<string | undefined> {
+  const res = await fetch(`${facade.url}/graphql`, { method: 'POST', headers: facadeHeaders(sandbox), body });
+  const text = await res.text();
+  let json: { data?: unknown; errors?: { message?: string; extensions?: { code?: string } }[] };
+  try {
+    json = JSON.parse(text) as typeof json;
+  } catch {
+    return `HTTP ${res.status}, not JSON`;
+  }
+  if (res.status !== 200 || json.errors?.length || json.data == null) {
+    const first = json.errors?.[0];
+    return `HTTP ${res.status}: ${first?.extensions?.code ?? ''} ${first?.message ?? 'no data'}`.trim();
+  }
+  return undefined;
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const startedAt = new Date();
+  log(
+    `duration ${settings.durationS} s + warm-up ${settings.warmupS} s per scenario, ${settings.connections} connections, ` +
+      `upstream latency ${settings.latencyMs} ms (target 1: ${settings.coalesceLatencyMs} ms, ` +
+      `${settings.coalesceConnections} upstream connections), facade via ${settings.facadeEntry}`,
+  );
+
+  log('starting the sandbox processes');
+  const [main, coalesce] = await Promise.all([
+    startSandboxProcess('sandbox', ROOT, settings.latencyMs),
+    startSandboxProcess('sandbox-5ms', ROOT, settings.coalesceLatencyMs),
+  ]);
+  log('starting the facades');
+  const [facade, facadeLimited] = await Promise.all([
+    startFacadeProcess('facade', ROOT, main, { entry: settings.facadeEntry }),
+    startFacadeProcess('facade-8conn', ROOT, coalesce, {
+      entry: settings.facadeEntry,
+      env: { UPSTREAM_CONNECTIONS: String(settings.coalesceConnections) },
+    }),
+  ]);
+  const [directMain, directLimited] = await Promise.all([DirectClient.create(main), DirectClient.create(coalesce)]);
+  log(`facade pid ${facade.child.pid} at ${facade.url}, facade-8conn pid ${facadeLimited.child.pid}`);
+
+  // Every id once through each KRR simulator, so no scenario pays for generating the persons it asks for.
+  await Promise.all([prewarmKrr(main, directMain, ids), prewarmKrr(coalesce, directLimited, singleIds)]);
+
+  const checks: Record<string, string | undefined> = {
+    person: await checkFacade(facade, main, bodies.person[0] as string),
+    persons100: await checkFacade(facade, main, bodies.persons100[0] as string),
+    persons1000: await checkFacade(facade, main, bodies.persons1000[0] as string),
+    client: await checkFacade(facade, main, bodies.client[0] as string),
+    personLimited: await checkFacade(facadeLimited, coalesce, bodies.person[0] as string),
+  };
+  for (const [name, problem] of Object.entries(checks)) {
+    if (problem) log(`CHECK FAILED: the ${name} query does not answer cleanly (${problem}); its numbers are not valid`);
+  }
+
+  const rows: Row[] = [];
+  const peakHwm: Record<string, number | undefined> = {};
+  const lat = `${settings.latencyMs} ms`;
+  const C = settings.connections;
+  const krrUrl = krrPath(main);
+  const graphqlUrl = `${facade.url}/graphql`;
+  const callerHeaders = facadeHeaders(main);
+
+  // Target 1: 64 callers, 5 ms upstream latency, direct and facade both limited to 8 upstream connections. The direct
+  // callers share an undici Pool of 8 connections; the facade gets UPSTREAM_CONNECTIONS=8 and 64 autocannon connections.
+  {
+    const { origin, pathname } = new URL(krrPath(coalesce));
+    const pool = new Pool(origin, { connections: settings.coalesceConnections });
+    const body = rotating(bodies.krr1);
+    const base = await direct(
+      't1-0',
+      `direct KRR 1 id, ${C} callers share ${settings.coalesceConnections} conns [${settings.coalesceLatencyMs} ms]`,
+      directLimited,
+      coalesce,
+      KRR_SCOPE,
+      1,
+      (token) => (durationS) =>
+        runLoops({
+          concurrency: C,
+          durationS,
+          call: async () => {
+            const res = await pool.request({
+              method: 'POST',
+              path: pathname,
+              headers: directHeaders(token),
+              body: body(),
+            });
+            await res.body.text();
+            return res.statusCode === 200;
+          },
+        }),
+      { concurrency: C, upstreamConnections: settings.coalesceConnections },
+    );
+    await pool.close();
+    const row = await viaFacade(
+      't1',
+      `facade person, UPSTREAM_CONNECTIONS=${settings.coalesceConnections} [${settings.coalesceLatencyMs} ms]`,
+      facadeLimited,
+      coalesce,
+      cannon(`${facadeLimited.url}/graphql`, facadeHeaders(coalesce), bodies.person, C),
+      { connections: C },
+    );
+    const ratio = (row.reqPerSec ?? 0) / (base.reqPerSec ?? NaN);
+    Object.assign(row, {
+      baseline: 't1-0',
+      ratio: times(ratio),
+      target: `≥ ${TARGETS.coalescingThroughput}× req/s`,
+      targetNo: 1,
+      verdict: verdict(ratio >= TARGETS.coalescingThroughput),
+    });
+    rows.push(base, row);
+    peakHwm['facade-8conn'] = procMemoryMb(facadeLimited.child.pid, 'VmHWM');
+    log('stopping the target-1 processes');
+    await Promise.all([facadeLimited.child.stop(), coalesce.child.stop(), directLimited.close()]);
+  }
+
+  // (a) the baseline and (b) the one-person query; target 2 when the upstream latency is 0.
+  const a = await direct('a', `direct KRR, 1 id/call [${lat}] (baseline)`, directMain, main, KRR_SCOPE, 1, (token) =>
+    cannon(krrUrl, directHeaders(token), bodies.krr1, C),
+  );
+  const b = await viaFacade(
+    'b',
+    `facade person(id) [${lat}]`,
+    facade,
+    main,
+    cannon(graphqlUrl, callerHeaders, bodies.person, C),
+  );
+  {
+    const ratio = (b.reqPerSec ?? 0) / (a.reqPerSec ?? NaN);
+    Object.assign(b, {
+      baseline: 'a',
+      ratio: times(ratio),
+      target: `≥ ${TARGETS.overheadThroughput}× req/s`,
+      targetNo: 2,
+      verdict: settings.latencyMs === 0 ? verdict(ratio >= TARGETS.overheadThroughput) : 'n/a',
+      ...(settings.latencyMs === 0 ? {} : { note: 'target 2 is defined for 0 ms upstream latency' }),
+    });
+  }
+  rows.push(a, b);
+
+  // Target 4: p99 added by the facade at half its maximum one-person throughput (b); the same steady rate direct.
+  {
+    const rate = Math.max(1, Math.round((b.reqPerSec ?? 0) / 2));
+    const base = await direct(
+      't4-0',
+      `direct KRR 1 id, steady ${rate} req/s [${lat}]`,
+      directMain,
+      main,
+      KRR_SCOPE,
+      1,
+      (token) => paced(krrUrl, directHeaders(token), bodies.krr1, rate),
+      { rate, connections: C },
+    );
+    const row = await viaFacade(
+      't4',
+      `facade person(id), steady ${rate} req/s [${lat}]`,
+      facade,
+      main,
+      paced(graphqlUrl, callerHeaders, bodies.person, rate),
+      { rate, connections: C },
+    );
+    const added = (row.p99Ms ?? NaN) - (base.p99Ms ?? NaN);
+    Object.assign(row, {
+      baseline: 't4-0',
+      ratio: `${added >= 0 ? '+' : ''}${ms(added)} p99`,
+      target: `≤ +${TARGETS.addedP99Ms} ms p99`,
+      targetNo: 4,
+      verdict: verdict(added <= TARGETS.addedP99Ms),
+    });
+    rows.push(base, row);
+  }
+
+  // (c) 100 persons per query, (d) 1000 persons per query, under load.
+  for (const [id, n, krr, persons] of [
+    ['c', 100, bodies.krr100, bodies.persons100],
+    ['d', 1000, bodies.krr1000, bodies.persons1000],
+  ] as const) {
+    const base = await direct(`${id}0`, `direct KRR, ${n} ids/call [${lat}]`, directMain, main, KRR_SCOPE, 1, (token) =>
+      cannon(krrUrl, directHeaders(token), krr, C),
+    );
+    const row = await viaFacade(
+      id,
+      `facade persons(ids) ×${n} [${lat}]`,
+      facade,
+      main,
+      cannon(graphqlUrl, callerHeaders, persons, C),
+    );
+    Object.assign(row, { baseline: `${id}0`, ratio: times((row.reqPerSec ?? 0) / (base.reqPerSec ?? NaN)) });
+    rows.push(base, row);
+  }
+
+  // Target 3: one 1000-id call at a time, direct and facade interleaved, medians.
+  {
+    const n = settings.sequentialCalls;
+    log(`d-seq: ${n} sequential 1000-id calls each (after 5 not measured), direct and facade interleaved`);
+    const krrTarget = new URL(krrUrl);
+    const krrPool = new Pool(krrTarget.origin, { connections: 1 });
+    const facadePool = new Pool(facade.url, { connections: 1 });
+    const tokensBefore = await directMain.tokenRequests();
+    const krrHeaders = directHeaders(await directMain.token([KRR_SCOPE], 120));
+    const nextKrr = rotating(bodies.krr1000);
+    const nextFacade = rotating(bodies.persons1000);
+    const timed = async (pool: Pool, path: string, headers: Record<string, string>, body: string) => {
+      const t0 = performance.now();
+      const res = await pool.request({ method: 'POST', path, headers, body });
+      const text = await res.body.text();
+      return { ms: performance.now() - t0, status: res.statusCode, text };
+    };
+    const directMs: number[] = [];
+    const facadeMs: number[] = [];
+    let failures = 0;
+    const before = await facade.scrape();
+    const rss = sampleRss(facade.child.pid);
+    for (let i = -5; i < n; i++) {
+      const dr = await timed(krrPool, krrTarget.pathname, krrHeaders, nextKrr());
+      const fr = await timed(facadePool, '/graphql', callerHeaders, nextFacade());
+      const body = JSON.parse(fr.text) as { data?: { persons?: unknown[] }; errors?: unknown[] };
+      if (dr.status !== 200 || fr.status !== 200 || body.errors?.length || body.data?.persons?.length !== 1000) {
+        failures++;
+      }
+      if (i < 0) continue; // warm-up
+      directMs.push(dr.ms);
+      facadeMs.push(fr.ms);
+    }
+    const peakRssMb = rss.stop();
+    const counters = delta(await facade.scrape(), before);
+    await Promise.all([krrPool.close(), facadePool.close()]);
+    const ratio = median(facadeMs) / median(directMs);
+    const dp = percentiles(directMs);
+    const fp = percentiles(facadeMs);
+    rows.push(
+      {
+        id: 'd-seq0',
+        name: `direct KRR 1000 ids, sequential ×${n} [${lat}]`,
+        kind: 'direct',
+        p50Ms: dp.p50,
+        p99Ms: dp.p99,
+        upstreamPerRequest: 1,
+        tokenRequests: (await directMain.tokenRequests()) - tokensBefore,
+        details: { latencyMs: dp, samplesMs: directMs },
+      },
+      {
+        id: 'd-seq',
+        name: `facade persons ×1000, sequential ×${n} [${lat}]`,
+        kind: 'facade',
+        p50Ms: fp.p50,
+        p99Ms: fp.p99,
+        upstreamPerRequest: counters.graphql > 0 ? (counters.krr + counters.admin) / counters.graphql : undefined,
+        tokenRequests: counters.tokenPosts,
+        peakRssMb,
+        baseline: 'd-seq0',
+        ratio: `${times(ratio)} p50`,
+        target: `≤ ${TARGETS.largeQueryLatency}× p50`,
+        targetNo: 3,
+        verdict: failures > 0 ? 'MISS' : verdict(ratio <= TARGETS.largeQueryLatency),
+        errors: failures,
+        ...(failures > 0 ? { note: `${failures} calls failed or answered incompletely` } : {}),
+        details: { latencyMs: fp, samplesMs: facadeMs, counters },
+      },
+    );
+  }
+
+  // (e) a client with its JWKS. The direct baseline asks the admin API for both at once, as a client knowing the id
+  // would (the facade has to ask one after the other: jwks is a field of the client).
+  {
+    const adminUrl = new URL(main.vars.ADMIN_API_URL as string);
+    const pool = new Pool(adminUrl.origin, { connections: C });
+    const base = adminUrl.pathname.replace(/\/+$/, '');
+    const get = async (path: string, token: string) => {
+      const res = await pool.request({
+        method: 'GET',
+        path,
+        headers: { accept: 'application/json', authorization: `Bearer ${token}` },
+      });
+      await res.body.text();
+      return res.statusCode === 200;
+    };
+    const e0 = await direct(
+      'e0',
+      'direct admin GET client ‖ GET jwks [0 ms]',
+      directMain,
+      main,
+      ADMIN_READ_SCOPE,
+      2,
+      (token) => (durationS) =>
+        runLoops({
+          concurrency: C,
+          durationS,
+          call: async () => {
+            const [client, jwks] = await Promise.all([
+              get(`${base}/clients/${CLIENT_ID}`, token),
+              get(`${base}/clients/${CLIENT_ID}/jwks`, token),
+            ]);
+            return client && jwks;
+          },
+        }),
+      { concurrency: C },
+    );
+    await pool.close();
+    const e = await viaFacade(
+      'e',
+      'facade client { jwks } [0 ms]',
+      facade,
+      main,
+      cannon(graphqlUrl, callerHeaders, bodies.client, C),
+    );
+    Object.assign(e, { baseline: 'e0', ratio: times((e.reqPerSec ?? 0) / (e0.reqPerSec ?? NaN)) });
+    rows.push(e0, e);
+  }
+
+  // Target 5: the facade's peak RSS over the whole run (VmHWM: the kernel's high-water mark, start-up included).
+  peakHwm.facade = procMemoryMb(facade.child.pid, 'VmHWM');
+  {
+    const sampled = Math.max(...rows.map((r) => r.peakRssMb ?? 0));
+    const perScenario = rows
+      .filter((r) => r.peakRssMb !== undefined)
+      .map((r) => `${r.id} ${(r.peakRssMb ?? 0).toFixed(0)}`)
+      .join(', ');
+    const hwm = Math.max(...Object.values(peakHwm).map((v) => v ?? 0));
+    const peak = Math.max(sampled, hwm);
+    rows.push({
+      id: 't5',
+      name: 'facade peak RSS, whole run (VmHWM of both facades)',
+      kind: 'summary',
+      peakRssMb: peak > 0 ? peak : undefined,
+      target: `≤ ${TARGETS.peakRssMb} MB`,
+      targetNo: 5,
+      verdict: peak > 0 ? verdict(peak <= TARGETS.peakRssMb) : 'n/a',
+      ...(perScenario ? { note: `peak VmRSS (MB) per scenario: ${perScenario}` } : {}),
+      details: { vmHwmMb: peakHwm, sampledPeakMb: sampled },
+    });
+  }
+
+  const elapsedS = (performance.now() - started) / 1000;
+  console.log('');
+  console.log(renderTable(rows));
+  console.log('');
+  console.log(
+    'req/s: 2xx responses per second; p50/p99: client-side latency (ms); up/req: KRR + admin HTTP requests per GraphQL ' +
+      'request (facade /metrics); tokens: Maskinporten token requests during the scenario; RSS: facade peak (VmRSS, 100 ms).',
+  );
+  const failing = rows.filter((r) => (r.errors ?? 0) > 0);
+  for (const r of failing) console.log(`WARNING  ${r.id}: ${r.errors} failed requests or GraphQL errors`);
+  for (const [name, problem] of Object.entries(checks)) {
+    if (problem) console.log(`WARNING  check ${name}: ${problem}`);
+  }
+  const targets = rows.filter((r) => r.targetNo !== undefined).sort((x, y) => (x.targetNo ?? 0) - (y.targetNo ?? 0));
+  for (const r of targets) {
+    const label = r.verdict === 'MISS' ? 'MISS' : r.verdict === 'PASS' ? 'PASS' : 'N/A ';
+    const value = r.targetNo === 5 ? `${(r.peakRssMb ?? NaN).toFixed(0)} MB` : (r.ratio ?? '');
+    console.log(
+      `${label}  target ${r.targetNo}: ${r.name}: ${value} (target ${r.target})${r.note ? ` — ${r.note}` : ''}`,
+    );
+  }
+
+  const results = {
+    startedAt: startedAt.toISOString(),
+    elapsedS,
+    settings,
+    targets: TARGETS,
+    environment: {
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      totalMemMb: Math.round(totalmem() / 1e6),
+      ...gitInfo(),
+    },
+    checks,
+    queries: { person: PERSON_QUERY, persons: PERSONS_QUERY, client: CLIENT_QUERY },
+    rows,
+  };
+  const dir = join(ROOT, 'bench', 'results');
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+  log(`results written to ${relative(ROOT, file)}; whole run ${elapsedS.toFixed(0)} s`);
+
+  await directMain.close();
+  await stopAll();
+}
+
+function gitInfo(): { gitCommit?: string; gitDirtyFiles?: number } {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: ROOT, encoding: 'utf8' });
+    return { gitCommit: commit, gitDirtyFiles: dirty.split('\n').filter(Boolean).length };
+  } catch {
+    return {};
+  }
+}
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${signal}: stopping the child processes`);
+    stopAll().finally(() => process.exit(130));
+  });
+}
+process.on('exit', killAllSync);
+
+main().then(
+  () => process.exit(0),
+  async (err: unknown) => {
+    console.error(err);
+    await stopAll();
+    process.exit(1);
+  },
+);
