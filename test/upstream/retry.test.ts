@@ -158,7 +158,7 @@ describe('withRetries', () => {
     const clock = fakeClock();
     const last = new Unavailable(504);
     const { fn, attempts } = scripted([new Unavailable(503), new Unavailable(503), last, { status: 200 }]);
-    await expect(withRetries(fn, { decide, now: clock.now, sleep: clock.sleep })).rejects.toBe(last);
+    await expect(withRetries(fn, { decide, now: clock.now, sleep: clock.sleep, random: () => 0.5 })).rejects.toBe(last);
     expect(attempts).toEqual([1, 2, 3]);
     expect(clock.delays).toHaveLength(2);
   });
@@ -167,7 +167,7 @@ describe('withRetries', () => {
     const clock = fakeClock();
     const { fn, attempts } = scripted([{ status: 503 }, { status: 429 }, { status: 200 }]);
     const policy = { ...DEFAULT_RETRY_POLICY, maxAttempts: 2 };
-    const result = await withRetries(fn, { decide, policy, now: clock.now, sleep: clock.sleep });
+    const result = await withRetries(fn, { decide, policy, now: clock.now, sleep: clock.sleep, random: () => 0.5 });
     expect(result).toEqual({ status: 429 });
     expect(attempts).toEqual([1, 2]);
   });
@@ -176,12 +176,16 @@ describe('withRetries', () => {
     const clock = fakeClock();
     const decideSpy = vi.fn(decide);
     const notFound = scripted([{ status: 404 }, { status: 200 }]);
-    expect(await withRetries(notFound.fn, { decide: decideSpy, sleep: clock.sleep })).toEqual({ status: 404 });
+    expect(await withRetries(notFound.fn, { decide: decideSpy, sleep: clock.sleep, random: () => 0.5 })).toEqual({
+      status: 404,
+    });
     expect(notFound.attempts).toEqual([1]);
 
     const bug = new TypeError('bug');
     const thrown = scripted<{ status: number }>([bug, { status: 200 }]);
-    await expect(withRetries(thrown.fn, { decide: decideSpy, sleep: clock.sleep })).rejects.toBe(bug);
+    await expect(withRetries(thrown.fn, { decide: decideSpy, sleep: clock.sleep, random: () => 0.5 })).rejects.toBe(
+      bug,
+    );
     expect(thrown.attempts).toEqual([1]);
     expect(decideSpy).toHaveBeenCalledTimes(2);
     expect(clock.delays).toEqual([]);
@@ -207,7 +211,7 @@ describe('withRetries', () => {
   it('caps a long Retry-After at maxDelayMs * 5', async () => {
     const clock = fakeClock();
     const { fn } = scripted([{ status: 503, retryAfter: '3600' }, { status: 200 }]);
-    await withRetries(fn, { decide, now: clock.now, sleep: clock.sleep });
+    await withRetries(fn, { decide, now: clock.now, sleep: clock.sleep, random: () => 0.5 });
     expect(clock.delays).toEqual([10_000]);
   });
 
@@ -252,7 +256,7 @@ describe('withRetries', () => {
     const a = scripted(Array.from({ length: 5 }, () => new Unavailable(503)));
     const b = scripted(Array.from({ length: 5 }, () => new Unavailable(503)));
     const policy = { ...DEFAULT_RETRY_POLICY, maxAttempts: 5 };
-    const opts = { decide, policy, budget, now: clock.now, sleep: clock.sleep };
+    const opts = { decide, policy, budget, now: clock.now, sleep: clock.sleep, random: () => 0.5 };
     const results = await Promise.allSettled([withRetries(a.fn, opts), withRetries(b.fn, opts)]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     // 2 first attempts + 3 retries between them, instead of 2 × 5 attempts.
