@@ -1,10 +1,9 @@
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { generateKeyPairSync } from 'node:crypto';
+import type { CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAdminSimulator, type AdminSimulator } from '../../src/sandbox/admin.js';
 import { SEEDED_CLIENT_IDS, SEEDED_KIDS, SEEDED_ORGNOS } from '../../src/sandbox/admin-seed.js';
-import { close, listen, sendJson } from '../../src/sandbox/http-util.js';
+import { startTokenSource, type TokenSource } from '../helpers/token-source.js';
 
 const OWNER = '991825827';
 const OTHER = '984661185';
@@ -17,26 +16,21 @@ const OBO_WRITE = 'idporten:dcr/onbehalfof:write';
 const SUPPLIER = 'idporten:dcr.supplier';
 const ALL = [READ, MODIFY, WRITE, OBO_WRITE].join(' ');
 
-type KeyLike = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+type KeyLike = CryptoKey;
 
-let jwksServer: Server;
-let signingKey: KeyLike;
+let source: TokenSource;
 let foreignKey: KeyLike;
 let admin: AdminSimulator;
 
 async function token(orgno: string, scope: string, opts: { expSeconds?: number; key?: KeyLike } = {}): Promise<string> {
   const iat = Math.floor(Date.now() / 1000);
-  return new SignJWT({
-    client_id: 'test-client',
+  return source.sign({
     scope,
-    consumer: { authority: 'iso6523-actorid-upis', ID: `0192:${orgno}` },
-  })
-    .setProtectedHeader({ alg: 'RS256', kid: 'test-signing-key' })
-    .setIssuer(ISSUER)
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + (opts.expSeconds ?? 120))
-    .setJti(randomUUID())
-    .sign(opts.key ?? signingKey);
+    orgno,
+    iat,
+    exp: iat + (opts.expSeconds ?? 120),
+    ...(opts.key ? { key: opts.key } : {}),
+  });
 }
 
 interface Answer {
@@ -105,15 +99,11 @@ const maskinportenClient = (overrides: Record<string, unknown> = {}) => ({
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)$/;
 
 beforeAll(async () => {
-  const pair = await generateKeyPair('RS256');
-  signingKey = pair.privateKey;
-  foreignKey = (await generateKeyPair('RS256')).privateKey;
-  const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'test-signing-key', alg: 'RS256', use: 'sig' };
-  jwksServer = createServer((_req, res) => sendJson(res, 200, { keys: [jwk] }));
-  const jwksBase = await listen(jwksServer);
+  source = await startTokenSource({ issuer: ISSUER });
+  foreignKey = source.foreignKey;
   admin = await startAdminSimulator({
     maskinportenIssuer: ISSUER,
-    maskinportenJwksUrl: `${jwksBase}/jwk`,
+    maskinportenJwksUrl: source.jwksUrl,
     ownerOrgno: OWNER,
     otherOrgno: OTHER,
   });
@@ -121,7 +111,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await admin?.close();
-  if (jwksServer) await close(jwksServer);
+  await source?.close();
 });
 
 describe('admin API simulator: authentication and scopes', () => {

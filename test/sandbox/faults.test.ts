@@ -1,18 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import { exportJWK, generateKeyPair, importPKCS8, SignJWT } from 'jose';
+import { importPKCS8, SignJWT } from 'jose';
 import type { CryptoKey } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAdminSimulator } from '../../src/sandbox/admin.js';
 import type { AdminSimulator } from '../../src/sandbox/admin.js';
-import { close, listen, sendJson } from '../../src/sandbox/http-util.js';
 import { KRR_SCOPES, startKrrSimulator } from '../../src/sandbox/krr.js';
 import type { KrrSimulator } from '../../src/sandbox/krr.js';
 import { startMaskinportenSimulator } from '../../src/sandbox/maskinporten.js';
 import type { MaskinportenSimulator } from '../../src/sandbox/maskinporten.js';
 import { createTestPki } from '../../src/sandbox/pki.js';
 import type { IssuedCertificate } from '../../src/sandbox/pki.js';
+import { startTokenSource, type TokenSource } from '../helpers/token-source.js';
 
 const ORGNO = '991825827';
 const KRR_SCOPE = `${KRR_SCOPES.kontaktinformasjon} ${KRR_SCOPES.digitalpost}`;
@@ -20,27 +18,15 @@ const ADMIN_READ = 'idporten:dcr.read';
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const PERSON = '11822648950';
 
-let jwksServer: Server;
+let source: TokenSource;
 let issuer: string;
 let jwksUrl: string;
-let signingKey: CryptoKey;
 let krr: KrrSimulator;
 /** Simulators a test starts and closes itself; closed in afterAll if a test failed before doing so. */
 const extraKrr: KrrSimulator[] = [];
 
 async function token(scope: string): Promise<string> {
-  const nowSec = Math.floor(Date.now() / 1000);
-  return new SignJWT({
-    client_id: 'faults-test-client',
-    scope,
-    consumer: { authority: 'iso6523-actorid-upis', ID: `0192:${ORGNO}` },
-  })
-    .setProtectedHeader({ alg: 'RS256', kid: 'faults-test-key' })
-    .setIssuer(issuer)
-    .setIssuedAt(nowSec)
-    .setExpirationTime(nowSec + 120)
-    .setJti(randomUUID())
-    .sign(signingKey);
+  return source.sign({ scope, orgno: ORGNO, clientId: 'faults-test-client' });
 }
 
 /** A KRR lookup; `bearer: null` sends none. */
@@ -72,13 +58,8 @@ function causeOf(err: unknown): string {
 }
 
 beforeAll(async () => {
-  const pair = await generateKeyPair('RS256');
-  signingKey = pair.privateKey;
-  const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'faults-test-key', alg: 'RS256', use: 'sig' };
-  jwksServer = createServer((_req, res) => sendJson(res, 200, { keys: [jwk] }));
-  const base = await listen(jwksServer);
-  issuer = `${base}/`;
-  jwksUrl = `${base}/jwks`;
+  source = await startTokenSource();
+  ({ issuer, jwksUrl } = source);
   krr = await startKrrSimulator({ maskinportenIssuer: issuer, maskinportenJwksUrl: jwksUrl });
 });
 
@@ -88,7 +69,7 @@ afterEach(() => {
 
 afterAll(async () => {
   await Promise.all([krr?.close(), ...extraKrr.map((s) => s.close())]);
-  if (jwksServer) await close(jwksServer);
+  await source?.close();
 });
 
 describe('KRR simulator faults over HTTP', () => {

@@ -1,11 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isValidPersonIdentifier } from '../../src/graphql/identifiers.js';
-import { close, listen, sendJson } from '../../src/sandbox/http-util.js';
 import {
   createKrrSeed,
   DIGIPOST_ORGNO,
@@ -16,6 +11,7 @@ import {
 } from '../../src/sandbox/krr-seed.js';
 import { KRR_SCOPES, krrStaleCutoff, parseKrrTimestamp, startKrrSimulator } from '../../src/sandbox/krr.js';
 import type { KrrPerson, KrrSimulator, KrrSimulatorOptions } from '../../src/sandbox/krr.js';
+import { startTokenSource, type TokenSource } from '../helpers/token-source.js';
 
 const CONTACT = KRR_SCOPES.kontaktinformasjon;
 const POST = KRR_SCOPES.digitalpost;
@@ -33,10 +29,9 @@ const SEED_IDS = [
   '23079422568',
 ];
 
-let jwksServer: Server;
+let source: TokenSource;
 let issuer: string;
 let jwksUrl: string;
-let signingKey: CryptoKey;
 let otherKey: CryptoKey;
 let sim: KrrSimulator;
 const extraSims: KrrSimulator[] = [];
@@ -49,18 +44,7 @@ interface TokenOptions {
 }
 
 async function token(scope: string, opts: TokenOptions = {}): Promise<string> {
-  const nowSec = Math.floor(Date.now() / 1000);
-  return new SignJWT({
-    client_id: 'sandbox-krr-client',
-    scope,
-    consumer: { authority: 'iso6523-actorid-upis', ID: '0192:991825827' },
-  })
-    .setProtectedHeader({ alg: 'RS256', kid: 'krr-test-key' })
-    .setIssuer(opts.iss ?? issuer)
-    .setIssuedAt(opts.iat ?? nowSec)
-    .setExpirationTime(opts.exp ?? nowSec + 120)
-    .setJti(randomUUID())
-    .sign(opts.key ?? signingKey);
+  return source.sign({ scope, clientId: 'sandbox-krr-client', ...opts });
 }
 
 interface Answer {
@@ -107,20 +91,14 @@ async function startExtra(opts: Partial<KrrSimulatorOptions>): Promise<KrrSimula
 }
 
 beforeAll(async () => {
-  const pair = await generateKeyPair('RS256');
-  signingKey = pair.privateKey;
-  otherKey = (await generateKeyPair('RS256')).privateKey;
-  const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'krr-test-key', alg: 'RS256', use: 'sig' };
-  jwksServer = createServer((_req, res) => sendJson(res, 200, { keys: [jwk] }));
-  const base = await listen(jwksServer);
-  issuer = `${base}/`;
-  jwksUrl = `${base}/jwks`;
+  source = await startTokenSource();
+  ({ issuer, jwksUrl, foreignKey: otherKey } = source);
   sim = await startKrrSimulator({ maskinportenIssuer: issuer, maskinportenJwksUrl: jwksUrl });
 });
 
 afterAll(async () => {
   await Promise.all([sim?.close(), ...extraSims.map((s) => s.close())]);
-  if (jwksServer) await close(jwksServer);
+  await source?.close();
 });
 
 describe('seed data', () => {
