@@ -148,12 +148,13 @@ export function mergeUpdate(current: ClientDto, input: UpdateClientInput): Clien
   return applyClientFields(merged, changes);
 }
 
-/** A JWK as the admin API expects it, keeping the per-key `exp` the API returned so a rewrite does not extend it. */
+/** A new key as the admin API expects it (`use` defaults to `sig`). */
 export function jwkInputToDto(key: JwkInput): JwkDto {
   const dto: JwkDto = { kid: key.kid, kty: key.kty, alg: key.alg, e: key.e, n: key.n, use: key.use ?? 'sig' };
   return dto;
 }
 
+/** An existing key for a rewrite of the whole set, keeping the `exp` the API returned so it is not extended. */
 export function jwkForRewrite(key: JwkDto): JwkDto {
   const { kid, kty, alg, use, n, e, exp } = key;
   return { kid, kty, alg, use, n, e, ...(typeof exp === 'number' ? { exp } : {}) };

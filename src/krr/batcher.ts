@@ -9,7 +9,7 @@ interface Waiter {
 
 interface PendingBatch {
   waiters: Map<string, Waiter[]>;
-  timer?: NodeJS.Timeout | NodeJS.Immediate;
+  cancel?: () => void;
 }
 
 export interface PersonBatcherOptions {
@@ -50,11 +50,14 @@ export class PersonBatcher {
       else target.waiters.set(id, [{ resolve, reject }]);
     });
     if (target.waiters.size >= KRR_MAX_IDS_PER_REQUEST) this.flush(kind);
-    else if (!target.timer) {
-      target.timer =
-        this.opts.windowMs > 0
-          ? setTimeout(() => this.flush(kind), this.opts.windowMs)
-          : setImmediate(() => this.flush(kind));
+    else if (!target.cancel) {
+      if (this.opts.windowMs > 0) {
+        const timer = setTimeout(() => this.flush(kind), this.opts.windowMs);
+        target.cancel = () => clearTimeout(timer);
+      } else {
+        const immediate = setImmediate(() => this.flush(kind));
+        target.cancel = () => clearImmediate(immediate);
+      }
     }
     return promise;
   }
@@ -63,10 +66,7 @@ export class PersonBatcher {
     const batch = this.pending.get(kind.digitalPost);
     if (!batch) return;
     this.pending.delete(kind.digitalPost);
-    if (batch.timer) {
-      clearTimeout(batch.timer as NodeJS.Timeout);
-      clearImmediate(batch.timer as NodeJS.Immediate);
-    }
+    batch.cancel?.();
     const ids = [...batch.waiters.keys()];
     const call = this.client.lookup(ids, kind);
     let running = this.inflight.get(kind.digitalPost);

@@ -43,7 +43,16 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
       },
       { maxBatchSize: KRR_MAX_IDS_PER_REQUEST },
     );
-  const loaders = { contact: loader({ digitalPost: false }), digitalPost: loader({ digitalPost: true }) };
+  // Created on first use: an operation uses one kind (krr/resolvers.ts decides it per operation).
+  const loaders = new Map<boolean, DataLoader<string, PersonModel>>();
+  const loaderFor = (kind: LookupKind) => {
+    let found = loaders.get(kind.digitalPost);
+    if (!found) {
+      found = loader(kind);
+      loaders.set(kind.digitalPost, found);
+    }
+    return found;
+  };
   const charged = new Set<string>();
   /** One audit record per person per request; every field revealing the person waits for it. */
   const audited = new Map<string, Promise<void>>();
@@ -85,7 +94,7 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
   return {
     async lookup(ids, kind, operationName) {
       charge(ids);
-      const results = await (kind.digitalPost ? loaders.digitalPost : loaders.contact).loadMany(ids);
+      const results = await loaderFor(kind).loadMany(ids);
       const revealed = results.filter((r): r is PersonModel => !(r instanceof Error));
       const records = audit(revealed, kind, operationName);
       const outcomes = await Promise.allSettled(records);

@@ -3,6 +3,8 @@
  * Maskinporten bearer tokens, answering the upstream DTOs in a shuffled order so the facade must key by id.
  */
 import { createServer } from 'node:http';
+import { STALE_AFTER_MONTHS } from '../krr/mapping.js';
+import { monthsBefore, parseUpstreamTimestamp } from '../upstream/timestamps.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isValidPersonIdentifier } from '../graphql/identifiers.js';
 import { createBearerVerifier } from './bearer.js';
@@ -93,23 +95,14 @@ interface PersonEntry {
 
 type ParsedRequest = { ok: true; ids: string[]; includeUnregistered: boolean } | { ok: false; message: string };
 
-const timestampCache = new Map<string, number>();
-
-/** Parses KRR's timestamp variants leniently (`+02` offsets included); NaN when unparsable. Cached: few distinct values. */
-export function parseKrrTimestamp(value: string): number {
-  const cached = timestampCache.get(value);
-  if (cached !== undefined) return cached;
-  const normalized = value.trim().replace(/([+-]\d{2})$/, '$1:00');
-  const ms = Date.parse(normalized);
-  if (timestampCache.size < 10_000) timestampCache.set(value, ms);
-  return ms;
+/** KRR's 18-month rule, the same instant the facade computes (calendar months, day clamped to the month's end). */
+export function krrStaleCutoff(nowMs: number): number {
+  return monthsBefore(new Date(nowMs), STALE_AFTER_MONTHS).getTime();
 }
 
-/** The instant 18 months before `nowMs`: a contact point neither updated nor verified since then is stale. */
-export function krrStaleCutoff(nowMs: number): number {
-  const date = new Date(nowMs);
-  date.setUTCMonth(date.getUTCMonth() - 18);
-  return date.getTime();
+/** Epoch ms of a KRR timestamp in any of its variants; NaN when unparsable (the facade's own lenient parser). */
+export function parseKrrTimestamp(value: string): number {
+  return parseUpstreamTimestamp(value)?.getTime() ?? NaN;
 }
 
 /** The later of "updated" and "verified", NaN when neither is known. */
