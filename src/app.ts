@@ -124,10 +124,12 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       log,
       corsOrigins: config.corsOrigins,
       bodyLimitBytes: config.maxBodyBytes,
-      buildContext: (caller, requestId, requestLog, operationName) => ({
+      buildContext: (caller, requestId, requestLog, operationName, upstreamContext) => ({
         caller,
         requestId,
-        log: requestLog,
+        get log() {
+          return requestLog();
+        },
         operationName,
         persons: createPersonsContext({
           batcher,
@@ -136,8 +138,9 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
           limiter,
           requestId,
           caller,
+          upstream: upstreamContext,
         }),
-        clients: createClientsContext(admin),
+        clients: createClientsContext(admin.forRequest(upstreamContext)),
       }),
       ready: async () => (await tokenReady()) && krrHttp.breakerState !== 'open' && adminHttp.breakerState !== 'open',
       draining: () => draining,

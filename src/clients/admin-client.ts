@@ -1,6 +1,7 @@
 import { authorizedRequest } from '../upstream/authorized-request.js';
 import { UpstreamStatusError, UpstreamUnavailableError } from '../upstream/errors.js';
 import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from '../upstream/http-client.js';
+import type { UpstreamRequestContext } from '../upstream/request-context.js';
 import type { TokenProvider, TokenRequest } from '../upstream/token-provider.js';
 import type { ClientDto, JwksDto, OnBehalfOfDto } from './dto.js';
 
@@ -27,14 +28,23 @@ export interface AdminClientOptions {
  * operation needs; supplier work (a client owned by a customer) adds `idporten:dcr.supplier`.
  */
 export class AdminApiClient {
-  /** Clients known to be supplied by us (learned from their DTOs or from a 403 → supplier retry). */
-  private readonly supplied = new Map<string, boolean>();
-
+  /**
+   * @param supplied clients known to be supplied by us (learned from their DTOs or from a 403 → supplier retry),
+   *   shared by every request's view
+   * @param context the GraphQL request this view's calls serve (see `forRequest`)
+   */
   constructor(
     private readonly http: UpstreamClient,
     private readonly tokens: TokenProvider,
     private readonly opts: AdminClientOptions,
+    private readonly supplied = new Map<string, boolean>(),
+    private readonly context?: UpstreamRequestContext,
   ) {}
+
+  /** A view whose calls carry `context` (correlation id, retry budget); what it learns is shared. */
+  forRequest(context: UpstreamRequestContext): AdminApiClient {
+    return new AdminApiClient(this.http, this.tokens, this.opts, this.supplied, context);
+  }
 
   /**
    * Sends one admin call. When the client is not known to be supplied and the API refuses (403), the call is
@@ -47,9 +57,10 @@ export class AdminApiClient {
   ): Promise<UpstreamResponse> {
     const known = target?.clientId ? this.supplied.get(target.clientId) : undefined;
     const supplied = known ?? (target?.orgno !== undefined && target.orgno !== this.opts.ownOrgno);
-    const res = await authorizedRequest(this.http, this.tokens, this.token(access, supplied), req);
+    const request = { ...req, context: this.context };
+    const res = await authorizedRequest(this.http, this.tokens, this.token(access, supplied), request);
     if (res.status === 403 && !supplied && this.opts.supplier && known === undefined && target?.clientId) {
-      const retry = await authorizedRequest(this.http, this.tokens, this.token(access, true), req);
+      const retry = await authorizedRequest(this.http, this.tokens, this.token(access, true), request);
       if (retry.status !== 403) this.supplied.set(target.clientId, true);
       return retry;
     }
@@ -62,6 +73,7 @@ export class AdminApiClient {
       method: 'GET',
       path: '/clients',
       retry: true,
+      context: this.context,
     });
     if (res.status !== 200) throw new UpstreamStatusError('admin', res.status, res.body);
     if (!Array.isArray(res.body)) throw new UpstreamUnavailableError('admin', 'unreadable answer');

@@ -13,6 +13,7 @@ export interface ClientsContext {
   jwks: DataLoader<string, JwksDto>;
 }
 
+/** `api`: the request's view of the admin client (`AdminApiClient.forRequest`). */
 export function createClientsContext(api: AdminApiClient): ClientsContext {
   return {
     api,

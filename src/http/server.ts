@@ -6,7 +6,7 @@ import type { Authenticator } from '../auth/authenticator.js';
 import type { Caller } from '../auth/caller.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { Metrics } from '../observability/metrics.js';
-import { upstreamRequestContext } from '../upstream/request-context.js';
+import type { UpstreamRequestContext } from '../upstream/request-context.js';
 import { RetryBudget } from '../upstream/retry.js';
 import { HttpError, readBody } from './body.js';
 import type { GraphiQL } from './graphiql.js';
@@ -19,7 +19,13 @@ export interface HttpServerOptions {
   log: Logger;
   corsOrigins: string[];
   bodyLimitBytes: number;
-  buildContext(caller: Caller, requestId: string, log: Logger, operationName: string | null): GraphQLContext;
+  buildContext(
+    caller: Caller,
+    requestId: string,
+    log: () => Logger,
+    operationName: string | null,
+    upstream: UpstreamRequestContext,
+  ): GraphQLContext;
   ready(): Promise<boolean>;
   /** True once shutdown began: /readyz answers 503 and responses ask clients to reconnect elsewhere. */
   draining(): boolean;
@@ -137,29 +143,31 @@ async function handleGraphQL(
     typeof (body as { operationName?: unknown } | undefined)?.operationName === 'string'
       ? (body as { operationName: string }).operationName
       : new URLSearchParams(search).get('operationName');
-  const log = opts.log.child({ requestId });
+  // A child logger costs more than the rest of a small request's logging: made only when something logs.
+  let requestLog: Logger | undefined;
+  const log = () => (requestLog ??= opts.log.child({ requestId }));
   const started = performance.now();
   // The access log names the operation, never the query string or variables (they may carry personal ids).
-  res.once('finish', () =>
-    log.info(
-      {
-        method: req.method,
-        path: url.pathname,
-        status: res.statusCode,
-        ms: Math.round(performance.now() - started),
-        operationName,
-      },
-      'graphql request',
-    ),
-  );
+  if (opts.log.isLevelEnabled('info')) {
+    res.once('finish', () =>
+      log().info(
+        {
+          method: req.method,
+          path: url.pathname,
+          status: res.statusCode,
+          ms: Math.round(performance.now() - started),
+          operationName,
+        },
+        'graphql request',
+      ),
+    );
+  }
   const method = req.method;
-  const context = { correlationId: requestId, retryBudget: new RetryBudget(RETRY_BUDGET_PER_REQUEST) };
-  const result = await upstreamRequestContext.run(context, () =>
-    opts.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method, headers, search, body },
-      context: async () => opts.buildContext(auth.caller, requestId, log, operationName),
-    }),
-  );
+  const upstream = { correlationId: requestId, retryBudget: new RetryBudget(RETRY_BUDGET_PER_REQUEST) };
+  const result = await opts.apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method, headers, search, body },
+    context: async () => opts.buildContext(auth.caller, requestId, log, operationName, upstream),
+  });
 
   for (const [key, value] of result.headers) res.setHeader(key, value);
   res.statusCode = result.status ?? 200;

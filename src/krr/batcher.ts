@@ -1,5 +1,6 @@
 import type { KrrClient, LookupKind } from './client.js';
 import { KRR_MAX_IDS_PER_REQUEST } from './client.js';
+import type { UpstreamRequestContext } from '../upstream/request-context.js';
 import type { KrrPersonDto } from './dto.js';
 
 interface Waiter {
@@ -9,6 +10,8 @@ interface Waiter {
 
 interface PendingBatch {
   waiters: Map<string, Waiter[]>;
+  /** The first joiner's request: its correlation id goes upstream, its retry budget pays for the batch's retries. */
+  context?: UpstreamRequestContext;
   cancel?: () => void;
 }
 
@@ -35,12 +38,12 @@ export class PersonBatcher {
     private readonly opts: PersonBatcherOptions,
   ) {}
 
-  load(id: string, kind: LookupKind): Promise<KrrPersonDto | undefined> {
+  load(id: string, kind: LookupKind, context?: UpstreamRequestContext): Promise<KrrPersonDto | undefined> {
     const running = this.inflight.get(kind.digitalPost)?.get(id);
     if (running) return running;
     let batch = this.pending.get(kind.digitalPost);
     if (!batch) {
-      batch = { waiters: new Map() };
+      batch = { waiters: new Map(), context };
       this.pending.set(kind.digitalPost, batch);
     }
     const target = batch;
@@ -68,7 +71,7 @@ export class PersonBatcher {
     this.pending.delete(kind.digitalPost);
     batch.cancel?.();
     const ids = [...batch.waiters.keys()];
-    const call = this.client.lookup(ids, kind);
+    const call = this.client.lookup(ids, kind, batch.context);
     let running = this.inflight.get(kind.digitalPost);
     if (!running) {
       running = new Map();

@@ -2,6 +2,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { authorizedRequest } from '../upstream/authorized-request.js';
 import { UpstreamStatusError, UpstreamUnavailableError } from '../upstream/errors.js';
 import type { UpstreamClient } from '../upstream/http-client.js';
+import type { UpstreamRequestContext } from '../upstream/request-context.js';
 import type { TokenProvider, TokenRequest } from '../upstream/token-provider.js';
 import type { KrrPersonDto, KrrPersonsResponseDto } from './dto.js';
 
@@ -33,7 +34,11 @@ export class KrrClient {
    * Looks up at most 1000 distinct ids in one call. The answer is keyed by `personidentifikator`, never by position
    * or count: KRR may reorder, omit unknown persons or add fields. Ids missing from the answer are absent from the map.
    */
-  async lookup(ids: readonly string[], kind: LookupKind): Promise<Map<string, KrrPersonDto>> {
+  async lookup(
+    ids: readonly string[],
+    kind: LookupKind,
+    context?: UpstreamRequestContext,
+  ): Promise<Map<string, KrrPersonDto>> {
     if (ids.length === 0) return new Map();
     if (ids.length > KRR_MAX_IDS_PER_REQUEST) throw new RangeError('at most 1000 ids per KRR request');
     this.opts.metrics.personBatchSize.observe(ids.length);
@@ -44,7 +49,7 @@ export class KrrClient {
       this.tokenProvider,
       kind.digitalPost ? this.tokens.digitalPost : this.tokens.contact,
       // A look-up is a read, though sent as POST: safe to retry.
-      { method: 'POST', path: `/rest/${this.opts.apiVersion}/personer`, json: body, retry: true },
+      { method: 'POST', path: `/rest/${this.opts.apiVersion}/personer`, json: body, retry: true, context },
     );
     if (res.status !== 200) throw new UpstreamStatusError('krr', res.status, res.body);
     const personer = (res.body as KrrPersonsResponseDto | undefined)?.personer;

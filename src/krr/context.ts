@@ -3,6 +3,7 @@ import { GraphQLError } from 'graphql';
 import type { Caller } from '../auth/caller.js';
 import type { AuditDataGroup, AuditLog } from '../observability/audit.js';
 import { toGraphQLError } from '../upstream/errors.js';
+import type { UpstreamRequestContext } from '../upstream/request-context.js';
 import type { PersonBatcher } from './batcher.js';
 import { KRR_MAX_IDS_PER_REQUEST, type LookupKind } from './client.js';
 import { monthsBefore } from '../upstream/timestamps.js';
@@ -26,6 +27,7 @@ export interface PersonsContextOptions {
   limiter: PersonRateLimiter;
   requestId: string;
   caller: Caller;
+  upstream: UpstreamRequestContext;
 }
 
 export function createPersonsContext(opts: PersonsContextOptions): PersonsContext {
@@ -33,7 +35,7 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
     new DataLoader<string, PersonModel>(
       async (ids) => {
         // Each id joins the shared cross-request batch; a failing upstream call fails only its own persons.
-        const settled = await Promise.allSettled(ids.map((id) => opts.batcher.load(id, kind)));
+        const settled = await Promise.allSettled(ids.map((id) => opts.batcher.load(id, kind, opts.upstream)));
         const staleBefore = monthsBefore(new Date(opts.now()), STALE_AFTER_MONTHS);
         return settled.map((outcome, i) =>
           outcome.status === 'fulfilled'

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.js';
 import { UpstreamAuthError, UpstreamUnavailableError } from '../upstream/errors.js';
 import { retryDecision, type UpstreamClient } from '../upstream/http-client.js';
-import { upstreamRequestContext } from '../upstream/request-context.js';
+import type { UpstreamRequestContext } from '../upstream/request-context.js';
 import { withRetries } from '../upstream/retry.js';
 import type { TokenProvider, TokenRequest } from '../upstream/token-provider.js';
 import type { GrantCredentials } from './credentials.js';
@@ -52,7 +52,7 @@ export class TokenService implements TokenProvider {
     this.now = opts.now ?? Date.now;
   }
 
-  async getToken(req: TokenRequest): Promise<string> {
+  async getToken(req: TokenRequest, context?: UpstreamRequestContext): Promise<string> {
     const key = this.cacheKey(req);
     const now = this.now();
     const entry = this.cache.get(key);
@@ -73,7 +73,7 @@ export class TokenService implements TokenProvider {
       return entry.inflight;
     }
     this.opts.metrics.tokenCache.inc({ result: 'miss' });
-    return this.fetch(key, req);
+    return this.fetch(key, req, context);
   }
 
   /** Drops `token` after a resource server refused it (401), unless a newer token already replaced it. */
@@ -113,7 +113,7 @@ export class TokenService implements TokenProvider {
   }
 
   /** Starts (or joins) the token request for `key`; the entry is created synchronously so later callers join it. */
-  private fetch(key: string, req: TokenRequest): Promise<string> {
+  private fetch(key: string, req: TokenRequest, context?: UpstreamRequestContext): Promise<string> {
     let entry = this.cache.get(key);
     if (!entry) {
       entry = { expiresAt: 0, refreshAt: 0 };
@@ -121,7 +121,7 @@ export class TokenService implements TokenProvider {
     }
     if (entry.inflight) return entry.inflight;
     const target = entry;
-    const inflight = this.requestToken(req)
+    const inflight = this.requestToken(req, context)
       .then(({ token, expiresInSeconds, obtainedAt }) => {
         target.token = token;
         target.expiresAt = obtainedAt + expiresInSeconds * 1000;
@@ -135,8 +135,10 @@ export class TokenService implements TokenProvider {
     return inflight;
   }
 
+  /** `context`: the GraphQL request that found no token; a background refresh has none. */
   private async requestToken(
     req: TokenRequest,
+    context?: UpstreamRequestContext,
   ): Promise<{ token: string; expiresInSeconds: number; obtainedAt: number }> {
     const metadata = await this.discover();
     let obtainedAt = this.now();
@@ -158,11 +160,12 @@ export class TokenService implements TokenProvider {
             method: 'POST',
             path: metadata.token_endpoint,
             form: { grant_type: JWT_BEARER, assertion },
+            context,
           });
         },
         {
           decide: retryDecision,
-          budget: upstreamRequestContext.getStore()?.retryBudget,
+          budget: context?.retryBudget,
           onRetry: () => this.opts.http.countRetry(),
         },
       );

@@ -43,6 +43,8 @@ export interface AdminRequestRecord {
   path: string;
   status: number;
   scopes: string[];
+  /** The caller's `X-Correlation-ID`, when sent. */
+  correlationId?: string;
 }
 
 export interface AdminSimulator {
@@ -497,6 +499,8 @@ export async function startAdminSimulator(opts: AdminSimulatorOptions): Promise<
       status: 0,
       scopes: [],
     };
+    const correlationId = req.headers['x-correlation-id'];
+    if (typeof correlationId === 'string') record.correlationId = correlationId;
     res.on('finish', () => {
       record.status = res.statusCode;
       logRequest(record);

@@ -11,10 +11,10 @@ export async function authorizedRequest(
   token: TokenRequest,
   req: UpstreamRequest,
 ): Promise<UpstreamResponse> {
-  const first = await tokens.getToken(token);
+  const first = await tokens.getToken(token, req.context);
   const res = await client.request({ ...req, bearer: first });
   if (res.status !== 401) return res;
   tokens.invalidate(token, first);
-  const second = await tokens.getToken(token);
+  const second = await tokens.getToken(token, req.context);
   return client.request({ ...req, bearer: second });
 }

@@ -2,7 +2,7 @@ import { Pool, errors as undiciErrors } from 'undici';
 import type { Metrics, UpstreamName } from '../observability/metrics.js';
 import { BreakerOpenError, UpstreamBreaker, type BreakerOptions, type BreakerState } from './breaker.js';
 import { UpstreamUnavailableError } from './errors.js';
-import { upstreamRequestContext } from './request-context.js';
+import type { UpstreamRequestContext } from './request-context.js';
 import {
   DEFAULT_RETRY_POLICY,
   RETRYABLE_STATUSES,
@@ -26,6 +26,8 @@ export interface UpstreamRequest {
    * backoff, honouring Retry-After, within the request's retry budget and deadline. Writes are never retried.
    */
   retry?: boolean;
+  /** The GraphQL request this call serves: correlation id and retry budget. */
+  context?: UpstreamRequestContext;
 }
 
 export interface UpstreamResponse {
@@ -89,7 +91,7 @@ export class UpstreamClient {
     const policy = this.opts.retryPolicy ?? DEFAULT_RETRY_POLICY;
     return withRetries(once, {
       policy,
-      budget: upstreamRequestContext.getStore()?.retryBudget,
+      budget: req.context?.retryBudget,
       deadlineAt,
       decide: retryDecision,
       onRetry: () => this.countRetry(),
@@ -125,7 +127,7 @@ export class UpstreamClient {
       headers['content-type'] = 'application/x-www-form-urlencoded';
     }
     if (req.bearer) headers.authorization = `Bearer ${req.bearer}`;
-    const correlationId = upstreamRequestContext.getStore()?.correlationId;
+    const correlationId = req.context?.correlationId;
     if (correlationId) headers['x-correlation-id'] = correlationId;
 
     const started = performance.now();

@@ -1,3 +1,5 @@
+import type { UpstreamRequestContext } from './request-context.js';
+
 /** What a Maskinporten token is asked for; every field is part of the token's identity (and its cache key). */
 export interface TokenRequest {
   scopes: string[];
@@ -7,7 +9,8 @@ export interface TokenRequest {
 
 /** The token service as the upstream clients see it. */
 export interface TokenProvider {
-  getToken(req: TokenRequest): Promise<string>;
+  /** `context`: the GraphQL request that needs the token (its retry budget pays for a token request's retries). */
+  getToken(req: TokenRequest, context?: UpstreamRequestContext): Promise<string>;
   /** Drops a token the resource server refused, so the next `getToken` fetches a new one. */
   invalidate(req: TokenRequest, token: string): void;
 }

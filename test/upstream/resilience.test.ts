@@ -149,6 +149,24 @@ describe('correlation', () => {
     expect(t.sandbox.krr.requests.slice(before).map((r) => r.correlationId)).toEqual(['trace-abc-123']);
     expect(t.logLines.some((l) => l.includes('"requestId":"trace-abc-123"'))).toBe(true);
   });
+
+  it('sends each request its own id on admin API calls, also when requests overlap', async () => {
+    t = await startTestApp();
+    const token = await t.token();
+    const before = t.sandbox.admin.requests.length;
+    const ask = (requestId: string) =>
+      fetch(`${t.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-request-id': requestId },
+        body: JSON.stringify({ query: '{ clients { id jwks { keys { kid } } } }' }),
+      });
+    const responses = await Promise.all([ask('trace-one'), ask('trace-two')]);
+    expect(responses.map((r) => r.status)).toEqual([200, 200]);
+    const ids = t.sandbox.admin.requests.slice(before).map((r) => r.correlationId);
+    expect(ids.length).toBeGreaterThan(2);
+    expect(new Set(ids)).toEqual(new Set(['trace-one', 'trace-two']));
+    expect(ids.filter((id) => id === 'trace-one').length).toBe(ids.filter((id) => id === 'trace-two').length);
+  });
 });
 
 describe('resources', () => {
