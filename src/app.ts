@@ -127,9 +127,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       buildContext: (caller, requestId, requestLog, operationName, upstreamContext) => ({
         caller,
         requestId,
-        get log() {
-          return requestLog();
-        },
+        log: requestLog,
         operationName,
         persons: createPersonsContext({
           batcher,

@@ -7,7 +7,8 @@ import type { PersonsContext } from '../krr/context.js';
 export interface GraphQLContext {
   requestId: string;
   caller: Caller;
-  log: Logger;
+  /** The request's logger (its bindings carry the request id), made on first use: most requests never log. */
+  log: () => Logger;
   operationName: string | null;
   persons: PersonsContext;
   clients: ClientsContext;

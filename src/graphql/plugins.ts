@@ -38,7 +38,7 @@ export function observabilityPlugin(metrics: Metrics): ApolloServerPlugin<GraphQ
             if (EXPECTED_CODES.has(code)) continue;
             const original = error.originalError ?? error;
             const level = UPSTREAM_CODES.has(code) ? 'debug' : 'error';
-            contextValue.log[level](
+            contextValue.log()[level](
               {
                 code,
                 path: error.path,

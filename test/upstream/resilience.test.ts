@@ -151,18 +151,19 @@ describe('correlation', () => {
   });
 
   it('sends each request its own id on admin API calls, also when requests overlap', async () => {
-    t = await startTestApp();
-    const token = await t.token();
-    const before = t.sandbox.admin.requests.length;
+    const app = await startTestApp();
+    t = app;
+    const token = await app.token();
+    const before = app.sandbox.admin.requests.length;
     const ask = (requestId: string) =>
-      fetch(`${t.url}/graphql`, {
+      fetch(`${app.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-request-id': requestId },
         body: JSON.stringify({ query: '{ clients { id jwks { keys { kid } } } }' }),
       });
     const responses = await Promise.all([ask('trace-one'), ask('trace-two')]);
     expect(responses.map((r) => r.status)).toEqual([200, 200]);
-    const ids = t.sandbox.admin.requests.slice(before).map((r) => r.correlationId);
+    const ids = app.sandbox.admin.requests.slice(before).map((r) => r.correlationId);
     expect(ids.length).toBeGreaterThan(2);
     expect(new Set(ids)).toEqual(new Set(['trace-one', 'trace-two']));
     expect(ids.filter((id) => id === 'trace-one').length).toBe(ids.filter((id) => id === 'trace-two').length);

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseUpstreamTimestamp } from '../../src/upstream/timestamps.js';
 
@@ -20,6 +21,32 @@ describe('parseUpstreamTimestamp', () => {
     expect(iso('2023-08-05T10:45Z')).toBe('2023-08-05T10:45:00.000Z');
     expect(iso('  2023-08-05T10:45:15Z  ')).toBe('2023-08-05T10:45:15.000Z');
     expect(iso('2023-08-05t10:45:15z')).toBe('2023-08-05T10:45:15.000Z');
+  });
+
+  it('reads the strict ISO shape exactly as the engine does (the fast path)', () => {
+    const two = (n: number) => String(n).padStart(2, '0');
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 9999 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 31 }),
+        fc.integer({ min: 0, max: 23 }),
+        fc.integer({ min: 0, max: 59 }),
+        fc.integer({ min: 0, max: 59 }),
+        fc.option(fc.stringMatching(/^[0-9]{1,3}$/)),
+        fc.option(fc.tuple(fc.constantFrom('+', '-'), fc.integer({ min: 0, max: 14 }), fc.constantFrom(0, 30, 45))),
+        (y, mo, d, h, mi, sec, fraction, offset) => {
+          const zone = offset ? `${offset[0]}${two(offset[1])}:${two(offset[2])}` : 'Z';
+          const text = `${String(y).padStart(4, '0')}-${two(mo)}-${two(d)}T${two(h)}:${two(mi)}:${two(sec)}${
+            fraction === null ? '' : `.${fraction}`
+          }${zone}`;
+          const engine = new Date(text);
+          const exists = d <= new Date(Date.UTC(2000, mo, 0)).getUTCDate() - (mo === 2 && !isLeap(y) ? 1 : 0);
+          expect(iso(text)).toBe(exists ? engine.toISOString() : null);
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 
   it('reads epoch seconds', () => {
@@ -61,3 +88,7 @@ describe('parseUpstreamTimestamp', () => {
     }
   });
 });
+
+function isLeap(year: number): boolean {
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+}
