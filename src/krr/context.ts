@@ -4,7 +4,7 @@ import type { Caller } from '../auth/caller.js';
 import type { AuditDataGroup, AuditLog } from '../observability/audit.js';
 import { toGraphQLError } from '../upstream/errors.js';
 import type { UpstreamRequestContext } from '../upstream/request-context.js';
-import type { PersonBatcher } from './batcher.js';
+import { LookupFailure, type PersonBatcher } from './batcher.js';
 import { KRR_MAX_IDS_PER_REQUEST, type LookupKind } from './client.js';
 import { monthsBefore } from '../upstream/timestamps.js';
 import { STALE_AFTER_MONTHS, toPersonModelStaleBefore } from './mapping.js';
@@ -34,14 +34,16 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
   const loader = (kind: LookupKind) =>
     new DataLoader<string, PersonModel>(
       async (ids) => {
-        // Each id joins the shared cross-request batch; a failing upstream call fails only its own persons.
-        const settled = await Promise.allSettled(ids.map((id) => opts.batcher.load(id, kind, opts.upstream)));
+        // The ids join the shared cross-request batches; a failing upstream call fails only its own persons.
+        const outcomes = await opts.batcher.loadMany(ids, kind, opts.upstream);
         const staleBefore = monthsBefore(new Date(opts.now()), STALE_AFTER_MONTHS);
-        return settled.map((outcome, i) =>
-          outcome.status === 'fulfilled'
-            ? toPersonModelStaleBefore(ids[i] ?? '', outcome.value, staleBefore)
-            : toGraphQLError(outcome.reason),
-        );
+        const errors = new Map<LookupFailure, Error>();
+        return outcomes.map((outcome, i) => {
+          if (!(outcome instanceof LookupFailure)) return toPersonModelStaleBefore(ids[i] ?? '', outcome, staleBefore);
+          let error = errors.get(outcome);
+          if (!error) errors.set(outcome, (error = toGraphQLError(outcome.reason)));
+          return error;
+        });
       },
       { maxBatchSize: KRR_MAX_IDS_PER_REQUEST },
     );
@@ -72,25 +74,20 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
     fresh.forEach((id) => charged.add(id));
   };
 
-  const audit = (persons: PersonModel[], kind: LookupKind, operationName: string | null): Promise<void>[] => {
+  /** Writes the records not yet written for `persons`; answers the write each person's record is in. */
+  const audit = (persons: PersonModel[], kind: LookupKind, operationName: string | null) => {
     const dataGroups: AuditDataGroup[] = kind.digitalPost
       ? ['contact_information', 'digital_post']
       : ['contact_information'];
+    const caller = { sub: opts.caller.subject, clientId: opts.caller.clientId };
     const fresh = [...new Set(persons.map((p) => p.id))].filter((id) => !audited.has(id));
     if (fresh.length > 0) {
       const written = opts.audit.write(
-        fresh.map((personId) => ({
-          requestId: opts.requestId,
-          caller: { sub: opts.caller.subject, clientId: opts.caller.clientId },
-          personId,
-          dataGroups,
-          operationName,
-        })),
+        fresh.map((personId) => ({ requestId: opts.requestId, caller, personId, dataGroups, operationName })),
       );
-      written.catch(() => undefined); // observed below, per person
       fresh.forEach((id) => audited.set(id, written));
     }
-    return persons.map((p) => audited.get(p.id) ?? Promise.resolve());
+    return persons.map((p) => audited.get(p.id) as Promise<void>);
   };
 
   return {
@@ -98,15 +95,20 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
       charge(ids);
       const results = await loaderFor(kind).loadMany(ids);
       const revealed = results.filter((r): r is PersonModel => !(r instanceof Error));
-      const records = audit(revealed, kind, operationName);
-      const outcomes = await Promise.allSettled(records);
+      const writes = audit(revealed, kind, operationName);
+      const failed = new Set<Promise<void>>();
+      await Promise.all(
+        [...new Set(writes)].map((write) =>
+          write.catch(() => {
+            failed.add(write);
+          }),
+        ),
+      );
       let next = 0;
       // Fail closed: a person whose audit record was not written is not returned.
-      return results.map((r) => {
-        if (r instanceof Error) return r;
-        const outcome = outcomes[next++];
-        return outcome?.status === 'fulfilled' ? r : auditUnavailable();
-      });
+      return results.map((r) =>
+        r instanceof Error ? r : failed.has(writes[next++] as Promise<void>) ? auditUnavailable() : r,
+      );
     },
   };
 }

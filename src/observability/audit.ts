@@ -70,23 +70,40 @@ export function auditLogFileHandleForTests(log: AuditLog): FileHandle | null {
 
 function formatLines(entries: readonly AuditEntry[], time: string, tagged: boolean): string {
   let out = '';
+  let shared: AuditEntry | undefined;
+  let head = '';
+  let tail = '';
   for (const e of entries) {
-    const caller: { sub: string; clientId?: string } = { sub: e.caller.sub };
-    if (e.caller.clientId !== undefined) caller.clientId = e.caller.clientId;
-    const line = {
-      time,
-      ...(tagged ? { log: 'audit' } : {}),
-      type: 'person_revealed',
-      requestId: e.requestId,
-      caller,
-      personId: e.personId,
-      dataGroups: [...e.dataGroups],
-      operationName: e.operationName ?? null,
-    };
-    // JSON.stringify escapes control characters, so no field can break a line in two.
-    out += JSON.stringify(line) + '\n';
+    // The entries of one write usually differ only in the person: everything around the id is serialized once.
+    if (!shared || !sameContext(shared, e)) {
+      shared = e;
+      const caller: { sub: string; clientId?: string } = { sub: e.caller.sub };
+      if (e.caller.clientId !== undefined) caller.clientId = e.caller.clientId;
+      const before = {
+        time,
+        ...(tagged ? { log: 'audit' } : {}),
+        type: 'person_revealed',
+        requestId: e.requestId,
+        caller,
+      };
+      const after = { dataGroups: [...e.dataGroups], operationName: e.operationName ?? null };
+      // JSON.stringify escapes control characters, so no field can break a line in two.
+      head = `${JSON.stringify(before).slice(0, -1)},"personId":`;
+      tail = `,${JSON.stringify(after).slice(1)}\n`;
+    }
+    out += head + JSON.stringify(e.personId) + tail;
   }
   return out;
+}
+
+function sameContext(a: AuditEntry, b: AuditEntry): boolean {
+  return (
+    a.requestId === b.requestId &&
+    a.operationName === b.operationName &&
+    a.caller.sub === b.caller.sub &&
+    a.caller.clientId === b.caller.clientId &&
+    (a.dataGroups === b.dataGroups || a.dataGroups.join() === b.dataGroups.join())
+  );
 }
 
 function errorCode(err: unknown): string {

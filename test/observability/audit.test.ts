@@ -89,6 +89,36 @@ describe('audit log, file mode', () => {
     ]);
   });
 
+  it('writes each line exactly as its own entry serialized, when neighbours share or differ in any field', async () => {
+    const file = join(dir, 'audit.log');
+    const log = await open(file);
+    const base = entry('11822648950');
+    const batch = [
+      base,
+      entry('01010112345'),
+      entry('01010112345', { dataGroups: ['contact_information', 'digital_post'] }),
+      entry('11822648950', { requestId: 'req-9' }),
+      entry('11822648950', { caller: { sub: 'caller-sub' } }),
+      entry('11822648950', { caller: { sub: 'other', clientId: 'client-1' } }),
+      entry('11822648950', { operationName: null }),
+      base,
+    ];
+    await log.write(batch);
+    const expected = batch.map((e) =>
+      JSON.stringify({
+        time: '2025-06-15T12:00:00.000Z',
+        type: 'person_revealed',
+        requestId: e.requestId,
+        caller:
+          e.caller.clientId === undefined ? { sub: e.caller.sub } : { sub: e.caller.sub, clientId: e.caller.clientId },
+        personId: e.personId,
+        dataGroups: e.dataGroups,
+        operationName: e.operationName,
+      }),
+    );
+    expect(await readFile(file, 'utf8')).toBe(expected.join('\n') + '\n');
+  });
+
   it('keeps a line whole whatever a field contains', async () => {
     const file = join(dir, 'audit.log');
     const log = await open(file);
