@@ -32,8 +32,8 @@ export function toPersonModelStaleBefore(id: string, dto: KrrPersonDto | undefin
     notificationStatus: mapNotificationStatus(dto.varslingsstatus),
     language: typeof dto.spraak === 'string' && dto.spraak ? dto.spraak.toLowerCase() : null,
     languageUpdatedAt: parseUpstreamTimestamp(dto.spraak_oppdatert),
-    email: contactPoint(contact, 'epostadresse', staleBefore),
-    mobilePhone: contactPoint(contact, 'mobiltelefonnummer', staleBefore),
+    email: email(contact, staleBefore),
+    mobilePhone: mobilePhone(contact, staleBefore),
     digitalMailbox: digitalMailbox(dto),
   };
 }
@@ -79,24 +79,58 @@ function yesNo(value: unknown): boolean | null {
   return null;
 }
 
+/** A contact point from its raw KRR members (read by name at the call: a key built per person is a slow look-up). */
 function contactPoint(
-  contact: KrrContactInfoDto | undefined,
-  prefix: 'epostadresse' | 'mobiltelefonnummer',
+  raw: {
+    value: unknown;
+    updated: unknown;
+    verified: unknown;
+    validated: unknown;
+    duplicated: unknown;
+  },
   staleBefore: Date,
 ): ContactPointModel | null {
-  const value = contact?.[prefix];
-  if (!contact || typeof value !== 'string' || value.length === 0) return null;
-  const updatedAt = parseUpstreamTimestamp(contact[`${prefix}_oppdatert`]);
-  const lastVerifiedAt = parseUpstreamTimestamp(contact[`${prefix}_sist_verifisert`]);
+  const value = raw.value;
+  if (typeof value !== 'string' || value.length === 0) return null;
+  const updatedAt = parseUpstreamTimestamp(raw.updated);
+  const lastVerifiedAt = parseUpstreamTimestamp(raw.verified);
   const latest = Math.max(updatedAt?.getTime() ?? -Infinity, lastVerifiedAt?.getTime() ?? -Infinity);
   return {
     value,
     updatedAt,
     lastVerifiedAt,
-    lastValidatedAt: parseUpstreamTimestamp(contact[`${prefix}_sist_validert`]),
-    duplicated: yesNo(contact[`${prefix}_duplisert`]),
+    lastValidatedAt: parseUpstreamTimestamp(raw.validated),
+    duplicated: yesNo(raw.duplicated),
     stale: !(latest >= staleBefore.getTime()),
   };
+}
+
+function email(contact: KrrContactInfoDto | undefined, staleBefore: Date): ContactPointModel | null {
+  if (!contact) return null;
+  return contactPoint(
+    {
+      value: contact.epostadresse,
+      updated: contact.epostadresse_oppdatert,
+      verified: contact.epostadresse_sist_verifisert,
+      validated: contact.epostadresse_sist_validert,
+      duplicated: contact.epostadresse_duplisert,
+    },
+    staleBefore,
+  );
+}
+
+function mobilePhone(contact: KrrContactInfoDto | undefined, staleBefore: Date): ContactPointModel | null {
+  if (!contact) return null;
+  return contactPoint(
+    {
+      value: contact.mobiltelefonnummer,
+      updated: contact.mobiltelefonnummer_oppdatert,
+      verified: contact.mobiltelefonnummer_sist_verifisert,
+      validated: contact.mobiltelefonnummer_sist_validert,
+      duplicated: contact.mobiltelefonnummer_duplisert,
+    },
+    staleBefore,
+  );
 }
 
 /** The mailbox may come nested under `digital_post` or on the person itself (reference §2): accept both. */

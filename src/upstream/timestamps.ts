@@ -17,78 +17,76 @@ export function parseUpstreamTimestamp(value: unknown): Date | null {
  */
 function scanTimestamp(text: string): Date | null {
   const n = text.length;
-  let i = 0;
-  const digits = (count: number): number => {
-    if (i + count > n) return -1;
-    let result = 0;
-    for (const end = i + count; i < end; i++) {
-      const d = text.charCodeAt(i) - 48;
-      if (d < 0 || d > 9) return -1;
-      result = result * 10 + d;
-    }
-    return result;
-  };
-  const take = (char: string): boolean => {
-    if (text[i] !== char) return false;
-    i++;
-    return true;
-  };
-  const skipSpaces = () => {
-    while (i < n && isSpace(text.charCodeAt(i))) i++;
-  };
-
-  skipSpaces();
-  const year = digits(4);
-  if (year < 0 || !take('-')) return null;
-  const month = digits(2);
-  if (month < 0 || !take('-')) return null;
-  const day = digits(2);
+  let i = skipSpaces(text, 0);
+  if (i + 16 > n || text[i + 4] !== '-' || text[i + 7] !== '-') return null;
+  const year = digits(text, i, 4);
+  const month = digits(text, i + 5, 2);
+  const day = digits(text, i + 8, 2);
+  i += 10;
   const separatorFrom = i;
   while (i < n && (text[i] === 'T' || text[i] === 't' || isSpace(text.charCodeAt(i)))) i++;
-  if (day < 0 || i === separatorFrom) return null;
-  const hour = digits(2);
-  if (hour < 0 || !take(':')) return null;
-  const minute = digits(2);
-  if (minute < 0) return null;
+  if (year < 0 || month < 0 || day < 0 || i === separatorFrom || i + 5 > n || text[i + 2] !== ':') return null;
+  const hour = digits(text, i, 2);
+  const minute = digits(text, i + 3, 2);
+  if (hour < 0 || minute < 0) return null;
+  i += 5;
   let second = 0;
   let millis = 0;
-  if (take(':')) {
-    second = digits(2);
+  if (text[i] === ':') {
+    second = digits(text, i + 1, 2);
     if (second < 0) return null;
-    if (take('.') || take(',')) {
-      const from = i;
+    i += 3;
+    if (text[i] === '.' || text[i] === ',') {
+      const from = ++i;
       while (i < n && i - from < 9 && isDigit(text.charCodeAt(i))) i++;
       const width = i - from;
       if (width === 0) return null;
-      i = from;
-      millis = digits(Math.min(width, 3)) * (width === 1 ? 100 : width === 2 ? 10 : 1);
-      i = from + width;
+      millis = digits(text, from, Math.min(width, 3)) * (width === 1 ? 100 : width === 2 ? 10 : 1);
     }
   }
-  skipSpaces();
+  i = skipSpaces(text, i);
   let offsetMinutes = 0;
   if (text[i] === 'Z' || text[i] === 'z') {
     i++;
   } else if (text[i] === '+' || text[i] === '-') {
     const sign = text[i] === '-' ? -1 : 1;
-    i++;
-    const offsetHours = digits(2);
+    const offsetHours = digits(text, i + 1, 2);
     if (offsetHours < 0) return null;
+    i += 3;
     let offsetMins = 0;
-    if (take(':') || (i < n && isDigit(text.charCodeAt(i)))) {
-      offsetMins = digits(2);
+    if (text[i] === ':' || (i < n && isDigit(text.charCodeAt(i)))) {
+      if (text[i] === ':') i++;
+      offsetMins = digits(text, i, 2);
       if (offsetMins < 0) return null;
+      i += 2;
     }
     if (offsetHours > 23 || offsetMins > 59) return null;
     offsetMinutes = sign * (offsetHours * 60 + offsetMins);
   }
-  skipSpaces();
-  if (i !== n) return null;
+  if (skipSpaces(text, i) !== n) return null;
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
   if (hour > 23 || minute > 59 || second > 59) return null;
-  const at = new Date(Date.UTC(year, month - 1, day, hour, minute, second, millis));
-  if (year < 100) at.setUTCFullYear(year); // Date.UTC reads years 0–99 as 1900–1999
-  return validDate(new Date(at.getTime() - offsetMinutes * 60_000));
+  let at = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  if (year < 100) at = new Date(at).setUTCFullYear(year); // Date.UTC reads years 0–99 as 1900–1999
+  return validDate(new Date(at - offsetMinutes * 60_000));
+}
+
+/** The number `count` decimal digits at `from` spell, or -1 when any is not a digit or the text ends first. */
+function digits(text: string, from: number, count: number): number {
+  if (from + count > text.length) return -1;
+  let result = 0;
+  for (let i = from; i < from + count; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    result = result * 10 + d;
+  }
+  return result;
+}
+
+function skipSpaces(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && isSpace(text.charCodeAt(i))) i++;
+  return i;
 }
 
 function isDigit(code: number): boolean {
