@@ -29,4 +29,7 @@ EXPOSE 4000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||4000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # node as PID 1 receives SIGTERM directly; the facade drains (SHUTDOWN_DELAY_MS, SHUTDOWN_GRACE_MS) and exits 0.
-CMD ["node", "--enable-source-maps", "dist/main.js"]
+# --max-old-space-size: with admission control bounding what executes at once (QUERY_MAX_COST_IN_FLIGHT) the live heap
+# stays far below 128 MB; without a cap V8 lets promoted garbage grow the heap to ~400 MB under bursts of large
+# queries before collecting it. Same flags as `npm run start:dist`.
+CMD ["node", "--enable-source-maps", "--max-old-space-size=128", "dist/main.js"]

@@ -16,7 +16,9 @@
  *
  *   BENCH_DURATION (10 s per scenario), BENCH_WARMUP (2 s, not measured), BENCH_CONNECTIONS (64),
  *   BENCH_LATENCY_MS (0), BENCH_COALESCE_LATENCY_MS (5), BENCH_COALESCE_CONNECTIONS (8),
- *   BENCH_SEQUENTIAL_CALLS (30), BENCH_FACADE (tsx | dist: `node dist/main.js`, after `npm run build`)
+ *   BENCH_SEQUENTIAL_CALLS (30), BENCH_FACADE (dist: the production build, run with the node flags of `npm run
+ *   start:dist` as the Dockerfile does, built by `npm run bench` first | tsx: `npm start`'s command, `src/main.ts`
+ *   through tsx, whose keep-names helper makes every closure creation a `defineProperty` call)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -58,7 +60,7 @@ const settings = {
   coalesceLatencyMs: envNumber('BENCH_COALESCE_LATENCY_MS', 5, 0),
   coalesceConnections: envNumber('BENCH_COALESCE_CONNECTIONS', 8, 1),
   sequentialCalls: envNumber('BENCH_SEQUENTIAL_CALLS', 30, 1),
-  facadeEntry: process.env.BENCH_FACADE === 'dist' ? ('dist' as const) : ('tsx' as const),
+  facadeEntry: process.env.BENCH_FACADE === 'tsx' ? ('tsx' as const) : ('dist' as const),
 };
 
 const TARGETS = {

@@ -112,6 +112,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       introspection: config.introspection ?? !config.production,
       persistedQueries: !trustedDocuments,
       limits: config.queryLimits,
+      admission: config.admission,
     });
     await apollo.start();
     const authenticator = new Authenticator(upstream.auth);

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_COST_IN_FLIGHT } from './graphql/admission.js';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './graphql/limits.js';
 
 /**
@@ -54,6 +55,11 @@ export interface Config {
   personsPerMinute: number;
   /** `QUERY_MAX_*`: limits checked before execution. */
   queryLimits: QueryLimits;
+  /**
+   * `QUERY_MAX_COST_IN_FLIGHT`: the summed cost of operations executing at once (more wait their turn);
+   * `QUERY_QUEUE_TIMEOUT_MS`: how long one may wait before it is refused with 503 OVERLOADED.
+   */
+  admission: { maxCostInFlight: number; queueTimeoutMs: number };
   /** `KRR_TIMEOUT_MS`, `ADMIN_TIMEOUT_MS`, `MASKINPORTEN_TIMEOUT_MS`: per-call deadline, retries included. */
   timeouts: { krr: number; admin: number; maskinporten: number };
   /** `BREAKER_RESET_MS` (open → half-open) and `BREAKER_VOLUME_THRESHOLD` (calls in 10 s before it may open). */
@@ -159,6 +165,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxTokens: int('QUERY_MAX_TOKENS', DEFAULT_QUERY_LIMITS.maxTokens, 100, 1_000_000),
       maxCost: int('QUERY_MAX_COST', DEFAULT_QUERY_LIMITS.maxCost, 1, 100_000_000),
       maxPersons: int('QUERY_MAX_PERSONS', DEFAULT_QUERY_LIMITS.maxPersons, 1, 1_000_000),
+    },
+    admission: {
+      maxCostInFlight: int('QUERY_MAX_COST_IN_FLIGHT', DEFAULT_MAX_COST_IN_FLIGHT, 1, 1_000_000_000),
+      queueTimeoutMs: int('QUERY_QUEUE_TIMEOUT_MS', 10_000, 1, 600_000),
     },
   };
   for (const origin of config.corsOrigins) {

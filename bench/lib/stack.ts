@@ -2,6 +2,8 @@
  * What a benchmark runs against: a sandbox process (the simulators, `npm run sandbox`), a facade process pointed at it
  * with the variables the sandbox prints, and a direct client (the repo's own TokenService) for the baselines.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { loadCredentials } from '../../src/maskinporten/credentials.js';
 import { TokenService } from '../../src/maskinporten/token-service.js';
@@ -77,7 +79,7 @@ export async function startFacadeProcess(
     SHUTDOWN_GRACE_MS: '2000',
     ...opts.env,
   };
-  const args = opts.entry === 'dist' ? ['dist/main.js'] : [...TSX, 'src/main.ts'];
+  const args = nodeArgsOf(root, opts.entry === 'dist' ? 'start:dist' : 'start');
   const child = spawnNode(name, args, { ...process.env, ...env }, root);
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp200(`${url}/readyz`, child, 60_000);
@@ -90,6 +92,17 @@ export async function startFacadeProcess(
       return counters(parsePrometheus(await res.text()));
     },
   };
+}
+
+/**
+ * The node arguments of an npm script (`node --flags… entry`), so the bench runs the facade exactly as `npm start` /
+ * `npm run start:dist` (and the Dockerfile) do, heap flags included.
+ */
+function nodeArgsOf(root: string, script: string): string[] {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  const [command, ...args] = (pkg.scripts?.[script] ?? '').trim().split(/\s+/);
+  if (command !== 'node' || args.length === 0) throw new Error(`package.json script "${script}" must be "node …"`);
+  return args;
 }
 
 /**

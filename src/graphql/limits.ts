@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import type { Admission } from './admission.js';
 import {
   GraphQLError,
   Kind,
@@ -443,12 +444,21 @@ function isComposite(type: unknown): type is GraphQLCompositeType {
  * refuses the request with HTTP 400 when it is too costly or names too many distinct persons: nothing executes.
  * Messages carry counts and limits only, never an argument value.
  */
+/**
+ * Checks each operation against `limits` before it executes and, given `admission`, holds it until its cost fits the
+ * budget of operations executing at once (released when the response is ready).
+ */
 export function queryLimitsPlugin<TContext extends BaseContext = BaseContext>(
   limits: QueryLimits,
+  admission?: Admission,
 ): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
+      let release: (() => void) | undefined;
       return {
+        async willSendResponse() {
+          release?.();
+        },
         async didResolveOperation({ schema, document, request }) {
           const { cost, distinctPersons } = measureOperation({
             schema,
@@ -473,6 +483,7 @@ export function queryLimitsPlugin<TContext extends BaseContext = BaseContext>(
               },
             });
           }
+          release = await admission?.acquire(cost);
         },
       };
     },

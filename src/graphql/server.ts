@@ -7,6 +7,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Metrics } from '../observability/metrics.js';
 import type { GraphQLContext } from './context.js';
 import { formatError } from './errors.js';
+import { Admission } from './admission.js';
 import { queryLimitRules, queryLimitsPlugin, type QueryLimits } from './limits.js';
 import { observabilityPlugin } from './plugins.js';
 
@@ -19,9 +20,21 @@ export interface GraphQLServerOptions {
   persistedQueries: boolean;
   /** Depth, aliases, directives, tokens, cost and distinct persons, all checked before execution. */
   limits: QueryLimits;
+  /** Admission control: the summed cost of operations executing at once, and how long one may wait for its turn. */
+  admission: { maxCostInFlight: number; queueTimeoutMs: number };
 }
 
 export function createGraphQLServer(opts: GraphQLServerOptions): ApolloServer<GraphQLContext> {
+  const { metrics } = opts;
+  const admission = new Admission({
+    ...opts.admission,
+    onChange: (cost, waiting) => {
+      metrics.admissionCostInFlight.set(cost);
+      metrics.admissionWaiting.set(waiting);
+    },
+    onAdmitted: (seconds) => metrics.admissionWait.observe(seconds),
+    onRefused: () => metrics.admissionRefused.inc(),
+  });
   return new ApolloServer<GraphQLContext>({
     schema: opts.schema,
     formatError,
@@ -40,7 +53,7 @@ export function createGraphQLServer(opts: GraphQLServerOptions): ApolloServer<Gr
       ApolloServerPluginLandingPageDisabled(),
       // Responses carry personal data and are never cached; the plugin's per-field hook is pure overhead here.
       ApolloServerPluginCacheControlDisabled(),
-      queryLimitsPlugin(opts.limits),
+      queryLimitsPlugin(opts.limits, admission),
       observabilityPlugin(opts.metrics),
     ],
   });

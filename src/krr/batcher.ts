@@ -51,11 +51,7 @@ export class PersonBatcher {
   ) {}
 
   /** Looks up `ids` (distinct, as DataLoader hands them over); one outcome per id, in order. */
-  async loadMany(
-    ids: readonly string[],
-    kind: LookupKind,
-    context?: UpstreamRequestContext,
-  ): Promise<LookupOutcome[]> {
+  async loadMany(ids: readonly string[], kind: LookupKind, context?: UpstreamRequestContext): Promise<LookupOutcome[]> {
     const running = this.inflight.get(kind.digitalPost) as Map<string, Batch>;
     const sources: Batch[] = new Array<Batch>(ids.length);
     for (let i = 0; i < ids.length; i++) {

@@ -2,7 +2,7 @@ import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { MaskinportenConfig } from '../config.js';
 import { orgnoFromCertificate } from './certificate.js';
-import { KeystoreError, openKeystore, type KeystoreEntry } from './keystore.js';
+import type { KeystoreEntry, KeystoreError } from './keystore.js';
 
 /** What signs a grant: the enterprise key, and either the certificate chain (x5c) or a registered key id (kid). */
 export interface GrantCredentials {
@@ -42,11 +42,14 @@ export async function loadKeystoreCredentials(opts: {
     const code = (err as { code?: string }).code ?? 'unreadable';
     throw new CredentialsError(`${where} cannot be read: ${code}`);
   }
+  // Loaded only for a keystore: node-forge is ~10 MB of resident memory that PEM and kid deployments never need.
+  const keystore = await import('./keystore.js');
   let entry: KeystoreEntry;
   try {
-    entry = openKeystore(der, opts.password);
+    entry = keystore.openKeystore(der, opts.password);
   } catch (err) {
-    if (!(err instanceof KeystoreError)) throw new CredentialsError(`${where} cannot be read as a PKCS#12 keystore`);
+    if (!(err instanceof keystore.KeystoreError))
+      throw new CredentialsError(`${where} cannot be read as a PKCS#12 keystore`);
     throw new CredentialsError(keystoreMessage(err, where, der, Boolean(opts.password)));
   }
   const { privateKey } = entry;

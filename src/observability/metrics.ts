@@ -65,6 +65,31 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly admissionCostInFlight = new Gauge({
+    name: 'facade_admission_cost_in_flight',
+    help: 'Summed cost of the GraphQL operations executing now (admission control, QUERY_MAX_COST_IN_FLIGHT)',
+    registers: [this.registry],
+  });
+
+  readonly admissionWaiting = new Gauge({
+    name: 'facade_admission_waiting',
+    help: 'GraphQL operations waiting for admission',
+    registers: [this.registry],
+  });
+
+  readonly admissionWait = new Histogram({
+    name: 'facade_admission_wait_seconds',
+    help: 'How long admitted GraphQL operations waited for their turn',
+    buckets: [0.001, 0.005, 0.025, 0.1, 0.25, 1, 2.5, 10],
+    registers: [this.registry],
+  });
+
+  readonly admissionRefused = new Counter({
+    name: 'facade_admission_refused_total',
+    help: 'GraphQL operations refused with OVERLOADED after waiting QUERY_QUEUE_TIMEOUT_MS',
+    registers: [this.registry],
+  });
+
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'facade_' });
   }

@@ -38,7 +38,20 @@ describe('parseUpstreamTimestamp', () => {
         second: fc.option(two),
         fraction: fc.option(fc.tuple(fc.constantFrom('.', ','), fc.stringMatching(/^[0-9]{0,11}$/))),
         gap: space,
-        zone: fc.constantFrom('', 'Z', 'z', '+01:00', '-03:30', '+02', '+0100', '+24:00', '+23:59', '+02:', '+2', '-00'),
+        zone: fc.constantFrom(
+          '',
+          'Z',
+          'z',
+          '+01:00',
+          '-03:30',
+          '+02',
+          '+0100',
+          '+24:00',
+          '+23:59',
+          '+02:',
+          '+2',
+          '-00',
+        ),
         trail: space,
       })
       .map(

@@ -1,0 +1,100 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * One maximal operation (QUERY_MAX_COST, 25 000) at a time, or eight 1000-person queries of a few fields (cost ~3000
+ * each): enough to keep the CPU busy (more at once only adds memory and GC work), and 64 concurrent one-person
+ * queries (cost ~3) never wait.
+ */
+export const DEFAULT_MAX_COST_IN_FLIGHT = 25_000;
+
+export interface AdmissionOptions {
+  /** The summed cost (limits.ts) of the operations executing at once; more waits its turn. */
+  maxCostInFlight: number;
+  /** How long an operation may wait for its turn before it is refused with 503 OVERLOADED (ms). */
+  queueTimeoutMs: number;
+  /** Told the cost in flight after every change, and how long each admitted operation waited (seconds). */
+  onChange?: (costInFlight: number, waiting: number) => void;
+  onAdmitted?: (waitedSeconds: number) => void;
+  onRefused?: () => void;
+}
+
+interface Waiter {
+  weight: number;
+  enqueuedAt: number;
+  admit: () => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * Admission control: a first-come, first-served weighted semaphore over operation cost. Memory and CPU go with what
+ * executes at once, so a burst of large queries (64 callers × 1000 persons) queues here, holding only its parsed
+ * request, instead of holding every upstream answer and result tree at once. An operation costlier than the whole
+ * budget runs alone. A waiter that is not admitted within the timeout is refused: shedding load beats piling it up.
+ */
+export class Admission {
+  private costInFlight = 0;
+  private readonly queue: Waiter[] = [];
+
+  constructor(private readonly opts: AdmissionOptions) {}
+
+  /** Resolves to a release function (call it once the response is sent; further calls do nothing). */
+  acquire(cost: number): Promise<() => void> {
+    const weight = Math.min(Math.max(cost, 1), this.opts.maxCostInFlight);
+    if (this.queue.length === 0 && this.costInFlight + weight <= this.opts.maxCostInFlight) {
+      this.opts.onAdmitted?.(0);
+      return Promise.resolve(this.take(weight));
+    }
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        weight,
+        enqueuedAt: performance.now(),
+        admit: () => {
+          clearTimeout(waiter.timer);
+          this.opts.onAdmitted?.((performance.now() - waiter.enqueuedAt) / 1000);
+          resolve(this.take(weight));
+        },
+        timer: setTimeout(() => {
+          this.queue.splice(this.queue.indexOf(waiter), 1);
+          this.opts.onRefused?.();
+          this.report();
+          reject(overloaded());
+          this.admitWaiting(); // a large waiter leaving may let smaller ones behind it in
+        }, this.opts.queueTimeoutMs),
+      };
+      this.queue.push(waiter);
+      this.report();
+    });
+  }
+
+  private take(weight: number): () => void {
+    this.costInFlight += weight;
+    this.report();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.costInFlight -= weight;
+      this.admitWaiting();
+      this.report();
+    };
+  }
+
+  private admitWaiting(): void {
+    for (;;) {
+      const next = this.queue[0];
+      if (!next || this.costInFlight + next.weight > this.opts.maxCostInFlight) return;
+      this.queue.shift();
+      next.admit();
+    }
+  }
+
+  private report(): void {
+    this.opts.onChange?.(this.costInFlight, this.queue.length);
+  }
+}
+
+function overloaded(): GraphQLError {
+  return new GraphQLError('The service is busy: try again shortly.', {
+    extensions: { code: 'OVERLOADED', http: { status: 503 } },
+  });
+}

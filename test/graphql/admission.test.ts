@@ -1,0 +1,90 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { GraphQLError } from 'graphql';
+import { Admission } from '../../src/graphql/admission.js';
+import { syntheticPersonIdentifiers } from '../../src/sandbox/krr-seed.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+
+const settle = () => new Promise((r) => setImmediate(r));
+
+describe('Admission', () => {
+  it('admits while the cost fits, then first come first served as releases free room', async () => {
+    const admission = new Admission({ maxCostInFlight: 10, queueTimeoutMs: 60_000 });
+    const order: string[] = [];
+    const a = await admission.acquire(6);
+    const b = await admission.acquire(4);
+    const c = admission.acquire(5).then((release) => (order.push('c'), release));
+    const d = admission.acquire(1).then((release) => (order.push('d'), release)); // fits, but c came first
+    await settle();
+    expect(order).toEqual([]);
+    a();
+    a(); // a second release frees nothing more
+    await settle();
+    expect(order).toEqual(['c', 'd']); // 4 + 5 + 1 = 10
+    const e = admission.acquire(1).then(() => order.push('e'));
+    await settle();
+    expect(order).toEqual(['c', 'd']);
+    b();
+    await settle();
+    expect(order).toEqual(['c', 'd', 'e']);
+    (await c)();
+    (await d)();
+    await e;
+  });
+
+  it('runs an operation costlier than the whole budget alone', async () => {
+    const admission = new Admission({ maxCostInFlight: 10, queueTimeoutMs: 60_000 });
+    const small = await admission.acquire(1);
+    let admitted = false;
+    const huge = admission.acquire(1_000).then((release) => ((admitted = true), release));
+    await settle();
+    expect(admitted).toBe(false);
+    small();
+    await settle();
+    expect(admitted).toBe(true);
+    (await huge)();
+  });
+
+  it('refuses a waiter with OVERLOADED (503) after the queue timeout, and lets those behind it in', async () => {
+    const refused: number[] = [];
+    const admission = new Admission({ maxCostInFlight: 10, queueTimeoutMs: 30, onRefused: () => refused.push(1) });
+    const held = await admission.acquire(8);
+    const big = admission.acquire(10);
+    const error = await big.catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(GraphQLError);
+    expect((error as GraphQLError).extensions).toMatchObject({ code: 'OVERLOADED', http: { status: 503 } });
+    expect(refused).toHaveLength(1);
+    const small = await admission.acquire(2); // room for it, and nobody ahead any more
+    small();
+    held();
+  });
+});
+
+describe('admission in the app', () => {
+  let t: TestApp | undefined;
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+  });
+
+  it('queues operations beyond QUERY_MAX_COST_IN_FLIGHT and refuses one waiting longer than the timeout', async () => {
+    t = await startTestApp({ QUERY_MAX_COST_IN_FLIGHT: '100', QUERY_QUEUE_TIMEOUT_MS: '300' });
+    const app = t;
+    const token = await app.token();
+    const query = 'query($ids: [PersonIdentifier!]!) { persons(ids: $ids) { id } }';
+    const [first, second] = [syntheticPersonIdentifiers(60, 0), syntheticPersonIdentifiers(60, 60)];
+    await app.graphql(query, { ids: ['11822648950'] }, { token }); // token cached
+    app.sandbox.krr.setLatency(600);
+    const slow = app.graphql<{ persons: unknown[] }>(query, { ids: first }, { token }); // cost 60: admitted
+    await new Promise((r) => setTimeout(r, 50));
+    const waiting = await app.graphql(query, { ids: second }, { token }); // 60 + 60 > 100: waits, times out
+    expect(waiting.status).toBe(503);
+    expect(waiting.body.errors?.[0]?.extensions?.code).toBe('OVERLOADED');
+    expect((await slow).body.data?.persons).toHaveLength(60);
+    app.sandbox.krr.setLatency(0);
+    const after = await app.graphql<{ persons: unknown[] }>(query, { ids: second }, { token });
+    expect(after.body.data?.persons).toHaveLength(60);
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    expect(metrics).toMatch(/^facade_admission_refused_total 1$/m);
+    expect(metrics).toMatch(/^facade_admission_cost_in_flight 0$/m);
+  });
+});
