@@ -6,10 +6,15 @@ const K1_WEIGHTS = [3, 7, 6, 1, 8, 9, 4, 5, 2];
 const K2_WEIGHTS = [5, 4, 3, 2, 7, 6, 5, 4, 3, 2];
 const ORGNO_WEIGHTS = [3, 2, 7, 6, 5, 4, 3, 2];
 
-function weightedSum(digits: number[], weights: number[]): number {
+/** Σ digit(i) × weights[i], the digits read straight from the string (this runs for every id of every request). */
+function weightedSum(value: string, weights: readonly number[]): number {
   let sum = 0;
-  for (let i = 0; i < weights.length; i++) sum += (digits[i] ?? 0) * (weights[i] ?? 0);
+  for (let i = 0; i < weights.length; i++) sum += (value.charCodeAt(i) - 48) * (weights[i] as number);
   return sum;
+}
+
+function digitAt(value: string, index: number): number {
+  return value.charCodeAt(index) - 48;
 }
 
 /** `11 - (sum mod 11)`, 11 → 0; 10 means no valid check digit exists. */
@@ -24,23 +29,24 @@ function mod11CheckDigit(sum: number): number {
  * the classic one and the 2032 rule, under which `(sum1 + k1) mod 11` may be 0, 1, 2 or 3.
  */
 export function isValidPersonIdentifier(value: string): boolean {
-  if (!/^\d{11}$/.test(value)) return false;
-  const d = Array.from(value, Number);
-  const k1 = d[9] ?? -1;
-  const k2 = d[10] ?? -1;
-  const sum1 = weightedSum(d, K1_WEIGHTS);
-  const classicK1 = mod11CheckDigit(sum1);
-  const k1Ok = k1 === classicK1 || [0, 1, 2, 3].includes((sum1 + k1) % 11);
+  if (value.length !== 11 || !ELEVEN_DIGITS.test(value)) return false;
+  const k1 = digitAt(value, 9);
+  const k2 = digitAt(value, 10);
+  const sum1 = weightedSum(value, K1_WEIGHTS);
+  const remainder = (sum1 + k1) % 11;
+  const k1Ok = k1 === mod11CheckDigit(sum1) || remainder <= 3;
   if (!k1Ok) return false;
-  const expectedK2 = mod11CheckDigit(weightedSum(d, K2_WEIGHTS));
+  const expectedK2 = mod11CheckDigit(weightedSum(value, K2_WEIGHTS));
   if (expectedK2 === 10 || k2 !== expectedK2) return false;
-  return hasPlausibleDate(d);
+  return hasPlausibleDate(value);
 }
 
+const ELEVEN_DIGITS = /^\d{11}$/;
+
 /** Day and month after removing the D-number (+40 day) and H/synthetic (+40/+80 month) offsets. */
-function hasPlausibleDate(d: number[]): boolean {
-  let day = (d[0] ?? 0) * 10 + (d[1] ?? 0);
-  let month = (d[2] ?? 0) * 10 + (d[3] ?? 0);
+function hasPlausibleDate(value: string): boolean {
+  let day = digitAt(value, 0) * 10 + digitAt(value, 1);
+  let month = digitAt(value, 2) * 10 + digitAt(value, 3);
   if (day > 40) day -= 40;
   if (month > 80) month -= 80;
   else if (month > 40) month -= 40;
@@ -50,7 +56,6 @@ function hasPlausibleDate(d: number[]): boolean {
 /** True for a 9-digit organisation number with a valid mod-11 check digit. */
 export function isValidOrganizationNumber(value: string): boolean {
   if (!/^\d{9}$/.test(value)) return false;
-  const d = Array.from(value, Number);
-  const check = mod11CheckDigit(weightedSum(d, ORGNO_WEIGHTS));
-  return check !== 10 && check === d[8];
+  const check = mod11CheckDigit(weightedSum(value, ORGNO_WEIGHTS));
+  return check !== 10 && check === digitAt(value, 8);
 }
