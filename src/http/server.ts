@@ -123,7 +123,10 @@ async function handleGraphQL(
     const text = req.method === 'POST' ? await readBody(req, opts.bodyLimitBytes) : '';
     body = parseBody(text, req.headers['content-type']);
   } catch (err) {
-    if (err instanceof HttpError) return graphqlError(res, err.status, err.message, 'BAD_REQUEST');
+    if (err instanceof HttpError) {
+      if (err.status === 413) res.setHeader('connection', 'close'); // the rest of the body is never read
+      return graphqlError(res, err.status, err.message, 'BAD_REQUEST');
+    }
     throw err;
   }
 

@@ -114,6 +114,26 @@ describe('request shapes that must be refused', () => {
     const res = await post(huge, { 'content-type': 'application/json' }, await prod.token());
     expect(res.status).toBe(413);
   });
+
+  it('refuses a chunked body (no Content-Length) once it grows beyond the limit, with 413', async () => {
+    const chunk = new TextEncoder().encode('x'.repeat(64 * 1024));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 64)
+          controller.enqueue(chunk); // 4 MB at most, far beyond the limit
+        else controller.close();
+      },
+    });
+    const res = await fetch(`${prod.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await prod.token()}` },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(sent).toBeLessThan(64); // refused before the whole body was sent
+  });
 });
 
 describe('production posture', () => {
