@@ -125,6 +125,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       log,
       corsOrigins: config.corsOrigins,
       bodyLimitBytes: config.maxBodyBytes,
+      bodyBytesInFlightLimit: config.maxBodyBytesInFlight,
       buildContext: (caller, requestId, requestLog, operationName, upstreamContext) => ({
         caller,
         requestId,

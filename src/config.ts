@@ -51,6 +51,8 @@ export interface Config {
   introspection?: boolean;
   /** `MAX_BODY_BYTES`: largest accepted request body. */
   maxBodyBytes: number;
+  /** `MAX_BODY_BYTES_IN_FLIGHT`: request bodies held at once (waiting or executing); more get 503 OVERLOADED. */
+  maxBodyBytesInFlight: number;
   /** `RATE_LIMIT_PERSONS_PER_MINUTE`: person look-ups per caller per minute. */
   personsPerMinute: number;
   /** `QUERY_MAX_*`: limits checked before execution. */
@@ -157,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownDelayMs: int('SHUTDOWN_DELAY_MS', env.NODE_ENV === 'production' ? 5_000 : 0, 0, 600_000),
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 20_000, 0, 600_000),
     maxBodyBytes: int('MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
+    maxBodyBytesInFlight: int('MAX_BODY_BYTES_IN_FLIGHT', 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     personsPerMinute: int('RATE_LIMIT_PERSONS_PER_MINUTE', 20_000, 1, 100_000_000),
     queryLimits: {
       maxDepth: int('QUERY_MAX_DEPTH', DEFAULT_QUERY_LIMITS.maxDepth, 2, 100),

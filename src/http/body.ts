@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export class HttpError extends Error {
   constructor(
@@ -50,4 +50,25 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<stri
 
 function tooLarge(limitBytes: number): HttpError {
   return new HttpError(413, `The request body exceeds ${limitBytes} bytes.`);
+}
+
+/** The bytes of request bodies held at once, against a limit (`MAX_BODY_BYTES_IN_FLIGHT`). */
+export class BodyBudget {
+  private held = 0;
+
+  constructor(private readonly limit: number) {}
+
+  /**
+   * Holds `bytes` until `res` closes (sent, or the connection gone). False, holding nothing, when that would pass the
+   * limit; a body alone is always accepted, so a limit below MAX_BODY_BYTES cannot lock out large requests.
+   */
+  hold(bytes: number, res: ServerResponse): boolean {
+    if (bytes === 0) return true;
+    if (this.held > 0 && this.held + bytes > this.limit) return false;
+    this.held += bytes;
+    res.once('close', () => {
+      this.held -= bytes;
+    });
+    return true;
+  }
 }

@@ -8,7 +8,7 @@ import type { GraphQLContext } from '../graphql/context.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { UpstreamRequestContext } from '../upstream/request-context.js';
 import { RetryBudget } from '../upstream/retry.js';
-import { HttpError, readBody } from './body.js';
+import { BodyBudget, HttpError, readBody } from './body.js';
 import type { GraphiQL } from './graphiql.js';
 import { resolveTrustedRequest, type TrustedDocuments } from './trusted-documents.js';
 
@@ -19,6 +19,11 @@ export interface HttpServerOptions {
   log: Logger;
   corsOrigins: string[];
   bodyLimitBytes: number;
+  /**
+   * The request bodies held at once (read, and their responses not yet sent): beyond it a request is refused with 503
+   * OVERLOADED instead of being read into memory. Requests waiting for admission hold their body, so this bounds them.
+   */
+  bodyBytesInFlightLimit: number;
   buildContext(
     caller: Caller,
     requestId: string,
@@ -43,8 +48,9 @@ const RETRY_BUDGET_PER_REQUEST = 3;
 
 /** node:http front: routing, CORS, body limits, caller authentication, then Apollo. */
 export function createHttpServer(opts: HttpServerOptions): Server {
+  const bodies = new BodyBudget(opts.bodyBytesInFlightLimit);
   const server = createServer((req, res) => {
-    handle(opts, req, res).catch((err: unknown) => {
+    handle(opts, bodies, req, res).catch((err: unknown) => {
       // A client that hangs up mid-request is routine (load balancers, impatient callers), not a server fault.
       if (req.destroyed || (err as { code?: string }).code === 'ECONNRESET') {
         opts.log.debug({ code: (err as { code?: string }).code }, 'client went away');
@@ -65,7 +71,12 @@ export function createHttpServer(opts: HttpServerOptions): Server {
   return server;
 }
 
-async function handle(opts: HttpServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  opts: HttpServerOptions,
+  bodies: BodyBudget,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (opts.draining()) res.setHeader('connection', 'close');
   if (opts.extraRoutes && (await opts.extraRoutes(req, res))) return;
@@ -85,7 +96,7 @@ async function handle(opts: HttpServerOptions, req: IncomingMessage, res: Server
       return;
     }
     case '/graphql':
-      return handleGraphQL(opts, req, res, url);
+      return handleGraphQL(opts, bodies, req, res, url);
     default:
       return sendJson(res, 404, { error: 'not found' });
   }
@@ -93,6 +104,7 @@ async function handle(opts: HttpServerOptions, req: IncomingMessage, res: Server
 
 async function handleGraphQL(
   opts: HttpServerOptions,
+  bodies: BodyBudget,
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
@@ -121,6 +133,10 @@ async function handleGraphQL(
   let body: unknown;
   try {
     const text = req.method === 'POST' ? await readBody(req, opts.bodyLimitBytes) : '';
+    if (!bodies.hold(text.length, res)) {
+      res.setHeader('retry-after', '1');
+      return graphqlError(res, 503, 'The service is busy: try again shortly.', 'OVERLOADED');
+    }
     body = parseBody(text, req.headers['content-type']);
   } catch (err) {
     if (err instanceof HttpError) {

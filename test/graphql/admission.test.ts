@@ -87,4 +87,23 @@ describe('admission in the app', () => {
     expect(metrics).toMatch(/^facade_admission_refused_total 1$/m);
     expect(metrics).toMatch(/^facade_admission_cost_in_flight 0$/m);
   });
+
+  it('refuses a request whose body would pass MAX_BODY_BYTES_IN_FLIGHT, and accepts it once the others are done', async () => {
+    t = await startTestApp({ MAX_BODY_BYTES_IN_FLIGHT: '3000' });
+    const app = t;
+    const token = await app.token();
+    // a comment makes the body ~2100 bytes: two do not fit in 3000
+    const query = `# ${'x'.repeat(2000)}\nquery($id: PersonIdentifier!) { person(id: $id) { id } }`;
+    const padded = { id: '11822648950' };
+    await app.graphql(query, padded, { token }); // token cached
+    app.sandbox.krr.setLatency(500);
+    const first = app.graphql(query, padded, { token });
+    await new Promise((r) => setTimeout(r, 100)); // the first body is held while its look-up waits on KRR
+    const second = await app.graphql(query, padded, { token });
+    expect(second.status).toBe(503);
+    expect(second.body.errors?.[0]?.extensions?.code).toBe('OVERLOADED');
+    expect((await first).body.data).toEqual({ person: { id: '11822648950' } });
+    app.sandbox.krr.setLatency(0);
+    expect((await app.graphql(query, padded, { token })).body.data).toEqual({ person: { id: '11822648950' } });
+  });
 });
