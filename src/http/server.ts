@@ -169,8 +169,10 @@ async function handleGraphQL(
   // The access log names the operation, never the query string or variables (they may carry personal ids).
   if (opts.log.isLevelEnabled('info')) {
     res.once('finish', () =>
-      log().info(
+      // The same line a child logger would write, without building one.
+      opts.log.info(
         {
+          requestId,
           method: req.method,
           path: url.pathname,
           status: res.statusCode,
