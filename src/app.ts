@@ -2,8 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DestinationStream, Logger } from 'pino';
 import { Authenticator } from './auth/authenticator.js';
+import type { Caller } from './auth/caller.js';
 import { CALLER_SCOPES } from './auth/scopes.js';
 import type { Config, UpstreamConfig } from './config.js';
+import type { GraphQLContext } from './graphql/context.js';
 import { buildSchema } from './graphql/schema.js';
 import { createGraphQLServer } from './graphql/server.js';
 import { readBody } from './http/body.js';
@@ -11,13 +13,13 @@ import { createGraphiQL } from './http/graphiql.js';
 import { createHttpServer, sendJson } from './http/server.js';
 import { loadTrustedDocuments } from './http/trusted-documents.js';
 import { KRR_CONTACT_SCOPE, KrrClient } from './krr/client.js';
-import { createPersonsContext } from './krr/context.js';
+import { createPersonsContext, type PersonsContext } from './krr/context.js';
 import { PersonBatcher } from './krr/batcher.js';
 import { PersonRateLimiter } from './krr/rate-limit.js';
 import { personResolvers } from './krr/resolvers.js';
 import { createAuditLog } from './observability/audit.js';
 import { AdminApiClient } from './clients/admin-client.js';
-import { createClientsContext } from './clients/context.js';
+import { createClientsContext, type ClientsContext } from './clients/context.js';
 import { clientResolvers } from './clients/resolvers.js';
 import { loadCredentials, organizationNumberOf } from './maskinporten/credentials.js';
 import { TokenService } from './maskinporten/token-service.js';
@@ -25,6 +27,32 @@ import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import type { Sandbox, SandboxOptions } from './sandbox/index.js';
 import { UpstreamClient } from './upstream/http-client.js';
+
+/**
+ * One request's GraphQL context. The domain contexts (loaders, caches) are made on first use: an operation usually
+ * needs one of them. Accessors live on the prototype and state in plain properties, because Apollo hands resolvers a
+ * copy (`Object.assign` onto `Object.create(prototype)`), which keeps both.
+ */
+class RequestContext implements GraphQLContext {
+  personsContext: PersonsContext | undefined = undefined;
+  clientsContext: ClientsContext | undefined = undefined;
+
+  constructor(
+    readonly caller: Caller,
+    readonly requestId: string,
+    readonly log: () => Logger,
+    readonly operationName: string | null,
+    readonly make: { persons: () => PersonsContext; clients: () => ClientsContext },
+  ) {}
+
+  get persons(): PersonsContext {
+    return (this.personsContext ??= this.make.persons());
+  }
+
+  get clients(): ClientsContext {
+    return (this.clientsContext ??= this.make.clients());
+  }
+}
 
 export interface AppOptions {
   /** Where normal log lines go (default stdout). */
@@ -126,22 +154,12 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       corsOrigins: config.corsOrigins,
       bodyLimitBytes: config.maxBodyBytes,
       bodyBytesInFlightLimit: config.maxBodyBytesInFlight,
-      buildContext: (caller, requestId, requestLog, operationName, upstreamContext) => ({
-        caller,
-        requestId,
-        log: requestLog,
-        operationName,
-        persons: createPersonsContext({
-          batcher,
-          now,
-          audit,
-          limiter,
-          requestId,
-          caller,
-          upstream: upstreamContext,
+      buildContext: (caller, requestId, requestLog, operationName, upstreamContext) =>
+        new RequestContext(caller, requestId, requestLog, operationName, {
+          persons: () =>
+            createPersonsContext({ batcher, now, audit, limiter, requestId, caller, upstream: upstreamContext }),
+          clients: () => createClientsContext(admin.forRequest(upstreamContext)),
         }),
-        clients: createClientsContext(admin.forRequest(upstreamContext)),
-      }),
       ready: async () => (await tokenReady()) && krrHttp.breakerState !== 'open' && adminHttp.breakerState !== 'open',
       draining: () => draining,
       extraRoutes: sandbox ? sandboxRoutes(sandbox) : undefined,

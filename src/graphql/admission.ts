@@ -13,8 +13,7 @@ export interface AdmissionOptions {
   maxCostInFlight: number;
   /** How long an operation may wait for its turn before it is refused with 503 OVERLOADED (ms). */
   queueTimeoutMs: number;
-  /** Told the cost in flight after every change, and how long each admitted operation waited (seconds). */
-  onChange?: (costInFlight: number, waiting: number) => void;
+  /** Told how long each admitted operation waited (seconds). */
   onAdmitted?: (waitedSeconds: number) => void;
   onRefused?: () => void;
 }
@@ -33,15 +32,25 @@ interface Waiter {
  * budget runs alone. A waiter that is not admitted within the timeout is refused: shedding load beats piling it up.
  */
 export class Admission {
-  private costInFlight = 0;
+  private inFlight = 0;
   private readonly queue: Waiter[] = [];
+
+  /** The summed cost of the operations admitted and not yet released. */
+  get costInFlight(): number {
+    return this.inFlight;
+  }
+
+  /** Operations waiting for their turn. */
+  get waiting(): number {
+    return this.queue.length;
+  }
 
   constructor(private readonly opts: AdmissionOptions) {}
 
   /** Resolves to a release function (call it once the response is sent; further calls do nothing). */
   acquire(cost: number): Promise<() => void> {
     const weight = Math.min(Math.max(cost, 1), this.opts.maxCostInFlight);
-    if (this.queue.length === 0 && this.costInFlight + weight <= this.opts.maxCostInFlight) {
+    if (this.queue.length === 0 && this.inFlight + weight <= this.opts.maxCostInFlight) {
       this.opts.onAdmitted?.(0);
       return Promise.resolve(this.take(weight));
     }
@@ -57,40 +66,32 @@ export class Admission {
         timer: setTimeout(() => {
           this.queue.splice(this.queue.indexOf(waiter), 1);
           this.opts.onRefused?.();
-          this.report();
           reject(overloaded());
           this.admitWaiting(); // a large waiter leaving may let smaller ones behind it in
         }, this.opts.queueTimeoutMs),
       };
       this.queue.push(waiter);
-      this.report();
     });
   }
 
   private take(weight: number): () => void {
-    this.costInFlight += weight;
-    this.report();
+    this.inFlight += weight;
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      this.costInFlight -= weight;
+      this.inFlight -= weight;
       this.admitWaiting();
-      this.report();
     };
   }
 
   private admitWaiting(): void {
     for (;;) {
       const next = this.queue[0];
-      if (!next || this.costInFlight + next.weight > this.opts.maxCostInFlight) return;
+      if (!next || this.inFlight + next.weight > this.opts.maxCostInFlight) return;
       this.queue.shift();
       next.admit();
     }
-  }
-
-  private report(): void {
-    this.opts.onChange?.(this.costInFlight, this.queue.length);
   }
 }
 

@@ -28,13 +28,10 @@ export function createGraphQLServer(opts: GraphQLServerOptions): ApolloServer<Gr
   const { metrics } = opts;
   const admission = new Admission({
     ...opts.admission,
-    onChange: (cost, waiting) => {
-      metrics.admissionCostInFlight.set(cost);
-      metrics.admissionWaiting.set(waiting);
-    },
     onAdmitted: (seconds) => metrics.admissionWait.observe(seconds),
     onRefused: () => metrics.admissionRefused.inc(),
   });
+  metrics.admissionState = admission;
   return new ApolloServer<GraphQLContext>({
     schema: opts.schema,
     formatError,

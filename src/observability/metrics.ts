@@ -65,16 +65,21 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly admissionCostInFlight = new Gauge({
+  /** Read by the admission gauges when scraped (not set per request: they change twice per operation). */
+  admissionState: { costInFlight: number; waiting: number } | undefined;
+
+  readonly admissionCostInFlight: Gauge = new Gauge({
     name: 'facade_admission_cost_in_flight',
     help: 'Summed cost of the GraphQL operations executing now (admission control, QUERY_MAX_COST_IN_FLIGHT)',
     registers: [this.registry],
+    collect: (): void => this.admissionCostInFlight.set(this.admissionState?.costInFlight ?? 0),
   });
 
-  readonly admissionWaiting = new Gauge({
+  readonly admissionWaiting: Gauge = new Gauge({
     name: 'facade_admission_waiting',
     help: 'GraphQL operations waiting for admission',
     registers: [this.registry],
+    collect: (): void => this.admissionWaiting.set(this.admissionState?.waiting ?? 0),
   });
 
   readonly admissionWait = new Histogram({
