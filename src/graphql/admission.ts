@@ -47,7 +47,7 @@ export class Admission {
 
   constructor(private readonly opts: AdmissionOptions) {}
 
-  /** Resolves to a release function (call it once the response is sent; further calls do nothing). */
+  /** Resolves to a release function (call it once the operation's response is ready; further calls do nothing). */
   acquire(cost: number): Promise<() => void> {
     const weight = Math.min(Math.max(cost, 1), this.opts.maxCostInFlight);
     if (this.queue.length === 0 && this.inFlight + weight <= this.opts.maxCostInFlight) {
