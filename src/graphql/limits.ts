@@ -411,9 +411,10 @@ function compositeNamedType(type: GraphQLType): GraphQLCompositeType | undefined
 }
 
 /*
- * graphql-js's type predicates (`isListType`, …) use `instanceof`. Under Vitest our sources get graphql's ESM build
- * while dependencies (Apollo Server, graphql-tools) get its CommonJS build, so a schema built by one is foreign to the
- * other's predicates. Both builds tag their classes with `Symbol.toStringTag`, which is what is checked here.
+ * graphql-js's type predicates (`isListType`, …) use `instanceof`, so a schema built by another copy of graphql (its
+ * ESM build next to the CommonJS one, as Vite resolved it for our sources before vitest.config.ts aliased it) is
+ * foreign to them. Both builds tag their classes with `Symbol.toStringTag`, which is what is checked here: the limits
+ * are a security check and must not depend on module resolution.
  */
 function typeTag(type: unknown): string | undefined {
   if (typeof type !== 'object' || type === null) return undefined;
