@@ -8,13 +8,13 @@ import { parseArgs } from 'node:util';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { destination } from 'pino';
 import { ConfigError, loadConfig, type UpstreamConfig } from '../src/config.js';
-import { CredentialsError, loadCredentials, organizationNumberOf } from '../src/maskinporten/credentials.js';
-import { TokenService } from '../src/maskinporten/token-service.js';
+import { CredentialsError, organizationNumberOf } from '../src/maskinporten/credentials.js';
+import { createStandaloneTokenService } from '../src/maskinporten/standalone.js';
 import { createLogger } from '../src/observability/logger.js';
 import { Metrics } from '../src/observability/metrics.js';
 import type { Sandbox } from '../src/sandbox/index.js';
 import { UpstreamAuthError } from '../src/upstream/errors.js';
-import { UpstreamClient } from '../src/upstream/http-client.js';
+import type { UpstreamClient } from '../src/upstream/http-client.js';
 
 const USAGE = `Usage: npm run token -- --scope SCOPE [--scope SCOPE ...] [--resource URL] [--consumer-org ORGNO] [--raw]
 
@@ -121,22 +121,14 @@ async function main(argv: string[]): Promise<number> {
     if (!upstream) throw new Error('no upstream configuration');
     const mp = upstream.maskinporten;
 
-    const credentials = await loadCredentials(mp);
-    const metrics = new Metrics();
-    http = new UpstreamClient('maskinporten', mp.issuer, {
-      metrics,
-      connections: 1,
+    const standalone = await createStandaloneTokenService(mp, {
+      metrics: new Metrics(),
       deadlineMs: config.timeouts.maskinporten,
-    });
-    const tokens = new TokenService({
-      issuer: mp.issuer,
-      clientId: mp.clientId,
-      credentials,
-      http,
-      metrics,
       // Warnings to stderr, so stdout stays what this script prints.
       log: createLogger({ level: 'warn', destination: destination({ fd: 2, sync: true }) }),
     });
+    const { tokens, credentials } = standalone;
+    http = standalone.http;
 
     console.log(`Issuer:      ${mp.issuer}`);
     console.log(`Client id:   ${mp.clientId}`);

@@ -5,11 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
-import { loadCredentials } from '../../src/maskinporten/credentials.js';
-import { TokenService } from '../../src/maskinporten/token-service.js';
+import { createStandaloneTokenService } from '../../src/maskinporten/standalone.js';
+import type { TokenService } from '../../src/maskinporten/token-service.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';
-import { UpstreamClient } from '../../src/upstream/http-client.js';
+import type { UpstreamClient } from '../../src/upstream/http-client.js';
 import { counters, parsePrometheus, type CounterSnapshot } from './prometheus.js';
 import { freePort, spawnNode, waitForHttp200, type Child } from './processes.js';
 
@@ -124,15 +124,10 @@ export class DirectClient {
       keyFile: v.MASKINPORTEN_KEY_FILE,
       certFile: v.MASKINPORTEN_CERT_FILE,
     };
-    const credentials = await loadCredentials(config);
     const metrics = new Metrics();
-    const http = new UpstreamClient('maskinporten', config.issuer, { metrics, connections: 2 });
-    const tokens = new TokenService({
-      issuer: config.issuer,
-      clientId: config.clientId,
-      credentials,
-      http,
+    const { tokens, http } = await createStandaloneTokenService(config, {
       metrics,
+      connections: 2,
       log: createLogger({ level: 'warn' }),
     });
     return new DirectClient(tokens, http, metrics);

@@ -32,8 +32,8 @@ export function toPersonModelStaleBefore(id: string, dto: KrrPersonDto | undefin
     notificationStatus: mapNotificationStatus(dto.varslingsstatus),
     language: typeof dto.spraak === 'string' && dto.spraak ? dto.spraak.toLowerCase() : null,
     languageUpdatedAt: parseUpstreamTimestamp(dto.spraak_oppdatert),
-    email: email(contact, staleBefore),
-    mobilePhone: mobilePhone(contact, staleBefore),
+    email: contactPoint(contact, EMAIL, staleBefore),
+    mobilePhone: contactPoint(contact, MOBILE_PHONE, staleBefore),
     digitalMailbox: digitalMailbox(dto),
   };
 }
@@ -79,60 +79,51 @@ function yesNo(value: unknown): boolean | null {
   return null;
 }
 
-/** A contact point from its raw KRR members (read by name at the call: a key built per person is a slow look-up). */
+/** The members of one contact point in KRR's `kontaktinformasjon`, spelled out once per kind. */
+interface ContactKeys {
+  value: keyof KrrContactInfoDto;
+  updated: keyof KrrContactInfoDto;
+  verified: keyof KrrContactInfoDto;
+  validated: keyof KrrContactInfoDto;
+  duplicated: keyof KrrContactInfoDto;
+}
+
+const EMAIL: ContactKeys = {
+  value: 'epostadresse',
+  updated: 'epostadresse_oppdatert',
+  verified: 'epostadresse_sist_verifisert',
+  validated: 'epostadresse_sist_validert',
+  duplicated: 'epostadresse_duplisert',
+};
+
+const MOBILE_PHONE: ContactKeys = {
+  value: 'mobiltelefonnummer',
+  updated: 'mobiltelefonnummer_oppdatert',
+  verified: 'mobiltelefonnummer_sist_verifisert',
+  validated: 'mobiltelefonnummer_sist_validert',
+  duplicated: 'mobiltelefonnummer_duplisert',
+};
+
+/** The keys are constants, not built per person: a key built per look-up made mapping several times slower. */
 function contactPoint(
-  raw: {
-    value: unknown;
-    updated: unknown;
-    verified: unknown;
-    validated: unknown;
-    duplicated: unknown;
-  },
+  contact: KrrContactInfoDto | undefined,
+  keys: ContactKeys,
   staleBefore: Date,
 ): ContactPointModel | null {
-  const value = raw.value;
-  if (typeof value !== 'string' || value.length === 0) return null;
-  const updatedAt = parseUpstreamTimestamp(raw.updated);
-  const lastVerifiedAt = parseUpstreamTimestamp(raw.verified);
+  const value = contact?.[keys.value];
+  if (!contact || typeof value !== 'string' || value.length === 0) return null;
+  const updatedAt = parseUpstreamTimestamp(contact[keys.updated]);
+  const lastVerifiedAt = parseUpstreamTimestamp(contact[keys.verified]);
   const latest = Math.max(updatedAt?.getTime() ?? -Infinity, lastVerifiedAt?.getTime() ?? -Infinity);
   return {
     value,
     updatedAt,
     lastVerifiedAt,
-    lastValidatedAt: parseUpstreamTimestamp(raw.validated),
-    duplicated: yesNo(raw.duplicated),
+    lastValidatedAt: parseUpstreamTimestamp(contact[keys.validated]),
+    duplicated: yesNo(contact[keys.duplicated]),
     stale: !(latest >= staleBefore.getTime()),
   };
 }
-
-function email(contact: KrrContactInfoDto | undefined, staleBefore: Date): ContactPointModel | null {
-  if (!contact) return null;
-  return contactPoint(
-    {
-      value: contact.epostadresse,
-      updated: contact.epostadresse_oppdatert,
-      verified: contact.epostadresse_sist_verifisert,
-      validated: contact.epostadresse_sist_validert,
-      duplicated: contact.epostadresse_duplisert,
-    },
-    staleBefore,
-  );
-}
-
-function mobilePhone(contact: KrrContactInfoDto | undefined, staleBefore: Date): ContactPointModel | null {
-  if (!contact) return null;
-  return contactPoint(
-    {
-      value: contact.mobiltelefonnummer,
-      updated: contact.mobiltelefonnummer_oppdatert,
-      verified: contact.mobiltelefonnummer_sist_verifisert,
-      validated: contact.mobiltelefonnummer_sist_validert,
-      duplicated: contact.mobiltelefonnummer_duplisert,
-    },
-    staleBefore,
-  );
-}
-
 /** The mailbox may come nested under `digital_post` or on the person itself (reference §2): accept both. */
 function digitalMailbox(dto: KrrPersonDto): DigitalMailboxModel | null {
   const nested = isObject(dto.digital_post) ? dto.digital_post : undefined;
