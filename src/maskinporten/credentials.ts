@@ -28,7 +28,7 @@ export async function loadCredentials(config: MaskinportenConfig): Promise<Grant
  * then issuer by issuer; unrelated certificates dropped), or the key alone with the registered `kid`. The messages
  * name the variables and the file, never the password or anything of the key.
  */
-export async function loadKeystoreCredentials(opts: {
+async function loadKeystoreCredentials(opts: {
   file: string;
   password?: string;
   kid?: string;
@@ -117,7 +117,7 @@ export async function loadPemCredentials(opts: {
 }
 
 /** PEM chain → x5c (base64 DER, in file order: leaf first). */
-export function parseCertificateChain(pem: string, source: string): string[] {
+function parseCertificateChain(pem: string, source: string): string[] {
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
   if (blocks.length === 0) throw new CredentialsError(`${source} holds no PEM certificate`);
   return blocks.map((block) => {
@@ -129,7 +129,7 @@ export function parseCertificateChain(pem: string, source: string): string[] {
   });
 }
 
-export function assertKeyMatchesLeaf(privateKey: KeyObject, x5c: string[], source: string): void {
+function assertKeyMatchesLeaf(privateKey: KeyObject, x5c: string[], source: string): void {
   const leaf = new X509Certificate(Buffer.from(x5c[0] ?? '', 'base64'));
   if (!leaf.checkPrivateKey(privateKey)) {
     throw new CredentialsError(`the first certificate in ${source} does not belong to the private key`);

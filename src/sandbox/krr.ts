@@ -135,11 +135,6 @@ function varslingsstatusOf(entry: PersonEntry, cutoff: number): KrrVarslingsstat
     : 'KAN_IKKE_VARSLES';
 }
 
-/** KRR's `varslingsstatus` of `person` at `nowMs`: reserved, not active, or every contact point stale → cannot notify. */
-export function krrVarslingsstatus(person: KrrPerson, nowMs: number): KrrVarslingsstatus {
-  return varslingsstatusOf(indexPerson(person), krrStaleCutoff(nowMs));
-}
-
 /** The person as a consumer with these scopes sees it, serialized (cached per entry and visible variant). */
 function serialize(entry: PersonEntry, contact: boolean, post: boolean, cutoff: number): string {
   const varslingsstatus = contact ? varslingsstatusOf(entry, cutoff) : undefined;

@@ -25,6 +25,14 @@ let krr: KrrSimulator;
 /** Simulators a test starts and closes itself; closed in afterAll if a test failed before doing so. */
 const extraKrr: KrrSimulator[] = [];
 
+/** What `promise` rejects with; undefined when it resolves. */
+function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+}
+
 async function token(scope: string): Promise<string> {
   return source.sign({ scope, orgno: ORGNO, clientId: 'faults-test-client' });
 }
@@ -142,10 +150,7 @@ describe('KRR simulator faults over HTTP', () => {
 
   it('resets the connection: fetch rejects, the request is logged with status 0, the next one succeeds', async () => {
     krr.faults.enqueue({ kind: 'reset' });
-    const error = await krrRequest().then(
-      () => undefined,
-      (err: unknown) => err,
-    );
+    const error = await rejection(krrRequest());
     expect(error).toBeInstanceOf(Error);
     expect(causeOf(error)).toMatch(/ECONNRESET|other side closed|UND_ERR_SOCKET/);
     expect(krr.requests.at(-1)).toMatchObject({ path: '/rest/v2/personer', status: 0, ids: [PERSON] });
@@ -158,10 +163,7 @@ describe('KRR simulator faults over HTTP', () => {
     const res = await krrRequest(krr, { signal: AbortSignal.timeout(300) });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('application/json');
-    const error = await res.text().then(
-      () => undefined,
-      (err: unknown) => err,
-    );
+    const error = await rejection(res.text());
     expect((error as Error | undefined)?.name).toMatch(/TimeoutError|AbortError/);
     expect(performance.now() - started).toBeGreaterThanOrEqual(290);
     expect(krr.requests.at(-1)?.status).toBe(0);
@@ -172,10 +174,7 @@ describe('KRR simulator faults over HTTP', () => {
   it('never answers a stall-headers request: a headers timeout ends it', async () => {
     krr.faults.enqueue({ kind: 'stall-headers' });
     const started = performance.now();
-    const error = await krrRequest(krr, { signal: AbortSignal.timeout(300) }).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
+    const error = await rejection(krrRequest(krr, { signal: AbortSignal.timeout(300) }));
     expect((error as Error | undefined)?.name).toMatch(/TimeoutError|AbortError/);
     expect(performance.now() - started).toBeGreaterThanOrEqual(290);
     expect(krr.requests.at(-1)?.status).toBe(0);
@@ -332,10 +331,7 @@ describe('admin API simulator faults', () => {
 
   it('resets a call and logs it with status 0', async () => {
     admin.faults.enqueue({ kind: 'reset' });
-    const error = await listClients().then(
-      () => undefined,
-      (err: unknown) => err,
-    );
+    const error = await rejection(listClients());
     expect(causeOf(error)).toMatch(/ECONNRESET|other side closed|UND_ERR_SOCKET/);
     expect(admin.requests.at(-1)).toEqual({ method: 'GET', path: '/api/v1/clients', status: 0, scopes: [ADMIN_READ] });
     expect((await listClients()).status).toBe(200);
