@@ -1,4 +1,5 @@
 import { DEFAULT_MAX_COST_IN_FLIGHT } from './graphql/admission.js';
+import { DEFAULT_DOCUMENT_LIMITS, type DocumentLimits } from './graphql/document-limits.js';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './graphql/limits.js';
 
 /**
@@ -39,8 +40,22 @@ export interface Config {
   corsOrigins: string[];
   trustedDocumentsFile?: string;
   logLevel: string;
+  /** `AUDIT_LOG_FILE`: the audit stream's file. Unset: a tagged stream on stdout (`AUDIT_LOG=stdout`). */
   auditLogFile?: string;
   production: boolean;
+  /** Things worth a warning at start that do not stop it (e.g. SANDBOX=true with NODE_ENV=production). */
+  warnings: string[];
+  /** `METRICS_PORT`: serve /metrics on this port of its own (and not on PORT); unset: on PORT. */
+  metricsPort?: number;
+  /**
+   * `ADMIN_ALLOWED_SCOPES`: patterns (`*` wildcard) of the scopes callers may put on clients through the facade.
+   * Unset: every scope but the facade's own privileged ones (`krr:*`, `idporten:dcr*`).
+   */
+  adminAllowedScopes?: string[];
+  /** Caller tokens: `AUTH_MAX_TOKEN_LIFETIME_SECONDS` (exp − iat at most) and `AUTH_CLOCK_SKEW_SECONDS`. */
+  callerTokens: { maxLifetimeSeconds: number; clockSkewSeconds: number };
+  /** `QUERY_MAX_DOCUMENT_BYTES`, `QUERY_MAX_NESTING`, `QUERY_MAX_NAME_LENGTH`: checked before the document is parsed. */
+  documentLimits: DocumentLimits;
   /** Maximum connections per upstream origin (undici Pool). */
   upstreamConnections: number;
   /** `ADMIN_SUPPLIER`: our Maskinporten client holds `idporten:dcr.supplier` (default: true in sandbox mode only). */
@@ -84,6 +99,21 @@ export class ConfigError extends Error {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/** The variables that point the facade at real upstreams; any one of them set means "not the sandbox". */
+export const UPSTREAM_VARIABLES = [
+  'MASKINPORTEN_ISSUER',
+  'MASKINPORTEN_CLIENT_ID',
+  'MASKINPORTEN_KEY_FILE',
+  'MASKINPORTEN_CERT_FILE',
+  'MASKINPORTEN_KEYSTORE_FILE',
+  'MASKINPORTEN_KID',
+  'KRR_URL',
+  'ADMIN_API_URL',
+  'AUTH_ISSUER',
+  'AUTH_AUDIENCE',
+  'AUTH_JWKS_URL',
+] as const;
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
   const str = (name: string): string | undefined => {
@@ -113,6 +143,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   };
 
+  /** A comma- or space-separated list; undefined when unset, refused when set but empty. */
+  const list = (name: string): string[] | undefined => {
+    const raw = str(name);
+    if (raw === undefined) return undefined;
+    const items = raw.split(/[\s,]+/).filter(Boolean);
+    if (items.length === 0) problems.push(`${name} must list at least one value`);
+    return items;
+  };
+
   const bool = (name: string): boolean | undefined => {
     const raw = str(name);
     if (raw === undefined) return undefined;
@@ -120,9 +159,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     return raw === 'true';
   };
 
+  const production = env.NODE_ENV === 'production';
+  const warnings: string[] = [];
   const sandboxRaw = bool('SANDBOX');
   const issuer = url('MASKINPORTEN_ISSUER');
-  const sandbox = sandboxRaw ?? str('MASKINPORTEN_ISSUER') === undefined;
+  const upstreamSet = UPSTREAM_VARIABLES.filter((name) => str(name) !== undefined);
+  // Fail closed: the sandbox (fake data, a token endpoint handing out every scope) starts only when asked for, or
+  // outside production when nothing points at a real upstream. One forgotten variable never turns it on.
+  const sandbox = sandboxRaw ?? (!production && upstreamSet.length === 0);
+  if (sandbox && upstreamSet.length > 0) {
+    warnings.push(`SANDBOX=true: ignoring ${upstreamSet.join(', ')}; the embedded simulators answer instead`);
+  }
+  if (sandbox && production) {
+    warnings.push('SANDBOX=true with NODE_ENV=production: fake upstreams, and POST /sandbox/caller-token is open');
+  }
+
+  const auditLog = str('AUDIT_LOG');
+  if (auditLog !== undefined && auditLog !== 'stdout' && auditLog !== 'file') {
+    problems.push(`AUDIT_LOG must be "stdout" or "file" (got "${auditLog}")`);
+  }
+  const auditLogFile = str('AUDIT_LOG_FILE');
+  if (auditLog === 'file' && auditLogFile === undefined)
+    problems.push('AUDIT_LOG_FILE is required with AUDIT_LOG=file');
+  if (auditLog === 'stdout' && auditLogFile !== undefined) {
+    problems.push('AUDIT_LOG=stdout and AUDIT_LOG_FILE contradict each other: set one');
+  }
+  if (production && !sandbox && auditLogFile === undefined && auditLog !== 'stdout') {
+    problems.push(
+      'AUDIT_LOG_FILE (or AUDIT_LOG=stdout) is required with NODE_ENV=production: the audit stream needs a destination of its own',
+    );
+  }
 
   const logLevel = str('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
@@ -139,8 +205,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .filter(Boolean),
     trustedDocumentsFile: str('TRUSTED_DOCUMENTS_FILE'),
     logLevel,
-    auditLogFile: str('AUDIT_LOG_FILE'),
-    production: env.NODE_ENV === 'production',
+    auditLogFile,
+    production,
+    warnings,
+    metricsPort: str('METRICS_PORT') === undefined ? undefined : int('METRICS_PORT', 0, 0, 65535),
+    adminAllowedScopes: list('ADMIN_ALLOWED_SCOPES'),
+    callerTokens: {
+      maxLifetimeSeconds: int('AUTH_MAX_TOKEN_LIFETIME_SECONDS', 86_400, 60, 31_536_000),
+      clockSkewSeconds: int('AUTH_CLOCK_SKEW_SECONDS', 30, 0, 300),
+    },
+    documentLimits: {
+      maxDocumentBytes: int('QUERY_MAX_DOCUMENT_BYTES', DEFAULT_DOCUMENT_LIMITS.maxDocumentBytes, 256, 10_000_000),
+      maxNesting: int('QUERY_MAX_NESTING', DEFAULT_DOCUMENT_LIMITS.maxNesting, 4, 1_000),
+      maxNameLength: int('QUERY_MAX_NAME_LENGTH', DEFAULT_DOCUMENT_LIMITS.maxNameLength, 8, 10_000),
+    },
     upstreamConnections: int('UPSTREAM_CONNECTIONS', 16, 1, 1024),
     krrApiVersion: krrApiVersion === 'v1' ? 'v1' : 'v2',
     adminSupplier: bool('ADMIN_SUPPLIER'),
@@ -156,7 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       volumeThreshold: int('BREAKER_VOLUME_THRESHOLD', 10, 1, 100_000),
     },
     krrBatchWindowMs: int('KRR_BATCH_WINDOW_MS', 2, 0, 1_000),
-    shutdownDelayMs: int('SHUTDOWN_DELAY_MS', env.NODE_ENV === 'production' ? 5_000 : 0, 0, 600_000),
+    shutdownDelayMs: int('SHUTDOWN_DELAY_MS', production ? 5_000 : 0, 0, 600_000),
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 20_000, 0, 600_000),
     maxBodyBytes: int('MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
     maxBodyBytesInFlight: int('MAX_BODY_BYTES_IN_FLIGHT', 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
@@ -182,9 +260,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
 
+  if (config.metricsPort !== undefined && config.metricsPort !== 0 && config.metricsPort === config.port) {
+    problems.push('METRICS_PORT must differ from PORT');
+  }
+  for (const pattern of config.adminAllowedScopes ?? []) {
+    if (!/^[A-Za-z0-9:/._*-]+$/.test(pattern)) {
+      problems.push(`ADMIN_ALLOWED_SCOPES entries are scope patterns such as "myorg:*" (got "${pattern}")`);
+    }
+  }
+
   if (!sandbox) {
     const required = (name: string, value: string | undefined): string => {
-      if (value === undefined && !problems.some((p) => p.startsWith(name))) problems.push(`${name} is required`);
+      if (value === undefined && !problems.some((p) => p.startsWith(name))) {
+        problems.push(
+          upstreamSet.length === 0 && production
+            ? `${name} is required with NODE_ENV=production (or set SANDBOX=true for the embedded simulators)`
+            : `${name} is required`,
+        );
+      }
       return value ?? '';
     };
     const keyFile = str('MASKINPORTEN_KEY_FILE');

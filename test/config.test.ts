@@ -1,0 +1,182 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, UPSTREAM_VARIABLES } from '../src/config.js';
+
+/** Every upstream variable of a complete non-sandbox configuration (the files need not exist to load the config). */
+const UPSTREAM = {
+  MASKINPORTEN_ISSUER: 'https://test.maskinporten.no/',
+  MASKINPORTEN_CLIENT_ID: 'our-client',
+  MASKINPORTEN_KEYSTORE_FILE: '/secrets/enterprise.p12',
+  KRR_URL: 'https://test.kontaktregisteret.no',
+  ADMIN_API_URL: 'https://api.test.samarbeid.digdir.no/api/v1',
+  AUTH_ISSUER: 'https://login.example.no/',
+  AUTH_AUDIENCE: 'facade',
+};
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('sandbox mode is chosen fail-closed', () => {
+  it('starts the sandbox outside production when no upstream variable is set', () => {
+    expect(loadConfig({}).sandbox).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'development' }).sandbox).toBe(true);
+  });
+
+  it('never starts the sandbox because one upstream variable was forgotten', () => {
+    // The reproduction: KRR_URL set, MASKINPORTEN_ISSUER forgotten, NODE_ENV=production.
+    const found = problems({ NODE_ENV: 'production', KRR_URL: UPSTREAM.KRR_URL, AUDIT_LOG: 'stdout' });
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('MASKINPORTEN_ISSUER is required'),
+        expect.stringContaining('MASKINPORTEN_CLIENT_ID is required'),
+        expect.stringContaining('ADMIN_API_URL is required'),
+        expect.stringContaining('AUTH_ISSUER is required'),
+        expect.stringContaining('AUTH_AUDIENCE is required'),
+        expect.stringContaining('MASKINPORTEN_KEY_FILE'),
+      ]),
+    );
+    // Outside production too: any upstream variable means "not the sandbox".
+    for (const name of UPSTREAM_VARIABLES) {
+      const env = { [name]: (UPSTREAM as Record<string, string>)[name] ?? 'https://x.example.no/' };
+      expect(problems(env).length, name).toBeGreaterThan(0);
+    }
+  });
+
+  it('refuses production without any upstream configuration, naming every missing variable', () => {
+    const found = problems({ NODE_ENV: 'production' });
+    for (const name of ['MASKINPORTEN_ISSUER', 'MASKINPORTEN_CLIENT_ID', 'KRR_URL', 'ADMIN_API_URL', 'AUTH_ISSUER']) {
+      expect(
+        found.some((p) => p.startsWith(name)),
+        name,
+      ).toBe(true);
+    }
+    expect(found.some((p) => p.includes('SANDBOX=true'))).toBe(true);
+    expect(found.some((p) => p.startsWith('AUDIT_LOG_FILE (or AUDIT_LOG=stdout) is required'))).toBe(true);
+  });
+
+  it('starts the sandbox when asked, also in production, with a warning', () => {
+    const config = loadConfig({ NODE_ENV: 'production', SANDBOX: 'true' });
+    expect(config.sandbox).toBe(true);
+    expect(config.warnings.join(' ')).toMatch(/NODE_ENV=production/);
+    const ignoring = loadConfig({ SANDBOX: 'true', KRR_URL: UPSTREAM.KRR_URL });
+    expect(ignoring.warnings.join(' ')).toMatch(/ignoring KRR_URL/);
+  });
+
+  it('SANDBOX=false without upstream configuration names what is missing', () => {
+    expect(problems({ SANDBOX: 'false' }).some((p) => p.startsWith('KRR_URL is required'))).toBe(true);
+  });
+});
+
+describe('the audit destination in production', () => {
+  it('is required: AUDIT_LOG_FILE or an explicit AUDIT_LOG=stdout', () => {
+    const found = problems({ NODE_ENV: 'production', ...UPSTREAM });
+    expect(found).toEqual([expect.stringMatching(/^AUDIT_LOG_FILE \(or AUDIT_LOG=stdout\) is required/)]);
+    expect(loadConfig({ NODE_ENV: 'production', ...UPSTREAM, AUDIT_LOG: 'stdout' }).auditLogFile).toBeUndefined();
+    expect(
+      loadConfig({ NODE_ENV: 'production', ...UPSTREAM, AUDIT_LOG_FILE: '/var/log/audit.jsonl' }).auditLogFile,
+    ).toBe('/var/log/audit.jsonl');
+  });
+
+  it('refuses contradictions and unknown values', () => {
+    expect(problems({ AUDIT_LOG: 'syslog' })).toEqual([expect.stringMatching(/^AUDIT_LOG must be/)]);
+    expect(problems({ AUDIT_LOG: 'stdout', AUDIT_LOG_FILE: '/tmp/a' })).toEqual([
+      expect.stringMatching(/^AUDIT_LOG=stdout and AUDIT_LOG_FILE/),
+    ]);
+    expect(problems({ AUDIT_LOG: 'file' })).toEqual([expect.stringMatching(/^AUDIT_LOG_FILE is required/)]);
+  });
+
+  it('is not required outside production', () => {
+    expect(problems({ ...UPSTREAM })).toEqual([]);
+  });
+});
+
+describe('variables', () => {
+  it('reports every invalid variable at once, each by name', () => {
+    const found = problems({
+      PORT: 'eighty',
+      LOG_LEVEL: 'loud',
+      METRICS_PORT: '-1',
+      QUERY_MAX_NESTING: '1',
+      AUTH_MAX_TOKEN_LIFETIME_SECONDS: '0',
+      ADMIN_ALLOWED_SCOPES: 'ok:*, bad scope?',
+      CORS_ORIGINS: 'https://app.example.no/path',
+    });
+    for (const name of [
+      'PORT',
+      'LOG_LEVEL',
+      'METRICS_PORT',
+      'QUERY_MAX_NESTING',
+      'AUTH_MAX_TOKEN_LIFETIME_SECONDS',
+      'ADMIN_ALLOWED_SCOPES',
+      'CORS_ORIGINS',
+    ]) {
+      expect(
+        found.some((p) => p.startsWith(name)),
+        name,
+      ).toBe(true);
+    }
+  });
+
+  it('has defaults for the limits and reads the new ones', () => {
+    const config = loadConfig({
+      METRICS_PORT: '9464',
+      ADMIN_ALLOWED_SCOPES: 'myorg:*, other:read',
+      QUERY_MAX_DOCUMENT_BYTES: '5000',
+      AUTH_CLOCK_SKEW_SECONDS: '10',
+    });
+    expect(config.metricsPort).toBe(9464);
+    expect(config.adminAllowedScopes).toEqual(['myorg:*', 'other:read']);
+    expect(config.documentLimits).toEqual({ maxDocumentBytes: 5000, maxNesting: 64, maxNameLength: 128 });
+    expect(config.callerTokens).toEqual({ maxLifetimeSeconds: 86_400, clockSkewSeconds: 10 });
+    expect(loadConfig({}).metricsPort).toBeUndefined();
+    expect(problems({ PORT: '9000', METRICS_PORT: '9000' })).toEqual(['METRICS_PORT must differ from PORT']);
+  });
+
+  it('reads the upstream configuration of a production start', () => {
+    const config = loadConfig({ NODE_ENV: 'production', ...UPSTREAM, AUDIT_LOG: 'stdout' });
+    expect(config.sandbox).toBe(false);
+    expect(config.production).toBe(true);
+    expect(config.upstream).toMatchObject({
+      krrUrl: UPSTREAM.KRR_URL,
+      adminApiUrl: UPSTREAM.ADMIN_API_URL,
+      maskinporten: { issuer: UPSTREAM.MASKINPORTEN_ISSUER, clientId: 'our-client' },
+      auth: { issuer: UPSTREAM.AUTH_ISSUER, audience: 'facade' },
+    });
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.shutdownDelayMs).toBe(5_000);
+  });
+});
+
+describe('npm start with a forgotten variable', () => {
+  it('exits non-zero naming every missing variable, and never listens', async () => {
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, NODE_ENV: 'production', KRR_URL: UPSTREAM.KRR_URL };
+    const run = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env });
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+      child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, out }));
+    });
+    expect(run.code).toBe(2);
+    for (const name of [
+      'MASKINPORTEN_ISSUER',
+      'MASKINPORTEN_CLIENT_ID',
+      'ADMIN_API_URL',
+      'AUTH_ISSUER',
+      'AUDIT_LOG_FILE',
+    ]) {
+      expect(run.out).toContain(name);
+    }
+    expect(run.out).not.toMatch(/listening|Sandbox mode/i);
+  }, 30_000);
+});
