@@ -158,7 +158,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
         new RequestContext(caller, requestId, requestLog, operationName, {
           persons: () =>
             createPersonsContext({ batcher, now, audit, limiter, requestId, caller, upstream: upstreamContext }),
-          clients: () => createClientsContext(admin.forRequest(upstreamContext)),
+          clients: () =>
+            createClientsContext({ api: admin.forRequest(upstreamContext), audit, caller, requestId }),
         }),
       ready: async () => (await tokenReady()) && krrHttp.breakerState !== 'open' && adminHttp.breakerState !== 'open',
       draining: () => draining,

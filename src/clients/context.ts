@@ -1,4 +1,6 @@
 import DataLoader from 'dataloader';
+import type { Caller } from '../auth/caller.js';
+import type { AuditLog } from '../observability/audit.js';
 import { toGraphQLError } from '../upstream/errors.js';
 import type { AdminApiClient } from './admin-client.js';
 import type { ClientDto, JwksDto } from './dto.js';
@@ -6,17 +8,39 @@ import type { ClientDto, JwksDto } from './dto.js';
 /** Upstream GETs one request may have in flight at once (per loader), so a wide query cannot flood the admin API. */
 export const ADMIN_READ_CONCURRENCY = 4;
 
-/** Per-request admin API state: each client and each client's JWKS is fetched at most once per GraphQL request. */
+/**
+ * Per-request admin API state: each client and each client's JWKS is fetched at most once per GraphQL request; and
+ * what the audit of every change needs (change-audit.ts): the audit log, the caller and the request's ids.
+ */
 export interface ClientsContext {
   api: AdminApiClient;
   client: DataLoader<string, ClientDto | null>;
   jwks: DataLoader<string, JwksDto>;
+  audit: AuditLog;
+  caller: Caller;
+  /** The facade's own id of the request. */
+  requestId: string;
+  /** The caller's own validated `x-request-id`, when it sent one. */
+  callerRequestId?: string;
 }
 
-/** `api`: the request's view of the admin client (`AdminApiClient.forRequest`). */
-export function createClientsContext(api: AdminApiClient): ClientsContext {
+export interface ClientsContextOptions {
+  /** The request's view of the admin client (`AdminApiClient.forRequest`). */
+  api: AdminApiClient;
+  audit: AuditLog;
+  caller: Caller;
+  requestId: string;
+  callerRequestId?: string;
+}
+
+export function createClientsContext(opts: ClientsContextOptions): ClientsContext {
+  const { api } = opts;
   return {
     api,
+    audit: opts.audit,
+    caller: opts.caller,
+    requestId: opts.requestId,
+    ...(opts.callerRequestId !== undefined ? { callerRequestId: opts.callerRequestId } : {}),
     client: new DataLoader((ids) => mapLimited(ids, ADMIN_READ_CONCURRENCY, (id) => api.getClient(id))),
     jwks: new DataLoader((ids) => mapLimited(ids, ADMIN_READ_CONCURRENCY, (id) => api.getJwks(id))),
   };

@@ -9,6 +9,7 @@ import {
   enumFromApi,
   grantTypeFromApi,
 } from './mapping.js';
+import { auditedMutations } from './change-audit.js';
 import { clientMutations } from './mutations.js';
 
 const strings = (value: unknown): string[] =>
@@ -43,7 +44,7 @@ export const clientResolvers: Resolvers = {
       }
     },
   },
-  Mutation: clientMutations,
+  Mutation: auditedMutations(clientMutations),
   Client: {
     id: (c) => c.client_id ?? '',
     name: (c) => c.client_name ?? c.display_name ?? null,

@@ -1,17 +1,29 @@
 import { open, type FileHandle } from 'node:fs/promises';
 
 /**
- * The audit log: one JSON line per person a response reveals, kept apart from the normal log. It is the one place a
- * fødselsnummer is written. The facade fails closed: a resolver that cannot get its audit lines written withholds the
- * person, so {@link AuditLog.write} rejects whenever the lines were not handed to the operating system (a successful
+ * The audit log: one JSON line per person a response reveals, and per stage of every change to a client, kept apart
+ * from the normal log. It is the one place a fødselsnummer is written. The facade fails closed: a resolver that cannot
+ * get its audit lines written withholds the person (or does not make the change), so {@link AuditLog.write} and
+ * {@link AuditLog.writeChange} reject whenever the lines were not handed to the operating system (a successful
  * `write(2)` on the file, or the stream's write callback). It does not `fsync` each batch: a crash of the machine
  * (not of the process) may lose the last lines the kernel had not yet flushed.
+ *
+ * Size: every string a caller chooses (caller sub and client id, request ids, operation name, client, onbehalfof and
+ * key ids, codes) is cut to {@link AUDIT_MAX_STRING_LENGTH} characters and then marked with a trailing `…`; every list
+ * of a change record to {@link AUDIT_MAX_LIST_ITEMS} entries. So no record grows with the caller's input.
  */
+
+/** Longest caller-chosen string written as is; a longer one keeps its first 256 characters, followed by `…`. */
+export const AUDIT_MAX_STRING_LENGTH = 256;
+/** Most entries written of a list in a change record (`kids`, `fields`, `userErrorCodes`); the rest are left out. */
+export const AUDIT_MAX_LIST_ITEMS = 32;
 
 export type AuditDataGroup = 'contact_information' | 'digital_post';
 
 export interface AuditEntry {
   requestId: string;
+  /** The caller's own (validated) `x-request-id`, when it sent one; written as `"callerRequestId"`. */
+  callerRequestId?: string;
   caller: { sub: string; clientId?: string };
   /** The fødselsnummer: the audit log is the ONE place it is written. */
   personId: string;
@@ -19,13 +31,49 @@ export interface AuditEntry {
   operationName: string | null;
 }
 
+/**
+ * One stage of one change to a client (`"type":"client_change"`). Following the Kubernetes audit log, a change has two
+ * records with the same `requestId`: `requested`, written before anything is sent upstream (a change whose record
+ * cannot be written is not made), and `completed` with the outcome. Never a secret, key material or the value of a
+ * changed field: `fields` names the input fields given.
+ */
+export interface ClientChangeRecord {
+  stage: 'requested' | 'completed';
+  requestId: string;
+  callerRequestId?: string;
+  caller: { sub: string; clientId?: string };
+  /** The mutation, e.g. `addClientJwk`. */
+  action: string;
+  /** The client changed; for `createClient`, the new client's id, in the completed record of a success. */
+  clientId?: string;
+  onBehalfOfId?: string;
+  /** The key added or removed. */
+  kid?: string;
+  /** The key ids of a whole key set given (`replaceClientJwks`). */
+  kids?: string[];
+  /** Names of the input fields given (never their values). */
+  fields?: string[];
+  /** Completed records only. */
+  outcome?: 'succeeded' | 'refused' | 'failed';
+  /** `refused`: the codes of the payload's user errors. */
+  userErrorCodes?: string[];
+  /** `failed`: the GraphQL error's code. */
+  errorCode?: string;
+}
+
 export interface AuditLog {
   /**
-   * Appends one line per entry (`{"time": ISO, "type":"person_revealed", "requestId", "caller": {...}, "personId",
-   * "dataGroups", "operationName"}`), in one write; resolves when written, rejects (with {@link AuditLogError}) when
-   * not. An empty batch resolves without writing.
+   * Appends one line per entry (`{"time": ISO, "type":"person_revealed", "requestId", "callerRequestId"?,
+   * "caller": {...}, "personId", "dataGroups", "operationName"}`), in one write; resolves when written, rejects (with
+   * {@link AuditLogError}) when not. An empty batch resolves without writing.
    */
   write(entries: AuditEntry[]): Promise<void>;
+  /**
+   * Appends one line (`{"time": ISO, "type":"client_change", "stage", "requestId", "callerRequestId"?, "caller",
+   * "action", "clientId"?, "onBehalfOfId"?, "kid"?, "kids"?, "fields"?, "outcome"?, "userErrorCodes"?, "errorCode"?}`),
+   * sharing the group commit of {@link write}; resolves when written, rejects (with {@link AuditLogError}) when not.
+   */
+  writeChange(record: ClientChangeRecord): Promise<void>;
   /** Waits for the writes already accepted, then releases the file (a stream destination is left open). Idempotent. */
   close(): Promise<void>;
 }
@@ -77,16 +125,16 @@ function formatLines(entries: readonly AuditEntry[], time: string, tagged: boole
     // The entries of one write usually differ only in the person: everything around the id is serialized once.
     if (!shared || !sameContext(shared, e)) {
       shared = e;
-      const caller: { sub: string; clientId?: string } = { sub: e.caller.sub };
-      if (e.caller.clientId !== undefined) caller.clientId = e.caller.clientId;
       const before = {
         time,
         ...(tagged ? { log: 'audit' } : {}),
         type: 'person_revealed',
-        requestId: e.requestId,
-        caller,
+        requestId: bounded(e.requestId),
+        ...(e.callerRequestId !== undefined ? { callerRequestId: bounded(e.callerRequestId) } : {}),
+        caller: boundedCaller(e.caller),
       };
-      const after = { dataGroups: [...e.dataGroups], operationName: e.operationName ?? null };
+      const operationName = e.operationName == null ? null : bounded(e.operationName);
+      const after = { dataGroups: [...e.dataGroups], operationName };
       // JSON.stringify escapes control characters, so no field can break a line in two.
       head = `${JSON.stringify(before).slice(0, -1)},"personId":`;
       tail = `,${JSON.stringify(after).slice(1)}\n`;
@@ -99,11 +147,56 @@ function formatLines(entries: readonly AuditEntry[], time: string, tagged: boole
 function sameContext(a: AuditEntry, b: AuditEntry): boolean {
   return (
     a.requestId === b.requestId &&
+    a.callerRequestId === b.callerRequestId &&
     a.operationName === b.operationName &&
     a.caller.sub === b.caller.sub &&
     a.caller.clientId === b.caller.clientId &&
     (a.dataGroups === b.dataGroups || a.dataGroups.join() === b.dataGroups.join())
   );
+}
+
+function formatChange(r: ClientChangeRecord, time: string, tagged: boolean): string {
+  // Built field by field (not spread from the record): nothing the record carries beyond these fields is written.
+  const line: Record<string, unknown> = {
+    time,
+    ...(tagged ? { log: 'audit' } : {}),
+    type: 'client_change',
+    stage: r.stage,
+    requestId: bounded(r.requestId),
+  };
+  if (r.callerRequestId !== undefined) line.callerRequestId = bounded(r.callerRequestId);
+  line.caller = boundedCaller(r.caller);
+  line.action = bounded(r.action);
+  if (r.clientId !== undefined) line.clientId = bounded(r.clientId);
+  if (r.onBehalfOfId !== undefined) line.onBehalfOfId = bounded(r.onBehalfOfId);
+  if (r.kid !== undefined) line.kid = bounded(r.kid);
+  if (r.kids !== undefined) line.kids = boundedList(r.kids);
+  if (r.fields !== undefined) line.fields = boundedList(r.fields);
+  if (r.outcome !== undefined) line.outcome = r.outcome;
+  if (r.userErrorCodes !== undefined) line.userErrorCodes = boundedList(r.userErrorCodes);
+  if (r.errorCode !== undefined) line.errorCode = bounded(r.errorCode);
+  // JSON.stringify escapes control characters, so no field can break a line in two.
+  return `${JSON.stringify(line)}\n`;
+}
+
+function boundedCaller(caller: { sub: string; clientId?: string }): { sub: string; clientId?: string } {
+  const out: { sub: string; clientId?: string } = { sub: bounded(caller.sub) };
+  if (caller.clientId !== undefined) out.clientId = bounded(caller.clientId);
+  return out;
+}
+
+/** A string of at most {@link AUDIT_MAX_STRING_LENGTH} characters, plus `…` when it was cut. */
+function bounded(value: string): string {
+  const text = String(value);
+  if (text.length <= AUDIT_MAX_STRING_LENGTH) return text;
+  let cut = text.slice(0, AUDIT_MAX_STRING_LENGTH);
+  const last = cut.charCodeAt(cut.length - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut = cut.slice(0, -1); // no half of a surrogate pair
+  return `${cut}…`;
+}
+
+function boundedList(values: readonly string[]): string[] {
+  return values.slice(0, AUDIT_MAX_LIST_ITEMS).map(bounded);
 }
 
 function errorCode(err: unknown): string {
@@ -206,6 +299,11 @@ class FileAuditLog implements AuditLog {
     return this.queue.submit(data);
   }
 
+  async writeChange(record: ClientChangeRecord): Promise<void> {
+    if (this.closing) throw new AuditLogError('audit log is closed');
+    return this.queue.submit(formatChange(record, isoTime(this.now), false));
+  }
+
   private async append(data: string): Promise<void> {
     let opened = this.opened;
     if (!opened) {
@@ -256,6 +354,11 @@ class StreamAuditLog implements AuditLog {
     if (entries.length === 0) return;
     const data = formatLines(entries, isoTime(this.now), true);
     return this.queue.submit(data);
+  }
+
+  async writeChange(record: ClientChangeRecord): Promise<void> {
+    if (this.closing) throw new AuditLogError('audit log is closed');
+    return this.queue.submit(formatChange(record, isoTime(this.now), true));
   }
 
   /**

@@ -5,11 +5,14 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  AUDIT_MAX_LIST_ITEMS,
+  AUDIT_MAX_STRING_LENGTH,
   AuditLogError,
   auditLogFileHandleForTests,
   createAuditLog,
   type AuditEntry,
   type AuditLog,
+  type ClientChangeRecord,
 } from '../../src/observability/audit.js';
 
 const NOW = Date.parse('2025-06-15T12:00:00.000Z');
@@ -22,6 +25,18 @@ function entry(personId: string, overrides: Partial<AuditEntry> = {}): AuditEntr
     personId,
     dataGroups: ['contact_information'],
     operationName: 'LookUp',
+    ...overrides,
+  };
+}
+
+function change(overrides: Partial<ClientChangeRecord> = {}): ClientChangeRecord {
+  return {
+    stage: 'requested',
+    requestId: 'req-1',
+    caller: { sub: 'caller-sub', clientId: 'client-1' },
+    action: 'addClientJwk',
+    clientId: 'the-client',
+    kid: 'key-1',
     ...overrides,
   };
 }
@@ -222,6 +237,178 @@ describe('audit log, file mode', () => {
     await log.close();
     expect(lines(await readFile(file, 'utf8'))).toHaveLength(1);
   });
+
+  it('writes a client change as one line with exactly the fields given, in a fixed order', async () => {
+    const file = join(dir, 'audit.log');
+    const log = await open(file);
+    await log.writeChange(change({ callerRequestId: 'their-id' }));
+    await log.writeChange(
+      change({
+        stage: 'completed',
+        caller: { sub: 'other' },
+        action: 'updateClient',
+        kid: undefined,
+        fields: ['name', 'scopes'],
+        outcome: 'refused',
+        userErrorCodes: ['CONFLICT'],
+      }),
+    );
+    await log.writeChange(
+      change({
+        stage: 'completed',
+        action: 'createOnBehalfOf',
+        onBehalfOfId: 'customer-a',
+        kid: undefined,
+        outcome: 'failed',
+        errorCode: 'UPSTREAM_UNAVAILABLE',
+      }),
+    );
+    const text = await readFile(file, 'utf8');
+    expect(text.split('\n')[0]).toBe(
+      '{"time":"2025-06-15T12:00:00.000Z","type":"client_change","stage":"requested","requestId":"req-1",' +
+        '"callerRequestId":"their-id","caller":{"sub":"caller-sub","clientId":"client-1"},"action":"addClientJwk",' +
+        '"clientId":"the-client","kid":"key-1"}',
+    );
+    expect(lines(text).slice(1)).toEqual([
+      {
+        time: '2025-06-15T12:00:00.000Z',
+        type: 'client_change',
+        stage: 'completed',
+        requestId: 'req-1',
+        caller: { sub: 'other' },
+        action: 'updateClient',
+        clientId: 'the-client',
+        fields: ['name', 'scopes'],
+        outcome: 'refused',
+        userErrorCodes: ['CONFLICT'],
+      },
+      {
+        time: '2025-06-15T12:00:00.000Z',
+        type: 'client_change',
+        stage: 'completed',
+        requestId: 'req-1',
+        caller: { sub: 'caller-sub', clientId: 'client-1' },
+        action: 'createOnBehalfOf',
+        clientId: 'the-client',
+        onBehalfOfId: 'customer-a',
+        outcome: 'failed',
+        errorCode: 'UPSTREAM_UNAVAILABLE',
+      },
+    ]);
+  });
+
+  it('writes only the documented fields of a change record, whatever else the object carries', async () => {
+    const file = join(dir, 'audit.log');
+    const log = await open(file);
+    const record = { ...change(), clientSecret: 'SECRET-VALUE', key: { n: 'MODULUS', e: 'AQAB' } };
+    await log.writeChange(record as ClientChangeRecord);
+    const text = await readFile(file, 'utf8');
+    expect(text).not.toMatch(/SECRET-VALUE|MODULUS|AQAB/);
+  });
+
+  it('bounds every caller-chosen string and list of a change record', async () => {
+    const file = join(dir, 'audit.log');
+    const log = await open(file);
+    const long = 'x'.repeat(100_000);
+    await log.writeChange(
+      change({
+        requestId: long,
+        callerRequestId: long,
+        caller: { sub: long, clientId: long },
+        action: long,
+        clientId: long,
+        onBehalfOfId: long,
+        kid: long,
+        kids: Array.from({ length: 1000 }, () => long),
+        fields: Array.from({ length: 1000 }, () => long),
+        userErrorCodes: Array.from({ length: 1000 }, () => long),
+        errorCode: long,
+      }),
+    );
+    const text = await readFile(file, 'utf8');
+    const [line] = lines(text) as Record<string, unknown>[];
+    const cut = 'x'.repeat(AUDIT_MAX_STRING_LENGTH) + '…';
+    expect(line).toMatchObject({
+      requestId: cut,
+      callerRequestId: cut,
+      caller: { sub: cut, clientId: cut },
+      action: cut,
+      clientId: cut,
+      onBehalfOfId: cut,
+      kid: cut,
+      errorCode: cut,
+    });
+    for (const list of ['kids', 'fields', 'userErrorCodes']) {
+      expect(line![list]).toHaveLength(AUDIT_MAX_LIST_ITEMS);
+      expect((line![list] as string[]).every((v) => v === cut)).toBe(true);
+    }
+    // 12 strings plus 3 lists of 32, each of at most 257 characters, plus the names: a record has a fixed ceiling.
+    expect(text.length).toBeLessThan((12 + 3 * AUDIT_MAX_LIST_ITEMS) * (AUDIT_MAX_STRING_LENGTH + 4) + 1000);
+  });
+
+  it('does not cut a surrogate pair in half, and keeps shorter strings whole', async () => {
+    const file = join(dir, 'audit.log');
+    const log = await open(file);
+    const emoji = 'a'.repeat(AUDIT_MAX_STRING_LENGTH - 1) + '😀' + 'tail';
+    const exact = 'b'.repeat(AUDIT_MAX_STRING_LENGTH);
+    await log.writeChange(change({ kid: emoji, clientId: exact }));
+    const [line] = lines(await readFile(file, 'utf8')) as Record<string, unknown>[];
+    expect(line!.kid).toBe('a'.repeat(AUDIT_MAX_STRING_LENGTH - 1) + '…');
+    expect(line!.clientId).toBe(exact);
+  });
+
+  it('writes callerRequestId on a person line when given, and bounds the caller-chosen strings', async () => {
+    const file = join(dir, 'audit.log');
+    const log = await open(file);
+    const long = 'y'.repeat(5000);
+    await log.write([
+      entry('11822648950', { callerRequestId: 'their-id' }),
+      entry('01010112345'),
+      entry('01010112345', { operationName: long, caller: { sub: long, clientId: long } }),
+    ]);
+    const text = await readFile(file, 'utf8');
+    expect(text.split('\n')[0]).toBe(
+      '{"time":"2025-06-15T12:00:00.000Z","type":"person_revealed","requestId":"req-1","callerRequestId":"their-id",' +
+        '"caller":{"sub":"caller-sub","clientId":"client-1"},"personId":"11822648950",' +
+        '"dataGroups":["contact_information"],"operationName":"LookUp"}',
+    );
+    const [, second, third] = lines(text) as Record<string, unknown>[];
+    expect(second).not.toHaveProperty('callerRequestId');
+    const cut = 'y'.repeat(AUDIT_MAX_STRING_LENGTH) + '…';
+    expect(third).toMatchObject({ operationName: cut, caller: { sub: cut, clientId: cut }, personId: '01010112345' });
+  });
+
+  it('shares one group commit between person lines and change records: all whole, in order of arrival', async () => {
+    const file = join(dir, 'audit.log');
+    const log = await open(file);
+    const pad = 'x'.repeat(200);
+    await Promise.all(
+      Array.from({ length: 100 }, (_, r) =>
+        r % 2 === 0
+          ? log.write(
+              Array.from({ length: 5 }, (_, i) => entry(`${r}-${i}`, { requestId: `req-${r}`, operationName: pad })),
+            )
+          : log.writeChange(change({ requestId: `req-${r}`, kid: pad })),
+      ),
+    );
+    const parsed = lines(await readFile(file, 'utf8')) as Record<string, unknown>[];
+    expect(parsed).toHaveLength(50 * 5 + 50);
+    const order = [...new Set(parsed.map((l) => l.requestId))];
+    expect(order).toEqual(Array.from({ length: 100 }, (_, r) => `req-${r}`));
+  });
+
+  it.runIf(existsSync('/dev/full'))('rejects a change record when the device is full (/dev/full)', async () => {
+    const log = await open('/dev/full');
+    await expect(log.writeChange(change())).rejects.toThrow(AuditLogError);
+    await expect(log.writeChange(change())).rejects.toThrow(/ENOSPC/);
+  });
+
+  it('rejects a change record after close', async () => {
+    const file = join(dir, 'audit.log');
+    const log = await open(file);
+    await log.close();
+    await expect(log.writeChange(change())).rejects.toThrow(AuditLogError);
+  });
 });
 
 describe('audit log, stream mode (stdout)', () => {
@@ -316,6 +503,42 @@ describe('audit log, stream mode (stdout)', () => {
     await expect(pending).rejects.toThrow(AuditLogError);
     await expect(pending).rejects.toThrow(/failed/);
     await expect(log.write([entry('01010112345')])).rejects.toThrow(AuditLogError);
+  });
+
+  it('writes a change record tagged "log":"audit"', async () => {
+    const out = collector();
+    const log = await createAuditLog({ destination: out.stream, now });
+    await log.writeChange(change({ stage: 'completed', outcome: 'succeeded', callerRequestId: 'their-id' }));
+    await log.write([entry('11822648950', { callerRequestId: 'their-id' })]);
+    const text = out.text();
+    expect(text.split('\n')[0]).toBe(
+      '{"time":"2025-06-15T12:00:00.000Z","log":"audit","type":"client_change","stage":"completed",' +
+        '"requestId":"req-1","callerRequestId":"their-id","caller":{"sub":"caller-sub","clientId":"client-1"},' +
+        '"action":"addClientJwk","clientId":"the-client","kid":"key-1","outcome":"succeeded"}',
+    );
+    expect(lines(text)[1]).toEqual({
+      time: '2025-06-15T12:00:00.000Z',
+      log: 'audit',
+      type: 'person_revealed',
+      requestId: 'req-1',
+      callerRequestId: 'their-id',
+      caller: { sub: 'caller-sub', clientId: 'client-1' },
+      personId: '11822648950',
+      dataGroups: ['contact_information'],
+      operationName: 'LookUp',
+    });
+    await log.close();
+  });
+
+  it('rejects a change record when the stream fails', async () => {
+    const failing = new Writable({
+      write(_chunk, _encoding, callback) {
+        callback(Object.assign(new Error('broken pipe'), { code: 'EPIPE' }));
+      },
+    });
+    const log = await createAuditLog({ destination: failing, now });
+    await expect(log.writeChange(change())).rejects.toThrow(/EPIPE/);
+    await expect(log.writeChange(change())).rejects.toThrow(AuditLogError);
   });
 
   it('rejects when the stream was already ended', async () => {
