@@ -1,8 +1,10 @@
+import { Counter } from 'prom-client';
 import type { Metrics } from '../observability/metrics.js';
 import { authorizedRequest } from '../upstream/authorized-request.js';
 import { UpstreamStatusError, UpstreamUnavailableError } from '../upstream/errors.js';
 import type { UpstreamClient } from '../upstream/http-client.js';
 import type { UpstreamRequestContext } from '../upstream/request-context.js';
+import { parseRetryAfter } from '../upstream/retry.js';
 import type { TokenProvider, TokenRequest } from '../upstream/token-provider.js';
 import type { KrrPersonDto, KrrPersonsResponseDto } from './dto.js';
 
@@ -11,6 +13,8 @@ export const KRR_MAX_IDS_PER_REQUEST = 1000;
 
 export const KRR_CONTACT_SCOPE = 'krr:global/kontaktinformasjon.read';
 export const KRR_DIGITAL_POST_SCOPE = 'krr:global/digitalpost.read';
+
+const SPLITS_METRIC = 'facade_krr_batch_splits_total';
 
 /** Which data groups a look-up needs; the token asks for no more (data minimisation). */
 export interface LookupKind {
@@ -24,11 +28,29 @@ export class KrrClient {
     digitalPost: { scopes: [KRR_CONTACT_SCOPE, KRR_DIGITAL_POST_SCOPE] },
   };
 
+  private readonly splits: Counter;
+
   constructor(
     private readonly http: UpstreamClient,
     private readonly tokenProvider: TokenProvider,
     private readonly opts: { apiVersion: 'v1' | 'v2'; metrics: Metrics },
-  ) {}
+  ) {
+    // Registered on the app's registry here rather than in observability/metrics.ts (owned elsewhere); once per
+    // registry, so several clients sharing one Metrics share the counter.
+    const registry = opts.metrics.registry;
+    this.splits =
+      (registry.getSingleMetric(SPLITS_METRIC) as Counter | undefined) ??
+      new Counter({
+        name: SPLITS_METRIC,
+        help: 'KRR requests refused as a whole (400, 404, 413, 422) and split in two to isolate the refused ids',
+        registers: [registry],
+      });
+  }
+
+  /** Counts one split of a refused batch (krr/batcher.ts). */
+  countSplit(): void {
+    this.splits.inc();
+  }
 
   /**
    * Looks up at most 1000 distinct ids in one call. The answer is keyed by `personidentifikator`, never by position
@@ -51,6 +73,18 @@ export class KrrClient {
       // A look-up is a read, though sent as POST: safe to retry.
       { method: 'POST', path: `/rest/${this.opts.apiVersion}/personer`, json: body, retry: true, context },
     );
+    if (res.status === 429) {
+      // Still rate limited after the retries the HTTP layer made within the deadline (honouring Retry-After): KRR's
+      // load, not any id's fault. The batch fails as a whole with UPSTREAM_UNAVAILABLE ("try again later"), never
+      // UPSTREAM_REJECTED, and is not split (more calls would not help).
+      throw new UpstreamUnavailableError(
+        'krr',
+        'rate limited',
+        429,
+        parseRetryAfter(res.headers['retry-after'], Date.now()),
+      );
+    }
+    // 400, 404, 413, 422 (the batcher isolates the refused ids), 401 after a fresh token, 403: UpstreamStatusError.
     if (res.status !== 200) throw new UpstreamStatusError('krr', res.status, res.body);
     const personer = (res.body as KrrPersonsResponseDto | undefined)?.personer;
     if (!Array.isArray(personer)) throw new UpstreamUnavailableError('krr', 'unreadable answer');

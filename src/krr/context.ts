@@ -28,26 +28,36 @@ export interface PersonsContextOptions {
   requestId: string;
   caller: Caller;
   upstream: UpstreamRequestContext;
+  /** The caller's own request id (a header it sent), written on each audit record as `callerRequestId`. */
+  callerRequestId?: string;
 }
 
 export function createPersonsContext(opts: PersonsContextOptions): PersonsContext {
+  /** Ids this request looks up with digital post (krr/resolvers.ts decides the kind per root field). */
+  const wantedWithPost = new Set<string>();
+  /** KRR look-ups of `ids` through the shared cross-request batches; a failing call fails only its own persons. */
+  const fetchPersons = async (ids: readonly string[], kind: LookupKind): Promise<(PersonModel | Error)[]> => {
+    const outcomes = await opts.batcher.loadMany(ids, kind, opts.upstream);
+    const staleBefore = monthsBefore(new Date(opts.now()), STALE_AFTER_MONTHS);
+    const errors = new Map<LookupFailure, Error>();
+    return outcomes.map((outcome, i) => {
+      if (!(outcome instanceof LookupFailure)) return toPersonModelStaleBefore(ids[i] ?? '', outcome, staleBefore);
+      let error = errors.get(outcome);
+      if (!error) errors.set(outcome, (error = toGraphQLError(outcome.reason)));
+      return error;
+    });
+  };
   const loader = (kind: LookupKind) =>
     new DataLoader<string, PersonModel>(
-      async (ids) => {
-        // The ids join the shared cross-request batches; a failing upstream call fails only its own persons.
-        const outcomes = await opts.batcher.loadMany(ids, kind, opts.upstream);
-        const staleBefore = monthsBefore(new Date(opts.now()), STALE_AFTER_MONTHS);
-        const errors = new Map<LookupFailure, Error>();
-        return outcomes.map((outcome, i) => {
-          if (!(outcome instanceof LookupFailure)) return toPersonModelStaleBefore(ids[i] ?? '', outcome, staleBefore);
-          let error = errors.get(outcome);
-          if (!error) errors.set(outcome, (error = toGraphQLError(outcome.reason)));
-          return error;
-        });
-      },
+      (ids) =>
+        // A person the request also looks up with digital post is fetched once, with it: that look-up's answer
+        // serves the contact-only field too (its selection shows no more than it asks for).
+        !kind.digitalPost && wantedWithPost.size > 0 && ids.some((id) => wantedWithPost.has(id))
+          ? sharingPostLookups(ids)
+          : fetchPersons(ids, kind),
       { maxBatchSize: KRR_MAX_IDS_PER_REQUEST },
     );
-  // Created on first use: an operation uses one kind (krr/resolvers.ts decides it per operation).
+  // Created on first use: most operations use one kind.
   const loaders = new Map<boolean, DataLoader<string, PersonModel>>();
   const loaderFor = (kind: LookupKind) => {
     let found = loaders.get(kind.digitalPost);
@@ -57,9 +67,31 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
     }
     return found;
   };
+  /** Ids of contact-only look-ups answered by the digital-post loader (fetched with digital post, audited so). */
+  const servedWithPost = new Set<string>();
+  /** A contact-only batch some of whose ids the digital-post loader already has (cached: no second KRR look-up). */
+  const sharingPostLookups = async (ids: readonly string[]): Promise<(PersonModel | Error)[]> => {
+    const shared = ids.filter((id) => wantedWithPost.has(id));
+    const own = ids.filter((id) => !wantedWithPost.has(id));
+    shared.forEach((id) => servedWithPost.add(id));
+    const [sharedResults, ownResults] = await Promise.all([
+      loaderFor(WITH_POST).loadMany(shared),
+      own.length > 0 ? fetchPersons(own, CONTACT_ONLY) : [],
+    ]);
+    const byId = new Map<string, PersonModel | Error>();
+    shared.forEach((id, i) => byId.set(id, sharedResults[i] as PersonModel | Error));
+    own.forEach((id, i) => byId.set(id, ownResults[i] as PersonModel | Error));
+    return ids.map((id) => byId.get(id) as PersonModel | Error);
+  };
   const charged = new Set<string>();
-  /** One audit record per person per request; every field revealing the person waits for it. */
-  const audited = new Map<string, Promise<void>>();
+  /**
+   * One audit record per person and kind per request; every field revealing the person waits for it. A record with
+   * `digital_post` covers the person's contact-only fields too, so a person selected both ways gets one record with
+   * it (whichever field is audited first), and a person selected twice the same way gets one record.
+   */
+  const auditedWithPost = new Map<string, Promise<void>>();
+  const auditedContactOnly = new Map<string, Promise<void>>();
+  const recordOf = (id: string) => auditedWithPost.get(id) ?? auditedContactOnly.get(id);
   const callerKey = `${opts.caller.clientId ?? ''}|${opts.caller.subject}`;
 
   const charge = (ids: readonly string[]) => {
@@ -74,25 +106,45 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
     fresh.forEach((id) => charged.add(id));
   };
 
+  /** Writes a record for each of `ids` not yet covered: with digital post unless one with it exists, else unless any. */
+  const writeRecords = (ids: readonly string[], withPost: boolean, operationName: string | null) => {
+    const fresh = [...new Set(ids)].filter((id) => (withPost ? auditedWithPost.get(id) : recordOf(id)) === undefined);
+    if (fresh.length === 0) return;
+    const dataGroups: AuditDataGroup[] = withPost ? ['contact_information', 'digital_post'] : ['contact_information'];
+    const caller = { sub: opts.caller.subject, clientId: opts.caller.clientId };
+    const { requestId, callerRequestId } = opts;
+    const written = opts.audit.write(
+      fresh.map((personId) => ({ requestId, callerRequestId, caller, personId, dataGroups, operationName })),
+    );
+    const done = withPost ? auditedWithPost : auditedContactOnly;
+    fresh.forEach((id) => done.set(id, written));
+  };
+
   /** Writes the records not yet written for `persons`; answers the write each person's record is in. */
   const audit = (persons: PersonModel[], kind: LookupKind, operationName: string | null) => {
-    const dataGroups: AuditDataGroup[] = kind.digitalPost
-      ? ['contact_information', 'digital_post']
-      : ['contact_information'];
-    const caller = { sub: opts.caller.subject, clientId: opts.caller.clientId };
-    const fresh = [...new Set(persons.map((p) => p.id))].filter((id) => !audited.has(id));
-    if (fresh.length > 0) {
-      const written = opts.audit.write(
-        fresh.map((personId) => ({ requestId: opts.requestId, caller, personId, dataGroups, operationName })),
+    const ids = persons.map((p) => p.id);
+    if (kind.digitalPost || servedWithPost.size === 0) {
+      writeRecords(ids, kind.digitalPost, operationName);
+    } else {
+      writeRecords(
+        ids.filter((id) => servedWithPost.has(id)),
+        true,
+        operationName,
       );
-      fresh.forEach((id) => audited.set(id, written));
+      writeRecords(
+        ids.filter((id) => !servedWithPost.has(id)),
+        false,
+        operationName,
+      );
     }
-    return persons.map((p) => audited.get(p.id) as Promise<void>);
+    const records = kind.digitalPost ? auditedWithPost : undefined;
+    return ids.map((id) => (records ? records.get(id) : recordOf(id)) as Promise<void>);
   };
 
   return {
     async lookup(ids, kind, operationName) {
       charge(ids);
+      if (kind.digitalPost) for (const id of ids) wantedWithPost.add(id);
       const results = await loaderFor(kind).loadMany(ids);
       const revealed = results.filter((r): r is PersonModel => !(r instanceof Error));
       const writes = audit(revealed, kind, operationName);
@@ -112,6 +164,9 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
     },
   };
 }
+
+const CONTACT_ONLY: LookupKind = Object.freeze({ digitalPost: false });
+const WITH_POST: LookupKind = Object.freeze({ digitalPost: true });
 
 function auditUnavailable(): GraphQLError {
   return new GraphQLError('This person cannot be shown right now: the audit log is unavailable.', {

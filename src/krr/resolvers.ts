@@ -1,10 +1,4 @@
-import type {
-  FieldNode,
-  FragmentDefinitionNode,
-  GraphQLResolveInfo,
-  OperationDefinitionNode,
-  SelectionSetNode,
-} from 'graphql';
+import type { FieldNode, FragmentDefinitionNode, GraphQLResolveInfo, SelectionSetNode } from 'graphql';
 import type { Resolvers } from '../generated/graphql.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { LookupKind } from './client.js';
@@ -29,21 +23,32 @@ function operationName(ctx: GraphQLContext, info: GraphQLResolveInfo): string | 
   return info.operation.name?.value ?? ctx.operationName;
 }
 
-const kindByOperation = new WeakMap<OperationDefinitionNode, LookupKind>();
+const CONTACT_ONLY: LookupKind = Object.freeze({ digitalPost: false });
+const WITH_DIGITAL_POST: LookupKind = Object.freeze({ digitalPost: true });
+
+/** Per root field node (its document is parsed once and cached by Apollo): does it select `digitalMailbox`? */
+const selectsMailbox = new WeakMap<FieldNode, boolean>();
 
 /**
- * Digital-post data is asked of KRR (and its scope of Maskinporten) only when the operation selects
- * `digitalMailbox` somewhere and the caller may see it. Decided once per operation, so every look-up of the request
- * shares one kind and one batch.
+ * Digital-post data is asked of KRR (and its scope of Maskinporten), and audited, only for the persons of a root field
+ * that selects `digitalMailbox` (fragments followed) when the caller may see it: `{ a: person(…) { digitalMailbox {…} }
+ * b: person(…) { email {…} } }` looks up b without it. Decided once per field node, so the one-person path stays a
+ * WeakMap look-up.
  */
 function lookupKind(ctx: GraphQLContext, info: GraphQLResolveInfo): LookupKind {
-  if (!ctx.caller.scopes.has('digitalpost.read')) return { digitalPost: false };
-  let kind = kindByOperation.get(info.operation);
-  if (!kind) {
-    kind = { digitalPost: selects(info.operation.selectionSet, 'digitalMailbox', info.fragments) };
-    kindByOperation.set(info.operation, kind);
+  if (!ctx.caller.scopes.has('digitalpost.read')) return CONTACT_ONLY;
+  // Several nodes when the same response key is selected more than once; their selections are merged.
+  const nodes = info.fieldNodes;
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i] as FieldNode;
+    let found = selectsMailbox.get(node);
+    if (found === undefined) {
+      found = selects(node.selectionSet, 'digitalMailbox', info.fragments);
+      selectsMailbox.set(node, found);
+    }
+    if (found) return WITH_DIGITAL_POST;
   }
-  return kind;
+  return CONTACT_ONLY;
 }
 
 function selects(

@@ -1,6 +1,7 @@
 /**
  * A KRR oppslagstjeneste simulator (reference §2): `POST /rest/v1/personer` and `POST /rest/v2/personer`, guarded by
- * Maskinporten bearer tokens, answering the upstream DTOs in a shuffled order so the facade must key by id.
+ * Maskinporten bearer tokens, answering the upstream DTOs in a shuffled order so the facade must key by id. Chosen ids
+ * can be refused the way KRR refuses: the whole request answered 400 (`refuseIds`), never per id.
  */
 import { createServer } from 'node:http';
 import { STALE_AFTER_MONTHS } from '../krr/mapping.js';
@@ -50,6 +51,8 @@ export interface KrrSimulatorOptions {
   host?: string;
   /** Artificial latency per authorized request answered normally, in ms (default 0), for benchmarks. */
   latencyMs?: number;
+  /** Ids KRR refuses: a request containing any of them is answered 400 as a whole (see `refuseIds`). */
+  refuseIds?: Iterable<string>;
 }
 
 export interface KrrRequestRecord {
@@ -75,6 +78,12 @@ export interface KrrSimulator {
   failNext(status: number, count?: number, body?: unknown): void;
   /** Latency added to every authorized request answered normally: `faults.setLatency`. */
   setLatency(ms: number): void;
+  /**
+   * From now on, a valid authorized request whose body contains any of `ids` is refused as a whole the way KRR refuses
+   * (HTTP 400 with an undocumented body naming no id; KRR never answers per id), with `body` when given. Replaces the
+   * ids refused so far; an empty list refuses none.
+   */
+  refuseIds(ids: Iterable<string>, body?: unknown): void;
   close(): Promise<void>;
 }
 
@@ -83,6 +92,8 @@ const MAX_RECORDS = 10_000;
 const MAX_RECORDED_IDS = 250_000;
 const MAX_GENERATED = 100_000;
 const ID_PATTERN = /^\d{11}$/;
+/** What a refusal looks like when the test gives no body: KRR's error bodies are not documented, so none is assumed. */
+const REFUSAL_BODY = { type: 'about:blank', title: 'Bad Request', status: 400, detail: 'Ugyldig forespørsel' };
 
 interface PersonEntry {
   person: KrrPerson;
@@ -258,6 +269,8 @@ export async function startKrrSimulator(opts: KrrSimulatorOptions): Promise<KrrS
   const faults = new FaultInjector();
   faults.setLatency(opts.latencyMs ?? 0);
   let requestCounter = 0;
+  let refused = new Set<string>(opts.refuseIds ?? []);
+  let refusalBody: unknown = REFUSAL_BODY;
 
   function record(
     path: string,
@@ -345,6 +358,12 @@ export async function startKrrSimulator(opts: KrrSimulatorOptions): Promise<KrrS
       return;
     }
 
+    if (refused.size > 0 && parsed.ids.some((id) => refused.has(id))) {
+      record(path, correlationId, 400, recordIds, scopeList);
+      sendJson(res, 400, refusalBody);
+      return;
+    }
+
     const cutoff = krrStaleCutoff(now());
     const personer: string[] = [];
     for (const id of new Set(parsed.ids)) {
@@ -385,6 +404,10 @@ export async function startKrrSimulator(opts: KrrSimulatorOptions): Promise<KrrS
     },
     setLatency(ms: number): void {
       faults.setLatency(ms);
+    },
+    refuseIds(ids: Iterable<string>, body?: unknown): void {
+      refused = new Set(ids);
+      refusalBody = body === undefined ? REFUSAL_BODY : body;
     },
     close: () => {
       faults.destroyPending();

@@ -364,6 +364,43 @@ describe('KRR simulator: bad requests', () => {
   });
 });
 
+describe('KRR simulator: refused ids', () => {
+  it('answers 400 as a whole to a request containing a refused id, naming no id, and records it', async () => {
+    const refusing = await startExtra({ refuseIds: ['04846697271'] });
+    const bearer = await token(BOTH);
+    const ids = ['11822648950', '04846697271', '18886799280'];
+    const refused = await post(refusing, '/rest/v1/personer', { personidentifikatorer: ids }, bearer);
+    expect(refused.status).toBe(400);
+    const text = JSON.stringify(refused.body);
+    for (const id of ids) expect(text).not.toContain(id);
+    // without the refused id the same request is answered
+    const rest = await lookup(['11822648950', '18886799280'], BOTH, refusing);
+    expect([...rest.byId.keys()].sort()).toEqual(['11822648950', '18886799280']);
+    expect(refusing.requests.map((r) => [r.status, r.ids])).toEqual([
+      [400, ids],
+      [200, ['11822648950', '18886799280']],
+    ]);
+  });
+
+  it('is set at runtime, with any body, and cleared by an empty list; a token is checked first', async () => {
+    const refusing = await startExtra({});
+    const body = { personidentifikatorer: ['22859197810', '26826499361'] };
+    expect((await post(refusing, '/rest/v2/personer', body, await token(BOTH))).status).toBe(200);
+    refusing.refuseIds(['26826499361'], { feil: 'noe gikk galt' });
+    expect(await post(refusing, '/rest/v2/personer', body)).toMatchObject({ status: 401 });
+    expect(await post(refusing, '/rest/v2/personer', body, await token(CONTACT))).toMatchObject({
+      status: 400,
+      body: { feil: 'noe gikk galt' },
+    });
+    refusing.refuseIds(['22859197810']);
+    const other = await post(refusing, '/rest/v2/personer', body, await token(CONTACT));
+    expect(other.status).toBe(400);
+    expect(other.body).not.toEqual({ feil: 'noe gikk galt' });
+    refusing.refuseIds([]);
+    expect((await post(refusing, '/rest/v2/personer', body, await token(CONTACT))).status).toBe(200);
+  });
+});
+
 describe('KRR simulator: the 18-month rule', () => {
   it('marks a person with only stale contact points KAN_IKKE_VARSLES, per channel', async () => {
     const { byId } = await lookup(['11887197158', '23079422568', '11822648950']);

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import type { PersonBatcher } from '../../src/krr/batcher.js';
+import type { LookupKind } from '../../src/krr/client.js';
+import { createPersonsContext, type PersonsContextOptions } from '../../src/krr/context.js';
+import { PersonRateLimiter } from '../../src/krr/rate-limit.js';
+import type { AuditEntry, AuditLog } from '../../src/observability/audit.js';
+
+const CONTACT: LookupKind = { digitalPost: false };
+const POST: LookupKind = { digitalPost: true };
+
+/** A persons context over a batcher answering every id, recording its look-ups and the audit entries written. */
+function context(extra: Partial<PersonsContextOptions> = {}) {
+  const lookups: { ids: string[]; digitalPost: boolean }[] = [];
+  const entries: AuditEntry[] = [];
+  const batcher = {
+    loadMany(ids: readonly string[], kind: LookupKind) {
+      lookups.push({ ids: [...ids], digitalPost: kind.digitalPost });
+      return Promise.resolve(ids.map((id) => ({ personidentifikator: id, status: 'AKTIV', reservasjon: 'NEI' })));
+    },
+  } as unknown as PersonBatcher;
+  const audit = {
+    write(written: AuditEntry[]) {
+      entries.push(...written);
+      return Promise.resolve();
+    },
+    close: () => Promise.resolve(),
+  } as unknown as AuditLog;
+  const persons = createPersonsContext({
+    batcher,
+    now: Date.now,
+    audit,
+    limiter: new PersonRateLimiter({ personsPerMinute: 1000 }),
+    requestId: 'req-1',
+    caller: { subject: 'user', clientId: 'client', scopes: new Set() },
+    upstream: { correlationId: 'req-1' },
+    ...extra,
+  });
+  return { persons, lookups, entries };
+}
+
+const groups = (entries: AuditEntry[]) =>
+  entries.map((e) => [e.personId, e.dataGroups.join('+')]).sort((a, b) => String(a).localeCompare(String(b)));
+
+describe('createPersonsContext', () => {
+  it("writes the caller's request id on each audit record, and none when there is none", async () => {
+    const given = context({ callerRequestId: 'their-id' });
+    await given.persons.lookup(['1', '2'], CONTACT, 'Op');
+    expect(given.entries.map((e) => [e.personId, e.requestId, e.callerRequestId])).toEqual([
+      ['1', 'req-1', 'their-id'],
+      ['2', 'req-1', 'their-id'],
+    ]);
+    const none = context();
+    await none.persons.lookup(['1'], CONTACT, null);
+    expect(none.entries[0]?.callerRequestId).toBeUndefined();
+  });
+
+  it('looks up a person wanted both ways once, with digital post, and writes one record with it', async () => {
+    // either order of the fields in the request
+    for (const order of [
+      [CONTACT, POST],
+      [POST, CONTACT],
+    ]) {
+      const { persons, lookups, entries } = context();
+      const results = await Promise.all([
+        persons.lookup(['1', '2'], order[0] as LookupKind, null),
+        persons.lookup(['2', '3'], order[1] as LookupKind, null),
+      ]);
+      expect(results.flat().every((r) => !(r instanceof Error))).toBe(true);
+      const post = order[0] === POST ? ['1', '2'] : ['2', '3'];
+      const contactOnly = order[0] === POST ? ['3'] : ['1'];
+      expect(lookups.sort((a, b) => Number(a.digitalPost) - Number(b.digitalPost))).toEqual([
+        { ids: contactOnly, digitalPost: false },
+        { ids: post, digitalPost: true },
+      ]);
+      expect(groups(entries)).toEqual(
+        [[contactOnly[0], 'contact_information'], ...post.map((id) => [id, 'contact_information+digital_post'])].sort(
+          (a, b) => String(a).localeCompare(String(b)),
+        ),
+      );
+    }
+  });
+
+  it('writes one record per person and kind: the same way twice is one record, a later digital-post look-up adds one', async () => {
+    const { persons, entries } = context();
+    await Promise.all([persons.lookup(['1'], CONTACT, null), persons.lookup(['1'], CONTACT, null)]);
+    expect(groups(entries)).toEqual([['1', 'contact_information']]);
+    await persons.lookup(['1'], POST, null);
+    await persons.lookup(['1'], POST, null);
+    await persons.lookup(['1'], CONTACT, null);
+    expect(groups(entries)).toEqual([
+      ['1', 'contact_information'],
+      ['1', 'contact_information+digital_post'],
+    ]);
+  });
+});
