@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DestinationStream, Logger } from 'pino';
 import { Authenticator } from './auth/authenticator.js';
@@ -10,7 +10,7 @@ import { buildSchema } from './graphql/schema.js';
 import { createGraphQLServer } from './graphql/server.js';
 import { readBody } from './http/body.js';
 import { createGraphiQL } from './http/graphiql.js';
-import { createHttpServer, sendJson } from './http/server.js';
+import { createHttpServer, sendJson, sendMetrics } from './http/server.js';
 import { loadTrustedDocuments } from './http/trusted-documents.js';
 import { KRR_CONTACT_SCOPE, KrrClient } from './krr/client.js';
 import { createPersonsContext, type PersonsContext } from './krr/context.js';
@@ -40,6 +40,7 @@ class RequestContext implements GraphQLContext {
   constructor(
     readonly caller: Caller,
     readonly requestId: string,
+    readonly callerRequestId: string | undefined,
     readonly log: () => Logger,
     readonly operationName: string | null,
     readonly make: { persons: () => PersonsContext; clients: () => ClientsContext },
@@ -67,6 +68,8 @@ export interface AppOptions {
 export interface App {
   /** Base URL the facade listens on, e.g. http://127.0.0.1:4000 */
   url: string;
+  /** With METRICS_PORT: where /metrics is served instead of on `url`. */
+  metricsUrl?: string;
   config: Config;
   metrics: Metrics;
   log: Logger;
@@ -78,6 +81,7 @@ export interface App {
 /** Composes config, token service, upstream clients, the GraphQL server and the HTTP routes, and listens. */
 export async function startApp(config: Config, opts: AppOptions = {}): Promise<App> {
   const log = createLogger({ level: config.logLevel, destination: opts.logDestination });
+  for (const warning of config.warnings) log.warn(warning);
   const metrics = new Metrics({ defaultMetrics: true });
   const now = opts.now ?? Date.now;
 
@@ -121,11 +125,12 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     });
     await tokens.warmUp();
     const krr = new KrrClient(krrHttp, tokens, { apiVersion: config.krrApiVersion, metrics });
-    const batcher = new PersonBatcher(krr, { windowMs: config.krrBatchWindowMs });
+    const batcher = new PersonBatcher(krr, { windowMs: config.krrBatchWindowMs, deadlineMs: config.timeouts.krr });
     const adminHttp = http('admin', upstream.adminApiUrl);
     const admin = new AdminApiClient(adminHttp, tokens, {
       ownOrgno: organizationNumberOf(credentials),
       supplier: config.adminSupplier ?? Boolean(sandbox),
+      allowedScopes: config.adminAllowedScopes,
     });
 
     const audit = await createAuditLog({ file: config.auditLogFile, destination: opts.auditDestination });
@@ -143,9 +148,33 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       admission: config.admission,
     });
     await apollo.start();
-    const authenticator = new Authenticator(upstream.auth);
+    const authenticator = new Authenticator({
+      ...upstream.auth,
+      maxTokenLifetimeSeconds: config.callerTokens.maxLifetimeSeconds,
+      clockSkewSeconds: config.callerTokens.clockSkewSeconds,
+    });
 
-    const tokenReady = cached(READINESS_CACHE_MS, () => tokens.probe({ scopes: [KRR_CONTACT_SCOPE] }));
+    // Upstream state is reported, never a condition of readiness: a KRR outage must not take the replica out of
+    // rotation for admin operations, nor the reverse (DESIGN.md "Failures stay small").
+    const tokenState = cached(HEALTH_CACHE_MS, async () => {
+      try {
+        return (await tokens.probe({ scopes: [KRR_CONTACT_SCOPE] })) ? 'ok' : 'unavailable';
+      } catch {
+        return 'unavailable';
+      }
+    });
+    const health = async (verbose: boolean) => {
+      if (!verbose) return { status: 'ok' };
+      return {
+        status: 'ok',
+        draining,
+        upstreams: {
+          maskinporten: { token: await tokenState(), breaker: maskinportenHttp.breakerState },
+          krr: { breaker: krrHttp.breakerState },
+          admin: { breaker: adminHttp.breakerState },
+        },
+      };
+    };
     const server = createHttpServer({
       apollo,
       authenticator,
@@ -154,14 +183,31 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       corsOrigins: config.corsOrigins,
       bodyLimitBytes: config.maxBodyBytes,
       bodyBytesInFlightLimit: config.maxBodyBytesInFlight,
-      buildContext: (caller, requestId, requestLog, operationName, upstreamContext) =>
-        new RequestContext(caller, requestId, requestLog, operationName, {
+      buildContext: (caller, requestId, requestLog, operationName, upstreamContext, callerRequestId) =>
+        new RequestContext(caller, requestId, callerRequestId, requestLog, operationName, {
           persons: () =>
-            createPersonsContext({ batcher, now, audit, limiter, requestId, caller, upstream: upstreamContext }),
+            createPersonsContext({
+              batcher,
+              now,
+              audit,
+              limiter,
+              requestId,
+              callerRequestId,
+              caller,
+              upstream: upstreamContext,
+            }),
           clients: () =>
-            createClientsContext({ api: admin.forRequest(upstreamContext), audit, caller, requestId }),
+            createClientsContext({
+              api: admin.forRequest(upstreamContext),
+              audit,
+              caller,
+              requestId,
+              callerRequestId,
+            }),
         }),
-      ready: async () => (await tokenReady()) && krrHttp.breakerState !== 'open' && adminHttp.breakerState !== 'open',
+      health,
+      serveMetrics: config.metricsPort === undefined,
+      documentLimits: config.documentLimits,
       draining: () => draining,
       extraRoutes: sandbox ? sandboxRoutes(sandbox) : undefined,
       trustedDocuments,
@@ -178,15 +224,26 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       server.once('error', reject);
       server.listen(config.port, config.host, () => resolve());
     });
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    let metricsUrl: string | undefined;
+    if (config.metricsPort !== undefined) {
+      const metricsServer = createMetricsServer(metrics, log);
+      await new Promise<void>((resolve, reject) => {
+        metricsServer.once('error', reject);
+        metricsServer.listen(config.metricsPort, config.host, () => resolve());
+      });
+      closers.push(() => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
+      metricsUrl = `http://${loopbackHost(config.host)}:${(metricsServer.address() as AddressInfo).port}/metrics`;
+    }
     let draining = false;
     let closing: Promise<void> | undefined;
     const { port } = server.address() as AddressInfo;
-    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-    const url = `http://${host}:${port}`;
-    log.info({ url: `${url}/graphql`, sandbox: Boolean(sandbox) }, 'facade listening');
+    const url = `http://${loopbackHost(config.host)}:${port}`;
+    log.info({ url: `${url}/graphql`, metrics: metricsUrl, sandbox: Boolean(sandbox) }, 'facade listening');
 
     return {
       url,
+      metricsUrl,
       config,
       metrics,
       log,
@@ -218,11 +275,29 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   }
 }
 
-const READINESS_CACHE_MS = 5_000;
+const HEALTH_CACHE_MS = 5_000;
 
-/** Memoizes an async check for `ttlMs` (readiness probes come often; a token probe need not run each time). */
-function cached(ttlMs: number, check: () => Promise<boolean>): () => Promise<boolean> {
-  let last: { at: number; value: Promise<boolean> } | undefined;
+function loopbackHost(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+}
+
+/** `METRICS_PORT`: /metrics alone on a port of its own, so the public port need not expose it. */
+function createMetricsServer(metrics: Metrics, log: Logger): Server {
+  return createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/metrics') {
+      sendMetrics(metrics, res).catch((err: unknown) => {
+        log.error({ err: { message: (err as Error).message } }, 'metrics failed');
+        res.destroy();
+      });
+      return;
+    }
+    sendJson(res, 404, { error: 'not found' });
+  });
+}
+
+/** Memoizes an async check for `ttlMs` (health probes come often; a token probe need not run each time). */
+function cached<T>(ttlMs: number, check: () => Promise<T>): () => Promise<T> {
+  let last: { at: number; value: Promise<T> } | undefined;
   return () => {
     const now = Date.now();
     if (!last || now - last.at > ttlMs) last = { at: now, value: check() };
@@ -239,8 +314,8 @@ function sleep(ms: number, unref = false): Promise<void> {
 
 /** `POST /sandbox/caller-token` (sandbox mode only): a caller token from the embedded issuer, default every scope. */
 function sandboxRoutes(sandbox: Sandbox) {
-  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-    if (!req.url?.startsWith('/sandbox/caller-token')) return false;
+  return async (path: string, req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    if (path !== '/sandbox/caller-token') return false;
     if (req.method !== 'POST') {
       sendJson(res, 405, { error: 'use POST' });
       return true;

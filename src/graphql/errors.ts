@@ -11,6 +11,27 @@ const ELEVEN_DIGITS = /(?<!\d)\d{11}(?!\d)/g;
  * fødselsnummer or key material). Details stay in the log (see the observability plugin).
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  return formatErrorWith(formatted, error, false);
+}
+
+/**
+ * graphql-js suggests names in validation and coercion messages (`Did you mean "kid"?`, `Did you mean the enum value
+ * "IDPORTEN"?`, `Did you mean to use an inline fragment on "X"?`): with introspection off they would reveal the schema
+ * piece by piece. Apollo's `hideSchemaDetailsFromClientErrors` covers validation only, so every message is cleaned here.
+ */
+const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+
+/** The error formatter for a server with (false) or without (true) schema details in its errors. */
+export function createFormatError(hideSuggestions: boolean) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError =>
+    formatErrorWith(formatted, error, hideSuggestions);
+}
+
+function formatErrorWith(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  hideSuggestions: boolean,
+): GraphQLFormattedError {
   const code = formatted.extensions?.code;
   if (code === INTERNAL || code === undefined) {
     return {
@@ -22,7 +43,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   }
   const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
   const scalarError = findOriginal(error, (e) => e instanceof ScalarInputError);
-  const message = withoutEchoedValue(formatted.message, scalarError?.message ?? innermostMessage(error));
+  let message = withoutEchoedValue(formatted.message, scalarError?.message ?? innermostMessage(error));
+  if (hideSuggestions) message = message.replace(SUGGESTION, '');
   return {
     ...formatted,
     message: message.replace(ELEVEN_DIGITS, '[redacted]'),

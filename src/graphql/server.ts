@@ -6,7 +6,8 @@ import {
 import type { GraphQLSchema } from 'graphql';
 import type { Metrics } from '../observability/metrics.js';
 import type { GraphQLContext } from './context.js';
-import { formatError } from './errors.js';
+import { createFormatError } from './errors.js';
+import { personalIdsPostOnlyPlugin } from './post-only.js';
 import { Admission } from './admission.js';
 import { queryLimitRules, queryLimitsPlugin, type QueryLimits } from './limits.js';
 import { observabilityPlugin } from './plugins.js';
@@ -34,7 +35,7 @@ export function createGraphQLServer(opts: GraphQLServerOptions): ApolloServer<Gr
   metrics.admissionState = admission;
   return new ApolloServer<GraphQLContext>({
     schema: opts.schema,
-    formatError,
+    formatError: createFormatError(!opts.introspection),
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
@@ -50,6 +51,7 @@ export function createGraphQLServer(opts: GraphQLServerOptions): ApolloServer<Gr
       ApolloServerPluginLandingPageDisabled(),
       // Responses carry personal data and are never cached; the plugin's per-field hook is pure overhead here.
       ApolloServerPluginCacheControlDisabled(),
+      personalIdsPostOnlyPlugin(),
       queryLimitsPlugin(opts.limits, admission),
       observabilityPlugin(opts.metrics),
     ],

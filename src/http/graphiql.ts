@@ -55,8 +55,12 @@ export function createGraphiQL(opts: GraphiQLOptions) {
 
   return {
     /** `GET /graphql` from a browser (Accept: text/html, no query in the URL). */
-    wants(req: IncomingMessage, url: URL): boolean {
-      return req.method === 'GET' && !url.searchParams.has('query') && (req.headers.accept ?? '').includes('text/html');
+    wants(req: IncomingMessage, search: string): boolean {
+      return (
+        req.method === 'GET' &&
+        !new URLSearchParams(search).has('query') &&
+        (req.headers.accept ?? '').includes('text/html')
+      );
     },
 
     async page(res: ServerResponse): Promise<void> {
@@ -103,10 +107,10 @@ export function createGraphiQL(opts: GraphiQLOptions) {
       res.end(html);
     },
 
-    /** `GET /graphiql/<asset>`; answers true when handled. */
-    asset(url: URL, res: ServerResponse): boolean {
-      if (!url.pathname.startsWith('/graphiql/')) return false;
-      const asset = assets.get(url.pathname.slice('/graphiql/'.length));
+    /** `GET /graphiql/<asset>` (the exact path); answers true when handled. */
+    asset(path: string, res: ServerResponse): boolean {
+      if (!path.startsWith('/graphiql/')) return false;
+      const asset = assets.get(path.slice('/graphiql/'.length));
       if (!asset) return false;
       res.writeHead(200, { 'content-type': asset.type, 'cache-control': 'public, max-age=86400' });
       res.end(asset.body);

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Caller } from '../auth/caller.js';
 import type { GraphQLContext } from '../graphql/context.js';
+import { checkDocument, jsonDepthExceeds, type DocumentLimits } from '../graphql/document-limits.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { UpstreamRequestContext } from '../upstream/request-context.js';
 import { RetryBudget } from '../upstream/retry.js';
@@ -30,21 +31,55 @@ export interface HttpServerOptions {
     log: () => Logger,
     operationName: string | null,
     upstream: UpstreamRequestContext,
+    callerRequestId: string | undefined,
   ): GraphQLContext;
-  ready(): Promise<boolean>;
+  /** `GET /healthz` (`?verbose`: the state of each upstream, without secrets). */
+  health(verbose: boolean): Promise<Record<string, unknown>>;
+  /** Serve `/metrics` on this server (false when METRICS_PORT gives it a port of its own). */
+  serveMetrics: boolean;
+  /** Checked on the raw request before graphql-js parses it. */
+  documentLimits: DocumentLimits;
   /** True once shutdown began: /readyz answers 503 and responses ask clients to reconnect elsewhere. */
   draining(): boolean;
   /** With `TRUSTED_DOCUMENTS_FILE`: only these documents run, requested by hash. */
   trustedDocuments?: TrustedDocuments;
   /** The GraphiQL page and its assets; undefined when disabled. */
   graphiql?: GraphiQL;
-  /** Extra routes (sandbox mode's `/sandbox/caller-token`); answer true when handled. */
-  extraRoutes?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+  /** Extra routes (sandbox mode's `/sandbox/caller-token`), given the exact path; answer true when handled. */
+  extraRoutes?: (path: string, req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+/** A caller's `x-request-id` worth keeping: short, plain, and never carrying an 11-digit run (a fødselsnummer). */
+const CALLER_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+const ELEVEN_DIGITS = /\d{11}/;
 /** Upstream retries one GraphQL request may spend in all, across every upstream call it makes. */
 const RETRY_BUDGET_PER_REQUEST = 3;
+
+/** The request target as routed: the exact, undecoded path and the raw query string (with its `?`). */
+export interface RequestTarget {
+  path: string;
+  search: string;
+}
+
+/**
+ * Splits an origin-form request target (RFC 9112 §3.2.1) without normalising it: routing happens on the exact path,
+ * so `/a/../graphql` or `/%2e%2e/graphql` can never reach a route by another name than the one a proxy rule sees.
+ * Undefined for a malformed target (absolute-form, authority-like `//…`, characters a URI cannot hold).
+ */
+export function parseRequestTarget(raw: string | undefined): RequestTarget | undefined {
+  if (!raw || raw[0] !== '/' || raw[1] === '/') return undefined;
+  if (!/^[\x21-\x7e]+$/.test(raw)) return undefined;
+  const q = raw.indexOf('?');
+  const path = q === -1 ? raw : raw.slice(0, q);
+  const search = q === -1 ? '' : raw.slice(q);
+  if (path.includes('#')) return undefined;
+  return { path, search };
+}
+
+/** Dot segments, encoded separators or dots, backslashes and empty segments: never a route of ours. */
+function isAmbiguousPath(path: string): boolean {
+  return /%2e|%2f|%5c|\\|\/\.{1,2}(\/|$)|\/\//i.test(path);
+}
 
 /** node:http front: routing, CORS, body limits, caller authentication, then Apollo. */
 export function createHttpServer(opts: HttpServerOptions): Server {
@@ -57,7 +92,9 @@ export function createHttpServer(opts: HttpServerOptions): Server {
         res.destroy();
         return;
       }
-      opts.log.error({ err }, 'unhandled HTTP error');
+      // Only the error's type and message: an error object may carry the request (its URL, its body) as properties.
+      const e = err as { name?: unknown; message?: unknown; stack?: unknown };
+      opts.log.error({ err: { type: e.name, message: e.message, stack: e.stack } }, 'unhandled HTTP error');
       if (!res.headersSent)
         sendJson(res, 500, {
           errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
@@ -77,29 +114,47 @@ async function handle(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  // Responses carry personal data, tokens or state: nothing here may be kept by a browser or a shared cache.
+  res.setHeader('cache-control', 'no-store');
+  const target = parseRequestTarget(req.url);
+  if (!target) {
+    opts.log.debug('malformed request target');
+    res.setHeader('connection', 'close');
+    return sendJson(res, 400, { error: 'malformed request target' });
+  }
   if (opts.draining()) res.setHeader('connection', 'close');
-  if (opts.extraRoutes && (await opts.extraRoutes(req, res))) return;
-  if (opts.graphiql && req.method === 'GET' && opts.graphiql.asset(url, res)) return;
-  switch (url.pathname) {
+  if (isAmbiguousPath(target.path)) return sendJson(res, 404, { error: 'not found' });
+  if (opts.extraRoutes && (await opts.extraRoutes(target.path, req, res))) return;
+  if (opts.graphiql && req.method === 'GET' && opts.graphiql.asset(target.path, res)) return;
+  switch (target.path) {
     case '/healthz':
-      return sendJson(res, 200, { status: 'ok' });
+      return sendJson(res, 200, await opts.health(new URLSearchParams(target.search).has('verbose')));
     case '/readyz': {
       if (opts.draining()) return sendJson(res, 503, { status: 'draining' });
-      const ready = await opts.ready();
-      return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready' });
+      return sendJson(res, 200, { status: 'ready' });
     }
-    case '/metrics': {
-      const text = await opts.metrics.registry.metrics();
-      res.writeHead(200, { 'content-type': opts.metrics.registry.contentType });
-      res.end(text);
-      return;
-    }
+    case '/metrics':
+      if (!opts.serveMetrics) break;
+      return sendMetrics(opts.metrics, res);
     case '/graphql':
-      return handleGraphQL(opts, bodies, req, res, url);
-    default:
-      return sendJson(res, 404, { error: 'not found' });
+      return handleGraphQL(opts, bodies, req, res, target);
   }
+  return sendJson(res, 404, { error: 'not found' });
+}
+
+export async function sendMetrics(metrics: Metrics, res: ServerResponse): Promise<void> {
+  const text = await metrics.registry.metrics();
+  res.writeHead(200, { 'content-type': metrics.registry.contentType });
+  res.end(text);
+}
+
+/** How often a header was sent (node:http keeps only the first of some, `authorization` among them). */
+function headerCount(req: IncomingMessage, name: string): number {
+  let count = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    if ((req.rawHeaders[i] as string).toLowerCase() === name) count++;
+  }
+  return count;
 }
 
 async function handleGraphQL(
@@ -107,7 +162,7 @@ async function handleGraphQL(
   bodies: BodyBudget,
   req: IncomingMessage,
   res: ServerResponse,
-  url: URL,
+  target: RequestTarget,
 ): Promise<void> {
   applyCors(opts.corsOrigins, req, res);
   if (req.method === 'OPTIONS') {
@@ -119,11 +174,20 @@ async function handleGraphQL(
     res.setHeader('allow', 'GET, POST, OPTIONS');
     return graphqlError(res, 405, 'Use GET (queries) or POST.', 'METHOD_NOT_ALLOWED');
   }
-  if (opts.graphiql?.wants(req, url)) return opts.graphiql.page(res);
-  const headerId = req.headers['x-request-id'];
-  const requestId = typeof headerId === 'string' && REQUEST_ID.test(headerId) ? headerId : randomUUID();
+  if (opts.graphiql?.wants(req, target.search)) return opts.graphiql.page(res);
+  // The facade's own id names the request in logs, audit records and upstream calls; a caller's x-request-id is
+  // kept beside it (validated) so the caller can find its request, but never stands in for it.
+  const requestId = randomUUID();
   res.setHeader('x-request-id', requestId);
+  const headerId = req.headers['x-request-id'];
+  const callerRequestId =
+    typeof headerId === 'string' && CALLER_REQUEST_ID.test(headerId) && !ELEVEN_DIGITS.test(headerId)
+      ? headerId
+      : undefined;
 
+  if (headerCount(req, 'authorization') > 1) {
+    return graphqlError(res, 400, 'Send one Authorization header.', 'BAD_REQUEST');
+  }
   const auth = await opts.authenticator.authenticate(req.headers);
   if (!auth.ok) {
     if (auth.status === 401) res.setHeader('www-authenticate', 'Bearer');
@@ -146,25 +210,26 @@ async function handleGraphQL(
     throw err;
   }
 
-  let search = url.search;
+  let search = target.search;
   if (opts.trustedDocuments) {
-    const trusted = resolveTrustedRequest(opts.trustedDocuments, req.method, body, url.search);
+    const trusted = resolveTrustedRequest(opts.trustedDocuments, req.method, body, search);
     if (!trusted.ok) return graphqlError(res, trusted.status, trusted.message, trusted.code);
     body = trusted.body;
     search = trusted.search;
   }
 
+  const fields = requestFields(req.method, body, search);
+  const refused = checkRequest(fields, opts.documentLimits);
+  if (refused) return graphqlError(res, 400, refused, 'BAD_REQUEST');
+
   const headers = new HeaderMap();
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
   }
-  const operationName =
-    typeof (body as { operationName?: unknown } | undefined)?.operationName === 'string'
-      ? (body as { operationName: string }).operationName
-      : new URLSearchParams(search).get('operationName');
+  const operationName = typeof fields.operationName === 'string' ? fields.operationName : null;
   // A child logger costs more than the rest of a small request's logging: made only when something logs.
   let requestLog: Logger | undefined;
-  const log = () => (requestLog ??= opts.log.child({ requestId }));
+  const log = () => (requestLog ??= opts.log.child({ requestId, callerRequestId }));
   const started = performance.now();
   // The access log names the operation, never the query string or variables (they may carry personal ids).
   if (opts.log.isLevelEnabled('info')) {
@@ -173,8 +238,9 @@ async function handleGraphQL(
       opts.log.info(
         {
           requestId,
+          callerRequestId,
           method: req.method,
-          path: url.pathname,
+          path: target.path,
           status: res.statusCode,
           ms: Math.round(performance.now() - started),
           operationName,
@@ -187,7 +253,7 @@ async function handleGraphQL(
   const upstream = { correlationId: requestId, retryBudget: new RetryBudget(RETRY_BUDGET_PER_REQUEST) };
   const result = await opts.apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method, headers, search, body },
-    context: async () => opts.buildContext(auth.caller, requestId, log, operationName, upstream),
+    context: async () => opts.buildContext(auth.caller, requestId, log, operationName, upstream, callerRequestId),
   });
 
   for (const [key, value] of result.headers) res.setHeader(key, value);
@@ -198,6 +264,46 @@ async function handleGraphQL(
   }
   for await (const chunk of result.body.asyncIterator) res.write(chunk);
   res.end();
+}
+
+interface RequestFields {
+  query: unknown;
+  operationName: unknown;
+  /** Parsed (POST) or the raw JSON text (GET). */
+  variables: unknown;
+}
+
+/** The GraphQL-over-HTTP fields of a request, from the JSON body (POST) or the query string (GET). */
+function requestFields(method: string, body: unknown, search: string): RequestFields {
+  if (method === 'GET') {
+    const params = new URLSearchParams(search);
+    return {
+      query: params.get('query'),
+      operationName: params.get('operationName'),
+      variables: params.get('variables'),
+    };
+  }
+  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  return { query: b.query, operationName: b.operationName, variables: b.variables };
+}
+
+/** Document size, nesting and names, the operation name and the variables' nesting, before anything is parsed. */
+function checkRequest(fields: RequestFields, limits: DocumentLimits): string | undefined {
+  if (typeof fields.query === 'string') {
+    const refused = checkDocument(fields.query, limits);
+    if (refused) return refused.message;
+  }
+  if (typeof fields.operationName === 'string' && fields.operationName.length > limits.maxNameLength) {
+    return `operationName is longer than ${limits.maxNameLength} characters.`;
+  }
+  if (typeof fields.variables === 'string') {
+    // GET: the variables are JSON text; its brackets are counted the same way a document's are.
+    const refused = checkDocument(fields.variables, { ...limits, maxNameLength: Number.MAX_SAFE_INTEGER });
+    if (refused) return `variables: ${refused.message.replace('The document', 'The JSON')}`;
+  } else if (jsonDepthExceeds(fields.variables, limits.maxNesting)) {
+    return `The variables nest more than ${limits.maxNesting} levels deep.`;
+  }
+  return undefined;
 }
 
 function parseBody(text: string, contentType: string | undefined): unknown {

@@ -1,4 +1,3 @@
-import { Counter } from 'prom-client';
 import type { Metrics } from '../observability/metrics.js';
 import { authorizedRequest } from '../upstream/authorized-request.js';
 import { UpstreamStatusError, UpstreamUnavailableError } from '../upstream/errors.js';
@@ -14,8 +13,6 @@ export const KRR_MAX_IDS_PER_REQUEST = 1000;
 export const KRR_CONTACT_SCOPE = 'krr:global/kontaktinformasjon.read';
 export const KRR_DIGITAL_POST_SCOPE = 'krr:global/digitalpost.read';
 
-const SPLITS_METRIC = 'facade_krr_batch_splits_total';
-
 /** Which data groups a look-up needs; the token asks for no more (data minimisation). */
 export interface LookupKind {
   digitalPost: boolean;
@@ -28,28 +25,15 @@ export class KrrClient {
     digitalPost: { scopes: [KRR_CONTACT_SCOPE, KRR_DIGITAL_POST_SCOPE] },
   };
 
-  private readonly splits: Counter;
-
   constructor(
     private readonly http: UpstreamClient,
     private readonly tokenProvider: TokenProvider,
     private readonly opts: { apiVersion: 'v1' | 'v2'; metrics: Metrics },
-  ) {
-    // Registered on the app's registry here rather than in observability/metrics.ts (owned elsewhere); once per
-    // registry, so several clients sharing one Metrics share the counter.
-    const registry = opts.metrics.registry;
-    this.splits =
-      (registry.getSingleMetric(SPLITS_METRIC) as Counter | undefined) ??
-      new Counter({
-        name: SPLITS_METRIC,
-        help: 'KRR requests refused as a whole (400, 404, 413, 422) and split in two to isolate the refused ids',
-        registers: [registry],
-      });
-  }
+  ) {}
 
   /** Counts one split of a refused batch (krr/batcher.ts). */
   countSplit(): void {
-    this.splits.inc();
+    this.opts.metrics.krrBatchSplits.inc();
   }
 
   /**

@@ -26,6 +26,18 @@ const REDACT_PATHS = [
   '*.variables',
 ];
 
+/** An 11-digit run not inside a longer run of digits: what a fødselsnummer, D- or H-number looks like. */
+const ELEVEN_DIGITS = /(?<!\d)\d{11}(?!\d)/g;
+
+/**
+ * Every line is scrubbed of 11-digit runs as it is written, whatever put them there (an operation name such as
+ * `lookup-11822648950`, a caller's header, an error message): personal ids belong in the audit stream only, which
+ * does not go through this logger. Epoch milliseconds (13 digits) and durations are left alone.
+ */
+export function redactPersonalIds(line: string): string {
+  return line.replace(ELEVEN_DIGITS, '[redacted]');
+}
+
 export function createLogger(opts: { level: string; destination?: DestinationStream }): Logger {
   return pino(
     {
@@ -33,6 +45,7 @@ export function createLogger(opts: { level: string; destination?: DestinationStr
       base: { service: 'digdir-graphql-facade' },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      hooks: { streamWrite: redactPersonalIds },
     },
     opts.destination,
   );

@@ -65,6 +65,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly krrBatchSplits = new Counter({
+    name: 'facade_krr_batch_splits_total',
+    help: 'KRR requests refused as a whole (400, 404, 413, 422) and split in two to isolate the refused ids',
+    registers: [this.registry],
+  });
+
   /** Read by the admission gauges when scraped (not set per request: they change twice per operation). */
   admissionState: { costInFlight: number; waiting: number } | undefined;
 

@@ -189,7 +189,7 @@ describe('input validation and caller authorization', () => {
 });
 
 describe('one batch per request', () => {
-  it('puts look-ups with and without digitalMailbox into the same KRR request', async () => {
+  it('asks KRR for digital-post data only for the persons whose field selects digitalMailbox', async () => {
     const before = t.sandbox.krr.requests.length;
     const res = await t.graphql<{ a: PersonResult; b: PersonResult }>(`{
       a: person(id: "11822648950") { status }
@@ -197,6 +197,10 @@ describe('one batch per request', () => {
     }`);
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data!.b.digitalMailbox?.address).toEqual(expect.any(String));
-    expect(t.sandbox.krr.requests.length - before).toBe(1);
+    const calls = t.sandbox.krr.requests.slice(before);
+    expect(calls).toHaveLength(2);
+    const withPost = calls.filter((c) => c.scopes.includes('krr:global/digitalpost.read'));
+    expect(withPost.map((c) => c.ids)).toEqual([['22859197810']]);
+    expect(calls.filter((c) => !withPost.includes(c)).map((c) => c.ids)).toEqual([['11822648950']]);
   });
 });

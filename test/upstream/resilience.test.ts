@@ -87,7 +87,12 @@ describe('upstream faults', () => {
     const ids = syntheticPersonIdentifiers(8, 700);
     for (const id of ids) await t.graphql(`{ person(id: "${id}") { status } }`);
     expect(await metric(t, 'facade_upstream_breaker_state', { upstream: 'krr' })).toBe(2);
-    expect((await fetch(`${t.url}/readyz`)).status).toBe(503);
+    // The replica stays in rotation (admin operations still work); the breaker shows in /healthz?verbose.
+    expect((await fetch(`${t.url}/readyz`)).status).toBe(200);
+    const health = (await (await fetch(`${t.url}/healthz?verbose`)).json()) as {
+      upstreams: { krr: { breaker: string } };
+    };
+    expect(health.upstreams.krr.breaker).toBe('open');
 
     const before = t.sandbox.krr.requests.length;
     const open = await t.graphql(`{ person(id: "23079422568") { status } }`);
@@ -132,7 +137,7 @@ describe('the token service under Maskinporten faults', () => {
 });
 
 describe('correlation', () => {
-  it('sends the request id upstream as X-Correlation-ID', async () => {
+  it("sends its own request id upstream as X-Correlation-ID and keeps the caller's x-request-id beside it", async () => {
     t = await startTestApp();
     const token = await t.token();
     const before = t.sandbox.krr.requests.length;
@@ -145,9 +150,11 @@ describe('correlation', () => {
       },
       body: JSON.stringify({ query: PERSON }),
     });
-    expect(res.headers.get('x-request-id')).toBe('trace-abc-123');
-    expect(t.sandbox.krr.requests.slice(before).map((r) => r.correlationId)).toEqual(['trace-abc-123']);
-    expect(t.logLines.some((l) => l.includes('"requestId":"trace-abc-123"'))).toBe(true);
+    const requestId = res.headers.get('x-request-id') ?? '';
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(t.sandbox.krr.requests.slice(before).map((r) => r.correlationId)).toEqual([requestId]);
+    const line = t.logLines.find((l) => l.includes(`"requestId":"${requestId}"`)) ?? '';
+    expect(line).toContain('"callerRequestId":"trace-abc-123"');
   });
 
   it('sends each request its own id on admin API calls, also when requests overlap', async () => {
@@ -163,10 +170,11 @@ describe('correlation', () => {
       });
     const responses = await Promise.all([ask('trace-one'), ask('trace-two')]);
     expect(responses.map((r) => r.status)).toEqual([200, 200]);
+    const own = responses.map((r) => r.headers.get('x-request-id') ?? '');
     const ids = app.sandbox.admin.requests.slice(before).map((r) => r.correlationId);
     expect(ids.length).toBeGreaterThan(2);
-    expect(new Set(ids)).toEqual(new Set(['trace-one', 'trace-two']));
-    expect(ids.filter((id) => id === 'trace-one').length).toBe(ids.filter((id) => id === 'trace-two').length);
+    expect(new Set(ids)).toEqual(new Set(own));
+    expect(ids.filter((id) => id === own[0]).length).toBe(ids.filter((id) => id === own[1]).length);
   });
 });
 
