@@ -4,6 +4,7 @@ import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from '../upstr
 import type { UpstreamRequestContext } from '../upstream/request-context.js';
 import type { TokenProvider, TokenRequest } from '../upstream/token-provider.js';
 import type { ClientDto, JwksDto, OnBehalfOfDto } from './dto.js';
+import { isAdminId, scopePolicy } from './input-validation.js';
 
 /** What an admin call does, which decides the one scope its token carries (least privilege, reference §3). */
 export type AdminAccess = 'read' | 'write' | 'modify' | 'onbehalfof';
@@ -19,15 +20,73 @@ export const SUPPLIER_SCOPE = 'idporten:dcr.supplier';
 export interface AdminClientOptions {
   /** Our organisation number (from the enterprise certificate), when known. */
   ownOrgno?: string;
-  /** The facade's Maskinporten client holds `idporten:dcr.supplier`: supplied clients are listed and managed too. */
+  /**
+   * Supplier mode (`ADMIN_SUPPLIER`): the facade's Maskinporten client holds `idporten:dcr.supplier`, so supplied
+   * clients are listed and managed too. Off: no token request ever carries the supplier scope.
+   */
   supplier: boolean;
+  /**
+   * `ADMIN_ALLOWED_SCOPES`: patterns (`*` wildcard) of the scopes callers may put on clients through the facade.
+   * Unset: every scope but the facade's own privileged ones (`krr:*`, `idporten:dcr*`).
+   */
+  allowedScopes?: readonly string[];
+}
+
+/** One admin API resource: a client (`/clients/{id}`), one of its sub-resources, or one onbehalfof registration. */
+export type AdminResource =
+  | { clientId: string; sub?: 'secret' | 'jwks' | 'onbehalfof'; onBehalfOfId?: undefined }
+  | { clientId: string; sub: 'onbehalfof'; onBehalfOfId: string };
+
+/** One admin call. Without `resource` it addresses the client collection, `/clients`. */
+export interface AdminCall {
+  method: UpstreamRequest['method'];
+  resource?: AdminResource;
+  json?: unknown;
+  /** Safe to repeat (reads). */
+  retry?: boolean;
+  /** Creating a client: its owner. A supplier (in supplier mode) creates for another organisation. */
+  orgno?: string;
+}
+
+/** Thrown when an admin path would be built from an id outside the admin API's rule (a bug: ids are checked first). */
+export class InvalidAdminIdError extends Error {
+  constructor() {
+    super('refused to build an admin API path from an id outside the admin id rule');
+  }
+}
+
+/**
+ * The only place admin API paths are built. Every id must follow the admin id rule (`isAdminId`), or this throws:
+ * a second line of defence behind the edge checks, so no id can walk the API's paths (`..`, `/`, `%2e`).
+ */
+export function adminPath(resource?: AdminResource): string {
+  if (!resource) return '/clients';
+  let path = `/clients/${pathSegment(resource.clientId)}`;
+  if (resource.sub !== undefined) {
+    if (!SUB_RESOURCES.has(resource.sub)) throw new InvalidAdminIdError();
+    path += `/${resource.sub}`;
+  }
+  if (resource.onBehalfOfId !== undefined) {
+    if (resource.sub !== 'onbehalfof') throw new InvalidAdminIdError();
+    path += `/${pathSegment(resource.onBehalfOfId)}`;
+  }
+  return path;
+}
+
+const SUB_RESOURCES = new Set<string>(['secret', 'jwks', 'onbehalfof']);
+
+function pathSegment(id: unknown): string {
+  if (!isAdminId(id)) throw new InvalidAdminIdError();
+  return encodeURIComponent(id);
 }
 
 /**
  * The ID-porten admin API over the shared upstream layer. Each call asks the token service for exactly the scope its
- * operation needs; supplier work (a client owned by a customer) adds `idporten:dcr.supplier`.
+ * operation needs; supplier work (a client owned by a customer) adds `idporten:dcr.supplier`, in supplier mode only.
  */
 export class AdminApiClient {
+  private readonly scopeAllowed: (scope: string) => boolean;
+
   /**
    * @param supplied clients known to be supplied by us (learned from their DTOs or from a 403 → supplier retry),
    *   shared by every request's view
@@ -39,29 +98,40 @@ export class AdminApiClient {
     private readonly opts: AdminClientOptions,
     private readonly supplied = new Map<string, boolean>(),
     private readonly context?: UpstreamRequestContext,
-  ) {}
+  ) {
+    this.scopeAllowed = scopePolicy(opts.allowedScopes);
+  }
 
   /** A view whose calls carry `context` (correlation id, retry budget); what it learns is shared. */
   forRequest(context: UpstreamRequestContext): AdminApiClient {
     return new AdminApiClient(this.http, this.tokens, this.opts, this.supplied, context);
   }
 
+  /** The scopes among `scopes` callers may not put on a client (`ADMIN_ALLOWED_SCOPES`), in the order given. */
+  refusedScopes(scopes: readonly string[]): string[] {
+    return [...new Set(scopes)].filter((scope) => !this.scopeAllowed(scope));
+  }
+
   /**
-   * Sends one admin call. When the client is not known to be supplied and the API refuses (403), the call is
-   * repeated once with the supplier scope: a refused call changed nothing, so this is safe even for writes.
+   * Sends one admin call. In supplier mode, when a client is not known to be ours or supplied and the API refuses
+   * (403), the very same call (same method, same path) is repeated once with the supplier scope: a refused call
+   * changed nothing, so this is safe even for writes. Outside supplier mode nothing is repeated.
    */
-  async send(
-    access: AdminAccess,
-    req: UpstreamRequest,
-    target?: { clientId?: string; orgno?: string },
-  ): Promise<UpstreamResponse> {
-    const known = target?.clientId ? this.supplied.get(target.clientId) : undefined;
-    const supplied = known ?? (target?.orgno !== undefined && target.orgno !== this.opts.ownOrgno);
-    const request = { ...req, context: this.context };
+  async send(access: AdminAccess, call: AdminCall): Promise<UpstreamResponse> {
+    const clientId = call.resource?.clientId;
+    const request: UpstreamRequest = {
+      method: call.method,
+      path: adminPath(call.resource),
+      ...(call.json !== undefined ? { json: call.json } : {}),
+      ...(call.retry ? { retry: true } : {}),
+      context: this.context,
+    };
+    const known = clientId !== undefined ? this.supplied.get(clientId) : undefined;
+    const supplied = known ?? (call.orgno !== undefined && call.orgno !== this.opts.ownOrgno);
     const res = await authorizedRequest(this.http, this.tokens, this.token(access, supplied), request);
-    if (res.status === 403 && !supplied && this.opts.supplier && known === undefined && target?.clientId) {
+    if (res.status === 403 && this.opts.supplier && !supplied && known === undefined && clientId !== undefined) {
       const retry = await authorizedRequest(this.http, this.tokens, this.token(access, true), request);
-      if (retry.status !== 403) this.supplied.set(target.clientId, true);
+      if (retry.status !== 403 && retry.status < 500) this.supplied.set(clientId, true);
       return retry;
     }
     return res;
@@ -69,9 +139,9 @@ export class AdminApiClient {
 
   /** `GET /clients`: ours, and with supplier rights those we supply. */
   async listClients(): Promise<ClientDto[]> {
-    const res = await authorizedRequest(this.http, this.tokens, this.token('read', this.opts.supplier), {
+    const res = await authorizedRequest(this.http, this.tokens, this.token('read', true), {
       method: 'GET',
-      path: '/clients',
+      path: adminPath(),
       retry: true,
       context: this.context,
     });
@@ -84,7 +154,7 @@ export class AdminApiClient {
 
   /** `GET /clients/{id}`; null when not found. */
   async getClient(id: string): Promise<ClientDto | null> {
-    const res = await this.send('read', { method: 'GET', path: clientPath(id) }, { clientId: id });
+    const res = await this.send('read', { method: 'GET', resource: { clientId: id } });
     if (res.status === 404) return null;
     if (res.status !== 200) throw new UpstreamStatusError('admin', res.status, res.body);
     if (!isObject(res.body)) throw new UpstreamUnavailableError('admin', 'unreadable answer');
@@ -94,7 +164,7 @@ export class AdminApiClient {
 
   /** `GET /clients/{id}/jwks`; an empty set when the client has no keys. */
   async getJwks(id: string): Promise<JwksDto> {
-    const res = await this.send('read', { method: 'GET', path: `${clientPath(id)}/jwks` }, { clientId: id });
+    const res = await this.send('read', { method: 'GET', resource: { clientId: id, sub: 'jwks' } });
     if (res.status === 404) return { keys: [] };
     if (res.status !== 200) throw new UpstreamStatusError('admin', res.status, res.body);
     const body = res.body as JwksDto | unknown[] | undefined;
@@ -105,7 +175,10 @@ export class AdminApiClient {
 
   /** `GET /clients/{id}/onbehalfof/{obo}`; null when not found. */
   async getOnBehalfOf(clientId: string, id: string): Promise<OnBehalfOfDto | null> {
-    const res = await this.send('read', { method: 'GET', path: onBehalfOfPath(clientId, id) }, { clientId });
+    const res = await this.send('read', {
+      method: 'GET',
+      resource: { clientId, sub: 'onbehalfof', onBehalfOfId: id },
+    });
     if (res.status === 404) return null;
     if (res.status !== 200) throw new UpstreamStatusError('admin', res.status, res.body);
     return isObject(res.body) ? (res.body as OnBehalfOfDto) : null;
@@ -117,17 +190,10 @@ export class AdminApiClient {
     if (ours) this.supplied.set(dto.client_id, dto.client_orgno !== ours && dto.supplier_orgno === ours);
   }
 
+  /** The one place the supplier scope is added: only in supplier mode. */
   private token(access: AdminAccess, supplied: boolean): TokenRequest {
-    return { scopes: supplied ? [ADMIN_SCOPES[access], SUPPLIER_SCOPE] : [ADMIN_SCOPES[access]] };
+    return { scopes: supplied && this.opts.supplier ? [ADMIN_SCOPES[access], SUPPLIER_SCOPE] : [ADMIN_SCOPES[access]] };
   }
-}
-
-export function clientPath(id: string): string {
-  return `/clients/${encodeURIComponent(id)}`;
-}
-
-export function onBehalfOfPath(clientId: string, id?: string): string {
-  return `${clientPath(clientId)}/onbehalfof${id === undefined ? '' : `/${encodeURIComponent(id)}`}`;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -10,6 +10,9 @@ import type {
 } from '../generated/graphql.js';
 import type { ClientDto, JwkDto } from './dto.js';
 
+/** The fixed scopes the admin API gives every `krr` client (reference §3), whether or not they are asked for. */
+export const KRR_CLIENT_SCOPES = ['krr:global/kontaktinformasjon.read', 'krr:global/digitalpost.read'] as const;
+
 /** Schema enums ↔ admin API values (reference §3). */
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
@@ -158,4 +161,21 @@ export function jwkInputToDto(key: JwkInput): JwkDto {
 export function jwkForRewrite(key: JwkDto): JwkDto {
   const { kid, kty, alg, use, n, e, exp } = key;
   return { kid, kty, alg, use, n, e, ...(typeof exp === 'number' ? { exp } : {}) };
+}
+
+/**
+ * Keys counted as expired when a set is rewritten: `exp` already past or due within this many seconds, so a key cannot
+ * expire between our read and the admin API's check of the rewritten set (which refuses an `exp` in the past).
+ */
+export const EXPIRY_MARGIN_SECONDS = 60;
+
+/** Splits a stored key set into the keys that can be written again and the expired ones (see EXPIRY_MARGIN_SECONDS). */
+export function partitionExpired(keys: readonly JwkDto[], nowSec: number): { live: JwkDto[]; expired: JwkDto[] } {
+  const live: JwkDto[] = [];
+  const expired: JwkDto[] = [];
+  for (const key of keys) {
+    const expiring = typeof key.exp === 'number' && key.exp <= nowSec + EXPIRY_MARGIN_SECONDS;
+    (expiring ? expired : live).push(key);
+  }
+  return { live, expired };
 }

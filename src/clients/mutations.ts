@@ -2,20 +2,36 @@ import type { MutationResolvers, UserError } from '../generated/graphql.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { toGraphQLError } from '../upstream/errors.js';
 import { parseUpstreamTimestamp } from '../upstream/timestamps.js';
-import { clientPath, onBehalfOfPath } from './admin-client.js';
+import type { AdminResource } from './admin-client.js';
 import type { ClientDto, JwkDto, JwksDto, OnBehalfOfDto } from './dto.js';
-import { assertLifetimes, assertNonEmpty, assertPublicRs256Key, badInput } from './input-validation.js';
+import {
+  INPUT_LIMITS,
+  assertAdminId,
+  assertInputBounds,
+  assertKid,
+  assertLifetimes,
+  assertNonEmpty,
+  assertPublicRs256Key,
+} from './input-validation.js';
 import { KeyedLock } from './keyed-lock.js';
-import { createInputToDto, jwkForRewrite, jwkInputToDto, mergeUpdate } from './mapping.js';
+import {
+  KRR_CLIENT_SCOPES,
+  createInputToDto,
+  jwkForRewrite,
+  jwkInputToDto,
+  mergeUpdate,
+  partitionExpired,
+} from './mapping.js';
 import { userError, userErrorsFromResponse, userErrorsFromThrown } from './user-errors.js';
 
 /** The admin API keeps at most 5 keys per client (reference §3). */
-export const MAX_JWKS_KEYS = 5;
+export const MAX_JWKS_KEYS = INPUT_LIMITS.keys;
 
 /** Serializes read-modify-writes per client (JWKS sets, client patches) within this process. */
 const locks = new KeyedLock();
 
 const ok = (status: number) => status >= 200 && status < 300;
+const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /** Runs a mutation body; a refused GET inside it becomes user errors, system failures GraphQL errors. */
 async function attempt<T extends { userErrors: UserError[] }>(
@@ -54,29 +70,50 @@ function normalizeJwks(body: unknown): JwksDto {
   return { ...dto, keys: Array.isArray(dto.keys) ? dto.keys : [] };
 }
 
+/**
+ * The scopes of `requested` callers may not grant (ADMIN_ALLOWED_SCOPES) as a FORBIDDEN user error at `field`, or
+ * null when all are allowed. Scopes are not personal data: the message names them.
+ */
+function refusedScopes(ctx: GraphQLContext, requested: readonly string[], field: string[]): UserError | null {
+  const refused = ctx.clients.api.refusedScopes(requested);
+  if (refused.length === 0) return null;
+  return userError(
+    'FORBIDDEN',
+    `Clients made through this service may not have the scope${refused.length > 1 ? 's' : ''} ${refused.join(', ')}.`,
+    field,
+  );
+}
+
 async function currentJwks(ctx: GraphQLContext, clientId: string): Promise<JwksDto> {
   ctx.clients.jwks.clear(clientId);
   return ctx.clients.api.getJwks(clientId);
 }
 
 /** Replaces the whole key set (the only write the admin API offers); an empty set is a DELETE. */
-async function writeJwks(ctx: GraphQLContext, clientId: string, keys: JwkDto[], inputField: string[]) {
+async function writeJwks(
+  ctx: GraphQLContext,
+  clientId: string,
+  keys: JwkDto[],
+  inputField: string[],
+  dropped: JwkDto[] = [],
+) {
   const api = ctx.clients.api;
-  const path = `${clientPath(clientId)}/jwks`;
+  const resource: AdminResource = { clientId, sub: 'jwks' };
   const res =
     keys.length === 0
-      ? await api.send('modify', { method: 'DELETE', path }, { clientId })
-      : await api.send('modify', { method: 'POST', path, json: { keys } }, { clientId });
+      ? await api.send('modify', { method: 'DELETE', resource })
+      : await api.send('modify', { method: 'POST', resource, json: { keys } });
   ctx.clients.jwks.clear(clientId);
   if (!ok(res.status)) {
     const userErrors = userErrorsFromResponse(res, 'jwks').map((e) =>
       e.field?.[1] === 'keys' ? { ...e, field: inputField } : e,
     );
-    return { jwks: null, userErrors };
+    return { jwks: null, droppedExpiredKeys: [], userErrors };
   }
   const jwks = keys.length === 0 ? { keys: [] } : normalizeJwks(res.body);
   ctx.clients.jwks.prime(clientId, jwks);
-  return { jwks, userErrors: [] };
+  const droppedExpiredKeys = dropped.map((k) => k.kid).filter((kid): kid is string => typeof kid === 'string');
+  return { jwks, droppedExpiredKeys, userErrors: [] };
 }
 
 function onBehalfOfBody(fields: {
@@ -95,16 +132,26 @@ function onBehalfOfBody(fields: {
   return body;
 }
 
+const jwksEmpty = { jwks: null, droppedExpiredKeys: [] };
+
 export const clientMutations: MutationResolvers<GraphQLContext> = {
   createClient: (_p, { input }, ctx) =>
     attempt({ client: null, clientSecret: null }, async () => {
+      assertInputBounds(input);
       assertNonEmpty(input.name, ['input', 'name']);
       assertLifetimes(input);
-      const res = await ctx.clients.api.send(
-        'write',
-        { method: 'POST', path: '/clients', json: createInputToDto(input) },
-        { orgno: input.organizationNumber ?? undefined },
-      );
+      // A krr client gets the fixed krr scopes from the admin API even when none are asked for.
+      const refused =
+        refusedScopes(ctx, input.scopes ?? [], ['input', 'scopes']) ??
+        (input.integrationType === 'KRR' && !input.scopes?.length
+          ? refusedScopes(ctx, KRR_CLIENT_SCOPES, ['input', 'integrationType'])
+          : null);
+      if (refused) return { client: null, clientSecret: null, userErrors: [refused] };
+      const res = await ctx.clients.api.send('write', {
+        method: 'POST',
+        json: createInputToDto(input),
+        orgno: input.organizationNumber ?? undefined,
+      });
       if (!ok(res.status))
         return { client: null, clientSecret: null, userErrors: userErrorsFromResponse(res, 'client') };
       const client = withoutSecret(res.body);
@@ -114,6 +161,8 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
 
   updateClient: (_p, { input }, ctx) =>
     attempt({ client: null }, async () => {
+      assertAdminId(input.id, ['input', 'id']);
+      assertInputBounds(input);
       assertNonEmpty(input.name, ['input', 'name']);
       assertLifetimes(input);
       return locks.run(`client:${input.id}`, async () => {
@@ -121,22 +170,29 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
         if (!current) return { client: null, userErrors: [userError('NOT_FOUND', 'No such client.', ['input', 'id'])] };
         const changedAt = parseUpstreamTimestamp(current.last_updated);
         if (input.lastUpdatedAt && changedAt && changedAt.getTime() > input.lastUpdatedAt.getTime()) {
+          // Only that it changed: when, is for callers who may read the client (clients.read).
           return {
             client: null,
             userErrors: [
-              userError(
-                'CONFLICT',
-                `The client was changed at ${changedAt.toISOString()}, after the version you saw; read it again and retry.`,
-                ['input', 'lastUpdatedAt'],
-              ),
+              userError('CONFLICT', 'The client has changed since the version you saw; read it again and retry.', [
+                'input',
+                'lastUpdatedAt',
+              ]),
             ],
           };
         }
-        const res = await ctx.clients.api.send(
-          'modify',
-          { method: 'PUT', path: clientPath(input.id), json: mergeUpdate(current, input) },
-          { clientId: input.id },
+        const has = new Set(Array.isArray(current.scopes) ? current.scopes : []);
+        const refused = refusedScopes(
+          ctx,
+          (input.scopes ?? []).filter((scope) => !has.has(scope)),
+          ['input', 'scopes'],
         );
+        if (refused) return { client: null, userErrors: [refused] };
+        const res = await ctx.clients.api.send('modify', {
+          method: 'PUT',
+          resource: { clientId: input.id },
+          json: mergeUpdate(current, input),
+        });
         ctx.clients.client.clear(input.id);
         if (!ok(res.status)) return { client: null, userErrors: userErrorsFromResponse(res, 'client') };
         return { client: withoutSecret(res.body) ?? (await ctx.clients.client.load(input.id)), userErrors: [] };
@@ -145,11 +201,8 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
 
   deleteClient: (_p, { input }, ctx) =>
     attempt({ client: null }, async () => {
-      const res = await ctx.clients.api.send(
-        'modify',
-        { method: 'DELETE', path: clientPath(input.id) },
-        { clientId: input.id },
-      );
+      assertAdminId(input.id, ['input', 'id']);
+      const res = await ctx.clients.api.send('modify', { method: 'DELETE', resource: { clientId: input.id } });
       if (!ok(res.status)) return { client: null, userErrors: userErrorsFromResponse(res, 'client') };
       ctx.clients.client.clear(input.id);
       return { client: await ctx.clients.client.load(input.id), userErrors: [] };
@@ -157,11 +210,11 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
 
   rotateClientSecret: (_p, { input }, ctx) =>
     attempt({ client: null, clientSecret: null }, async () => {
-      const res = await ctx.clients.api.send(
-        'modify',
-        { method: 'POST', path: `${clientPath(input.id)}/secret` },
-        { clientId: input.id },
-      );
+      assertAdminId(input.id, ['input', 'id']);
+      const res = await ctx.clients.api.send('modify', {
+        method: 'POST',
+        resource: { clientId: input.id, sub: 'secret' },
+      });
       if (!ok(res.status))
         return { client: null, clientSecret: null, userErrors: userErrorsFromResponse(res, 'client') };
       ctx.clients.client.clear(input.id);
@@ -170,19 +223,13 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
     }),
 
   replaceClientJwks: (_p, { input }, ctx) =>
-    attempt({ jwks: null }, async () => {
+    attempt(jwksEmpty, async () => {
+      assertAdminId(input.clientId, ['input', 'clientId']);
+      assertInputBounds(input);
       input.keys.forEach((key, i) => assertPublicRs256Key(key, ['input', 'keys', String(i)]));
-      if (input.keys.length > MAX_JWKS_KEYS) {
-        return {
-          jwks: null,
-          userErrors: [
-            userError('LIMIT_EXCEEDED', `A client can have at most ${MAX_JWKS_KEYS} keys.`, ['input', 'keys']),
-          ],
-        };
-      }
       const kids = input.keys.map((k) => k.kid);
       if (new Set(kids).size !== kids.length) {
-        return { jwks: null, userErrors: [userError('INVALID', 'Each key needs its own kid.', ['input', 'keys'])] };
+        return { ...jwksEmpty, userErrors: [userError('INVALID', 'Each key needs its own kid.', ['input', 'keys'])] };
       }
       return locks.run(`jwks:${input.clientId}`, () =>
         writeJwks(ctx, input.clientId, input.keys.map(jwkInputToDto), ['input', 'keys']),
@@ -190,19 +237,21 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
     }),
 
   addClientJwk: (_p, { input }, ctx) =>
-    attempt({ jwks: null }, async () => {
+    attempt(jwksEmpty, async () => {
+      assertAdminId(input.clientId, ['input', 'clientId']);
       assertPublicRs256Key(input.key, ['input', 'key']);
       return locks.run(`jwks:${input.clientId}`, async () => {
-        const current = (await currentJwks(ctx, input.clientId)).keys ?? [];
-        if (current.some((k) => k.kid === input.key.kid)) {
+        // Expired keys cannot be stored again and do not count toward the limit: they are dropped from the set.
+        const { live, expired } = partitionExpired((await currentJwks(ctx, input.clientId)).keys ?? [], nowSeconds());
+        if (live.some((k) => k.kid === input.key.kid)) {
           return {
-            jwks: null,
+            ...jwksEmpty,
             userErrors: [userError('CONFLICT', 'The client already has a key with this kid.', ['input', 'key', 'kid'])],
           };
         }
-        if (current.length >= MAX_JWKS_KEYS) {
+        if (live.length >= MAX_JWKS_KEYS) {
           return {
-            jwks: null,
+            ...jwksEmpty,
             userErrors: [
               userError('LIMIT_EXCEEDED', `A client can have at most ${MAX_JWKS_KEYS} keys; remove one first.`, [
                 'input',
@@ -214,38 +263,44 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
         return writeJwks(
           ctx,
           input.clientId,
-          [...current.map(jwkForRewrite), jwkInputToDto(input.key)],
+          [...live.map(jwkForRewrite), jwkInputToDto(input.key)],
           ['input', 'key'],
+          expired,
         );
       });
     }),
 
   removeClientJwk: (_p, { input }, ctx) =>
-    attempt({ jwks: null }, async () =>
-      locks.run(`jwks:${input.clientId}`, async () => {
+    attempt(jwksEmpty, async () => {
+      assertAdminId(input.clientId, ['input', 'clientId']);
+      assertKid(input.kid, ['input', 'kid']);
+      return locks.run(`jwks:${input.clientId}`, async () => {
         const current = (await currentJwks(ctx, input.clientId)).keys ?? [];
         if (!current.some((k) => k.kid === input.kid)) {
           return {
-            jwks: null,
+            ...jwksEmpty,
             userErrors: [userError('NOT_FOUND', 'The client has no key with this kid.', ['input', 'kid'])],
           };
         }
-        const remaining = current.filter((k) => k.kid !== input.kid).map(jwkForRewrite);
-        return writeJwks(ctx, input.clientId, remaining, ['input', 'kid']);
-      }),
-    ),
+        const { live, expired } = partitionExpired(
+          current.filter((k) => k.kid !== input.kid),
+          nowSeconds(),
+        );
+        return writeJwks(ctx, input.clientId, live.map(jwkForRewrite), ['input', 'kid'], expired);
+      });
+    }),
 
   createOnBehalfOf: (_p, { input }, ctx) =>
     attempt({ onBehalfOf: null }, async () => {
+      assertAdminId(input.clientId, ['input', 'clientId']);
+      assertAdminId(input.id, ['input', 'id']);
+      assertInputBounds(input);
       assertNonEmpty(input.name, ['input', 'name']);
-      if (!/^[A-Za-z0-9._-]{1,128}$/.test(input.id)) {
-        throw badInput('id must be 1–128 letters, digits, ".", "_" or "-".', ['input', 'id']);
-      }
-      const res = await ctx.clients.api.send(
-        'onbehalfof',
-        { method: 'POST', path: onBehalfOfPath(input.clientId), json: onBehalfOfBody(input) },
-        { clientId: input.clientId },
-      );
+      const res = await ctx.clients.api.send('onbehalfof', {
+        method: 'POST',
+        resource: { clientId: input.clientId, sub: 'onbehalfof' },
+        json: onBehalfOfBody(input),
+      });
       ctx.clients.client.clear(input.clientId);
       if (!ok(res.status)) return { onBehalfOf: null, userErrors: userErrorsFromResponse(res, 'onbehalfof') };
       const dto = (res.body as OnBehalfOfDto | undefined) ?? onBehalfOfBody(input);
@@ -254,6 +309,9 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
 
   updateOnBehalfOf: (_p, { input }, ctx) =>
     attempt({ onBehalfOf: null }, async () => {
+      assertAdminId(input.clientId, ['input', 'clientId']);
+      assertAdminId(input.id, ['input', 'id']);
+      assertInputBounds(input);
       assertNonEmpty(input.name, ['input', 'name']);
       const current = await ctx.clients.api.getOnBehalfOf(input.clientId, input.id);
       if (!current) {
@@ -269,11 +327,11 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
         url: input.url ?? current.url ?? current.client_uri,
         description: input.description ?? current.description,
       });
-      const res = await ctx.clients.api.send(
-        'onbehalfof',
-        { method: 'PUT', path: onBehalfOfPath(input.clientId, input.id), json: body },
-        { clientId: input.clientId },
-      );
+      const res = await ctx.clients.api.send('onbehalfof', {
+        method: 'PUT',
+        resource: { clientId: input.clientId, sub: 'onbehalfof', onBehalfOfId: input.id },
+        json: body,
+      });
       ctx.clients.client.clear(input.clientId);
       if (!ok(res.status)) return { onBehalfOf: null, userErrors: userErrorsFromResponse(res, 'onbehalfof') };
       return {
@@ -284,11 +342,12 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
 
   deleteOnBehalfOf: (_p, { input }, ctx) =>
     attempt({ deletedId: null }, async () => {
-      const res = await ctx.clients.api.send(
-        'onbehalfof',
-        { method: 'DELETE', path: onBehalfOfPath(input.clientId, input.id) },
-        { clientId: input.clientId },
-      );
+      assertAdminId(input.clientId, ['input', 'clientId']);
+      assertAdminId(input.id, ['input', 'id']);
+      const res = await ctx.clients.api.send('onbehalfof', {
+        method: 'DELETE',
+        resource: { clientId: input.clientId, sub: 'onbehalfof', onBehalfOfId: input.id },
+      });
       ctx.clients.client.clear(input.clientId);
       if (!ok(res.status)) return { deletedId: null, userErrors: userErrorsFromResponse(res, 'onbehalfof') };
       return { deletedId: input.id, userErrors: [] };

@@ -1,6 +1,7 @@
 import type { Resolvers } from '../generated/graphql.js';
 import { toGraphQLError } from '../upstream/errors.js';
 import { parseUpstreamTimestamp } from '../upstream/timestamps.js';
+import { INPUT_LIMITS, assertAdminId, assertMaxLength } from './input-validation.js';
 import {
   APPLICATION_TYPES,
   AUTH_METHODS,
@@ -18,8 +19,12 @@ const orNull = <T>(value: T | undefined): T | null => (value === undefined ? nul
 
 export const clientResolvers: Resolvers = {
   Query: {
-    client: (_p, { id }, ctx) => ctx.clients.client.load(id),
+    client: (_p, { id }, ctx) => {
+      assertAdminId(id, ['id']);
+      return ctx.clients.client.load(id);
+    },
     clients: async (_p, { filter }, ctx) => {
+      assertMaxLength(filter?.nameContains, INPUT_LIMITS.nameContainsLength, ['filter', 'nameContains']);
       let list;
       try {
         list = await ctx.clients.api.listClients();
@@ -36,6 +41,8 @@ export const clientResolvers: Resolvers = {
       );
     },
     onBehalfOf: async (_p, { clientId, id }, ctx) => {
+      assertAdminId(clientId, ['clientId']);
+      assertAdminId(id, ['id']);
       try {
         const dto = await ctx.clients.api.getOnBehalfOf(clientId, id);
         return dto ? { clientId, dto } : null;

@@ -38,6 +38,7 @@ export type Scalars = {
 };
 
 export type AddClientJwkInput = {
+  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
   key: JwkInput;
 };
@@ -109,12 +110,18 @@ export type Client = {
 export type ClientFilter = {
   active?: InputMaybe<Scalars['Boolean']['input']>;
   integrationType?: InputMaybe<IntegrationType>;
-  /** Case-insensitive substring of the client's name. */
+  /** Case-insensitive substring of the client's name; at most 255 characters. */
   nameContains?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type ClientJwksPayload = {
   __typename?: 'ClientJwksPayload';
+  /**
+   * The `kid`s of expired keys (`exp` past, or within the next minute) that `addClientJwk` or `removeClientJwk` dropped
+   * when it rewrote the set: the admin API refuses to store an expired key again. Empty when none was dropped, when the
+   * change failed, and for `replaceClientJwks`.
+   */
+  droppedExpiredKeys: Array<Scalars['String']['output']>;
   jwks: Maybe<Jwks>;
   userErrors: Array<UserError>;
 };
@@ -139,29 +146,52 @@ export type ContactPoint = {
   value: Scalars['String']['output'];
 };
 
+/**
+ * A new client. Bounds (refused with `BAD_USER_INPUT` naming the field, before any admin API call): `name` at most 255
+ * characters, `description` at most 4000, `codeChallengeMethod` at most 16, `grantTypes` at most 3, `scopes` at most
+ * 100 (each at most 255), `redirectUris` and `postLogoutRedirectUris` at most 50 each.
+ */
 export type CreateClientInput = {
   /** Seconds, 0 = default. */
   accessTokenLifetime?: InputMaybe<Scalars['Int']['input']>;
+  /** Admin API: `application_type`. */
   applicationType: ApplicationType;
   /** Seconds, 0 = default. */
   authorizationLifetime?: InputMaybe<Scalars['Int']['input']>;
+  /** Admin API: `client_uri`. */
   clientUri?: InputMaybe<Scalars['URL']['input']>;
+  /** `S256` or `none`; at most 16 characters. Admin API: `code_challenge_method`. */
   codeChallengeMethod?: InputMaybe<Scalars['String']['input']>;
+  /** Internal description; at most 4000 characters. Admin API: `description`. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** Admin API: `frontchannel_logout_session_required`. */
   frontchannelLogoutSessionRequired?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Admin API: `frontchannel_logout_uri`. */
   frontchannelLogoutUri?: InputMaybe<Scalars['URL']['input']>;
+  /** At most 3. Admin API: `grant_types`. */
   grantTypes: Array<GrantType>;
+  /** Admin API: `integration_type`. `KRR` clients get the fixed `krr:` scopes, so they fall under the scope rule too. */
   integrationType: IntegrationType;
+  /** Shown to users at login; at most 255 characters. Admin API: `client_name`. */
   name: Scalars['String']['input'];
-  /** Defaults to ours; a supplier sets its customer's. */
+  /** Defaults to ours; a supplier sets its customer's. Admin API: `client_orgno`. */
   organizationNumber?: InputMaybe<Scalars['OrganizationNumber']['input']>;
+  /** At most 50. Admin API: `post_logout_redirect_uris`. */
   postLogoutRedirectUris?: InputMaybe<Array<Scalars['URL']['input']>>;
+  /** At most 50. Admin API: `redirect_uris`. */
   redirectUris?: InputMaybe<Array<Scalars['URL']['input']>>;
   /** Seconds, 0 = default. */
   refreshTokenLifetime?: InputMaybe<Scalars['Int']['input']>;
+  /** Admin API: `refresh_token_usage`. */
   refreshTokenUsage?: InputMaybe<RefreshTokenUsage>;
+  /**
+   * At most 100 scopes of at most 255 characters each. Only scopes the facade lets callers grant (`ADMIN_ALLOWED_SCOPES`;
+   * by default all but `krr:*` and `idporten:dcr*`): any other gives a `FORBIDDEN` user error. Admin API: `scopes`.
+   */
   scopes?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Admin API: `sso_disabled`. */
   ssoDisabled?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Admin API: `token_endpoint_auth_method`. */
   tokenEndpointAuthMethod: TokenEndpointAuthMethod;
 };
 
@@ -174,15 +204,22 @@ export type CreateClientPayload = {
 };
 
 export type CreateOnBehalfOfInput = {
+  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
+  /** At most 4000 characters. Admin API: `description`. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** The new registration's `onbehalfof` id, same rule as `clientId`. */
   id: Scalars['ID']['input'];
+  /** At most 255 characters. Admin API: `name` (older: `display_name`). */
   name: Scalars['String']['input'];
+  /** The customer. Admin API: `orgno`. */
   organizationNumber: Scalars['OrganizationNumber']['input'];
+  /** Admin API: `url` (newer: `client_uri`). */
   url?: InputMaybe<Scalars['URL']['input']>;
 };
 
 export type DeleteClientInput = {
+  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   id: Scalars['ID']['input'];
 };
 
@@ -194,7 +231,9 @@ export type DeleteClientPayload = {
 };
 
 export type DeleteOnBehalfOfInput = {
+  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
+  /** The registration's `onbehalfof` id, same rule as `clientId`. */
   id: Scalars['ID']['input'];
 };
 
@@ -247,11 +286,17 @@ export type Jwk = {
 
 /** A public RSA key for RS256. Private members (`d`, `p`, `q`, …) are refused. */
 export type JwkInput = {
+  /** `RS256`. */
   alg: Scalars['String']['input'];
+  /** RSA public exponent, base64url (at most 12 characters). */
   e: Scalars['String']['input'];
+  /** 1–128 letters, digits, `.`, `_` or `-`; unique across the admin API. */
   kid: Scalars['String']['input'];
+  /** `RSA`. */
   kty: Scalars['String']['input'];
+  /** RSA modulus, base64url: 2048 to 8192 bits (at most 1367 characters). */
   n: Scalars['String']['input'];
+  /** `sig` (the default). */
   use?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -268,7 +313,11 @@ export type Jwks = {
 /** The facade's write entry points: one `input` per mutation, a payload with `userErrors`. */
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Adds one key to the client's key set (read-modify-write, serialized per client so no concurrent addition is lost). */
+  /**
+   * Adds one key to the client's key set (read-modify-write, serialized per client so no concurrent addition is lost).
+   * Expired keys are dropped from the set when it is rewritten and named in `droppedExpiredKeys`; they never count
+   * toward the limit of 5.
+   */
   addClientJwk: ClientJwksPayload;
   /** Registers a new client. The payload carries the generated `clientSecret` once; it is never shown again. */
   createClient: CreateClientPayload;
@@ -278,9 +327,12 @@ export type Mutation = {
   deleteClient: DeleteClientPayload;
   /** Deletes an onbehalfof registration. */
   deleteOnBehalfOf: DeleteOnBehalfOfPayload;
-  /** Removes one key by `kid` (read-modify-write, serialized per client). Removing the last key deletes the set. */
+  /**
+   * Removes one key by `kid` (read-modify-write, serialized per client). Removing the last key deletes the set. Expired
+   * keys are dropped from the set as well and named in `droppedExpiredKeys`.
+   */
   removeClientJwk: ClientJwksPayload;
-  /** Replaces the client's whole key set (at most 5 keys). */
+  /** Replaces the client's whole key set (at most 5 keys; an empty list deletes the set). */
   replaceClientJwks: ClientJwksPayload;
   /** Generates a new client_secret, shown once in the payload; the old one stays valid for about 30 minutes. */
   rotateClientSecret: RotateClientSecretPayload;
@@ -472,16 +524,21 @@ export type RefreshTokenUsage =
   | 'REUSE';
 
 export type RemoveClientJwkInput = {
+  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
+  /** 1–128 letters, digits, `.`, `_` or `-`. */
   kid: Scalars['String']['input'];
 };
 
 export type ReplaceClientJwksInput = {
+  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
+  /** The whole new set: at most 5 keys (more is refused with `BAD_USER_INPUT`); an empty list deletes the set. */
   keys: Array<JwkInput>;
 };
 
 export type RotateClientSecretInput = {
+  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   id: Scalars['ID']['input'];
 };
 
@@ -500,25 +557,36 @@ export type TokenEndpointAuthMethod =
   | 'NONE'
   | 'PRIVATE_KEY_JWT';
 
-/** Only the fields given change. */
+/** Only the fields given change. The same bounds as `CreateClientInput` apply. */
 export type UpdateClientInput = {
   accessTokenLifetime?: InputMaybe<Scalars['Int']['input']>;
   applicationType?: InputMaybe<ApplicationType>;
   authorizationLifetime?: InputMaybe<Scalars['Int']['input']>;
   clientUri?: InputMaybe<Scalars['URL']['input']>;
+  /** At most 16 characters. */
   codeChallengeMethod?: InputMaybe<Scalars['String']['input']>;
+  /** At most 4000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
   frontchannelLogoutSessionRequired?: InputMaybe<Scalars['Boolean']['input']>;
   frontchannelLogoutUri?: InputMaybe<Scalars['URL']['input']>;
+  /** At most 3. */
   grantTypes?: InputMaybe<Array<GrantType>>;
+  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   id: Scalars['ID']['input'];
   /** When given and the client changed since, the update is refused with a `CONFLICT` user error. */
   lastUpdatedAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** At most 255 characters. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** At most 50. */
   postLogoutRedirectUris?: InputMaybe<Array<Scalars['URL']['input']>>;
+  /** At most 50. */
   redirectUris?: InputMaybe<Array<Scalars['URL']['input']>>;
   refreshTokenLifetime?: InputMaybe<Scalars['Int']['input']>;
   refreshTokenUsage?: InputMaybe<RefreshTokenUsage>;
+  /**
+   * The whole new list: at most 100 scopes of at most 255 characters each. A scope the client does not have yet must be
+   * one the facade lets callers grant (`ADMIN_ALLOWED_SCOPES`), or the update is refused with a `FORBIDDEN` user error.
+   */
   scopes?: InputMaybe<Array<Scalars['String']['input']>>;
   ssoDisabled?: InputMaybe<Scalars['Boolean']['input']>;
   tokenEndpointAuthMethod?: InputMaybe<TokenEndpointAuthMethod>;
@@ -531,9 +599,13 @@ export type UpdateClientPayload = {
 };
 
 export type UpdateOnBehalfOfInput = {
+  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
+  /** At most 4000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** The registration's `onbehalfof` id, same rule as `clientId`. */
   id: Scalars['ID']['input'];
+  /** At most 255 characters. */
   name?: InputMaybe<Scalars['String']['input']>;
   organizationNumber?: InputMaybe<Scalars['OrganizationNumber']['input']>;
   url?: InputMaybe<Scalars['URL']['input']>;
@@ -752,6 +824,7 @@ export type ClientResolvers<ContextType = GraphQLContext, ParentType extends Res
 };
 
 export type ClientJwksPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ClientJwksPayload'] = ResolversParentTypes['ClientJwksPayload']> = {
+  droppedExpiredKeys?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   jwks?: Resolver<Maybe<ResolversTypes['Jwks']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 };

@@ -45,6 +45,12 @@ export const MAX_KEY_LIFETIME_SECONDS = 365 * 24 * 3600;
 export const MIN_RSA_BITS = 2048;
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 const ID_PATTERN = /^[A-Za-z0-9._-]+$/;
+/** Client and onbehalfof ids (reference §3): letters, digits, `.`, `_`, `-`, `:`; 1–128 characters; never `.` or `..`. */
+const RESOURCE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function isResourceId(value: string): boolean {
+  return RESOURCE_ID_PATTERN.test(value) && value !== '.' && value !== '..';
+}
 const SCOPE_PATTERN = /^[A-Za-z0-9:._/-]+$/;
 const BASE64URL_PATTERN = /^[A-Za-z0-9_-]+$/;
 
@@ -380,9 +386,9 @@ export function parseOnBehalfOf(body: unknown, pathId?: string): Parsed<OnBehalf
     return { ok: false, problems: [{ objectName: 'OnBehalfOf', errorMessage: 'Request body must be a JSON object' }] };
   }
   const r = new Reader('OnBehalfOf', body);
-  const bodyId = r.string('onbehalfof', { required: pathId === undefined, max: 100 });
-  if (bodyId !== undefined && !ID_PATTERN.test(bodyId)) {
-    r.fail('onbehalfof', 'onbehalfof may only contain letters, digits, ., _ and -');
+  const bodyId = r.string('onbehalfof', { required: pathId === undefined, max: 128 });
+  if (bodyId !== undefined && !isResourceId(bodyId)) {
+    r.fail('onbehalfof', 'onbehalfof may only contain letters, digits, ., _, - and :, and must not be . or ..');
   }
   if (pathId !== undefined && bodyId !== undefined && bodyId !== pathId) {
     r.fail('onbehalfof', 'onbehalfof cannot be changed');

@@ -13,6 +13,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { seedClients, SEEDED_ORGNOS } from './admin-seed.js';
 import {
+  isResourceId,
   parseClient,
   parseJwks,
   parseOnBehalfOf,
@@ -446,7 +447,8 @@ export async function startAdminSimulator(opts: AdminSimulatorOptions): Promise<
       const hit = route.pattern.every((p, i) => {
         const seg = segments[i] ?? '';
         if (p.startsWith(':')) params[p.slice(1)] = seg;
-        return p.startsWith(':') || p === seg;
+        // An id outside the admin API's id rule (`..`, `a/b` decoded from %2F, whitespace) names no resource.
+        return p.startsWith(':') ? isResourceId(seg) : p === seg;
       });
       if (hit) return { route, id: params.id ?? '', obo: params.obo ?? '' };
     }

@@ -474,6 +474,101 @@ describe('admin API simulator: JWKS', () => {
   });
 });
 
+describe('admin API simulator: JWKS expiry and key size, decided by its own code', () => {
+  it('serves an expired key with its past exp, refuses it when posted again, and counts only the posted keys', async () => {
+    let offsetMs = 0;
+    const clocked = await startAdminSimulator({
+      maskinportenIssuer: ISSUER,
+      maskinportenJwksUrl: source.jwksUrl,
+      ownerOrgno: OWNER,
+      otherOrgno: OTHER,
+      now: () => Date.now() + offsetMs,
+    });
+    try {
+      const t = await token(OWNER, `${READ} ${WRITE} ${MODIFY}`);
+      const at = (path: string) => `${clocked.url}${path}`;
+      const send = async (method: string, path: string, body?: unknown) => {
+        const res = await fetch(at(path), {
+          method,
+          headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
+          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        });
+        const text = await res.text();
+        return { status: res.status, body: text ? JSON.parse(text) : undefined };
+      };
+      const id = (await send('POST', '/clients', maskinportenClient())).body.client_id as string;
+      const path = `/clients/${id}/jwks`;
+      const nowSec = Math.floor(Date.now() / 1000);
+      const stored = await send('POST', path, {
+        keys: [{ ...rsaJwk('short-lived'), exp: nowSec + 3600 }, ...[1, 2, 3, 4].map((i) => rsaJwk(`long-${i}`))],
+      });
+      expect(stored.status).toBe(200);
+
+      offsetMs = 2 * 3600 * 1000; // two hours later: the short-lived key has expired
+      const read = await send('GET', path);
+      const keys = read.body.keys as { kid: string; exp: number }[];
+      expect(keys.find((k) => k.kid === 'short-lived')!.exp).toBeLessThan(Math.floor((Date.now() + offsetMs) / 1000));
+
+      // re-sending the set as read (expired exp included) is refused
+      const again = await send('POST', path, { keys });
+      expect(again.status).toBe(400);
+      expect(again.body.errors).toEqual([
+        expect.objectContaining({ fieldIdentifier: 'keys', errorMessage: expect.stringContaining('exp must be') }),
+      ]);
+      // without the expired key: four kept plus a new one make five, within the limit
+      const kept = keys.filter((k) => k.kid !== 'short-lived');
+      const rewritten = await send('POST', path, { keys: [...kept, rsaJwk('new-1')] });
+      expect(rewritten.status).toBe(200);
+      expect(rewritten.body.keys.map((k: { kid: string }) => k.kid)).toEqual([
+        'long-1',
+        'long-2',
+        'long-3',
+        'long-4',
+        'new-1',
+      ]);
+    } finally {
+      await clocked.close();
+    }
+  });
+
+  it('counts the true bit length of the modulus: zero padding does not make a short key long', async () => {
+    const t = await token(OWNER, `${READ} ${WRITE} ${MODIFY}`);
+    const id = (await call('POST', '/clients', t, maskinportenClient())).body.client_id as string;
+    const path = `/clients/${id}/jwks`;
+    const short = Buffer.from(rsaJwk('x', 512).n as string, 'base64url').subarray(0, 57); // 456 bits
+    const padded = Buffer.concat([Buffer.alloc(200), short]).toString('base64url');
+    const res = await call('POST', path, t, { keys: [{ ...rsaJwk('padded'), n: padded }] });
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].errorMessage).toContain('2048 bits');
+    expect((await call('POST', path, t, { keys: [rsaJwk('odd', 2047)] })).status).toBe(400);
+    const withZero = Buffer.concat([Buffer.alloc(1), Buffer.from(rsaJwk('y').n as string, 'base64url')]);
+    expect(
+      (await call('POST', path, t, { keys: [{ ...rsaJwk('zero'), n: withZero.toString('base64url') }] })).status,
+    ).toBe(200);
+  });
+});
+
+describe('admin API simulator: ids', () => {
+  it('takes onbehalfof ids by the admin id rule, and answers 404 for a path id outside it', async () => {
+    const t = await token(OWNER, `${READ} ${WRITE} ${OBO_WRITE}`);
+    const id = (await call('POST', '/clients', t, webClient())).body.client_id as string;
+    const base = `/clients/${id}/onbehalfof`;
+    const body = (onbehalfof: string) => ({ onbehalfof, name: 'x', orgno: SEEDED_ORGNOS.onBehalfOf1 });
+    expect((await call('POST', base, t, body('urn:kunde:1'))).status).toBe(200);
+    expect((await call('GET', `${base}/urn:kunde:1`, t)).status).toBe(200);
+    for (const bad of ['..', '.', 'a/b', 'a b', 'x'.repeat(129)]) {
+      const res = await call('POST', base, t, body(bad));
+      expect(res.status, bad).toBe(400);
+      expect(res.body.errors[0].fieldIdentifier).toBe('onbehalfof');
+    }
+    // (`%2e%2e` never arrives: URL normalisation turns it into `..` and removes it on the client side)
+    for (const bad of ['a%2Fb', 'a%20b', '%00', 'a%3Fb']) {
+      expect((await call('GET', `${base}/${bad}`, t)).status, bad).toBe(404);
+      expect((await call('GET', `/clients/${bad}`, t)).status, bad).toBe(404);
+    }
+  });
+});
+
 describe('admin API simulator: onbehalfof', () => {
   it('supports CRUD with both input shapes, 409 on duplicates and 400 on a bad orgno', async () => {
     const t = await token(OWNER, `${READ} ${WRITE} ${OBO_WRITE}`);
