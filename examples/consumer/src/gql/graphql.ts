@@ -34,6 +34,7 @@ export type Scalars = {
 };
 
 export type AddClientJwkInput = {
+  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
   key: JwkInput;
 };
@@ -48,51 +49,83 @@ export type ApplicationType =
 export type ClientFilter = {
   active?: InputMaybe<Scalars['Boolean']['input']>;
   integrationType?: InputMaybe<IntegrationType>;
-  /** Case-insensitive substring of the client's name. */
+  /** Case-insensitive substring of the client's name; at most 255 characters. */
   nameContains?: InputMaybe<Scalars['String']['input']>;
 };
 
+/**
+ * A new client. Bounds (refused with `BAD_USER_INPUT` naming the field, before any admin API call): `name` at most 255
+ * characters, `description` at most 4000, `codeChallengeMethod` at most 16, `grantTypes` at most 3, `scopes` at most
+ * 100 (each at most 255), `redirectUris` and `postLogoutRedirectUris` at most 50 each.
+ */
 export type CreateClientInput = {
   /** Seconds, 0 = default. */
   accessTokenLifetime?: InputMaybe<Scalars['Int']['input']>;
+  /** Admin API: `application_type`. */
   applicationType: ApplicationType;
   /** Seconds, 0 = default. */
   authorizationLifetime?: InputMaybe<Scalars['Int']['input']>;
+  /** Admin API: `client_uri`. */
   clientUri?: InputMaybe<Scalars['URL']['input']>;
+  /** `S256` or `none`; at most 16 characters. Admin API: `code_challenge_method`. */
   codeChallengeMethod?: InputMaybe<Scalars['String']['input']>;
+  /** Internal description; at most 4000 characters. Admin API: `description`. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** Admin API: `frontchannel_logout_session_required`. */
   frontchannelLogoutSessionRequired?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Admin API: `frontchannel_logout_uri`. */
   frontchannelLogoutUri?: InputMaybe<Scalars['URL']['input']>;
+  /** At most 3. Admin API: `grant_types`. */
   grantTypes: Array<GrantType>;
+  /** Admin API: `integration_type`. `KRR` clients get the fixed `krr:` scopes, so they fall under the scope rule too. */
   integrationType: IntegrationType;
+  /** Shown to users at login; at most 255 characters. Admin API: `client_name`. */
   name: Scalars['String']['input'];
-  /** Defaults to ours; a supplier sets its customer's. */
+  /** Defaults to ours; a supplier sets its customer's. Admin API: `client_orgno`. */
   organizationNumber?: InputMaybe<Scalars['OrganizationNumber']['input']>;
+  /** At most 50. Admin API: `post_logout_redirect_uris`. */
   postLogoutRedirectUris?: InputMaybe<Array<Scalars['URL']['input']>>;
+  /** At most 50. Admin API: `redirect_uris`. */
   redirectUris?: InputMaybe<Array<Scalars['URL']['input']>>;
   /** Seconds, 0 = default. */
   refreshTokenLifetime?: InputMaybe<Scalars['Int']['input']>;
+  /** Admin API: `refresh_token_usage`. */
   refreshTokenUsage?: InputMaybe<RefreshTokenUsage>;
+  /**
+   * At most 100 scopes of at most 255 characters each. Only scopes the facade lets callers grant (`ADMIN_ALLOWED_SCOPES`;
+   * by default all but `krr:*` and `idporten:dcr*`): any other gives a `FORBIDDEN` user error. Admin API: `scopes`.
+   */
   scopes?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Admin API: `sso_disabled`. */
   ssoDisabled?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Admin API: `token_endpoint_auth_method`. */
   tokenEndpointAuthMethod: TokenEndpointAuthMethod;
 };
 
 export type CreateOnBehalfOfInput = {
+  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
+  /** At most 4000 characters. Admin API: `description`. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** The new registration's `onbehalfof` id, same rule as `clientId`. */
   id: Scalars['ID']['input'];
+  /** At most 255 characters. Admin API: `name` (older: `display_name`). */
   name: Scalars['String']['input'];
+  /** The customer. Admin API: `orgno`. */
   organizationNumber: Scalars['OrganizationNumber']['input'];
+  /** Admin API: `url` (newer: `client_uri`). */
   url?: InputMaybe<Scalars['URL']['input']>;
 };
 
 export type DeleteClientInput = {
+  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   id: Scalars['ID']['input'];
 };
 
 export type DeleteOnBehalfOfInput = {
+  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
+  /** The registration's `onbehalfof` id, same rule as `clientId`. */
   id: Scalars['ID']['input'];
 };
 
@@ -113,11 +146,17 @@ export type IntegrationType =
 
 /** A public RSA key for RS256. Private members (`d`, `p`, `q`, …) are refused. */
 export type JwkInput = {
+  /** `RS256`. */
   alg: Scalars['String']['input'];
+  /** RSA public exponent, base64url (at most 12 characters). */
   e: Scalars['String']['input'];
+  /** 1–128 letters, digits, `.`, `_` or `-`; unique across the admin API. */
   kid: Scalars['String']['input'];
+  /** `RSA`. */
   kty: Scalars['String']['input'];
+  /** RSA modulus, base64url: 2048 to 8192 bits (at most 1367 characters). */
   n: Scalars['String']['input'];
+  /** `sig` (the default). */
   use?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -143,16 +182,21 @@ export type RefreshTokenUsage =
   | 'REUSE';
 
 export type RemoveClientJwkInput = {
+  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
+  /** 1–128 letters, digits, `.`, `_` or `-`. */
   kid: Scalars['String']['input'];
 };
 
 export type ReplaceClientJwksInput = {
+  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
+  /** The whole new set: at most 5 keys (more is refused with `BAD_USER_INPUT`); an empty list deletes the set. */
   keys: Array<JwkInput>;
 };
 
 export type RotateClientSecretInput = {
+  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   id: Scalars['ID']['input'];
 };
 
@@ -163,34 +207,49 @@ export type TokenEndpointAuthMethod =
   | 'NONE'
   | 'PRIVATE_KEY_JWT';
 
-/** Only the fields given change. */
+/** Only the fields given change. The same bounds as `CreateClientInput` apply. */
 export type UpdateClientInput = {
   accessTokenLifetime?: InputMaybe<Scalars['Int']['input']>;
   applicationType?: InputMaybe<ApplicationType>;
   authorizationLifetime?: InputMaybe<Scalars['Int']['input']>;
   clientUri?: InputMaybe<Scalars['URL']['input']>;
+  /** At most 16 characters. */
   codeChallengeMethod?: InputMaybe<Scalars['String']['input']>;
+  /** At most 4000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
   frontchannelLogoutSessionRequired?: InputMaybe<Scalars['Boolean']['input']>;
   frontchannelLogoutUri?: InputMaybe<Scalars['URL']['input']>;
+  /** At most 3. */
   grantTypes?: InputMaybe<Array<GrantType>>;
+  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   id: Scalars['ID']['input'];
   /** When given and the client changed since, the update is refused with a `CONFLICT` user error. */
   lastUpdatedAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** At most 255 characters. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** At most 50. */
   postLogoutRedirectUris?: InputMaybe<Array<Scalars['URL']['input']>>;
+  /** At most 50. */
   redirectUris?: InputMaybe<Array<Scalars['URL']['input']>>;
   refreshTokenLifetime?: InputMaybe<Scalars['Int']['input']>;
   refreshTokenUsage?: InputMaybe<RefreshTokenUsage>;
+  /**
+   * The whole new list: at most 100 scopes of at most 255 characters each. A scope the client does not have yet must be
+   * one the facade lets callers grant (`ADMIN_ALLOWED_SCOPES`), or the update is refused with a `FORBIDDEN` user error.
+   */
   scopes?: InputMaybe<Array<Scalars['String']['input']>>;
   ssoDisabled?: InputMaybe<Scalars['Boolean']['input']>;
   tokenEndpointAuthMethod?: InputMaybe<TokenEndpointAuthMethod>;
 };
 
 export type UpdateOnBehalfOfInput = {
+  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
+  /** At most 4000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** The registration's `onbehalfof` id, same rule as `clientId`. */
   id: Scalars['ID']['input'];
+  /** At most 255 characters. */
   name?: InputMaybe<Scalars['String']['input']>;
   organizationNumber?: InputMaybe<Scalars['OrganizationNumber']['input']>;
   url?: InputMaybe<Scalars['URL']['input']>;
