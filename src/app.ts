@@ -15,7 +15,11 @@ import { loadTrustedDocuments } from './http/trusted-documents.js';
 import { KRR_CONTACT_SCOPE, KrrClient } from './krr/client.js';
 import { createPersonsContext, type PersonsContext } from './krr/context.js';
 import { PersonBatcher } from './krr/batcher.js';
-import { PersonRateLimiter } from './krr/rate-limit.js';
+import { PersonRateLimiter, type PersonLimiter } from './krr/rate-limit.js';
+import { inProcessLocks, type ClientLocks } from './clients/locks.js';
+import { RedisLeaseLocks } from './state/lease.js';
+import { connectSharedStore, describeRedisUrl } from './state/redis.js';
+import { SharedPersonRateLimiter } from './state/shared-rate-limit.js';
 import { personResolvers } from './krr/resolvers.js';
 import { createAuditLog } from './observability/audit.js';
 import { AdminApiClient } from './clients/admin-client.js';
@@ -135,7 +139,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
 
     const audit = await createAuditLog({ file: config.auditLogFile, destination: opts.auditDestination });
     closers.push(() => audit.close());
-    const limiter = new PersonRateLimiter({ personsPerMinute: config.personsPerMinute });
+    const shared = await sharedState(config, log, metrics);
+    if (shared.close) closers.push(shared.close);
     const trustedDocuments = config.trustedDocumentsFile
       ? await loadTrustedDocuments(config.trustedDocumentsFile)
       : undefined;
@@ -190,7 +195,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
               batcher,
               now,
               audit,
-              limiter,
+              limiter: shared.limiter,
               requestId,
               callerRequestId,
               caller,
@@ -199,6 +204,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
           clients: () =>
             createClientsContext({
               api: admin.forRequest(upstreamContext),
+              locks: shared.locks,
               audit,
               caller,
               requestId,
@@ -276,6 +282,36 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
 }
 
 const HEALTH_CACHE_MS = 5_000;
+
+/**
+ * What replicas must share (the person rate limit, the per-client admin lock): in Redis with `REDIS_URL`, else in
+ * this process, which is right for one replica only.
+ */
+async function sharedState(
+  config: Config,
+  log: Logger,
+  metrics: Metrics,
+): Promise<{ limiter: PersonLimiter; locks: ClientLocks; close?: () => Promise<void> }> {
+  if (!config.redis) {
+    log.info('no REDIS_URL: rate limits and client locks are per replica (run one replica, or set REDIS_URL)');
+    return {
+      limiter: new PersonRateLimiter({ personsPerMinute: config.personsPerMinute }),
+      locks: inProcessLocks(),
+    };
+  }
+  const store = await connectSharedStore(config.redis.url, config.redis.keyPrefix, log);
+  log.info({ redis: describeRedisUrl(config.redis.url) }, 'rate limits and client locks are shared through Redis');
+  return {
+    limiter: new SharedPersonRateLimiter({
+      store,
+      personsPerMinute: config.personsPerMinute,
+      log,
+      onFallback: () => metrics.rateLimitFallbacks.inc(),
+    }),
+    locks: new RedisLeaseLocks({ store }),
+    close: () => store.close(),
+  };
+}
 
 function loopbackHost(host: string): string {
   return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;

@@ -52,6 +52,11 @@ export interface Config {
    * Unset: every scope but the facade's own privileged ones (`krr:*`, `idporten:dcr*`).
    */
   adminAllowedScopes?: string[];
+  /**
+   * `REDIS_URL` (`redis://` or `rediss://`, credentials in the URL) and `REDIS_KEY_PREFIX`: state shared by replicas
+   * (the per-caller rate limit, the per-client admin lock). Unset: that state lives in this process.
+   */
+  redis?: { url: string; keyPrefix: string };
   /** Caller tokens: `AUTH_MAX_TOKEN_LIFETIME_SECONDS` (exp − iat at most) and `AUTH_CLOCK_SKEW_SECONDS`. */
   callerTokens: { maxLifetimeSeconds: number; clockSkewSeconds: number };
   /** `QUERY_MAX_DOCUMENT_BYTES`, `QUERY_MAX_NESTING`, `QUERY_MAX_NAME_LENGTH`: checked before the document is parsed. */
@@ -152,6 +157,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     return items;
   };
 
+  const redisConfig = (): Config['redis'] => {
+    const raw = str('REDIS_URL');
+    const keyPrefix = str('REDIS_KEY_PREFIX') ?? 'digdir-facade:';
+    if (!/^[A-Za-z0-9:._-]{1,64}$/.test(keyPrefix)) {
+      problems.push('REDIS_KEY_PREFIX must be 1–64 letters, digits, ":", ".", "_" or "-"');
+    }
+    if (raw === undefined) return undefined;
+    try {
+      const parsed = new URL(raw);
+      if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new Error('scheme');
+      if (!parsed.hostname) throw new Error('host');
+    } catch {
+      // Never the value itself: it holds the password.
+      problems.push('REDIS_URL must be a redis:// or rediss:// URL, e.g. rediss://user:password@valkey.example:6379');
+      return undefined;
+    }
+    return { url: raw, keyPrefix };
+  };
+
   const bool = (name: string): boolean | undefined => {
     const raw = str(name);
     if (raw === undefined) return undefined;
@@ -210,6 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     warnings,
     metricsPort: str('METRICS_PORT') === undefined ? undefined : int('METRICS_PORT', 0, 0, 65535),
     adminAllowedScopes: list('ADMIN_ALLOWED_SCOPES'),
+    redis: redisConfig(),
     callerTokens: {
       maxLifetimeSeconds: int('AUTH_MAX_TOKEN_LIFETIME_SECONDS', 86_400, 60, 31_536_000),
       clockSkewSeconds: int('AUTH_CLOCK_SKEW_SECONDS', 30, 0, 300),

@@ -2,6 +2,7 @@ import { startApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { TrustedDocumentsError } from './http/trusted-documents.js';
 import { CredentialsError } from './maskinporten/credentials.js';
+import { RedisConfigError } from './state/redis.js';
 
 async function main(): Promise<void> {
   let config;
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
   try {
     app = await startApp(config);
   } catch (err) {
-    if (err instanceof CredentialsError || err instanceof TrustedDocumentsError) {
+    if (err instanceof CredentialsError || err instanceof TrustedDocumentsError || err instanceof RedisConfigError) {
       console.error(`Invalid configuration: ${err.message}`);
       process.exit(2);
     }

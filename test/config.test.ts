@@ -140,6 +140,21 @@ describe('variables', () => {
     expect(problems({ PORT: '9000', METRICS_PORT: '9000' })).toEqual(['METRICS_PORT must differ from PORT']);
   });
 
+  it('reads REDIS_URL and REDIS_KEY_PREFIX, and never echoes a malformed REDIS_URL (it may hold a password)', () => {
+    expect(loadConfig({}).redis).toBeUndefined();
+    expect(loadConfig({ REDIS_URL: 'rediss://u:p@valkey.example:6380' }).redis).toEqual({
+      url: 'rediss://u:p@valkey.example:6380',
+      keyPrefix: 'digdir-facade:',
+    });
+    expect(loadConfig({ REDIS_URL: 'redis://valkey:6379', REDIS_KEY_PREFIX: 'team-a:' }).redis?.keyPrefix).toBe(
+      'team-a:',
+    );
+    const found = problems({ REDIS_URL: 'http://user:secret-pass@valkey:6379', REDIS_KEY_PREFIX: 'has space' });
+    expect(found.some((p) => p.startsWith('REDIS_URL must be a redis:// or rediss:// URL'))).toBe(true);
+    expect(found.some((p) => p.startsWith('REDIS_KEY_PREFIX'))).toBe(true);
+    expect(found.join(' ')).not.toContain('secret-pass');
+  });
+
   it('reads the upstream configuration of a production start', () => {
     const config = loadConfig({ NODE_ENV: 'production', ...UPSTREAM, AUDIT_LOG: 'stdout' });
     expect(config.sandbox).toBe(false);

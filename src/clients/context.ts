@@ -4,6 +4,7 @@ import type { AuditLog } from '../observability/audit.js';
 import { toGraphQLError } from '../upstream/errors.js';
 import type { AdminApiClient } from './admin-client.js';
 import type { ClientDto, JwksDto } from './dto.js';
+import type { ClientLocks } from './locks.js';
 
 /** Upstream GETs one request may have in flight at once (per loader), so a wide query cannot flood the admin API. */
 export const ADMIN_READ_CONCURRENCY = 4;
@@ -16,6 +17,8 @@ export interface ClientsContext {
   api: AdminApiClient;
   client: DataLoader<string, ClientDto | null>;
   jwks: DataLoader<string, JwksDto>;
+  /** The per-client lock around read-modify-writes, shared by every request (and, with Redis, every replica). */
+  locks: ClientLocks;
   audit: AuditLog;
   caller: Caller;
   /** The facade's own id of the request. */
@@ -27,6 +30,7 @@ export interface ClientsContext {
 export interface ClientsContextOptions {
   /** The request's view of the admin client (`AdminApiClient.forRequest`). */
   api: AdminApiClient;
+  locks: ClientLocks;
   audit: AuditLog;
   caller: Caller;
   requestId: string;
@@ -37,6 +41,7 @@ export function createClientsContext(opts: ClientsContextOptions): ClientsContex
   const { api } = opts;
   return {
     api,
+    locks: opts.locks,
     audit: opts.audit,
     caller: opts.caller,
     requestId: opts.requestId,

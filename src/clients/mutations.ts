@@ -1,3 +1,4 @@
+import { GraphQLError } from 'graphql';
 import type { MutationResolvers, UserError } from '../generated/graphql.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { toGraphQLError } from '../upstream/errors.js';
@@ -13,7 +14,7 @@ import {
   assertNonEmpty,
   assertPublicRs256Key,
 } from './input-validation.js';
-import { KeyedLock } from './keyed-lock.js';
+import { LockBusyError, LockUnavailableError, type LockHold } from './locks.js';
 import {
   KRR_CLIENT_SCOPES,
   createInputToDto,
@@ -27,9 +28,6 @@ import { userError, userErrorsFromResponse, userErrorsFromThrown } from './user-
 /** The admin API keeps at most 5 keys per client (reference §3). */
 export const MAX_JWKS_KEYS = INPUT_LIMITS.keys;
 
-/** Serializes read-modify-writes per client (JWKS sets, client patches) within this process. */
-const locks = new KeyedLock();
-
 const ok = (status: number) => status >= 200 && status < 300;
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -42,6 +40,18 @@ async function attempt<T extends { userErrors: UserError[] }>(
     return await body();
   } catch (err) {
     if ((err as { extensions?: unknown }).extensions) throw err; // already a GraphQL error (BAD_USER_INPUT)
+    if (err instanceof LockBusyError) {
+      return {
+        ...empty,
+        userErrors: [userError('CONFLICT', 'Another change to this client is in progress; retry.')],
+      } as T;
+    }
+    if (err instanceof LockUnavailableError) {
+      throw new GraphQLError(
+        'Client changes are unavailable right now: the store that coordinates replicas cannot be reached. Nothing was changed; retry shortly.',
+        { extensions: { code: 'UPSTREAM_UNAVAILABLE', upstream: 'redis' } },
+      );
+    }
     let userErrors: UserError[];
     try {
       userErrors = userErrorsFromThrown(err);
@@ -92,6 +102,7 @@ async function currentJwks(ctx: GraphQLContext, clientId: string): Promise<JwksD
 /** Replaces the whole key set (the only write the admin API offers); an empty set is a DELETE. */
 async function writeJwks(
   ctx: GraphQLContext,
+  hold: LockHold,
   clientId: string,
   keys: JwkDto[],
   inputField: string[],
@@ -99,6 +110,7 @@ async function writeJwks(
 ) {
   const api = ctx.clients.api;
   const resource: AdminResource = { clientId, sub: 'jwks' };
+  await hold.check();
   const res =
     keys.length === 0
       ? await api.send('modify', { method: 'DELETE', resource })
@@ -165,7 +177,7 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
       assertInputBounds(input);
       assertNonEmpty(input.name, ['input', 'name']);
       assertLifetimes(input);
-      return locks.run(`client:${input.id}`, async () => {
+      return ctx.clients.locks.run(`client:${input.id}`, async (hold) => {
         const current = await ctx.clients.api.getClient(input.id);
         if (!current) return { client: null, userErrors: [userError('NOT_FOUND', 'No such client.', ['input', 'id'])] };
         const changedAt = parseUpstreamTimestamp(current.last_updated);
@@ -188,6 +200,7 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
           ['input', 'scopes'],
         );
         if (refused) return { client: null, userErrors: [refused] };
+        await hold.check();
         const res = await ctx.clients.api.send('modify', {
           method: 'PUT',
           resource: { clientId: input.id },
@@ -231,8 +244,8 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
       if (new Set(kids).size !== kids.length) {
         return { ...jwksEmpty, userErrors: [userError('INVALID', 'Each key needs its own kid.', ['input', 'keys'])] };
       }
-      return locks.run(`jwks:${input.clientId}`, () =>
-        writeJwks(ctx, input.clientId, input.keys.map(jwkInputToDto), ['input', 'keys']),
+      return ctx.clients.locks.run(`jwks:${input.clientId}`, (hold) =>
+        writeJwks(ctx, hold, input.clientId, input.keys.map(jwkInputToDto), ['input', 'keys']),
       );
     }),
 
@@ -240,7 +253,7 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
     attempt(jwksEmpty, async () => {
       assertAdminId(input.clientId, ['input', 'clientId']);
       assertPublicRs256Key(input.key, ['input', 'key']);
-      return locks.run(`jwks:${input.clientId}`, async () => {
+      return ctx.clients.locks.run(`jwks:${input.clientId}`, async (hold) => {
         // Expired keys cannot be stored again and do not count toward the limit: they are dropped from the set.
         const { live, expired } = partitionExpired((await currentJwks(ctx, input.clientId)).keys ?? [], nowSeconds());
         if (live.some((k) => k.kid === input.key.kid)) {
@@ -262,6 +275,7 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
         }
         return writeJwks(
           ctx,
+          hold,
           input.clientId,
           [...live.map(jwkForRewrite), jwkInputToDto(input.key)],
           ['input', 'key'],
@@ -274,7 +288,7 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
     attempt(jwksEmpty, async () => {
       assertAdminId(input.clientId, ['input', 'clientId']);
       assertKid(input.kid, ['input', 'kid']);
-      return locks.run(`jwks:${input.clientId}`, async () => {
+      return ctx.clients.locks.run(`jwks:${input.clientId}`, async (hold) => {
         const current = (await currentJwks(ctx, input.clientId)).keys ?? [];
         if (!current.some((k) => k.kid === input.kid)) {
           return {
@@ -286,7 +300,7 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
           current.filter((k) => k.kid !== input.kid),
           nowSeconds(),
         );
-        return writeJwks(ctx, input.clientId, live.map(jwkForRewrite), ['input', 'kid'], expired);
+        return writeJwks(ctx, hold, input.clientId, live.map(jwkForRewrite), ['input', 'kid'], expired);
       });
     }),
 

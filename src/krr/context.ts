@@ -9,7 +9,7 @@ import { KRR_MAX_IDS_PER_REQUEST, type LookupKind } from './client.js';
 import { monthsBefore } from '../upstream/timestamps.js';
 import { STALE_AFTER_MONTHS, toPersonModelStaleBefore } from './mapping.js';
 import type { PersonModel } from './model.js';
-import type { PersonRateLimiter } from './rate-limit.js';
+import type { PersonLimiter } from './rate-limit.js';
 
 /** Per-request person look-ups: everything one GraphQL request asks for becomes as few KRR calls as possible. */
 export interface PersonsContext {
@@ -24,7 +24,7 @@ export interface PersonsContextOptions {
   batcher: PersonBatcher;
   now: () => number;
   audit: AuditLog;
-  limiter: PersonRateLimiter;
+  limiter: PersonLimiter;
   requestId: string;
   caller: Caller;
   upstream: UpstreamRequestContext;
@@ -83,7 +83,8 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
     own.forEach((id, i) => byId.set(id, ownResults[i] as PersonModel | Error));
     return ids.map((id) => byId.get(id) as PersonModel | Error);
   };
-  const charged = new Set<string>();
+  /** Per id, the rate-limit decision that charged it in this request (a person counts once per request). */
+  const charged = new Map<string, Promise<void>>();
   /**
    * One audit record per person and kind per request; every field revealing the person waits for it. A record with
    * `digital_post` covers the person's contact-only fields too, so a person selected both ways gets one record with
@@ -94,16 +95,25 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
   const recordOf = (id: string) => auditedWithPost.get(id) ?? auditedContactOnly.get(id);
   const callerKey = `${opts.caller.clientId ?? ''}|${opts.caller.subject}`;
 
-  const charge = (ids: readonly string[]) => {
+  /**
+   * Charges the persons not yet charged in this request; a lookup of a person whose charge is still being decided
+   * (the shared limiter answers asynchronously) waits for that decision and shares its outcome.
+   */
+  const charge = (ids: readonly string[]): Promise<unknown> => {
     const fresh = [...new Set(ids)].filter((id) => !charged.has(id));
-    const decision = opts.limiter.take(callerKey, fresh.length);
-    if (!decision.ok) {
-      throw new GraphQLError(
-        `Too many person look-ups: try again in ${decision.retryAfterSeconds} s (or split the request).`,
-        { extensions: { code: 'RATE_LIMITED', retryAfterSeconds: decision.retryAfterSeconds } },
-      );
+    if (fresh.length > 0) {
+      const decided = Promise.resolve(opts.limiter.take(callerKey, fresh.length)).then((decision) => {
+        if (!decision.ok) {
+          throw new GraphQLError(
+            `Too many person look-ups: try again in ${decision.retryAfterSeconds} s (or split the request).`,
+            { extensions: { code: 'RATE_LIMITED', retryAfterSeconds: decision.retryAfterSeconds } },
+          );
+        }
+      });
+      for (const id of fresh) charged.set(id, decided);
     }
-    fresh.forEach((id) => charged.add(id));
+    if (ids.length === 1) return charged.get(ids[0] as string) as Promise<void>;
+    return Promise.all(new Set(ids.map((id) => charged.get(id))));
   };
 
   /** Writes a record for each of `ids` not yet covered: with digital post unless one with it exists, else unless any. */
@@ -143,7 +153,7 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
 
   return {
     async lookup(ids, kind, operationName) {
-      charge(ids);
+      await charge(ids);
       if (kind.digitalPost) for (const id of ids) wantedWithPost.add(id);
       const results = await loaderFor(kind).loadMany(ids);
       const revealed = results.filter((r): r is PersonModel => !(r instanceof Error));

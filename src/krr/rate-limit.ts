@@ -11,6 +11,12 @@ export interface RateLimitDecision {
   remaining: number;
 }
 
+/** Persons per caller per minute: {@link PersonRateLimiter} in this process, or one shared by replicas (state/). */
+export interface PersonLimiter {
+  /** Takes `count` persons from the caller's allowance, all or nothing. */
+  take(callerKey: string, count: number): RateLimitDecision | Promise<RateLimitDecision>;
+}
+
 export interface PersonRateLimiterOptions {
   /** Bucket capacity and refill per minute; a positive integer. */
   personsPerMinute: number;
@@ -34,7 +40,7 @@ interface Bucket {
 }
 
 /** Persons per minute per caller (a token bucket of capacity `personsPerMinute`, refilled continuously). */
-export class PersonRateLimiter {
+export class PersonRateLimiter implements PersonLimiter {
   private readonly perMinute: number;
   private readonly capacityUnits: number;
   private readonly now: () => number;

@@ -65,6 +65,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly rateLimitFallbacks = new Counter({
+    name: 'facade_rate_limit_fallback_total',
+    help: 'Person rate-limit decisions made per replica because Redis (REDIS_URL) could not answer',
+    registers: [this.registry],
+  });
+
   readonly krrBatchSplits = new Counter({
     name: 'facade_krr_batch_splits_total',
     help: 'KRR requests refused as a whole (400, 404, 413, 422) and split in two to isolate the refused ids',

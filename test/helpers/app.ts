@@ -33,10 +33,33 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Starts the facade in sandbox mode on port 0, exactly as `npm start` does, with its log captured. */
+/**
+ * The variables that point a facade at a running sandbox's simulators, as an operator would configure one against
+ * Digdir (`SANDBOX=false`): how a second replica joins the first one's upstreams.
+ */
+export function sandboxUpstreamEnv(sandbox: Sandbox): Record<string, string> {
+  const { maskinporten, krrUrl, adminApiUrl, auth } = sandbox.upstream;
+  return {
+    SANDBOX: 'false',
+    MASKINPORTEN_ISSUER: maskinporten.issuer,
+    MASKINPORTEN_CLIENT_ID: maskinporten.clientId,
+    MASKINPORTEN_KEY_FILE: maskinporten.keyFile ?? '',
+    MASKINPORTEN_CERT_FILE: maskinporten.certFile ?? '',
+    KRR_URL: krrUrl,
+    ADMIN_API_URL: adminApiUrl,
+    ADMIN_SUPPLIER: 'true',
+    AUTH_ISSUER: auth.issuer,
+    AUTH_AUDIENCE: auth.audience,
+  };
+}
+
+/**
+ * Starts the facade on port 0 with its log captured: in sandbox mode, exactly as `npm start` does, or, given
+ * `peerOf`, as another replica against that app's sandbox (same simulators, same caller issuer).
+ */
 export async function startTestApp(
   env: Record<string, string> = {},
-  opts: Omit<AppOptions, 'logDestination'> = {},
+  opts: Omit<AppOptions, 'logDestination'> & { peerOf?: TestApp } = {},
 ): Promise<TestApp> {
   const logLines: string[] = [];
   const destination = new Writable({
@@ -47,17 +70,26 @@ export async function startTestApp(
   });
   const dir = await mkdtemp(join(tmpdir(), 'facade-test-'));
   const auditFile = env.AUDIT_LOG_FILE ?? join(dir, 'audit.jsonl');
-  const config = loadConfig({ SANDBOX: 'true', PORT: '0', LOG_LEVEL: 'info', AUDIT_LOG_FILE: auditFile, ...env });
-  const app = await startApp(config, { ...opts, logDestination: destination });
-  if (!app.sandbox) throw new Error('expected sandbox mode');
-  const sandbox = app.sandbox;
+  const { peerOf, ...appOptions } = opts;
+  const base = peerOf ? sandboxUpstreamEnv(peerOf.sandbox) : { SANDBOX: 'true' };
+  const config = loadConfig({
+    ...base,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    AUDIT_LOG_FILE: auditFile,
+    ...env,
+  });
+  const app = await startApp(config, { ...appOptions, logDestination: destination });
+  const sandbox = peerOf?.sandbox ?? app.sandbox;
+  if (!sandbox) throw new Error('expected sandbox mode');
   const tokens = new Map<string, string>();
 
   const token = async (scope?: string) => {
     const key = scope ?? '*';
     let value = tokens.get(key);
     if (!value) {
-      const res = await fetch(`${app.url}/sandbox/caller-token`, {
+      const res = await fetch(`${peerOf?.url ?? app.url}/sandbox/caller-token`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(scope === undefined ? {} : { scope }),

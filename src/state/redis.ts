@@ -1,0 +1,94 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+/**
+ * The connection to the Redis (or Valkey) that replicas share state through (`REDIS_URL`). Chosen behaviour under
+ * faults: a command never waits for a connection that is not there (no offline queue) nor longer than
+ * {@link REDIS_COMMAND_TIMEOUT_MS}, so a Redis outage or a slow Redis costs a request milliseconds, never its deadline;
+ * the client reconnects by itself, forever, with a capped backoff.
+ */
+
+/** The longest any one Redis command may take before the caller treats Redis as unavailable. */
+export const REDIS_COMMAND_TIMEOUT_MS = 500;
+const CONNECT_TIMEOUT_MS = 3_000;
+const MAX_RECONNECT_DELAY_MS = 2_000;
+
+/** A start that cannot use `REDIS_URL` as given: the message names the variable, never the password. */
+export class RedisConfigError extends Error {
+  override name = 'RedisConfigError';
+}
+
+export interface SharedStore {
+  redis: Redis;
+  /** Prepended to every key (`REDIS_KEY_PREFIX`), so several facades (or other apps) can share one Redis. */
+  prefix: string;
+  close(): Promise<void>;
+}
+
+/** `redis://host:port` with any password masked, for logs and messages. */
+export function describeRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'REDIS_URL';
+  }
+}
+
+/**
+ * Connects and checks the connection with a PING. Refused credentials, an unknown host or a malformed URL are
+ * misconfiguration and fail the start (a {@link RedisConfigError} naming REDIS_URL). A Redis that is merely not
+ * answering yet (connection refused, timeout: a restart in progress) does not stop the facade: it starts, logs a
+ * warning, and the client keeps reconnecting; until then look-ups use the per-replica fallback limit.
+ */
+export async function connectSharedStore(url: string, prefix: string, log: Logger): Promise<SharedStore> {
+  const safeUrl = describeRedisUrl(url);
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    retryStrategy: (attempt) => Math.min(attempt * 200, MAX_RECONNECT_DELAY_MS),
+    // A failover replica answering READONLY: reconnect, the new primary takes writes.
+    reconnectOnError: (err) => err.message.startsWith('READONLY'),
+  });
+  let state: 'up' | 'down' = 'up';
+  let lastError: (Error & { code?: string }) | undefined;
+  redis.on('error', (err: Error & { code?: string }) => {
+    lastError = err;
+    // ioredis emits every failed reconnect; one warning per outage is enough.
+    if (state === 'up') log.warn({ redis: safeUrl, code: err.code ?? err.name }, 'Redis unavailable; retrying');
+    state = 'down';
+  });
+  redis.on('ready', () => {
+    if (state === 'down') log.info({ redis: safeUrl }, 'Redis available again');
+    state = 'up';
+  });
+
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (err) {
+    // ioredis reports a refused AUTH as an 'error' event and then closes; connect() only says the connection closed.
+    const e = (lastError ?? err) as Error & { code?: string };
+    const what = `${e.message ?? ''} ${e.code ?? ''} ${(err as Error).message ?? ''}`;
+    if (/WRONGPASS|NOAUTH|invalid password|invalid username|ENOTFOUND|EAI_AGAIN/i.test(what)) {
+      redis.disconnect();
+      const reason = /ENOTFOUND|EAI_AGAIN/.test(what) ? 'unknown host' : 'the credentials were refused';
+      throw new RedisConfigError(`REDIS_URL (${safeUrl}): ${reason}`);
+    }
+    log.warn(
+      { redis: safeUrl, code: e.code ?? e.name },
+      'Redis does not answer yet; starting with per-replica fallbacks until it does',
+    );
+  }
+  return {
+    redis,
+    prefix,
+    async close() {
+      redis.disconnect();
+    },
+  };
+}
