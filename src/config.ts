@@ -57,6 +57,11 @@ export interface Config {
    * (the per-caller rate limit, the per-client admin lock). Unset: that state lives in this process.
    */
   redis?: { url: string; keyPrefix: string };
+  /**
+   * Supplier mode: `TENANTS_FILE` (the customer organisations served), `AUTH_TENANT_CLAIM` (the caller-token claim
+   * naming a caller's tenant; unset: tenants' `callers` lists decide) and `TENANT_REQUIRED` (refuse callers without).
+   */
+  tenants: { file?: string; claim?: string; required: boolean };
   /** Caller tokens: `AUTH_MAX_TOKEN_LIFETIME_SECONDS` (exp − iat at most) and `AUTH_CLOCK_SKEW_SECONDS`. */
   callerTokens: { maxLifetimeSeconds: number; clockSkewSeconds: number };
   /** `QUERY_MAX_DOCUMENT_BYTES`, `QUERY_MAX_NESTING`, `QUERY_MAX_NAME_LENGTH`: checked before the document is parsed. */
@@ -235,6 +240,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsPort: str('METRICS_PORT') === undefined ? undefined : int('METRICS_PORT', 0, 0, 65535),
     adminAllowedScopes: list('ADMIN_ALLOWED_SCOPES'),
     redis: redisConfig(),
+    tenants: {
+      file: str('TENANTS_FILE'),
+      claim: str('AUTH_TENANT_CLAIM'),
+      required: bool('TENANT_REQUIRED') ?? false,
+    },
     callerTokens: {
       maxLifetimeSeconds: int('AUTH_MAX_TOKEN_LIFETIME_SECONDS', 86_400, 60, 31_536_000),
       clockSkewSeconds: int('AUTH_CLOCK_SKEW_SECONDS', 30, 0, 300),
@@ -287,6 +297,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   if (config.metricsPort !== undefined && config.metricsPort !== 0 && config.metricsPort === config.port) {
     problems.push('METRICS_PORT must differ from PORT');
+  }
+  if (config.tenants.claim !== undefined && !/^[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)*$/.test(config.tenants.claim)) {
+    problems.push('AUTH_TENANT_CLAIM must be a claim name, or a dotted path such as consumer.ID');
+  }
+  if (config.tenants.required && !config.tenants.file && !sandbox) {
+    problems.push('TENANTS_FILE is required with TENANT_REQUIRED=true');
   }
   for (const pattern of config.adminAllowedScopes ?? []) {
     if (!/^[A-Za-z0-9:/._*-]+$/.test(pattern)) {

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { TrustedDocumentsError } from './http/trusted-documents.js';
 import { CredentialsError } from './maskinporten/credentials.js';
 import { RedisConfigError } from './state/redis.js';
+import { TenantsError } from './tenants/tenants.js';
 
 async function main(): Promise<void> {
   let config;
@@ -19,7 +20,12 @@ async function main(): Promise<void> {
   try {
     app = await startApp(config);
   } catch (err) {
-    if (err instanceof CredentialsError || err instanceof TrustedDocumentsError || err instanceof RedisConfigError) {
+    if (
+      err instanceof CredentialsError ||
+      err instanceof TrustedDocumentsError ||
+      err instanceof RedisConfigError ||
+      err instanceof TenantsError
+    ) {
       console.error(`Invalid configuration: ${err.message}`);
       process.exit(2);
     }

@@ -91,6 +91,7 @@ export class Authenticator {
       subject: payload.sub ?? clientId ?? 'unknown',
       clientId,
       scopes: scopesFromClaims(payload as Record<string, unknown>),
+      claims: payload as Readonly<Record<string, unknown>>,
     };
     this.remember(token, caller, Math.min((payload.exp as number) * 1000, verifiedAt + this.maxLifetime * 1000));
     return { ok: true, caller };

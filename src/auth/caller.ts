@@ -5,6 +5,8 @@ export interface Caller {
   /** `client_id` or `azp` of the caller's token, when present. */
   clientId?: string;
   scopes: ReadonlySet<string>;
+  /** The verified token's claims (the tenant claim, AUTH_TENANT_CLAIM, is read from them). Never logged. */
+  claims?: Readonly<Record<string, unknown>>;
 }
 
 /** Scopes from the `scope` claim (space separated) or the `scp` claim (array or string). */

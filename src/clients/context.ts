@@ -25,6 +25,8 @@ export interface ClientsContext {
   requestId: string;
   /** The caller's own validated `x-request-id`, when it sent one. */
   callerRequestId?: string;
+  /** Told after an onbehalfof registration was created, changed or deleted (tokens obtained through it are dropped). */
+  onBehalfOfChanged?: (clientId: string, id: string) => void;
 }
 
 export interface ClientsContextOptions {
@@ -35,6 +37,7 @@ export interface ClientsContextOptions {
   caller: Caller;
   requestId: string;
   callerRequestId?: string;
+  onBehalfOfChanged?: (clientId: string, id: string) => void;
 }
 
 export function createClientsContext(opts: ClientsContextOptions): ClientsContext {
@@ -46,6 +49,7 @@ export function createClientsContext(opts: ClientsContextOptions): ClientsContex
     caller: opts.caller,
     requestId: opts.requestId,
     ...(opts.callerRequestId !== undefined ? { callerRequestId: opts.callerRequestId } : {}),
+    ...(opts.onBehalfOfChanged ? { onBehalfOfChanged: opts.onBehalfOfChanged } : {}),
     client: new DataLoader((ids) => mapLimited(ids, ADMIN_READ_CONCURRENCY, (id) => api.getClient(id))),
     jwks: new DataLoader((ids) => mapLimited(ids, ADMIN_READ_CONCURRENCY, (id) => api.getJwks(id))),
   };

@@ -317,6 +317,7 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
       });
       ctx.clients.client.clear(input.clientId);
       if (!ok(res.status)) return { onBehalfOf: null, userErrors: userErrorsFromResponse(res, 'onbehalfof') };
+      ctx.clients.onBehalfOfChanged?.(input.clientId, input.id);
       const dto = (res.body as OnBehalfOfDto | undefined) ?? onBehalfOfBody(input);
       return { onBehalfOf: { clientId: input.clientId, dto }, userErrors: [] };
     }),
@@ -348,6 +349,7 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
       });
       ctx.clients.client.clear(input.clientId);
       if (!ok(res.status)) return { onBehalfOf: null, userErrors: userErrorsFromResponse(res, 'onbehalfof') };
+      ctx.clients.onBehalfOfChanged?.(input.clientId, input.id);
       return {
         onBehalfOf: { clientId: input.clientId, dto: (res.body as OnBehalfOfDto | undefined) ?? body },
         userErrors: [],
@@ -364,6 +366,7 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
       });
       ctx.clients.client.clear(input.clientId);
       if (!ok(res.status)) return { deletedId: null, userErrors: userErrorsFromResponse(res, 'onbehalfof') };
+      ctx.clients.onBehalfOfChanged?.(input.clientId, input.id);
       return { deletedId: input.id, userErrors: [] };
     }),
 };

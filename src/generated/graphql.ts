@@ -37,6 +37,27 @@ export type Scalars = {
   URL: { input: string; output: string; }
 };
 
+/** The organisation a caller acts for (supplier mode: its tenant from TENANTS_FILE). */
+export type ActingFor = {
+  __typename?: 'ActingFor';
+  /** Its name as configured, when acting for a customer. */
+  name: Maybe<Scalars['String']['output']>;
+  /** The onbehalfof registration's id, with `via: ONBEHALFOF`. */
+  onBehalfOf: Maybe<Scalars['String']['output']>;
+  /** Its organisation number; null for the facade's own organisation when no enterprise certificate names it. */
+  organizationNumber: Maybe<Scalars['OrganizationNumber']['output']>;
+  via: ActingVia;
+};
+
+/** How the facade obtains the Maskinporten token it looks persons up with. */
+export type ActingVia =
+  /** For a customer that delegated the KRR scopes to us in Altinn (`consumer_org` in the grant). */
+  | 'CONSUMER_ORG'
+  /** For a customer through an onbehalfof registration on our Maskinporten client (`iss_onbehalfof` in the grant). */
+  | 'ONBEHALFOF'
+  /** As the facade's own organisation. */
+  | 'OWN';
+
 export type AddClientJwkInput = {
   /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
@@ -310,6 +331,19 @@ export type Jwks = {
   lastUpdatedAt: Maybe<Scalars['DateTime']['output']>;
 };
 
+/** The authenticated caller of this request. */
+export type Me = {
+  __typename?: 'Me';
+  /** The organisation the caller's look-ups are made for: the legal consumer KRR sees. */
+  actingFor: ActingFor;
+  /** `client_id` (or `azp`) of the caller's token, when it has one. */
+  clientId: Maybe<Scalars['String']['output']>;
+  /** The scopes of the caller's token (`scope` or `scp`), sorted. */
+  scopes: Array<Scalars['String']['output']>;
+  /** `sub` of the caller's token. */
+  subject: Scalars['String']['output'];
+};
+
 /** The facade's write entry points: one `input` per mutation, a payload with `userErrors`. */
 export type Mutation = {
   __typename?: 'Mutation';
@@ -473,6 +507,11 @@ export type Query = {
   client: Maybe<Client>;
   /** Our client registrations, optionally filtered. Null (with an error) when the admin API fails. `GET /clients`. */
   clients: Maybe<Array<Client>>;
+  /**
+   * Who the caller is, from its verified token, and on whose behalf its person look-ups are made. Needs no scope: any
+   * authenticated caller may ask.
+   */
+  me: Me;
   /** One onbehalfof registration of a client. Null when not found. `GET /clients/{client_id}/onbehalfof/{onbehalfof}`. */
   onBehalfOf: Maybe<OnBehalfOf>;
   /**
@@ -700,6 +739,8 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  ActingFor: ResolverTypeWrapper<ActingFor>;
+  ActingVia: ActingVia;
   AddClientJwkInput: AddClientJwkInput;
   ApplicationType: ApplicationType;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -723,6 +764,7 @@ export type ResolversTypes = {
   Jwk: ResolverTypeWrapper<JwkModel>;
   JwkInput: JwkInput;
   Jwks: ResolverTypeWrapper<JwksModel>;
+  Me: ResolverTypeWrapper<Me>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   NotificationStatus: NotificationStatus;
   OnBehalfOf: ResolverTypeWrapper<OnBehalfOfModel>;
@@ -749,6 +791,7 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  ActingFor: ActingFor;
   AddClientJwkInput: AddClientJwkInput;
   Boolean: Scalars['Boolean']['output'];
   Client: ClientModel;
@@ -769,6 +812,7 @@ export type ResolversParentTypes = {
   Jwk: JwkModel;
   JwkInput: JwkInput;
   Jwks: JwksModel;
+  Me: Me;
   Mutation: Record<PropertyKey, never>;
   OnBehalfOf: OnBehalfOfModel;
   OnBehalfOfPayload: Omit<OnBehalfOfPayload, 'onBehalfOf'> & { onBehalfOf?: Maybe<ResolversParentTypes['OnBehalfOf']> };
@@ -793,6 +837,13 @@ export type RequiresScopesDirectiveArgs = {
 };
 
 export type RequiresScopesDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = RequiresScopesDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type ActingForResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ActingFor'] = ResolversParentTypes['ActingFor']> = {
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  onBehalfOf?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  organizationNumber?: Resolver<Maybe<ResolversTypes['OrganizationNumber']>, ParentType, ContextType>;
+  via?: Resolver<ResolversTypes['ActingVia'], ParentType, ContextType>;
+};
 
 export type ClientResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Client'] = ResolversParentTypes['Client']> = {
   accessTokenLifetime?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -880,6 +931,13 @@ export type JwksResolvers<ContextType = GraphQLContext, ParentType extends Resol
   lastUpdatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 };
 
+export type MeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Me'] = ResolversParentTypes['Me']> = {
+  actingFor?: Resolver<ResolversTypes['ActingFor'], ParentType, ContextType>;
+  clientId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  scopes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   addClientJwk?: Resolver<ResolversTypes['ClientJwksPayload'], ParentType, ContextType, RequireFields<MutationAddClientJwkArgs, 'input'>>;
   createClient?: Resolver<ResolversTypes['CreateClientPayload'], ParentType, ContextType, RequireFields<MutationCreateClientArgs, 'input'>>;
@@ -931,6 +989,7 @@ export interface PersonIdentifierScalarConfig extends GraphQLScalarTypeConfig<Re
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   client?: Resolver<Maybe<ResolversTypes['Client']>, ParentType, ContextType, RequireFields<QueryClientArgs, 'id'>>;
   clients?: Resolver<Maybe<Array<ResolversTypes['Client']>>, ParentType, ContextType, Partial<QueryClientsArgs>>;
+  me?: Resolver<ResolversTypes['Me'], ParentType, ContextType>;
   onBehalfOf?: Resolver<Maybe<ResolversTypes['OnBehalfOf']>, ParentType, ContextType, RequireFields<QueryOnBehalfOfArgs, 'clientId' | 'id'>>;
   person?: Resolver<Maybe<ResolversTypes['Person']>, ParentType, ContextType, RequireFields<QueryPersonArgs, 'id'>>;
   persons?: Resolver<Array<Maybe<ResolversTypes['Person']>>, ParentType, ContextType, RequireFields<QueryPersonsArgs, 'ids'>>;
@@ -958,6 +1017,7 @@ export type UserErrorResolvers<ContextType = GraphQLContext, ParentType extends 
 };
 
 export type Resolvers<ContextType = GraphQLContext> = {
+  ActingFor?: ActingForResolvers<ContextType>;
   Client?: ClientResolvers<ContextType>;
   ClientJwksPayload?: ClientJwksPayloadResolvers<ContextType>;
   ContactPoint?: ContactPointResolvers<ContextType>;
@@ -968,6 +1028,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   DigitalMailbox?: DigitalMailboxResolvers<ContextType>;
   Jwk?: JwkResolvers<ContextType>;
   Jwks?: JwksResolvers<ContextType>;
+  Me?: MeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   OnBehalfOf?: OnBehalfOfResolvers<ContextType>;
   OnBehalfOfPayload?: OnBehalfOfPayloadResolvers<ContextType>;

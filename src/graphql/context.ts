@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Caller } from '../auth/caller.js';
 import type { ClientsContext } from '../clients/context.js';
+import type { ActingFor } from '../generated/graphql.js';
 import type { PersonsContext } from '../krr/context.js';
 
 /** Built once per GraphQL request (DESIGN.md: per-request state lives in the context). */
@@ -13,6 +14,8 @@ export interface GraphQLContext {
   /** The request's logger (its bindings carry the request id), made on first use: most requests never log. */
   log: () => Logger;
   operationName: string | null;
+  /** The organisation the caller's look-ups are made for (supplier mode: its tenant). */
+  actingFor: ActingFor;
   persons: PersonsContext;
   clients: ClientsContext;
 }

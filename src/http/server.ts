@@ -33,6 +33,11 @@ export interface HttpServerOptions {
     upstream: UpstreamRequestContext,
     callerRequestId: string | undefined,
   ): GraphQLContext;
+  /**
+   * After authentication: undefined to let the caller in, or why it may not act here (403 FORBIDDEN; supplier mode:
+   * a caller without a tenant where one is required, or naming an organisation that is not a customer).
+   */
+  admit?(caller: Caller): string | undefined;
   /** `GET /healthz` (`?verbose`: the state of each upstream, without secrets). */
   health(verbose: boolean): Promise<Record<string, unknown>>;
   /** Serve `/metrics` on this server (false when METRICS_PORT gives it a port of its own). */
@@ -193,6 +198,8 @@ async function handleGraphQL(
     if (auth.status === 401) res.setHeader('www-authenticate', 'Bearer');
     return graphqlError(res, auth.status, auth.message, auth.status === 401 ? 'UNAUTHENTICATED' : 'UNAVAILABLE');
   }
+  const refusal = opts.admit?.(auth.caller);
+  if (refusal !== undefined) return graphqlError(res, 403, refusal, 'FORBIDDEN');
 
   let body: unknown;
   try {

@@ -1,7 +1,7 @@
 import { UpstreamStatusError, UpstreamUnavailableError } from '../upstream/errors.js';
 import type { UpstreamRequestContext } from '../upstream/request-context.js';
 import { RetryBudget } from '../upstream/retry.js';
-import type { KrrClient, LookupKind } from './client.js';
+import { OWN_PARTY, type KrrClient, type LookupKind, type LookupParty } from './client.js';
 import { KRR_MAX_IDS_PER_REQUEST } from './client.js';
 import type { KrrPersonDto } from './dto.js';
 
@@ -86,13 +86,13 @@ interface SplitAllowance {
  * Bookkeeping is per batch, not per id (a promise per id was a tenth of a 1000-person query's time).
  */
 export class PersonBatcher {
-  /** The batch collecting ids, per kind (`digitalPost`). */
-  private readonly pending = new Map<boolean, Batch>();
-  /** Per kind, the batch each id's upstream call is under way in: later callers join it instead of asking again. */
-  private readonly inflight = new Map<boolean, Map<string, Batch>>([
-    [false, new Map()],
-    [true, new Map()],
-  ]);
+  /** The batch collecting ids, per party and kind (see {@link batchKey}). */
+  private readonly pending = new Map<string, Batch>();
+  /**
+   * Per party and kind, the batch each id's upstream call is under way in: later callers join it instead of asking
+   * again. Never across parties: another customer's call is made on another legal basis.
+   */
+  private readonly inflight = new Map<string, Map<string, Batch>>();
   private readonly deadlineMs: number;
   private readonly maxSplitCalls: number;
 
@@ -105,16 +105,23 @@ export class PersonBatcher {
   }
 
   /** Looks up `ids` (distinct, as DataLoader hands them over); one outcome per id, in order. */
-  async loadMany(ids: readonly string[], kind: LookupKind, context?: UpstreamRequestContext): Promise<LookupOutcome[]> {
-    const running = this.inflight.get(kind.digitalPost) as Map<string, Batch>;
+  async loadMany(
+    ids: readonly string[],
+    kind: LookupKind,
+    context?: UpstreamRequestContext,
+    party: LookupParty = OWN_PARTY,
+  ): Promise<LookupOutcome[]> {
+    const key = batchKey(party, kind);
+    let running = this.inflight.get(key);
+    if (!running) this.inflight.set(key, (running = new Map()));
     const sources: Batch[] = new Array<Batch>(ids.length);
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i] as string;
       let batch = running.get(id);
       if (!batch) {
-        batch = this.pendingBatch(kind, context);
+        batch = this.pendingBatch(key, kind, party, context);
         batch.ids.add(id);
-        if (batch.ids.size >= KRR_MAX_IDS_PER_REQUEST) this.flush(kind);
+        if (batch.ids.size >= KRR_MAX_IDS_PER_REQUEST) this.flush(key, kind, party);
       }
       sources[i] = batch;
     }
@@ -126,8 +133,13 @@ export class PersonBatcher {
     });
   }
 
-  private pendingBatch(kind: LookupKind, context: UpstreamRequestContext | undefined): Batch {
-    const open = this.pending.get(kind.digitalPost);
+  private pendingBatch(
+    key: string,
+    kind: LookupKind,
+    party: LookupParty,
+    context: UpstreamRequestContext | undefined,
+  ): Batch {
+    const open = this.pending.get(key);
     if (open) return open;
     let start!: (call: Promise<BatchAnswer>) => void;
     const answer = new Promise<BatchAnswer>((resolve) => {
@@ -140,36 +152,43 @@ export class PersonBatcher {
       start,
     };
     if (this.opts.windowMs > 0) {
-      const timer = setTimeout(() => this.flush(kind), this.opts.windowMs);
+      const timer = setTimeout(() => this.flush(key, kind, party), this.opts.windowMs);
       batch.cancelTimer = () => clearTimeout(timer);
     } else {
-      const immediate = setImmediate(() => this.flush(kind));
+      const immediate = setImmediate(() => this.flush(key, kind, party));
       batch.cancelTimer = () => clearImmediate(immediate);
     }
-    this.pending.set(kind.digitalPost, batch);
+    this.pending.set(key, batch);
     return batch;
   }
 
-  private flush(kind: LookupKind): void {
-    const batch = this.pending.get(kind.digitalPost);
+  private flush(key: string, kind: LookupKind, party: LookupParty): void {
+    const batch = this.pending.get(key);
     if (!batch) return;
-    this.pending.delete(kind.digitalPost);
+    this.pending.delete(key);
     batch.cancelTimer?.();
-    const running = this.inflight.get(kind.digitalPost) as Map<string, Batch>;
+    const running = this.inflight.get(key) as Map<string, Batch>;
     for (const id of batch.ids) running.set(id, batch);
-    batch.start(this.send([...batch.ids], kind, batch.context));
+    batch.start(this.send([...batch.ids], kind, party, batch.context));
     void batch.answer.then(() => {
       for (const id of batch.ids) if (running.get(id) === batch) running.delete(id);
+      if (running.size === 0 && !this.pending.has(key)) this.inflight.delete(key);
     });
   }
 
   /** One batch's KRR call; a refusal of several ids is split until the refused ids are isolated. */
-  private send(ids: string[], kind: LookupKind, context: UpstreamRequestContext): Promise<BatchAnswer> {
+  private send(
+    ids: string[],
+    kind: LookupKind,
+    party: LookupParty,
+    context: UpstreamRequestContext,
+  ): Promise<BatchAnswer> {
     const deadlineAt = Date.now() + this.deadlineMs;
-    return this.client.lookup(ids, kind, context).catch(async (err: unknown) => {
+    const call = { kind, party, context };
+    return this.client.lookup(ids, kind, context, party).catch(async (err: unknown) => {
       if (ids.length < 2 || !isRefusal(err)) throw err;
       const answer = new Map<string, KrrPersonDto | LookupFailure>();
-      await this.isolate(ids, err, kind, context, { calls: this.maxSplitCalls, deadlineAt }, answer);
+      await this.isolate(ids, err, call, { calls: this.maxSplitCalls, deadlineAt }, answer);
       return answer;
     });
   }
@@ -178,8 +197,7 @@ export class PersonBatcher {
   private async isolate(
     ids: string[],
     refusal: unknown,
-    kind: LookupKind,
-    context: UpstreamRequestContext,
+    call: BatchCall,
     allowance: SplitAllowance,
     answer: Map<string, KrrPersonDto | LookupFailure>,
   ): Promise<void> {
@@ -191,23 +209,22 @@ export class PersonBatcher {
     this.client.countSplit();
     const middle = Math.ceil(ids.length / 2);
     await Promise.all([
-      this.lookupPart(ids.slice(0, middle), kind, context, allowance, answer),
-      this.lookupPart(ids.slice(middle), kind, context, allowance, answer),
+      this.lookupPart(ids.slice(0, middle), call, allowance, answer),
+      this.lookupPart(ids.slice(middle), call, allowance, answer),
     ]);
   }
 
   private async lookupPart(
     ids: string[],
-    kind: LookupKind,
-    context: UpstreamRequestContext,
+    call: BatchCall,
     allowance: SplitAllowance,
     answer: Map<string, KrrPersonDto | LookupFailure>,
   ): Promise<void> {
     let persons: Map<string, KrrPersonDto>;
     try {
-      persons = await this.lookupBefore(ids, kind, context, allowance.deadlineAt);
+      persons = await this.lookupBefore(ids, call, allowance.deadlineAt);
     } catch (err) {
-      if (isRefusal(err)) return this.isolate(ids, err, kind, context, allowance, answer);
+      if (isRefusal(err)) return this.isolate(ids, err, call, allowance, answer);
       // 403, 429, 5xx, timeout: this part's ids fail with it, the other parts are unaffected.
       fail(answer, ids, new LookupFailure(err));
       return;
@@ -219,20 +236,28 @@ export class PersonBatcher {
    * A split call, given up at the batch's deadline (the HTTP layer gives each call a deadline of its own, from when it
    * starts): its ids then fail as KRR not answering in time. The abandoned call runs on to its own deadline.
    */
-  private lookupBefore(
-    ids: string[],
-    kind: LookupKind,
-    context: UpstreamRequestContext,
-    deadlineAt: number,
-  ): Promise<Map<string, KrrPersonDto>> {
+  private lookupBefore(ids: string[], call: BatchCall, deadlineAt: number): Promise<Map<string, KrrPersonDto>> {
     const left = deadlineAt - Date.now();
     if (left <= 0) return Promise.reject(new UpstreamUnavailableError('krr', 'timeout'));
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => reject(new UpstreamUnavailableError('krr', 'timeout')), left);
     });
-    return Promise.race([this.client.lookup(ids, kind, context), expired]).finally(() => clearTimeout(timer));
+    return Promise.race([this.client.lookup(ids, call.kind, call.context, call.party), expired]).finally(() =>
+      clearTimeout(timer),
+    );
   }
+}
+
+/** What every call of one batch (splits included) is made with. */
+interface BatchCall {
+  kind: LookupKind;
+  party: LookupParty;
+  context: UpstreamRequestContext;
+}
+
+function batchKey(party: LookupParty, kind: LookupKind): string {
+  return kind.digitalPost ? `${party.key}|post` : `${party.key}|contact`;
 }
 
 function isRefusal(err: unknown): boolean {

@@ -1,6 +1,6 @@
 import type { Metrics } from '../observability/metrics.js';
 import { authorizedRequest } from '../upstream/authorized-request.js';
-import { UpstreamStatusError, UpstreamUnavailableError } from '../upstream/errors.js';
+import { UpstreamAuthError, UpstreamStatusError, UpstreamUnavailableError } from '../upstream/errors.js';
 import type { UpstreamClient } from '../upstream/http-client.js';
 import type { UpstreamRequestContext } from '../upstream/request-context.js';
 import { parseRetryAfter } from '../upstream/retry.js';
@@ -18,13 +18,33 @@ export interface LookupKind {
   digitalPost: boolean;
 }
 
+/**
+ * On whose legal basis KRR is asked: the facade's own organisation, or a customer's in supplier mode (a token for
+ * that customer). Batches and in-flight coalescing are per party, so a KRR call never mixes two legal consumers.
+ */
+export interface LookupParty {
+  /** Distinct per party; '' for the facade's own organisation. */
+  key: string;
+  contact: TokenRequest;
+  /** Undefined when the party's access does not include digital post. */
+  digitalPost?: TokenRequest;
+  /** The legal consumer's organisation number (audit records, metrics), when known. */
+  consumer?: string;
+  /** Our organisation number when acting for a customer. */
+  supplier?: string;
+  /** What to fix when Maskinporten refuses this party's token (names the customer, never a secret). */
+  refusalHint?: string;
+}
+
+/** The facade acting as itself, with its own KRR scopes. */
+export const OWN_PARTY: LookupParty = Object.freeze({
+  key: '',
+  contact: { scopes: [KRR_CONTACT_SCOPE] },
+  digitalPost: { scopes: [KRR_CONTACT_SCOPE, KRR_DIGITAL_POST_SCOPE] },
+});
+
 /** KRR's oppslagstjeneste over the shared upstream layer. Ids travel only in the POST body, never in a URL. */
 export class KrrClient {
-  private readonly tokens: { contact: TokenRequest; digitalPost: TokenRequest } = {
-    contact: { scopes: [KRR_CONTACT_SCOPE] },
-    digitalPost: { scopes: [KRR_CONTACT_SCOPE, KRR_DIGITAL_POST_SCOPE] },
-  };
-
   constructor(
     private readonly http: UpstreamClient,
     private readonly tokenProvider: TokenProvider,
@@ -44,19 +64,29 @@ export class KrrClient {
     ids: readonly string[],
     kind: LookupKind,
     context?: UpstreamRequestContext,
+    party: LookupParty = OWN_PARTY,
   ): Promise<Map<string, KrrPersonDto>> {
     if (ids.length === 0) return new Map();
+    const token = kind.digitalPost ? party.digitalPost : party.contact;
+    if (!token) throw new RangeError('this party has no digital-post scope');
     if (ids.length > KRR_MAX_IDS_PER_REQUEST) throw new RangeError('at most 1000 ids per KRR request');
     this.opts.metrics.personBatchSize.observe(ids.length);
     const body: Record<string, unknown> = { personidentifikatorer: ids };
     if (this.opts.apiVersion === 'v2') body.inkluderIkkeRegistrerte = true;
-    const res = await authorizedRequest(
-      this.http,
-      this.tokenProvider,
-      kind.digitalPost ? this.tokens.digitalPost : this.tokens.contact,
-      // A look-up is a read, though sent as POST: safe to retry.
-      { method: 'POST', path: `/rest/${this.opts.apiVersion}/personer`, json: body, retry: true, context },
-    );
+    let res;
+    try {
+      res = await authorizedRequest(
+        this.http,
+        this.tokenProvider,
+        token,
+        // A look-up is a read, though sent as POST: safe to retry.
+        { method: 'POST', path: `/rest/${this.opts.apiVersion}/personer`, json: body, retry: true, context },
+      );
+    } catch (err) {
+      // A customer's token refused: say which customer and what to set up (Altinn delegation or onbehalfof).
+      if (err instanceof UpstreamAuthError && party.refusalHint && !err.hint) throw err.withHint(party.refusalHint);
+      throw err;
+    }
     if (res.status === 429) {
       // Still rate limited after the retries the HTTP layer made within the deadline (honouring Retry-After): KRR's
       // load, not any id's fault. The batch fails as a whole with UPSTREAM_UNAVAILABLE ("try again later"), never

@@ -5,7 +5,7 @@ import type { AuditDataGroup, AuditLog } from '../observability/audit.js';
 import { toGraphQLError } from '../upstream/errors.js';
 import type { UpstreamRequestContext } from '../upstream/request-context.js';
 import { LookupFailure, type PersonBatcher } from './batcher.js';
-import { KRR_MAX_IDS_PER_REQUEST, type LookupKind } from './client.js';
+import { KRR_MAX_IDS_PER_REQUEST, OWN_PARTY, type LookupKind, type LookupParty } from './client.js';
 import { monthsBefore } from '../upstream/timestamps.js';
 import { STALE_AFTER_MONTHS, toPersonModelStaleBefore } from './mapping.js';
 import type { PersonModel } from './model.js';
@@ -30,14 +30,22 @@ export interface PersonsContextOptions {
   upstream: UpstreamRequestContext;
   /** The caller's own request id (a header it sent), written on each audit record as `callerRequestId`. */
   callerRequestId?: string;
+  /** On whose legal basis the caller's look-ups are made (supplier mode: its tenant); default the facade itself. */
+  party?: LookupParty;
+  /** The tenant's own limit (`personsPerMinute` of TENANTS_FILE), taken besides the caller's; keyed by `party.key`. */
+  partyLimiter?: PersonLimiter;
+  /** Counts the persons looked up, per legal consumer. */
+  onLookedUp?: (consumer: string, persons: number) => void;
 }
 
 export function createPersonsContext(opts: PersonsContextOptions): PersonsContext {
+  const party = opts.party ?? OWN_PARTY;
   /** Ids this request looks up with digital post (krr/resolvers.ts decides the kind per root field). */
   const wantedWithPost = new Set<string>();
   /** KRR look-ups of `ids` through the shared cross-request batches; a failing call fails only its own persons. */
   const fetchPersons = async (ids: readonly string[], kind: LookupKind): Promise<(PersonModel | Error)[]> => {
-    const outcomes = await opts.batcher.loadMany(ids, kind, opts.upstream);
+    const outcomes = await opts.batcher.loadMany(ids, kind, opts.upstream, party);
+    opts.onLookedUp?.(party.consumer ?? 'own', ids.length);
     const staleBefore = monthsBefore(new Date(opts.now()), STALE_AFTER_MONTHS);
     const errors = new Map<LookupFailure, Error>();
     return outcomes.map((outcome, i) => {
@@ -102,13 +110,12 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
   const charge = (ids: readonly string[]): Promise<unknown> => {
     const fresh = [...new Set(ids)].filter((id) => !charged.has(id));
     if (fresh.length > 0) {
-      const decided = Promise.resolve(opts.limiter.take(callerKey, fresh.length)).then((decision) => {
-        if (!decision.ok) {
-          throw new GraphQLError(
-            `Too many person look-ups: try again in ${decision.retryAfterSeconds} s (or split the request).`,
-            { extensions: { code: 'RATE_LIMITED', retryAfterSeconds: decision.retryAfterSeconds } },
-          );
-        }
+      const decided = Promise.resolve(opts.limiter.take(callerKey, fresh.length)).then(async (decision) => {
+        if (!decision.ok) throw rateLimited(decision.retryAfterSeconds, 'look-ups');
+        // A tenant's own limit counts every one of its callers together.
+        if (!opts.partyLimiter) return;
+        const shared = await opts.partyLimiter.take(party.key, fresh.length);
+        if (!shared.ok) throw rateLimited(shared.retryAfterSeconds, 'look-ups for your organisation');
       });
       for (const id of fresh) charged.set(id, decided);
     }
@@ -123,8 +130,18 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
     const dataGroups: AuditDataGroup[] = withPost ? ['contact_information', 'digital_post'] : ['contact_information'];
     const caller = { sub: opts.caller.subject, clientId: opts.caller.clientId };
     const { requestId, callerRequestId } = opts;
+    const { consumer, supplier } = party;
     const written = opts.audit.write(
-      fresh.map((personId) => ({ requestId, callerRequestId, caller, personId, dataGroups, operationName })),
+      fresh.map((personId) => ({
+        requestId,
+        callerRequestId,
+        caller,
+        personId,
+        dataGroups,
+        operationName,
+        consumer,
+        supplier,
+      })),
     );
     const done = withPost ? auditedWithPost : auditedContactOnly;
     fresh.forEach((id) => done.set(id, written));
@@ -153,6 +170,11 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
 
   return {
     async lookup(ids, kind, operationName) {
+      if (kind.digitalPost && !party.digitalPost) {
+        throw new GraphQLError('Digital-post data is not part of your organisation’s access through this service.', {
+          extensions: { code: 'FORBIDDEN' },
+        });
+      }
       await charge(ids);
       if (kind.digitalPost) for (const id of ids) wantedWithPost.add(id);
       const results = await loaderFor(kind).loadMany(ids);
@@ -177,6 +199,12 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
 
 const CONTACT_ONLY: LookupKind = Object.freeze({ digitalPost: false });
 const WITH_POST: LookupKind = Object.freeze({ digitalPost: true });
+
+function rateLimited(retryAfterSeconds: number, what: string): GraphQLError {
+  return new GraphQLError(`Too many person ${what}: try again in ${retryAfterSeconds} s (or split the request).`, {
+    extensions: { code: 'RATE_LIMITED', retryAfterSeconds },
+  });
+}
 
 function auditUnavailable(): GraphQLError {
   return new GraphQLError('This person cannot be shown right now: the audit log is unavailable.', {

@@ -11,7 +11,10 @@ export interface GrantInput {
   audience: string;
   scopes: string[];
   resource?: string;
+  /** The customer that delegated the scopes to us in Altinn (supplier mode). */
   consumerOrg?: string;
+  /** Maskinporten's own claim: an onbehalfof registration on our client (supplier mode). */
+  onBehalfOf?: string;
   nowSeconds: number;
 }
 
@@ -19,7 +22,10 @@ export interface GrantInput {
 export async function buildGrant(credentials: GrantCredentials, input: GrantInput): Promise<string> {
   const claims: Record<string, string> = { scope: input.scopes.join(' ') };
   if (input.resource) claims.resource = input.resource;
+  // Two ways to act for a customer, mutually exclusive (reference §1): a grant never carries both.
+  if (input.consumerOrg && input.onBehalfOf) throw new RangeError('consumer_org and iss_onbehalfof are exclusive');
   if (input.consumerOrg) claims.consumer_org = input.consumerOrg;
+  if (input.onBehalfOf) claims.iss_onbehalfof = input.onBehalfOf;
   const header = credentials.kid
     ? { alg: 'RS256', kid: credentials.kid }
     : { alg: 'RS256', x5c: credentials.x5c ?? [] };

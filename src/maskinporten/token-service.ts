@@ -20,6 +20,8 @@ interface AuthorizationServerMetadata {
 }
 
 interface CacheEntry {
+  /** The onbehalfof registration the token was obtained through, if any (see forgetOnBehalfOf). */
+  onBehalfOf?: string;
   token?: string;
   expiresAt: number;
   refreshAt: number;
@@ -40,7 +42,7 @@ export interface TokenServiceOptions {
 
 /**
  * The one place Maskinporten tokens come from. Tokens are cached per (issuer, client_id, sorted scopes, resource,
- * consumer_org); concurrent misses for one key share a single token request; a token is refreshed in the background
+ * consumer_org, iss_onbehalfof), so one customer's token is never used for another; concurrent misses for one key share a single token request; a token is refreshed in the background
  * ahead of its expiry, computed from the `expires_in` the server returned.
  */
 export class TokenService implements TokenProvider {
@@ -86,6 +88,14 @@ export class TokenService implements TokenProvider {
   }
 
   /**
+   * Drops every token obtained through the onbehalfof registration `id` of our client: it was just deleted or changed
+   * through the facade, and a cached token would go on acting for the customer until it expires.
+   */
+  forgetOnBehalfOf(id: string): void {
+    for (const [key, entry] of this.cache) if (entry.onBehalfOf === id) this.cache.delete(key);
+  }
+
+  /**
    * Reads the authorization server's metadata ahead of the first request, so the first caller waits for one token
    * request only. A failure is logged, not fatal: discovery is retried on demand.
    */
@@ -109,14 +119,21 @@ export class TokenService implements TokenProvider {
 
   private cacheKey(req: TokenRequest): string {
     const scopes = [...new Set(req.scopes)].sort();
-    return JSON.stringify([this.opts.issuer, this.opts.clientId, scopes, req.resource ?? '', req.consumerOrg ?? '']);
+    return JSON.stringify([
+      this.opts.issuer,
+      this.opts.clientId,
+      scopes,
+      req.resource ?? '',
+      req.consumerOrg ?? '',
+      req.onBehalfOf ?? '',
+    ]);
   }
 
   /** Starts (or joins) the token request for `key`; the entry is created synchronously so later callers join it. */
   private fetch(key: string, req: TokenRequest, context?: UpstreamRequestContext): Promise<string> {
     let entry = this.cache.get(key);
     if (!entry) {
-      entry = { expiresAt: 0, refreshAt: 0 };
+      entry = { expiresAt: 0, refreshAt: 0, onBehalfOf: req.onBehalfOf };
       this.cache.set(key, entry);
     }
     if (entry.inflight) return entry.inflight;
@@ -154,6 +171,7 @@ export class TokenService implements TokenProvider {
             scopes: [...new Set(req.scopes)],
             resource: req.resource,
             consumerOrg: req.consumerOrg,
+            onBehalfOf: req.onBehalfOf,
             nowSeconds: Math.floor(obtainedAt / 1000),
           });
           return this.opts.http.request({
@@ -181,7 +199,14 @@ export class TokenService implements TokenProvider {
       const mpCode = extractMpCode(body);
       const oauthError = typeof body.error === 'string' ? body.error : undefined;
       this.opts.log.warn(
-        { status: res.status, mpCode, oauthError, scopes: req.scopes },
+        {
+          status: res.status,
+          mpCode,
+          oauthError,
+          scopes: req.scopes,
+          consumerOrg: req.consumerOrg,
+          onBehalfOf: req.onBehalfOf,
+        },
         'Maskinporten refused the token request',
       );
       throw new UpstreamAuthError(`Maskinporten refused the token request (HTTP ${res.status})`, mpCode, oauthError);

@@ -29,6 +29,10 @@ export interface AuditEntry {
   personId: string;
   dataGroups: AuditDataGroup[];
   operationName: string | null;
+  /** The legal consumer's organisation number: ours, or the customer's in supplier mode. */
+  consumer?: string;
+  /** Our organisation number when the look-up was made for a customer (supplier mode). */
+  supplier?: string;
 }
 
 /**
@@ -134,7 +138,12 @@ function formatLines(entries: readonly AuditEntry[], time: string, tagged: boole
         caller: boundedCaller(e.caller),
       };
       const operationName = e.operationName == null ? null : bounded(e.operationName);
-      const after = { dataGroups: [...e.dataGroups], operationName };
+      const after = {
+        dataGroups: [...e.dataGroups],
+        operationName,
+        ...(e.consumer !== undefined ? { consumer: e.consumer } : {}),
+        ...(e.supplier !== undefined ? { supplier: e.supplier } : {}),
+      };
       // JSON.stringify escapes control characters, so no field can break a line in two.
       head = `${JSON.stringify(before).slice(0, -1)},"personId":`;
       tail = `,${JSON.stringify(after).slice(1)}\n`;
@@ -151,6 +160,8 @@ function sameContext(a: AuditEntry, b: AuditEntry): boolean {
     a.operationName === b.operationName &&
     a.caller.sub === b.caller.sub &&
     a.caller.clientId === b.caller.clientId &&
+    a.consumer === b.consumer &&
+    a.supplier === b.supplier &&
     (a.dataGroups === b.dataGroups || a.dataGroups.join() === b.dataGroups.join())
   );
 }

@@ -65,6 +65,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly personsLookedUp = new Counter({
+    name: 'facade_persons_looked_up_total',
+    help: 'Persons looked up in KRR, per legal consumer (organisation number in supplier mode, "own" otherwise)',
+    labelNames: ['consumer'] as const,
+    registers: [this.registry],
+  });
+
   readonly rateLimitFallbacks = new Counter({
     name: 'facade_rate_limit_fallback_total',
     help: 'Person rate-limit decisions made per replica because Redis (REDIS_URL) could not answer',

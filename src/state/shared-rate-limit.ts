@@ -12,6 +12,8 @@ export interface SharedRateLimiterOptions {
   log: Logger;
   /** Counted each time a decision is made by the per-replica fallback because Redis could not answer. */
   onFallback: () => void;
+  /** Names the counters in Redis (default `persons`): limits of different kinds never share a key. */
+  name?: string;
 }
 
 /**
@@ -33,7 +35,7 @@ export class SharedPersonRateLimiter implements PersonLimiter {
     const fallback = new FallbackLimiter({ points: this.perMinute, duration: WINDOW_SECONDS }, () => this.fellBack());
     this.limiter = new RateLimiterRedis({
       storeClient: opts.store.redis,
-      keyPrefix: `${opts.store.prefix}persons`,
+      keyPrefix: `${opts.store.prefix}${opts.name ?? 'persons'}`,
       points: this.perMinute,
       duration: WINDOW_SECONDS,
       // Do not wait for a reconnect: decide in this replica at once.

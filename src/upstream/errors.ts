@@ -36,8 +36,14 @@ export class UpstreamAuthError extends Error {
     readonly reason: string,
     readonly mpCode?: string,
     readonly oauthError?: string,
+    /** What to fix, for the caller (supplier mode: which customer, which delegation or registration). */
+    readonly hint?: string,
   ) {
     super(reason);
+  }
+
+  withHint(hint: string): UpstreamAuthError {
+    return new UpstreamAuthError(this.reason, this.mpCode, this.oauthError, hint);
   }
 }
 
@@ -54,12 +60,13 @@ export function toGraphQLError(err: unknown): GraphQLError {
     const code = err.mpCode
       ? `${err.mpCode}${err.oauthError ? ` ${err.oauthError}` : ''}`
       : (err.oauthError ?? 'error');
-    return new GraphQLError(`Could not obtain a Maskinporten token (${code}).`, {
+    return new GraphQLError(`Could not obtain a Maskinporten token (${code}).${err.hint ? ` ${err.hint}` : ''}`, {
       extensions: {
         code: 'UPSTREAM_AUTH_FAILED',
         upstream: 'maskinporten',
         ...(err.mpCode ? { mpCode: err.mpCode } : {}),
         ...(err.oauthError ? { oauthError: err.oauthError } : {}),
+        ...(err.hint ? { hint: err.hint } : {}),
       },
       originalError: err,
     });

@@ -4,7 +4,10 @@ import type { UpstreamRequestContext } from './request-context.js';
 export interface TokenRequest {
   scopes: string[];
   resource?: string;
+  /** Supplier mode, Altinn delegation: the customer's orgno (`consumer_org`). */
   consumerOrg?: string;
+  /** Supplier mode, onbehalfof registration on our client (`iss_onbehalfof`). Never together with `consumerOrg`. */
+  onBehalfOf?: string;
 }
 
 /** The token service as the upstream clients see it. */
