@@ -3,7 +3,8 @@ import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
-import type { GraphQLSchema } from 'graphql';
+import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
 import type { Metrics } from '../observability/metrics.js';
 import type { GraphQLContext } from './context.js';
 import { createFormatError } from './errors.js';
@@ -25,6 +26,26 @@ export interface GraphQLServerOptions {
   admission: { maxCostInFlight: number; queueTimeoutMs: number };
 }
 
+/** What the cache of parsed and validated documents may hold, by {@link documentSize}. */
+const DOCUMENT_STORE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A parsed document's real weight. Apollo's default cache measures `JSON.stringify(document)`, which leaves out the
+ * source text and the token list every node's `loc` keeps alive: distinct valid documents padded with a 99 KB comment
+ * each filled the 128 MB heap past its 30 MiB cap and crashed the process. Counted here: the tree, the source (two
+ * bytes a character) and its tokens (about a hundred bytes each, at most one per character; a comment is one).
+ */
+export function documentSize(document: DocumentNode): number {
+  const source = document.loc?.source.body.length ?? 0;
+  return JSON.stringify(document).length + source * 2 + (document.loc?.endToken ? countTokens(document) * 100 : 0);
+}
+
+function countTokens(document: DocumentNode): number {
+  let count = 0;
+  for (let token = document.loc?.startToken ?? null; token; token = token.next) count++;
+  return count;
+}
+
 export function createGraphQLServer(opts: GraphQLServerOptions): ApolloServer<GraphQLContext> {
   const { metrics } = opts;
   const admission = new Admission({
@@ -41,6 +62,7 @@ export function createGraphQLServer(opts: GraphQLServerOptions): ApolloServer<Gr
     allowBatchedHttpRequests: false,
     validationRules: queryLimitRules(opts.limits),
     parseOptions: { maxTokens: opts.limits.maxTokens },
+    documentStore: new InMemoryLRUCache<DocumentNode>({ maxSize: DOCUMENT_STORE_BYTES, sizeCalculation: documentSize }),
     ...(opts.persistedQueries ? {} : { persistedQueries: false as const }),
     introspection: opts.introspection,
     hideSchemaDetailsFromClientErrors: !opts.introspection,

@@ -160,4 +160,17 @@ describe('random large documents and variables', () => {
     const auditBytes = (await stat(auditFile).catch(() => ({ size: 0 }))).size;
     expect(auditBytes).toBeLessThanOrEqual(Math.max(1, persons) * 600);
   }, 240_000);
+
+  it('survives a stream of distinct valid documents padded to the size limit (the parsed-document cache is bounded by what it really holds)', async () => {
+    // Before the fix: ~800 such documents filled the 128 MB heap through Apollo's document cache and the process died.
+    const padding = 'x'.repeat(99_000);
+    let sent = 0;
+    while (sent < 1200) {
+      const batch = Array.from({ length: 4 }, () => send({ query: `{ __typename } # ${sent++} ${padding}` }));
+      for (const { status } of await Promise.all(batch)) expect(status).toBe(200);
+      expect(exited).toBeUndefined();
+    }
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect(await rssMiB(child.pid as number)).toBeLessThan(400);
+  }, 120_000);
 });
