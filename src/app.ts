@@ -350,6 +350,7 @@ function sleep(ms: number, unref = false): Promise<void> {
 
 /** `POST /sandbox/caller-token` (sandbox mode only): a caller token from the embedded issuer, default every scope. */
 function sandboxRoutes(sandbox: Sandbox) {
+  const usage = 'body must be JSON {"scope": "a b", "tenant": "<9-digit organisation number>"}, both optional';
   return async (path: string, req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     if (path !== '/sandbox/caller-token') return false;
     if (req.method !== 'POST') {
@@ -357,20 +358,27 @@ function sandboxRoutes(sandbox: Sandbox) {
       return true;
     }
     let scope: string = CALLER_SCOPES.join(' ');
+    let tenant: string | undefined;
     const text = await readBody(req, 16 * 1024).catch(() => '');
     if (text.trim()) {
       try {
-        const body = JSON.parse(text) as { scope?: unknown };
+        const body = JSON.parse(text) as { scope?: unknown; tenant?: unknown };
+        if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error('body');
         if (body.scope !== undefined) {
           if (typeof body.scope !== 'string') throw new Error('scope');
           scope = body.scope;
         }
+        if (body.tenant !== undefined) {
+          if (typeof body.tenant !== 'string' || !/^\d{9}$/.test(body.tenant)) throw new Error('tenant');
+          tenant = body.tenant;
+        }
       } catch {
-        sendJson(res, 400, { error: 'invalid_request', error_description: 'body must be JSON {"scope": "a b"}' });
+        sendJson(res, 400, { error: 'invalid_request', error_description: usage });
         return true;
       }
     }
-    sendJson(res, 200, await sandbox.callerIssuer.issueToken({ scope }));
+    // The tenant goes into the claim the sandbox's tenant configuration names (`sandbox.tenants.claim`).
+    sendJson(res, 200, await sandbox.callerIssuer.issueToken({ scope, ...(tenant !== undefined ? { tenant } : {}) }));
     return true;
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Seed data for the admin API simulator: the seed document's example client (with valid onbehalfof orgnos), a
  * Maskinporten client with a registered key, a client the owner supplies for a customer, and clients of another
- * organisation that the owner must never see.
+ * organisation that the owner must never see; in the sandbox also the facade's own Maskinporten client with its
+ * onbehalfof registrations (`facadeClient`), which the Maskinporten simulator consults for `iss_onbehalfof`.
  */
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { isValidOrganizationNumber } from '../graphql/identifiers.js';
@@ -42,11 +43,23 @@ export const SEEDED_ORGNOS = {
   defaultOther: '984661185',
 } as const;
 
+/** A Maskinporten client of the owner that exists in the Maskinporten simulator too (the facade's own, in the sandbox). */
+export interface SeededMaskinportenClient {
+  clientId: string;
+  clientName: string;
+  description?: string;
+  scopes: string[];
+  /** Its onbehalfof registrations (customers it may act for with `iss_onbehalfof`). */
+  onBehalfOf?: { onbehalfof: string; name: string; orgno: string; url?: string; description?: string }[];
+}
+
 export interface SeedOptions {
   ownerOrgno: string;
   otherOrgno: string;
   /** ms clock */
   now: number;
+  /** Seeded as well, owned by `ownerOrgno` (integration maskinporten, private_key_jwt, jwt-bearer, no keys). */
+  maskinportenClients?: SeededMaskinportenClient[];
 }
 
 function settings(partial: Partial<ClientSettings> & Pick<ClientSettings, 'client_name' | 'integration_type'>) {
@@ -225,5 +238,35 @@ export function seedClients(opts: SeedOptions): StoredClient[] {
     { supplier_orgno: thirdSupplier },
   );
 
-  return [example, ownerMaskinporten, ownerSupplied, otherIdporten, otherMaskinporten, otherSupplied];
+  const extra = (opts.maskinportenClients ?? []).map((m) =>
+    client(
+      m.clientId,
+      ownerOrgno,
+      settings({
+        client_name: m.clientName,
+        ...(m.description !== undefined ? { description: m.description } : {}),
+        integration_type: 'maskinporten',
+        scopes: [...m.scopes],
+      }),
+      now,
+      {
+        onbehalfof: new Map(
+          (m.onBehalfOf ?? []).map((o): [string, StoredOnBehalfOf] => [
+            o.onbehalfof,
+            {
+              onbehalfof: o.onbehalfof,
+              name: o.name,
+              orgno: o.orgno,
+              ...(o.url !== undefined ? { url: o.url } : {}),
+              ...(o.description !== undefined ? { description: o.description } : {}),
+              created: now,
+              last_updated: now,
+            },
+          ]),
+        ),
+      },
+    ),
+  );
+
+  return [example, ownerMaskinporten, ownerSupplied, otherIdporten, otherMaskinporten, otherSupplied, ...extra];
 }

@@ -11,7 +11,7 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { seedClients, SEEDED_ORGNOS } from './admin-seed.js';
+import { seedClients, SEEDED_ORGNOS, type SeededMaskinportenClient } from './admin-seed.js';
 import {
   isResourceId,
   parseClient,
@@ -33,6 +33,8 @@ export interface AdminSimulatorOptions {
   ownerOrgno: string;
   /** A second organisation whose clients the owner must not see (default 984661185). */
   otherOrgno?: string;
+  /** Maskinporten clients of the owner seeded besides the fixed seed (the facade's own, with onbehalfof registrations). */
+  maskinportenClients?: SeededMaskinportenClient[];
   /** ms clock */
   now?: () => number;
   port?: number;
@@ -57,6 +59,12 @@ export interface AdminSimulator {
   readonly faults: FaultInjector;
   /** The next `count` requests with a valid token answer `status` (with `body`, or an error body): `faults.enqueue`. */
   failNext(status: number, count?: number, body?: unknown): void;
+  /**
+   * The onbehalfof registration `onBehalfOf` on client `clientId` as it is now, or undefined when the client does not
+   * exist, is deactivated, or has no such registration: what the Maskinporten simulator checks `iss_onbehalfof`
+   * against.
+   */
+  findOnBehalfOf(clientId: string, onBehalfOf: string): { orgno: string; name: string } | undefined;
   close(): Promise<void>;
 }
 
@@ -159,6 +167,7 @@ export async function startAdminSimulator(opts: AdminSimulatorOptions): Promise<
     ownerOrgno: opts.ownerOrgno,
     otherOrgno: opts.otherOrgno ?? SEEDED_ORGNOS.defaultOther,
     now: now(),
+    maskinportenClients: opts.maskinportenClients,
   })) {
     clients.set(c.client_id, c);
   }
@@ -519,6 +528,11 @@ export async function startAdminSimulator(opts: AdminSimulatorOptions): Promise<
     faults,
     failNext(status: number, count = 1, body?: unknown) {
       faults.enqueue({ kind: 'status', status, body }, count);
+    },
+    findOnBehalfOf(clientId: string, onBehalfOf: string) {
+      const c = clients.get(clientId);
+      const o = c?.active ? c.onbehalfof.get(onBehalfOf) : undefined;
+      return o ? { orgno: o.orgno, name: o.name } : undefined;
     },
     close: () => {
       faults.destroyPending();

@@ -15,6 +15,8 @@ export interface CallerIssuer {
   jwksUrl: string;
   /** Every token's `aud`; default `digdir-graphql-facade`. */
   audience: string;
+  /** The claim `tenant` is written into; default `tenant`. */
+  tenantClaim: string;
   issueToken(opts?: {
     /** Space separated; default every caller scope. */
     scope?: string;
@@ -26,16 +28,25 @@ export interface CallerIssuer {
     expiresInSeconds?: number;
     /** Another audience than the issuer's default (negative tests). */
     audience?: string;
+    /**
+     * The customer organisation the caller acts for, written as the claim `tenantClaim` exactly as given (the
+     * `POST /sandbox/caller-token` route admits 9 digits only; tests may pass other shapes).
+     */
+    tenant?: string;
+    /** More claims (tests: e.g. a nested tenant claim); the registered ones (iss, aud, sub, iat, exp, jti) are set anyway. */
+    claims?: Record<string, unknown>;
   }): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number; scope: string }>;
   close(): Promise<void>;
 }
 
 export const DEFAULT_CALLER_AUDIENCE = 'digdir-graphql-facade';
+export const DEFAULT_TENANT_CLAIM = 'tenant';
 
 export async function startCallerIssuer(
-  opts: { audience?: string; port?: number; host?: string } = {},
+  opts: { audience?: string; tenantClaim?: string; port?: number; host?: string } = {},
 ): Promise<CallerIssuer> {
   const audience = opts.audience ?? DEFAULT_CALLER_AUDIENCE;
+  const tenantClaim = opts.tenantClaim ?? DEFAULT_TENANT_CLAIM;
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
   const publicJwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(publicJwk);
@@ -60,7 +71,7 @@ export async function startCallerIssuer(
     response_types_supported: ['token'],
     subject_types_supported: ['public'],
     scopes_supported: [...CALLER_SCOPES],
-    claims_supported: ['iss', 'aud', 'sub', 'client_id', 'scope', 'iat', 'exp', 'jti'],
+    claims_supported: ['iss', 'aud', 'sub', 'client_id', 'scope', 'iat', 'exp', 'jti', tenantClaim],
   };
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
@@ -82,11 +93,18 @@ export async function startCallerIssuer(
     issuer,
     jwksUrl,
     audience,
+    tenantClaim,
     async issueToken(tokenOpts = {}) {
       const scope = (tokenOpts.scope ?? CALLER_SCOPES.join(' ')).trim().split(/\s+/).filter(Boolean).join(' ');
       const expiresIn = tokenOpts.expiresInSeconds ?? 3600;
       const iat = Math.floor(Date.now() / 1000);
-      const accessToken = await new SignJWT({ client_id: tokenOpts.clientId ?? 'sandbox-client', scope })
+      const claims: Record<string, unknown> = {
+        ...tokenOpts.claims,
+        client_id: tokenOpts.clientId ?? 'sandbox-client',
+        scope,
+        ...(tokenOpts.tenant !== undefined ? { [tenantClaim]: tokenOpts.tenant } : {}),
+      };
+      const accessToken = await new SignJWT(claims)
         .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
         .setIssuer(issuer)
         .setAudience(tokenOpts.audience ?? audience)

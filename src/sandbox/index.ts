@@ -23,6 +23,55 @@ export const SANDBOX_CLIENT_SCOPES = [
   'idporten:dcr.supplier',
 ];
 
+/** The KRR scopes the facade asks for itself: what the seeded customers delegated / registered for. */
+export const SANDBOX_KRR_SCOPES = ['krr:global/kontaktinformasjon.read', 'krr:global/digitalpost.read'];
+
+/** The sandbox's customer organisations (valid orgnos), one per supplier mechanism. */
+export const SANDBOX_CUSTOMERS = {
+  /** "Eksempel kommune": delegated the KRR scopes to SANDBOX_ORGNO in Altinn (`consumer_org`). */
+  delegating: { orgno: '910825526', name: 'Eksempel kommune' },
+  /** "Annen kommune": an onbehalfof registration `annen-kommune` on the facade's client (`iss_onbehalfof`). */
+  onBehalfOf: { orgno: '910825534', name: 'Annen kommune', onBehalfOf: 'annen-kommune' },
+} as const;
+
+/** One entry of a tenants file (issue 13): the fixed members. */
+export interface SandboxTenant {
+  organizationNumber: string;
+  name: string;
+  via: 'consumer_org' | 'onbehalfof';
+  onBehalfOf?: string;
+}
+
+/** The facade's default tenant configuration in sandbox mode. */
+export interface SandboxTenants {
+  /** The caller-token claim naming the caller's tenant (`AUTH_TENANT_CLAIM`); the caller issuer writes it. */
+  claim: string;
+  /** The content of a `TENANTS_FILE`. */
+  file: { tenants: SandboxTenant[] };
+}
+
+/** The caller-token claim the sandbox's caller issuer writes the tenant into. */
+export const SANDBOX_TENANT_CLAIM = 'tenant';
+
+/** A fresh copy of the sandbox's tenant configuration. */
+export function sandboxTenants(): SandboxTenants {
+  const { delegating, onBehalfOf } = SANDBOX_CUSTOMERS;
+  return {
+    claim: SANDBOX_TENANT_CLAIM,
+    file: {
+      tenants: [
+        { organizationNumber: delegating.orgno, name: delegating.name, via: 'consumer_org' },
+        {
+          organizationNumber: onBehalfOf.orgno,
+          name: onBehalfOf.name,
+          via: 'onbehalfof',
+          onBehalfOf: onBehalfOf.onBehalfOf,
+        },
+      ],
+    },
+  };
+}
+
 export interface Sandbox {
   pki: TestPki;
   enterprise: IssuedCertificate;
@@ -32,6 +81,13 @@ export interface Sandbox {
   callerIssuer: CallerIssuer;
   /** The facade's configuration against the simulators: the same variables as against Digdir. */
   upstream: UpstreamConfig;
+  /**
+   * The facade's default tenants in sandbox mode: one customer by Altinn delegation (seeded in the Maskinporten
+   * simulator), one by onbehalfof registration (seeded on the facade's client in the admin simulator).
+   */
+  tenants: SandboxTenants;
+  /** `tenants.file` written as JSON (a `TENANTS_FILE` for a facade pointed at these simulators). */
+  tenantsFile: string;
   close(): Promise<void>;
 }
 
@@ -62,9 +118,15 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   await writeFile(keyFile, enterprise.keyPem, { mode: 0o600 });
   await writeFile(certFile, enterprise.chainPem, { mode: 0o600 });
 
+  const tenants = sandboxTenants();
+  const tenantsFile = join(dir, 'tenants.json');
+  await writeFile(tenantsFile, `${JSON.stringify(tenants.file, null, 2)}\n`, { mode: 0o600 });
+
+  const { delegating, onBehalfOf } = SANDBOX_CUSTOMERS;
   const maskinporten = await startMaskinportenSimulator({
     trustedCaCertsPem: [pki.caCertPem],
     clients: [{ clientId: SANDBOX_CLIENT_ID, orgno: SANDBOX_ORGNO, scopes: SANDBOX_CLIENT_SCOPES }],
+    delegations: [{ consumerOrg: delegating.orgno, supplierOrgno: SANDBOX_ORGNO, scopes: SANDBOX_KRR_SCOPES }],
     accessTokenTtlSeconds: opts.accessTokenTtlSeconds ?? 120,
     now: opts.now,
   });
@@ -75,9 +137,30 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   };
   const [krr, admin, callerIssuer] = await Promise.all([
     startKrrSimulator({ ...resource, latencyMs: opts.krrLatencyMs, populateUnknown: opts.populateUnknownPersons }),
-    startAdminSimulator({ ...resource, ownerOrgno: SANDBOX_ORGNO }),
-    startCallerIssuer(),
+    startAdminSimulator({
+      ...resource,
+      ownerOrgno: SANDBOX_ORGNO,
+      maskinportenClients: [
+        {
+          clientId: SANDBOX_CLIENT_ID,
+          clientName: 'GraphQL-fasade for KRR og selvbetjening (sandkasse)',
+          description: "The facade's own Maskinporten client",
+          scopes: SANDBOX_CLIENT_SCOPES,
+          onBehalfOf: [
+            {
+              onbehalfof: onBehalfOf.onBehalfOf,
+              name: onBehalfOf.name,
+              orgno: onBehalfOf.orgno,
+              url: 'https://annen-kommune.eksempel.no',
+            },
+          ],
+        },
+      ],
+    }),
+    startCallerIssuer({ tenantClaim: tenants.claim }),
   ]);
+  // iss_onbehalfof is checked against the admin simulator's registrations as they are at each token request.
+  maskinporten.setOnBehalfOfLookup((clientId, id) => admin.findOnBehalfOf(clientId, id));
 
   return {
     pki,
@@ -92,6 +175,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       adminApiUrl: admin.url,
       auth: { issuer: callerIssuer.issuer, audience: callerIssuer.audience },
     },
+    tenants,
+    tenantsFile,
     async close() {
       await Promise.all([maskinporten.close(), krr.close(), admin.close(), callerIssuer.close()]);
       await rm(dir, { recursive: true, force: true });

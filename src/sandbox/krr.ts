@@ -62,6 +62,13 @@ export interface KrrRequestRecord {
   scopes: string[];
   /** The caller's `X-Correlation-ID` header, when sent. */
   correlationId?: string;
+  /**
+   * The legal consumer the call was made for: the orgno in the bearer token's `consumer.ID` (`0192:` removed). Set for
+   * every call with a valid token; absent when the token was missing or invalid.
+   */
+  consumer?: string;
+  /** The supplier acting for `consumer` (the orgno in the token's `supplier.ID`), when the token names one. */
+  supplier?: string;
 }
 
 export interface KrrSimulator {
@@ -214,6 +221,22 @@ function parseRequest(body: unknown, path: string): ParsedRequest {
   return { ok: true, ids: ids as string[], includeUnregistered };
 }
 
+/** The orgno of an `{authority, ID: '0192:<orgno>'}` claim, or undefined when the claim is not one. */
+function orgnoOf(claim: unknown): string | undefined {
+  if (typeof claim !== 'object' || claim === null) return undefined;
+  const id = (claim as { ID?: unknown }).ID;
+  if (typeof id !== 'string') return undefined;
+  const m = /^(?:0192:)?(\d{9})$/.exec(id);
+  return m?.[1];
+}
+
+/** Who a call is made for (the token's `consumer`) and by whom, when a supplier acts for it (`supplier`). */
+function legalParties(claims: { consumer?: unknown; supplier?: unknown }): { consumer?: string; supplier?: string } {
+  const consumer = orgnoOf(claims.consumer);
+  const supplier = orgnoOf(claims.supplier);
+  return { ...(consumer ? { consumer } : {}), ...(supplier ? { supplier } : {}) };
+}
+
 /** Small deterministic PRNG (mulberry32). */
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -278,8 +301,9 @@ export async function startKrrSimulator(opts: KrrSimulatorOptions): Promise<KrrS
     status: number,
     ids: string[],
     scopes: string[],
+    parties: { consumer?: string; supplier?: string } = {},
   ): void {
-    requests.push({ path, status, ids, scopes, ...(correlationId ? { correlationId } : {}) });
+    requests.push({ path, status, ids, scopes, ...(correlationId ? { correlationId } : {}), ...parties });
     recordedIds += ids.length;
     let drop = 0;
     while (requests.length - drop > 1 && (requests.length - drop > MAX_RECORDS || recordedIds > MAX_RECORDED_IDS)) {
@@ -331,10 +355,11 @@ export async function startKrrSimulator(opts: KrrSimulatorOptions): Promise<KrrS
     }
     const scopes = auth.bearer.scopes;
     const scopeList = [...scopes].filter((s) => s !== '');
+    const parties = legalParties(auth.bearer.claims);
     const contact = scopes.has(KRR_SCOPES.kontaktinformasjon) || scopes.has(KRR_SCOPES.supplierKontaktinformasjon);
     const post = scopes.has(KRR_SCOPES.digitalpost) || scopes.has(KRR_SCOPES.supplierDigitalpost);
     if (!contact && !post) {
-      record(path, correlationId, 403, recordIds, scopeList);
+      record(path, correlationId, 403, recordIds, scopeList, parties);
       sendJson(
         res,
         403,
@@ -347,19 +372,19 @@ export async function startKrrSimulator(opts: KrrSimulatorOptions): Promise<KrrS
     }
 
     if (await faults.apply(req, res)) {
-      record(path, correlationId, faultStatus(res), recordIds, scopeList);
+      record(path, correlationId, faultStatus(res), recordIds, scopeList, parties);
       return;
     }
 
     const parsed = parseRequest(body, path);
     if (!parsed.ok) {
-      record(path, correlationId, 400, recordIds, scopeList);
+      record(path, correlationId, 400, recordIds, scopeList, parties);
       sendJson(res, 400, { code: 'BAD_REQUEST', message: parsed.message });
       return;
     }
 
     if (refused.size > 0 && parsed.ids.some((id) => refused.has(id))) {
-      record(path, correlationId, 400, recordIds, scopeList);
+      record(path, correlationId, 400, recordIds, scopeList, parties);
       sendJson(res, 400, refusalBody);
       return;
     }
@@ -378,7 +403,7 @@ export async function startKrrSimulator(opts: KrrSimulatorOptions): Promise<KrrS
     }
     if (shuffle) shuffleInPlace(personer, ++requestCounter * 0x9e3779b1);
 
-    record(path, correlationId, 200, recordIds, scopeList);
+    record(path, correlationId, 200, recordIds, scopeList, parties);
     const payload = `{"personer":[${personer.join(',')}]}`;
     res.writeHead(200, {
       'content-type': 'application/json;charset=UTF-8',

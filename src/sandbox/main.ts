@@ -8,6 +8,19 @@ const sandbox = await startSandbox({
 });
 const mp = sandbox.upstream.maskinporten;
 const caller = await sandbox.callerIssuer.issueToken();
+const {
+  claim,
+  file: { tenants },
+} = sandbox.tenants;
+const tenantLines = await Promise.all(
+  tenants.map(async (t) => {
+    const how =
+      t.via === 'onbehalfof' ? `onbehalfof, registration '${t.onBehalfOf}'` : 'consumer_org, Altinn delegation';
+    const token = await sandbox.callerIssuer.issueToken({ tenant: t.organizationNumber });
+    return [`  ${t.organizationNumber}  ${t.name}  (via ${how})`, `    caller token: ${token.access_token}`];
+  }),
+);
+const example = tenants[0]?.organizationNumber ?? '910825526';
 console.log(
   [
     'Sandbox simulators running on loopback. Point a facade at them with:',
@@ -21,8 +34,16 @@ console.log(
     `ADMIN_SUPPLIER=true`,
     `AUTH_ISSUER=${sandbox.upstream.auth.issuer}`,
     `AUTH_AUDIENCE=${sandbox.upstream.auth.audience}`,
+    `TENANTS_FILE=${sandbox.tenantsFile}`,
+    `AUTH_TENANT_CLAIM=${claim}`,
     '',
-    `A caller token (every scope, ${caller.expires_in} s): ${caller.access_token}`,
+    `A caller token (every scope, ${caller.expires_in} s, acting as the facade's own organisation): ${caller.access_token}`,
+    '',
+    `Customer organisations (tenants; a caller token names one in the claim '${claim}'):`,
+    ...tenantLines.flat(),
+    '',
+    'From a facade in sandbox mode (SANDBOX=true, PORT default 4000), a caller token for one tenant:',
+    `  curl -s -X POST http://localhost:4000/sandbox/caller-token -H 'content-type: application/json' -d '{"tenant": "${example}"}'`,
   ].join('\n'),
 );
 

@@ -25,14 +25,46 @@ export interface MaskinportenClientRegistration {
   scopes: string[];
   /** Keys registered through the admin API (kid mode); each may carry `exp` (epoch seconds). */
   jwks?: JWK[];
-  /** Orgnos that delegated to this client in Altinn: `consumer_org` is allowed for them. */
+  /**
+   * Shorthand: orgnos that delegated, in Altinn, every scope registered on this client to its organisation, so
+   * `consumer_org` is allowed for them with any of its scopes. Per-scope delegations: `delegations` below.
+   */
   delegatedConsumerOrgs?: string[];
 }
+
+/**
+ * An Altinn API delegation ("Delegert tilgang i Altinn"): the customer `consumerOrg` delegated `scopes` to the
+ * supplier organisation `supplierOrgno`. Any client of the supplier may then name the customer in `consumer_org`.
+ */
+export interface MaskinportenDelegation {
+  consumerOrg: string;
+  supplierOrgno: string;
+  scopes: string[];
+}
+
+/** An onbehalfof registration on a client, as the admin API holds it: the customer it acts for. */
+export interface OnBehalfOfRegistration {
+  orgno: string;
+  name?: string;
+}
+
+/**
+ * Finds the onbehalfof registration `onBehalfOf` on client `clientId` at this moment (the admin simulator's
+ * `findOnBehalfOf` in the sandbox); undefined when there is none.
+ */
+export type OnBehalfOfLookup = (clientId: string, onBehalfOf: string) => OnBehalfOfRegistration | undefined;
 
 export interface MaskinportenSimulatorOptions {
   /** Certificates chaining to one of these are accepted. */
   trustedCaCertsPem: string[];
   clients: MaskinportenClientRegistration[];
+  /** Altinn delegations: `consumer_org` is accepted only when every requested scope is delegated. Default none. */
+  delegations?: MaskinportenDelegation[];
+  /**
+   * Where `iss_onbehalfof` is checked: the registrations on the grant's client. Without one (and until
+   * `setOnBehalfOfLookup`), every `iss_onbehalfof` is refused.
+   */
+  onBehalfOfLookup?: OnBehalfOfLookup;
   /** `expires_in`; default 120. */
   accessTokenTtlSeconds?: number;
   /** Millisecond clock, injectable; default `Date.now`. */
@@ -54,6 +86,19 @@ export interface MaskinportenSimulator {
   /** Adds or replaces a client. */
   registerClient(c: MaskinportenClientRegistration): void;
   setAccessTokenTtl(seconds: number): void;
+  /** The Altinn delegations now in force (copies). */
+  readonly delegations: MaskinportenDelegation[];
+  /** Replaces every delegation. */
+  setDelegations(delegations: MaskinportenDelegation[]): void;
+  /** Adds a delegation (the scopes join those already delegated by `consumerOrg` to `supplierOrgno`). */
+  addDelegation(delegation: MaskinportenDelegation): void;
+  /**
+   * Withdraws the delegation of `scopes` (default: every scope) by `consumerOrg` to `supplierOrgno`. The
+   * client shorthand `delegatedConsumerOrgs` is not touched.
+   */
+  revokeDelegation(consumerOrg: string, supplierOrgno: string, scopes?: string[]): void;
+  /** Sets (or, with undefined, removes) where `iss_onbehalfof` registrations are looked up. */
+  setOnBehalfOfLookup(lookup: OnBehalfOfLookup | undefined): void;
   /** Fault injection for `POST /token`, applied before the request is read; metadata and keys are never faulted. */
   readonly faults: FaultInjector;
   close(): Promise<void>;
@@ -61,7 +106,20 @@ export interface MaskinportenSimulator {
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const GRANT_ALGORITHMS = ['RS256', 'RS384', 'RS512'];
-const ALLOWED_CLAIMS = new Set(['aud', 'iss', 'scope', 'iat', 'exp', 'jti', 'resource', 'consumer_org']);
+const ALLOWED_CLAIMS = new Set([
+  'aud',
+  'iss',
+  'scope',
+  'iat',
+  'exp',
+  'jti',
+  'resource',
+  'consumer_org',
+  'iss_onbehalfof',
+]);
+const ORGNO_PATTERN = /^\d{9}$/;
+/** An onbehalfof id as the admin API accepts it (letters, digits, `.`, `_`, `-`, `:`; 1–128 characters). */
+const ONBEHALFOF_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 const MAX_CLOCK_SKEW_SECONDS = 10;
 const MAX_GRANT_LIFETIME_SECONDS = 120;
 const ORGNO_AUTHORITY = 'iso6523-actorid-upis';
@@ -78,7 +136,8 @@ type MpCode =
   | 'MP-124'
   | 'MP-130'
   | 'MP-200'
-  | 'MP-250';
+  | 'MP-250'
+  | 'MP-251';
 
 /** A token-endpoint rejection: `code` goes into `error_uri` only, as the real server does. */
 class GrantError extends Error {
@@ -137,6 +196,19 @@ export async function startMaskinportenSimulator(opts: MaskinportenSimulatorOpti
     clients.set(c.clientId, { ...c, scopes: [...c.scopes] });
   };
   opts.clients.forEach(registerClient);
+
+  let delegations: MaskinportenDelegation[] = [];
+  const copyDelegation = (d: MaskinportenDelegation): MaskinportenDelegation => {
+    if (!ORGNO_PATTERN.test(d.consumerOrg) || !ORGNO_PATTERN.test(d.supplierOrgno)) {
+      throw new TypeError('a delegation names two 9-digit organisation numbers');
+    }
+    return { consumerOrg: d.consumerOrg, supplierOrgno: d.supplierOrgno, scopes: [...new Set(d.scopes)] };
+  };
+  const setDelegations = (list: MaskinportenDelegation[]) => {
+    delegations = list.map(copyDelegation);
+  };
+  setDelegations(opts.delegations ?? []);
+  let onBehalfOfLookup = opts.onBehalfOfLookup;
 
   const { privateKey: signingKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
   const publicJwk = await exportJWK(publicKey);
@@ -300,21 +372,8 @@ export async function startMaskinportenSimulator(opts: MaskinportenSimulatorOpti
         resource.every((r): r is string => typeof r === 'string' && r.length > 0));
     if (!resourceOk) throw new GrantError('invalid_request', 'Invalid assertion: invalid resource', 'MP-011');
 
-    // consumer_org: a supplier acting for a customer by delegation.
-    const consumerOrg = payload.consumer_org;
-    if (consumerOrg !== undefined) {
-      if (typeof consumerOrg !== 'string' || !/^\d{9}$/.test(consumerOrg)) {
-        throw new GrantError('invalid_request', 'Invalid assertion: invalid consumer_org', 'MP-011');
-      }
-      if (!(client.delegatedConsumerOrgs ?? []).includes(consumerOrg)) {
-        throw new GrantError(
-          'access_denied',
-          `Consumer ${consumerOrg} has not delegated access to the scope(s) ${scopes.join(' ')} to ${client.orgno}`,
-          'MP-250',
-          403,
-        );
-      }
-    }
+    // A supplier acting for a customer (the legal consumer): by Altinn delegation or by onbehalfof registration.
+    const customer = legalConsumer(client, payload, scopes);
 
     usedGrants.set(grantKey, exp);
 
@@ -324,8 +383,8 @@ export async function startMaskinportenSimulator(opts: MaskinportenSimulatorOpti
       client_id: client.clientId,
       client_amr: grant.clientAmr,
       token_type: 'Bearer',
-      consumer: orgId(consumerOrg ?? client.orgno),
-      ...(consumerOrg ? { supplier: orgId(client.orgno) } : {}),
+      consumer: orgId(customer ?? client.orgno),
+      ...(customer !== undefined ? { supplier: orgId(client.orgno) } : {}),
       scope: scopes.join(' '),
     };
     const jwt = new SignJWT(claims)
@@ -337,6 +396,88 @@ export async function startMaskinportenSimulator(opts: MaskinportenSimulatorOpti
     if (resource !== undefined) jwt.setAudience(resource as string | string[]);
     const accessToken = await jwt.sign(signingKey);
     return { access_token: accessToken, token_type: 'Bearer', expires_in: ttlSeconds, scope: scopes.join(' ') };
+  }
+
+  /**
+   * The customer a supplier's grant acts for (undefined: the client's own organisation), after the checks Maskinporten
+   * makes. The two mechanisms are mutually exclusive (the JWT-grant documentation):
+   * - `consumer_org`: the customer must have delegated EVERY requested scope to the client's organisation in Altinn;
+   *   otherwise MP-251, HTTP 403, "Consumer X has not delegated access to the scope S to supplier Y" (Digdir's
+   *   troubleshooting list; the error code is `access_denied`, as RFC 6749 names a refusal). `consumer_org` equal to
+   *   the client's own orgno is refused the way the troubleshooting page quotes it ("The combination consumer_org in
+   *   claim and delegation scope on client is invalid", invalid_request).
+   * - `iss_onbehalfof`: an onbehalfof registration with that id must exist on the client at this moment (looked up
+   *   in the admin API's data); the customer is its `orgno`. Digdir documents no MP code for an unknown one: the
+   *   refusal is `invalid_grant` without `error_uri`, worded in Maskinporten's "Invalid assertion. …" style.
+   * invalid_request refusals carry MP-011 ("invalid parameter value"), as every other invalid_request here does.
+   */
+  function legalConsumer(
+    client: MaskinportenClientRegistration,
+    payload: JWTPayload,
+    scopes: string[],
+  ): string | undefined {
+    const consumerOrg = payload.consumer_org;
+    const onBehalfOf = payload.iss_onbehalfof;
+    if (consumerOrg !== undefined && onBehalfOf !== undefined) {
+      throw new GrantError(
+        'invalid_request',
+        'Invalid assertion: consumer_org and iss_onbehalfof are mutually exclusive',
+        'MP-011',
+      );
+    }
+    if (consumerOrg !== undefined) {
+      if (typeof consumerOrg !== 'string' || !ORGNO_PATTERN.test(consumerOrg)) {
+        throw new GrantError('invalid_request', 'Invalid assertion: invalid consumer_org', 'MP-011');
+      }
+      if (consumerOrg === client.orgno) {
+        throw new GrantError(
+          'invalid_request',
+          'Validation of JWT claim failed: The combination consumer_org in claim and delegation scope on client is invalid',
+          'MP-011',
+        );
+      }
+      const delegated = delegatedScopes(client, consumerOrg);
+      const missing = scopes.filter((s) => !delegated.has(s));
+      if (missing.length > 0) {
+        throw new GrantError(
+          'access_denied',
+          `Consumer ${consumerOrg} has not delegated access to the scope ${missing.join(' ')} to supplier ${client.orgno}`,
+          'MP-251',
+          403,
+        );
+      }
+      return consumerOrg;
+    }
+    if (onBehalfOf !== undefined) {
+      if (typeof onBehalfOf !== 'string' || !ONBEHALFOF_PATTERN.test(onBehalfOf)) {
+        throw new GrantError('invalid_request', 'Invalid assertion: invalid iss_onbehalfof', 'MP-011');
+      }
+      const registration = onBehalfOfLookup?.(client.clientId, onBehalfOf);
+      if (!registration) {
+        throw new GrantError(
+          'invalid_grant',
+          `Invalid assertion. Client authentication failed. No onbehalfof registration '${onBehalfOf}' on client ${client.clientId}`,
+        );
+      }
+      if (!ORGNO_PATTERN.test(registration.orgno)) {
+        throw new GrantError(
+          'invalid_grant',
+          `Invalid assertion. The onbehalfof registration '${onBehalfOf}' has no valid organization number`,
+        );
+      }
+      return registration.orgno;
+    }
+    return undefined;
+  }
+
+  /** Every scope `consumerOrg` has delegated to the client's organisation. */
+  function delegatedScopes(client: MaskinportenClientRegistration, consumerOrg: string): Set<string> {
+    const out = new Set<string>();
+    if ((client.delegatedConsumerOrgs ?? []).includes(consumerOrg)) client.scopes.forEach((s) => out.add(s));
+    for (const d of delegations) {
+      if (d.consumerOrg === consumerOrg && d.supplierOrgno === client.orgno) d.scopes.forEach((s) => out.add(s));
+    }
+    return out;
   }
 
   /** Header, client, key and signature: everything up to a grant whose claims can be trusted. */
@@ -484,6 +625,25 @@ export async function startMaskinportenSimulator(opts: MaskinportenSimulatorOpti
     registerClient,
     setAccessTokenTtl(seconds: number) {
       ttlSeconds = seconds;
+    },
+    get delegations() {
+      return delegations.map(copyDelegation);
+    },
+    setDelegations,
+    addDelegation(delegation: MaskinportenDelegation) {
+      delegations.push(copyDelegation(delegation));
+    },
+    revokeDelegation(consumerOrg: string, supplierOrgno: string, scopes?: string[]) {
+      delegations = delegations
+        .map((d) =>
+          d.consumerOrg === consumerOrg && d.supplierOrgno === supplierOrgno
+            ? { ...d, scopes: scopes ? d.scopes.filter((s) => !scopes.includes(s)) : [] }
+            : d,
+        )
+        .filter((d) => d.scopes.length > 0);
+    },
+    setOnBehalfOfLookup(lookup: OnBehalfOfLookup | undefined) {
+      onBehalfOfLookup = lookup;
     },
     faults,
     close: () => {

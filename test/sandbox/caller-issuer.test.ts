@@ -86,4 +86,48 @@ describe('caller issuer', () => {
       await other.close();
     }
   });
+
+  it('writes the tenant into the tenant claim, and further claims when asked', async () => {
+    expect(issuer.tenantClaim).toBe('tenant');
+    expect(discovery).toMatchObject({ claims_supported: expect.arrayContaining(['tenant']) });
+    const jwks = createRemoteJWKSet(new URL(discovery.jwks_uri));
+    const verify = async (t: { access_token: string }) =>
+      (await jwtVerify(t.access_token, jwks, { issuer: discovery.issuer, audience: issuer.audience })).payload;
+
+    expect(await verify(await issuer.issueToken({ tenant: '910825526' }))).toMatchObject({
+      tenant: '910825526',
+      client_id: 'sandbox-client',
+      sub: 'sandbox-user',
+    });
+    expect(await verify(await issuer.issueToken())).not.toHaveProperty('tenant');
+    // Tests may write other shapes and nested claims; the registered claims and the tenant are not overridden.
+    const custom = await verify(
+      await issuer.issueToken({
+        tenant: '0192:910825534',
+        claims: { consumer: { ID: '0192:910825534' }, tenant: 'ignored', iss: 'ignored', client_id: 'ignored' },
+        clientId: 'frontend',
+      }),
+    );
+    expect(custom).toMatchObject({
+      tenant: '0192:910825534',
+      consumer: { ID: '0192:910825534' },
+      iss: discovery.issuer,
+      client_id: 'frontend',
+    });
+  });
+
+  it('names another tenant claim when configured', async () => {
+    const other = await startCallerIssuer({ tenantClaim: 'org' });
+    try {
+      expect(other.tenantClaim).toBe('org');
+      const token = await other.issueToken({ tenant: '910825526' });
+      const { payload } = await jwtVerify(token.access_token, createRemoteJWKSet(new URL(other.jwksUrl)), {
+        issuer: other.issuer,
+      });
+      expect(payload.org).toBe('910825526');
+      expect(payload).not.toHaveProperty('tenant');
+    } finally {
+      await other.close();
+    }
+  });
 });

@@ -454,11 +454,25 @@ describe('KRR simulator: fault injection, recording, latency', () => {
       await token(CONTACT),
     );
     await post(recorded, '/rest/v1/personer', { personidentifikatorer: ['04846697271'] });
+    // A customer's token names it as the consumer: the call is recorded as made for it (no supplier claim here).
+    await post(
+      recorded,
+      '/rest/v1/personer',
+      { personidentifikatorer: ['04846697271'] },
+      await source.sign({ scope: CONTACT, orgno: '910825526' }),
+    );
     await post(recorded, '/rest/v1/personer', { personidentifikatorer: [] }, await token(BOTH));
     expect(recorded.requests).toEqual([
-      { path: '/rest/v2/personer', status: 200, ids: ['11822648950', '18886799280'], scopes: [CONTACT] },
+      {
+        path: '/rest/v2/personer',
+        status: 200,
+        ids: ['11822648950', '18886799280'],
+        scopes: [CONTACT],
+        consumer: '991825827',
+      },
       { path: '/rest/v1/personer', status: 401, ids: ['04846697271'], scopes: [] },
-      { path: '/rest/v1/personer', status: 400, ids: [], scopes: [CONTACT, POST] },
+      { path: '/rest/v1/personer', status: 200, ids: ['04846697271'], scopes: [CONTACT], consumer: '910825526' },
+      { path: '/rest/v1/personer', status: 400, ids: [], scopes: [CONTACT, POST], consumer: '991825827' },
     ]);
   });
 

@@ -9,9 +9,9 @@ import {
   jwtVerify,
 } from 'jose';
 import type { CryptoKey, JWK, JWTPayload } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startMaskinportenSimulator } from '../../src/sandbox/maskinporten.js';
-import type { MaskinportenSimulator } from '../../src/sandbox/maskinporten.js';
+import type { MaskinportenSimulator, OnBehalfOfRegistration } from '../../src/sandbox/maskinporten.js';
 import { createTestPki, orgnoFromCertificate } from '../../src/sandbox/pki.js';
 import type { IssuedCertificate, TestPki } from '../../src/sandbox/pki.js';
 
@@ -19,6 +19,12 @@ const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const SUPPLIER_ORGNO = '991825827';
 const OTHER_ORGNO = '984661185';
 const CUSTOMER_ORGNO = '922020175';
+/** Customers of the supplier in the supplier-mode tests. */
+const KOMMUNE_A = '910825526';
+const KOMMUNE_B = '910825534';
+const CONTACT = 'krr:global/kontaktinformasjon.read';
+const POST = 'krr:global/digitalpost.read';
+const ORG = (orgno: string) => ({ authority: 'iso6523-actorid-upis', ID: `0192:${orgno}` });
 
 interface TokenResponse {
   status: number;
@@ -217,7 +223,7 @@ describe('Maskinporten simulator', () => {
     expect(payload.aud).toBe('https://api.example.no/');
   });
 
-  it('honours consumer_org for a delegating organisation only (MP-250, HTTP 403 otherwise)', async () => {
+  it('honours consumer_org for a delegating organisation only (MP-251, HTTP 403 otherwise)', async () => {
     const ok = await token(await certGrant({ claims: { consumer_org: CUSTOMER_ORGNO } }));
     expect(ok.status).toBe(200);
     const { payload } = await jwtVerify(String(ok.body.access_token), createRemoteJWKSet(new URL(mp.jwksUrl)));
@@ -225,7 +231,12 @@ describe('Maskinporten simulator', () => {
     expect(payload.supplier).toEqual({ authority: 'iso6523-actorid-upis', ID: `0192:${SUPPLIER_ORGNO}` });
 
     const denied = await token(await certGrant({ claims: { consumer_org: OTHER_ORGNO } }));
-    expectError(denied, 'MP-250', 'access_denied', 403);
+    expectError(denied, 'MP-251', 'access_denied', 403);
+    expect(denied.body.error_description).toMatch(
+      new RegExp(
+        `^Consumer ${OTHER_ORGNO} has not delegated access to the scope krr:global/kontaktinformasjon.read to supplier ${SUPPLIER_ORGNO} `,
+      ),
+    );
   });
 
   it('rejects a reused jti (MP-012)', async () => {
@@ -450,5 +461,168 @@ describe('Maskinporten simulator', () => {
     } finally {
       await sim.close();
     }
+  });
+  describe('supplier mode: consumer_org and iss_onbehalfof', () => {
+    const SUPPLIER_CLIENT = 'supplier-client';
+    let lookups: [string, string][];
+    let registrations: Map<string, OnBehalfOfRegistration>;
+
+    beforeAll(() => {
+      mp.registerClient({
+        clientId: SUPPLIER_CLIENT,
+        orgno: SUPPLIER_ORGNO,
+        scopes: [CONTACT, POST, 'idporten:dcr.read'],
+      });
+    });
+
+    beforeEach(() => {
+      lookups = [];
+      registrations = new Map([[`${SUPPLIER_CLIENT}/kommune-b`, { orgno: KOMMUNE_B, name: 'Kommune B' }]]);
+      mp.setOnBehalfOfLookup((clientId, id) => {
+        lookups.push([clientId, id]);
+        return registrations.get(`${clientId}/${id}`);
+      });
+      mp.setDelegations([{ consumerOrg: KOMMUNE_A, supplierOrgno: SUPPLIER_ORGNO, scopes: [CONTACT, POST] }]);
+    });
+
+    afterEach(() => {
+      mp.setDelegations([]);
+      mp.setOnBehalfOfLookup(undefined);
+    });
+
+    const supplierGrant = (claims: JWTPayload) =>
+      certGrant({ claims: { iss: SUPPLIER_CLIENT, scope: `${CONTACT} ${POST}`, ...claims } });
+
+    async function claimsOf(res: TokenResponse): Promise<JWTPayload> {
+      expect(res.status).toBe(200);
+      const { payload } = await jwtVerify(String(res.body.access_token), createRemoteJWKSet(new URL(mp.jwksUrl)), {
+        issuer: mp.issuer,
+      });
+      return payload;
+    }
+
+    it("issues a token naming the customer as consumer and the client's organisation as supplier for a delegation", async () => {
+      const payload = await claimsOf(await token(await supplierGrant({ consumer_org: KOMMUNE_A })));
+      expect(payload).toMatchObject({ client_id: SUPPLIER_CLIENT, scope: `${CONTACT} ${POST}` });
+      expect(payload.consumer).toEqual(ORG(KOMMUNE_A));
+      expect(payload.supplier).toEqual(ORG(SUPPLIER_ORGNO));
+      // Without either claim: the client's own organisation, no supplier.
+      const own = await claimsOf(await token(await supplierGrant({})));
+      expect(own.consumer).toEqual(ORG(SUPPLIER_ORGNO));
+      expect(own).not.toHaveProperty('supplier');
+    });
+
+    it('refuses consumer_org unless EVERY requested scope is delegated (MP-251, access_denied, HTTP 403)', async () => {
+      mp.setDelegations([{ consumerOrg: KOMMUNE_A, supplierOrgno: SUPPLIER_ORGNO, scopes: [CONTACT] }]);
+      expect((await token(await supplierGrant({ consumer_org: KOMMUNE_A, scope: CONTACT }))).status).toBe(200);
+      const partly = await token(await supplierGrant({ consumer_org: KOMMUNE_A }));
+      expectError(partly, 'MP-251', 'access_denied', 403);
+      expect(partly.body.error_description).toMatch(
+        new RegExp(
+          `^Consumer ${KOMMUNE_A} has not delegated access to the scope ${POST} to supplier ${SUPPLIER_ORGNO} `,
+        ),
+      );
+      // A customer that delegated nothing.
+      expectError(await token(await supplierGrant({ consumer_org: KOMMUNE_B })), 'MP-251', 'access_denied', 403);
+      // A delegation to another supplier organisation does not count for this client.
+      mp.setDelegations([{ consumerOrg: KOMMUNE_B, supplierOrgno: OTHER_ORGNO, scopes: [CONTACT, POST] }]);
+      expectError(await token(await supplierGrant({ consumer_org: KOMMUNE_B })), 'MP-251', 'access_denied', 403);
+      // A refused grant used up nothing: the same jti passes once the delegation exists.
+      const jti = randomUUID();
+      expectError(await token(await supplierGrant({ consumer_org: KOMMUNE_A, jti })), 'MP-251', 'access_denied', 403);
+      mp.addDelegation({ consumerOrg: KOMMUNE_A, supplierOrgno: SUPPLIER_ORGNO, scopes: [CONTACT, POST] });
+      expect((await token(await supplierGrant({ consumer_org: KOMMUNE_A, jti }))).status).toBe(200);
+    });
+
+    it('changes delegations at runtime: add, revoke per scope or whole, replace', async () => {
+      mp.setDelegations([]);
+      expect(mp.delegations).toEqual([]);
+      expectError(await token(await supplierGrant({ consumer_org: KOMMUNE_A })), 'MP-251', 'access_denied', 403);
+      mp.addDelegation({ consumerOrg: KOMMUNE_A, supplierOrgno: SUPPLIER_ORGNO, scopes: [CONTACT] });
+      mp.addDelegation({ consumerOrg: KOMMUNE_A, supplierOrgno: SUPPLIER_ORGNO, scopes: [POST] });
+      expect((await token(await supplierGrant({ consumer_org: KOMMUNE_A }))).status).toBe(200);
+      mp.revokeDelegation(KOMMUNE_A, SUPPLIER_ORGNO, [POST]);
+      expect((await token(await supplierGrant({ consumer_org: KOMMUNE_A, scope: CONTACT }))).status).toBe(200);
+      expectError(await token(await supplierGrant({ consumer_org: KOMMUNE_A })), 'MP-251', 'access_denied', 403);
+      mp.revokeDelegation(KOMMUNE_A, SUPPLIER_ORGNO);
+      expect(mp.delegations).toEqual([]);
+      expectError(
+        await token(await supplierGrant({ consumer_org: KOMMUNE_A, scope: CONTACT })),
+        'MP-251',
+        'access_denied',
+        403,
+      );
+      // The getter hands out copies; malformed delegations are refused at once.
+      mp.setDelegations([{ consumerOrg: KOMMUNE_A, supplierOrgno: SUPPLIER_ORGNO, scopes: [CONTACT] }]);
+      mp.delegations[0]?.scopes.push(POST);
+      expect(mp.delegations).toEqual([{ consumerOrg: KOMMUNE_A, supplierOrgno: SUPPLIER_ORGNO, scopes: [CONTACT] }]);
+      expect(() =>
+        mp.addDelegation({ consumerOrg: '0192:910825526', supplierOrgno: SUPPLIER_ORGNO, scopes: [] }),
+      ).toThrow(TypeError);
+    });
+
+    it("refuses consumer_org naming the client's own organisation, or malformed (invalid_request)", async () => {
+      const own = await token(await supplierGrant({ consumer_org: SUPPLIER_ORGNO }));
+      expectError(own, 'MP-011', 'invalid_request');
+      expect(own.body.error_description).toMatch(
+        /^Validation of JWT claim failed: The combination consumer_org in claim and delegation scope on client is invalid /,
+      );
+      for (const bad of ['91082552', `0192:${KOMMUNE_A}`, 910825526, '', [KOMMUNE_A]]) {
+        expectError(await token(await supplierGrant({ consumer_org: bad })), 'MP-011', 'invalid_request');
+      }
+    });
+
+    it('accepts iss_onbehalfof only for a registration on the client at that moment', async () => {
+      const payload = await claimsOf(await token(await supplierGrant({ iss_onbehalfof: 'kommune-b' })));
+      expect(payload.consumer).toEqual(ORG(KOMMUNE_B));
+      expect(payload.supplier).toEqual(ORG(SUPPLIER_ORGNO));
+      expect(payload).not.toHaveProperty('iss_onbehalfof');
+      expect(lookups).toEqual([[SUPPLIER_CLIENT, 'kommune-b']]);
+
+      // Deleted: refused with invalid_grant and no MP code (Digdir documents none), HTTP 400.
+      registrations.clear();
+      const gone = await token(await supplierGrant({ iss_onbehalfof: 'kommune-b' }));
+      expect(gone.status).toBe(400);
+      expect(gone.body.error).toBe('invalid_grant');
+      expect(gone.body).not.toHaveProperty('error_uri');
+      expect(gone.body.error_description).toMatch(
+        /^Invalid assertion\. Client authentication failed\. No onbehalfof registration 'kommune-b' on client supplier-client \(trace_id: [0-9a-f]+\)$/,
+      );
+      expect(gone.body).not.toHaveProperty('access_token');
+
+      // Registered again (for another customer): accepted, naming that customer.
+      registrations.set(`${SUPPLIER_CLIENT}/kommune-b`, { orgno: KOMMUNE_A });
+      expect((await claimsOf(await token(await supplierGrant({ iss_onbehalfof: 'kommune-b' })))).consumer).toEqual(
+        ORG(KOMMUNE_A),
+      );
+
+      // A registration on another client does not count: the lookup is by the grant's client.
+      registrations.set(`cert-client/only-there`, { orgno: KOMMUNE_B });
+      expect((await token(await supplierGrant({ iss_onbehalfof: 'only-there' }))).body.error).toBe('invalid_grant');
+      expect((await token(await certGrant({ claims: { iss_onbehalfof: 'only-there' } }))).status).toBe(200);
+
+      // Without a lookup, nothing is registered anywhere.
+      mp.setOnBehalfOfLookup(undefined);
+      expect((await token(await supplierGrant({ iss_onbehalfof: 'kommune-b' }))).body.error).toBe('invalid_grant');
+    });
+
+    it('refuses a malformed iss_onbehalfof (MP-011) without looking it up', async () => {
+      for (const bad of ['', 'a/b', 'x'.repeat(129), 42, { id: 'kommune-b' }]) {
+        expectError(await token(await supplierGrant({ iss_onbehalfof: bad })), 'MP-011', 'invalid_request');
+      }
+      expect(lookups).toEqual([]);
+    });
+
+    it('refuses consumer_org together with iss_onbehalfof: they are mutually exclusive', async () => {
+      const both = await token(await supplierGrant({ consumer_org: KOMMUNE_A, iss_onbehalfof: 'kommune-b' }));
+      expectError(both, 'MP-011', 'invalid_request');
+      expect(both.body.error_description).toMatch(/mutually exclusive/);
+      expect(lookups).toEqual([]);
+    });
+
+    it('checks the scopes against the client before the customer (MP-200 first)', async () => {
+      const res = await token(await supplierGrant({ consumer_org: KOMMUNE_A, scope: `${CONTACT} x:y` }));
+      expectError(res, 'MP-200', 'invalid_scope');
+    });
   });
 });

@@ -1,0 +1,69 @@
+/** `POST /sandbox/caller-token` of a facade in sandbox mode: scope and tenant from the JSON body. */
+import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CALLER_SCOPES } from '../../src/auth/scopes.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+
+let t: TestApp;
+
+beforeAll(async () => {
+  t = await startTestApp();
+}, 30_000);
+
+afterAll(async () => {
+  await t?.close();
+});
+
+async function callerToken(body?: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${t.url}/sandbox/caller-token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    ...(body !== undefined ? { body } : {}),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+async function claims(token: unknown): Promise<JWTPayload> {
+  const issuer = t.sandbox.callerIssuer;
+  const { payload } = await jwtVerify(String(token), createRemoteJWKSet(new URL(issuer.jwksUrl)), {
+    issuer: issuer.issuer,
+    audience: issuer.audience,
+  });
+  return payload;
+}
+
+describe('POST /sandbox/caller-token', () => {
+  it('puts a 9-digit tenant into the claim the sandbox tenants name, with the scope asked for', async () => {
+    const res = await callerToken(JSON.stringify({ tenant: '910825534', scope: 'contactinfo.read' }));
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ token_type: 'Bearer', scope: 'contactinfo.read' });
+    const payload = await claims(res.body.access_token);
+    expect(payload[t.sandbox.tenants.claim]).toBe('910825534');
+    expect(payload.tenant).toBe('910825534');
+    expect(payload.scope).toBe('contactinfo.read');
+  });
+
+  it('keeps its other behaviour: no body or no tenant gives every scope and no tenant claim', async () => {
+    for (const body of [undefined, '', '{}', JSON.stringify({ scope: CALLER_SCOPES.join(' ') })]) {
+      const res = await callerToken(body);
+      expect(res.status).toBe(200);
+      const payload = await claims(res.body.access_token);
+      expect(new Set(String(payload.scope).split(' '))).toEqual(new Set(CALLER_SCOPES));
+      expect(payload).not.toHaveProperty('tenant');
+    }
+    expect((await fetch(`${t.url}/sandbox/caller-token`)).status).toBe(405);
+  });
+
+  it('refuses a tenant that is not a 9-digit string, and bodies that are not a JSON object', async () => {
+    for (const tenant of ['91082553', '9108255345', '0192:910825534', ' 910825534', 910825534, null, ['910825534']]) {
+      const res = await callerToken(JSON.stringify({ tenant }));
+      expect(res.status, JSON.stringify(tenant)).toBe(400);
+      expect(res.body.error).toBe('invalid_request');
+      expect(String(res.body.error_description)).toContain('tenant');
+      expect(res.body).not.toHaveProperty('access_token');
+    }
+    for (const body of ['null', '[]', '"910825534"', '{"scope": 5}', 'not json']) {
+      expect((await callerToken(body)).status, body).toBe(400);
+    }
+  });
+});
