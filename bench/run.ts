@@ -10,6 +10,15 @@
  * facade's /metrics before and after), and the facade's peak RSS (VmRSS polled every 100 ms). A table goes to stdout,
  * everything to bench/results/<timestamp>.json. The exit code is 0 even when a target is missed: this is a measurement.
  *
+ * Redis scenario (r): the person rate limit counted in Redis (`REDIS_URL`) against the in-process one. The bench starts
+ * a `redis-server` of its own (random loopback port, temporary directory, no persistence; Debian package
+ * `redis-server`, or `REDIS_SERVER_PATH`; skipped with a note when missing) and a second facade with REDIS_URL, warms
+ * that up with the load scenario b gave the existing facade, and runs the one-person query against both, one after the
+ * other: BENCH_CONNECTIONS connections (saturating) and 1 connection (the added latency alone). Then a MONITOR counts
+ * the Redis commands the facade sends per GraphQL request (round trips) apart from those Lua runs inside Redis, over
+ * checked look-ups; `INFO commandstats` before and after each measured window gives the same counts without MONITOR's
+ * overhead. Both processes are stopped before the next scenario.
+ *
  * Load: autocannon for the saturating runs; async loops over an undici Pool where callers share fewer connections
  * (target 1) or a call is two requests (e0); a steady open-loop rate for target 4 (autocannon's `overallRate` sends each
  * connection's quota in a burst at the start of every second, which measures burst draining, not added latency).
@@ -29,8 +38,9 @@ import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { syntheticPersonIdentifiers } from '../src/sandbox/krr-seed.js';
 import { median, percentiles, rotating, runAutocannon, runLoops, runPaced, type LoadResult } from './lib/load.js';
-import { killAllSync, procMemoryMb, sampleRss, stopAll, waitForIdle } from './lib/processes.js';
+import { cpuTicks, killAllSync, procMemoryMb, sampleRss, stopAll, waitForIdle } from './lib/processes.js';
 import { delta } from './lib/prometheus.js';
+import { commandDelta, REDIS_PACKAGE, redisServerPath, RedisServer, type RedisCounters } from './lib/redis.js';
 import { renderTable, type Row, type Verdict } from './lib/report.js';
 import {
   ADMIN_READ_SCOPE,
@@ -156,6 +166,38 @@ async function direct(
   };
 }
 
+/** Extra measurements around a measured window: `start` just before the load, its result once the facade is idle. */
+type Probe = () => Promise<() => Promise<Record<string, unknown>>>;
+
+/** Several probes as one; their results merged. */
+function both(...probes: Probe[]): Probe {
+  return async () => {
+    const finishers = await Promise.all(probes.map((p) => p()));
+    return async () => Object.assign({}, ...(await Promise.all(finishers.map((f) => f()))));
+  };
+}
+
+/** CPU seconds each process (and the bench's own, the load generator) used over the window: `cpuS`. */
+function cpuProbe(pids: Record<string, number>): Probe {
+  return async () => {
+    const start = Object.entries(pids).map(([name, pid]) => [name, pid, cpuTicks(pid)] as const);
+    const bench = process.cpuUsage();
+    return async () => {
+      const cpuS: Record<string, number | undefined> = {};
+      for (const [name, pid, before] of start) {
+        const after = cpuTicks(pid);
+        cpuS[name] = after === undefined || before === undefined ? undefined : (after - before) / USER_HZ;
+      }
+      const own = process.cpuUsage(bench);
+      cpuS.bench = (own.user + own.system) / 1e6;
+      return { cpuS };
+    };
+  };
+}
+
+/** /proc/<pid>/stat counts CPU time in USER_HZ ticks: 100 per second on Linux. */
+const USER_HZ = 100;
+
 /** A facade run: warm-up, then the measured load with counters from /metrics before and after and RSS polled. */
 async function viaFacade(
   id: string,
@@ -164,19 +206,22 @@ async function viaFacade(
   sandbox: SandboxProcess,
   run: Load,
   details: Record<string, unknown> = {},
+  opts: { otherPids?: number[]; probe?: Probe } = {},
 ): Promise<Row> {
   log(`${id}: ${name}`);
   // Requests the load generator abandoned when it stopped still run in the facade: wait for them (and count them).
-  const idle = () =>
-    waitForIdle([facade.child.pid, sandbox.child.pid], { progress: async () => (await facade.scrape()).graphql });
+  const pids = [facade.child.pid, sandbox.child.pid, ...(opts.otherPids ?? [])];
+  const idle = () => waitForIdle(pids, { progress: async () => (await facade.scrape()).graphql });
   if (settings.warmupS > 0) await run(settings.warmupS);
   const settleBeforeMs = await idle();
   const before = await facade.scrape();
+  const finishProbe = await opts.probe?.();
   const rss = sampleRss(facade.child.pid);
   const result = await run(settings.durationS);
   const settleAfterMs = await idle();
   const peakRssMb = rss.stop();
   const d = delta(await facade.scrape(), before);
+  const probed = (await finishProbe?.()) ?? {};
   return {
     id,
     name,
@@ -186,7 +231,7 @@ async function viaFacade(
     tokenRequests: d.tokenPosts,
     peakRssMb,
     errors: result.non2xx + result.errors + d.graphqlNotSuccess,
-    details: { ...details, load: result, counters: d, settleBeforeMs, settleAfterMs },
+    details: { ...details, load: result, counters: d, settleBeforeMs, settleAfterMs, ...probed },
   };
 }
 
@@ -235,6 +280,311 @@ async function checkFacade(facade: FacadeProcess, sandbox: SandboxProcess, body:
     return `HTTP ${res.status}: ${first?.extensions?.code ?? ''} ${first?.message ?? 'no data'}`.trim();
   }
   return undefined;
+}
+
+/** What the Redis scenario found, for the summary lines and the JSON. */
+interface RedisReport {
+  skipped?: string;
+  failed?: string;
+  redisVersion?: string;
+  check?: string;
+  /** Rate-limit decisions the facade with REDIS_URL made in process because Redis did not answer (should be 0). */
+  fallbacks?: number;
+  comparisons?: RedisComparison[];
+  roundTrips?: RoundTrips;
+}
+
+interface RedisComparison {
+  connections: number;
+  inProcess: string;
+  redis: string;
+  p50Ms: { inProcess?: number; redis?: number; addedMs: number; ratio: number };
+  p99Ms: { inProcess?: number; redis?: number; addedMs: number; ratio: number };
+  reqPerSec: { inProcess?: number; redis?: number; ratio: number };
+  /** From INFO commandstats over the measured window: commands executed per GraphQL request, Lua's included. */
+  redisCommandsPerRequest?: number;
+  /** The same window: calls of the commands the MONITOR saw clients send, per GraphQL request. */
+  roundTripsPerRequest?: number;
+  /** CPU time per GraphQL request (µs) in each process, in-process vs Redis windows. */
+  cpuUsPerRequest: { inProcess: Record<string, number>; redis: Record<string, number> };
+}
+
+interface RoundTrips {
+  method: string;
+  requests: number;
+  /** GraphQL requests the facade counted meanwhile (/metrics). */
+  graphqlRequests: number;
+  failures: number;
+  perRequest: number;
+  fromClients: Record<string, number>;
+  fromScripts: Record<string, number>;
+  /** Commands executed in Redis per GraphQL request, those inside Lua included. */
+  commandsPerRequest: number;
+}
+
+const ROUND_TRIP_REQUESTS = 2_000;
+const ROUND_TRIP_CONCURRENCY = 8;
+
+/** The commands one measured window ran in Redis, less the bench's own INFO. */
+function windowCommands(d: RedisCounters): RedisCounters {
+  const calls = { ...d.calls };
+  const own = calls.info ?? 0;
+  delete calls.info;
+  return { total: d.total - own, calls };
+}
+
+/**
+ * The Redis scenario: a redis-server and a facade with REDIS_URL of the bench's own, the one-person query against the
+ * existing facade (in-process rate limit) and that one, one after the other, at 64 connections and at 1; then the
+ * round trips per request under MONITOR. Both are stopped before this returns, whatever happens.
+ */
+async function redisScenario(
+  sandbox: SandboxProcess,
+  facade: FacadeProcess,
+  rows: Row[],
+  peakHwm: Record<string, number | undefined>,
+): Promise<RedisReport> {
+  if (!redisServerPath()) {
+    const reason = `redis-server is not installed (Debian package ${REDIS_PACKAGE}: apt-get install ${REDIS_PACKAGE})`;
+    log(`r: the Redis scenario is skipped: ${reason}`);
+    return { skipped: reason };
+  }
+  let redis: RedisServer | undefined;
+  let facadeRedis: FacadeProcess | undefined;
+  const report: RedisReport = {};
+  try {
+    log('r: starting redis-server and a facade with REDIS_URL');
+    redis = await RedisServer.start('redis-server');
+    facadeRedis = await startFacadeProcess('facade-redis', ROOT, sandbox, {
+      entry: settings.facadeEntry,
+      env: { REDIS_URL: redis.url },
+    });
+    const server = redis;
+    const withRedis = facadeRedis;
+    report.redisVersion = server.version;
+    log(
+      `redis-server ${server.version} pid ${server.child.pid} at ${server.url} (dir ${server.dir}), ` +
+        `facade-redis pid ${withRedis.child.pid} at ${withRedis.url}`,
+    );
+
+    // The same checks as the other scenarios, and proof that the decision was made in Redis, not in process.
+    const fallbacksBefore = (await withRedis.scrape()).rateLimitFallbacks;
+    const before = await server.counters();
+    report.check = await checkFacade(withRedis, sandbox, bodies.person[0] as string);
+    const used = commandDelta(await server.counters(), before);
+    if (!report.check && (used.calls.evalsha ?? 0) + (used.calls.eval ?? 0) === 0) {
+      report.check = 'the look-up ran no script in Redis: the rate limit is not counted there';
+    }
+    if (report.check) log(`CHECK FAILED: the person query with REDIS_URL: ${report.check}; its numbers are not valid`);
+
+    // The existing facade has already served scenario b (and more): the new one first gets the same load, so both
+    // compare with the same code paths compiled, not a cold JIT.
+    const warmS = settings.warmupS + settings.durationS;
+    log(`r: warming facade-redis up as b warmed the existing facade (${warmS} s, ${settings.connections} connections)`);
+    await cannon(`${withRedis.url}/graphql`, facadeHeaders(sandbox), bodies.person, settings.connections)(warmS);
+
+    const lat = `${settings.latencyMs} ms`;
+    const windows: Record<string, RedisCounters> = {};
+    const commandsProbe =
+      (id: string): Probe =>
+      async () => {
+        const start = await server.counters();
+        return async () => {
+          const commands = windowCommands(commandDelta(await server.counters(), start));
+          windows[id] = commands;
+          return { redisCommands: commands };
+        };
+      };
+    const cpu = (target: FacadeProcess) =>
+      cpuProbe({ facade: target.child.pid, sandbox: sandbox.child.pid, redis: server.child.pid });
+    const pairs: { connections: number; inProcess: Row; redis: Row }[] = [];
+    for (const [suffix, connections] of [
+      ['', settings.connections],
+      ['1', 1],
+    ] as const) {
+      const conns = `${connections} conn${connections === 1 ? '' : 's'}`;
+      const inProcess = await viaFacade(
+        `r${suffix}${suffix ? '-' : ''}0`,
+        `facade person(id), in-process rate limit, ${conns} [${lat}]`,
+        facade,
+        sandbox,
+        cannon(`${facade.url}/graphql`, facadeHeaders(sandbox), bodies.person, connections),
+        { connections, rateLimit: 'in-process' },
+        { otherPids: [server.child.pid], probe: cpu(facade) },
+      );
+      const viaRedis = await viaFacade(
+        `r${suffix}`,
+        `facade person(id), REDIS_URL rate limit, ${conns} [${lat}]`,
+        withRedis,
+        sandbox,
+        cannon(`${withRedis.url}/graphql`, facadeHeaders(sandbox), bodies.person, connections),
+        { connections, rateLimit: 'redis' },
+        { otherPids: [server.child.pid], probe: both(cpu(withRedis), commandsProbe(`r${suffix}`)) },
+      );
+      const added = (viaRedis.p50Ms ?? NaN) - (inProcess.p50Ms ?? NaN);
+      Object.assign(viaRedis, {
+        baseline: inProcess.id,
+        ratio:
+          `p50 ${added >= 0 ? '+' : ''}${ms(added)} (${times((viaRedis.p50Ms ?? NaN) / (inProcess.p50Ms ?? NaN))}), ` +
+          `${times((viaRedis.reqPerSec ?? 0) / (inProcess.reqPerSec ?? NaN))} req/s`,
+      });
+      rows.push(inProcess, viaRedis);
+      pairs.push({ connections, inProcess, redis: viaRedis });
+    }
+
+    // Round trips: checked look-ups with a MONITOR attached (not during the measured windows: it slows Redis down).
+    log(`r-rt: ${ROUND_TRIP_REQUESTS} checked look-ups through facade-redis with a Redis MONITOR attached`);
+    const graphqlBefore = await withRedis.scrape();
+    const counted = await server.monitor(() => checkedLookups(withRedis, sandbox, ROUND_TRIP_REQUESTS));
+    const graphqlRequests = delta(await withRedis.scrape(), graphqlBefore).graphql;
+    const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+    const sent = sum(counted.fromClients);
+    report.roundTrips = {
+      method: `MONITOR over ${ROUND_TRIP_REQUESTS} one-person look-ups, ${ROUND_TRIP_CONCURRENCY} at a time, each body checked`,
+      requests: ROUND_TRIP_REQUESTS,
+      graphqlRequests,
+      failures: counted.result,
+      perRequest: sent / graphqlRequests,
+      fromClients: counted.fromClients,
+      fromScripts: counted.fromScripts,
+      commandsPerRequest: (sent + sum(counted.fromScripts)) / graphqlRequests,
+    };
+    if (counted.result > 0) log(`CHECK FAILED: ${counted.result} of the round-trip look-ups failed`);
+
+    const clientCommands = new Set(Object.keys(counted.fromClients));
+    report.comparisons = pairs.map(({ connections, inProcess, redis: r }) => {
+      const w = windows[r.id];
+      const graphql = (r.details?.counters as { graphql?: number } | undefined)?.graphql ?? 0;
+      const roundTrips = w ? Object.entries(w.calls).filter(([name]) => clientCommands.has(name)) : [];
+      return {
+        connections,
+        inProcess: inProcess.id,
+        redis: r.id,
+        p50Ms: {
+          inProcess: inProcess.p50Ms,
+          redis: r.p50Ms,
+          addedMs: (r.p50Ms ?? NaN) - (inProcess.p50Ms ?? NaN),
+          ratio: (r.p50Ms ?? NaN) / (inProcess.p50Ms ?? NaN),
+        },
+        p99Ms: {
+          inProcess: inProcess.p99Ms,
+          redis: r.p99Ms,
+          addedMs: (r.p99Ms ?? NaN) - (inProcess.p99Ms ?? NaN),
+          ratio: (r.p99Ms ?? NaN) / (inProcess.p99Ms ?? NaN),
+        },
+        reqPerSec: {
+          inProcess: inProcess.reqPerSec,
+          redis: r.reqPerSec,
+          ratio: (r.reqPerSec ?? NaN) / (inProcess.reqPerSec ?? NaN),
+        },
+        cpuUsPerRequest: { inProcess: cpuPerRequest(inProcess), redis: cpuPerRequest(r) },
+        ...(w && graphql > 0
+          ? {
+              redisCommandsPerRequest: w.total / graphql,
+              roundTripsPerRequest: roundTrips.reduce((a, [, n]) => a + n, 0) / graphql,
+            }
+          : {}),
+      };
+    });
+
+    report.fallbacks = (await withRedis.scrape()).rateLimitFallbacks - fallbacksBefore;
+    if (report.fallbacks > 0) {
+      for (const { redis: r } of pairs) {
+        r.note = `${report.fallbacks} rate-limit decisions fell back to in-process (Redis did not answer)`;
+      }
+    }
+    peakHwm['facade-redis'] = procMemoryMb(withRedis.child.pid, 'VmHWM');
+  } catch (err) {
+    report.failed = err instanceof Error ? err.message : String(err);
+    log(`r: the Redis scenario FAILED: ${report.failed}`);
+  } finally {
+    log('stopping the Redis scenario processes');
+    await Promise.all([facadeRedis?.child.stop(), redis?.stop()]);
+  }
+  return report;
+}
+
+/** CPU µs per GraphQL request by process, from a row's `cpuS` and /metrics counters. */
+function cpuPerRequest(row: Row): Record<string, number> {
+  const cpuS = (row.details?.cpuS ?? {}) as Record<string, number | undefined>;
+  const graphql = (row.details?.counters as { graphql?: number } | undefined)?.graphql ?? 0;
+  const out: Record<string, number> = {};
+  for (const [name, s] of Object.entries(cpuS)) if (s !== undefined && graphql > 0) out[name] = (s * 1e6) / graphql;
+  return out;
+}
+
+/** `n` one-person look-ups, `ROUND_TRIP_CONCURRENCY` at a time, each answer checked (the person asked for, no errors). */
+async function checkedLookups(facade: FacadeProcess, sandbox: SandboxProcess, n: number): Promise<number> {
+  const pool = new Pool(facade.url, { connections: ROUND_TRIP_CONCURRENCY });
+  const headers = facadeHeaders(sandbox);
+  let next = 0;
+  let failures = 0;
+  const worker = async () => {
+    while (next < n) {
+      const id = singleIds[next++ % singleIds.length] as string;
+      try {
+        const res = await pool.request({
+          method: 'POST',
+          path: '/graphql',
+          headers,
+          body: JSON.stringify({ query: PERSON_QUERY, variables: { id } }),
+        });
+        const body = JSON.parse(await res.body.text()) as { data?: { person?: { id?: string } }; errors?: unknown[] };
+        if (res.statusCode !== 200 || body.errors?.length || body.data?.person?.id !== id) failures++;
+      } catch {
+        failures++;
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: ROUND_TRIP_CONCURRENCY }, worker));
+  } finally {
+    await pool.close();
+  }
+  return failures;
+}
+
+/** The Redis scenario's lines under the table. */
+function redisSummary(report: RedisReport): string[] {
+  if (report.skipped) return [`SKIPPED  Redis scenario: ${report.skipped}`];
+  if (report.failed) return [`FAILED   Redis scenario: ${report.failed}`];
+  const lines = ['Redis rate limit (REDIS_URL) vs in-process, one-person look-up, one after the other in this run:'];
+  const n = (v: number | undefined, digits = 2) => (v === undefined ? '—' : v.toFixed(digits));
+  for (const c of report.comparisons ?? []) {
+    const sign = (v: number) => (v >= 0 ? '+' : '');
+    lines.push(
+      `  ${String(c.connections).padStart(3)} conn${c.connections === 1 ? ' ' : 's'} (${c.inProcess} vs ${c.redis}): ` +
+        `p50 ${n(c.p50Ms.inProcess)} → ${n(c.p50Ms.redis)} ms (${sign(c.p50Ms.addedMs)}${n(c.p50Ms.addedMs)} ms, ` +
+        `${times(c.p50Ms.ratio)}); p99 ${n(c.p99Ms.inProcess)} → ${n(c.p99Ms.redis)} ms ` +
+        `(${sign(c.p99Ms.addedMs)}${n(c.p99Ms.addedMs)} ms, ${times(c.p99Ms.ratio)}); req/s ` +
+        `${n(c.reqPerSec.inProcess, 0)} → ${n(c.reqPerSec.redis, 0)} (${times(c.reqPerSec.ratio)}); ` +
+        `Redis round trips/request ${n(c.roundTripsPerRequest, 3)}, commands/request ${n(c.redisCommandsPerRequest, 3)}`,
+    );
+    const cpuLine = Object.keys({ ...c.cpuUsPerRequest.inProcess, ...c.cpuUsPerRequest.redis })
+      .map((name) => `${name} ${n(c.cpuUsPerRequest.inProcess[name], 0)} → ${n(c.cpuUsPerRequest.redis[name], 0)}`)
+      .join(', ');
+    lines.push(`        CPU µs per request (in-process → Redis): ${cpuLine}`);
+  }
+  const rt = report.roundTrips;
+  if (rt) {
+    const per = (counts: Record<string, number>) =>
+      Object.entries(counts)
+        .sort(([, a], [, b]) => b - a)
+        .map(([name, count]) => `${name} ${(count / rt.graphqlRequests).toFixed(3)}`)
+        .join(', ') || 'none';
+    lines.push(
+      `  Redis round trips per GraphQL request: ${rt.perRequest.toFixed(3)} (${per(rt.fromClients)}); inside Lua, ` +
+        `no round trip: ${per(rt.fromScripts)}; ${rt.commandsPerRequest.toFixed(3)} commands executed per request ` +
+        `(${rt.method}, ${rt.graphqlRequests} GraphQL requests, ${rt.failures} failed)`,
+    );
+  }
+  lines.push(
+    `  redis-server ${report.redisVersion ?? '?'}, rate-limit fallbacks to in-process: ${report.fallbacks ?? '?'}`,
+  );
+  if (report.check) lines.push(`WARNING  check person with REDIS_URL: ${report.check}`);
+  if ((report.fallbacks ?? 0) > 0) lines.push('WARNING  Redis did not answer some decisions: the r rows are not valid');
+  if ((rt?.failures ?? 0) > 0) lines.push(`WARNING  ${rt?.failures} round-trip look-ups failed`);
+  return lines;
 }
 
 async function main(): Promise<void> {
@@ -393,6 +743,9 @@ async function main(): Promise<void> {
     rows.push(base, row);
   }
 
+  // (r) the person rate limit in Redis against in process.
+  const redis = await redisScenario(main, facade, rows, peakHwm);
+
   // (c) 100 persons per query, (d) 1000 persons per query, under load.
   for (const [id, n, krr, persons] of [
     ['c', 100, bodies.krr100, bodies.persons100],
@@ -543,7 +896,7 @@ async function main(): Promise<void> {
     const peak = Math.max(sampled, hwm);
     rows.push({
       id: 't5',
-      name: 'facade peak RSS, whole run (VmHWM of both facades)',
+      name: 'facade peak RSS, whole run (VmHWM of every facade)',
       kind: 'summary',
       peakRssMb: peak > 0 ? peak : undefined,
       target: `≤ ${TARGETS.peakRssMb} MB`,
@@ -562,6 +915,8 @@ async function main(): Promise<void> {
     'req/s: 2xx responses per second; p50/p99: client-side latency (ms); up/req: KRR + admin HTTP requests per GraphQL ' +
       'request (facade /metrics); tokens: Maskinporten token requests during the scenario; RSS: facade peak (VmRSS, 100 ms).',
   );
+  console.log('');
+  for (const line of redisSummary(redis)) console.log(line);
   const failing = rows.filter((r) => (r.errors ?? 0) > 0);
   for (const r of failing) console.log(`WARNING  ${r.id}: ${r.errors} failed requests or GraphQL errors`);
   for (const [name, problem] of Object.entries(checks)) {
@@ -590,6 +945,7 @@ async function main(): Promise<void> {
       ...gitInfo(),
     },
     checks,
+    redis,
     queries: { person: PERSON_QUERY, persons: PERSONS_QUERY, client: CLIENT_QUERY },
     rows,
   };

@@ -1,11 +1,13 @@
 /**
- * Child processes of the benchmark: the sandbox simulators (`src/sandbox/main.ts`) and facades (`src/main.ts`), each in
- * its own process so they never share the load generator's CPU. Every child is registered and killed by its pid on
- * exit, Ctrl-C or failure.
+ * Child processes of the benchmark: the sandbox simulators (`src/sandbox/main.ts`), facades (`src/main.ts`) and
+ * `redis-server`, each in its own process so they never share the load generator's CPU. Every child is registered and
+ * killed by its pid on exit, Ctrl-C or failure; on Linux it is also started through util-linux `setpriv --pdeathsig
+ * SIGKILL` (where installed), so the kernel kills it should the bench itself die without running its exit handlers.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const OUTPUT_LINES_KEPT = 200;
@@ -97,13 +99,53 @@ export class Child {
 
 const children = new Set<Child>();
 
-/** Starts `node <args>` in the repository root (tsx as an ESM loader where asked), output piped. */
-export function spawnNode(name: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Child {
-  const proc = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `name` on PATH, else undefined. */
+export function findOnPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir && isExecutable(join(dir, name))) return join(dir, name);
+  }
+  return undefined;
+}
+
+/** The first of `paths` that is an executable file. */
+export function firstExecutable(...paths: (string | undefined)[]): string | undefined {
+  return paths.find((p): p is string => p !== undefined && isExecutable(p));
+}
+
+const setprivPath = process.platform === 'linux' ? findOnPath('setpriv') : undefined;
+
+/**
+ * Starts `command <args>`, output piped, registered for {@link stopAll} / {@link killAllSync}. Through `setpriv
+ * --pdeathsig SIGKILL` where available: setpriv execs the command, so the pid (and /proc/<pid>) is the command's own.
+ */
+export function spawnChild(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Child {
+  const [file, argv] = setprivPath
+    ? [setprivPath, ['--pdeathsig', 'SIGKILL', '--', command, ...args]]
+    : [command, args];
+  const proc = spawn(file, argv, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const child = new Child(name, proc);
   children.add(child);
   proc.once('exit', () => children.delete(child));
+  // A failed spawn (ENOENT, EACCES) emits 'error' and never 'exit': report it as an exit, so waits end at once.
+  proc.on('error', (err) => {
+    child.output.push(`error: ${err.message}`);
+    if (proc.pid === undefined) proc.emit('exit', null, null);
+  });
   return child;
+}
+
+/** Starts `node <args>` in the repository root (tsx as an ESM loader where asked), output piped. */
+export function spawnNode(name: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Child {
+  return spawnChild(name, process.execPath, args, env, cwd);
 }
 
 export async function stopAll(): Promise<void> {

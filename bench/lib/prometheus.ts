@@ -39,6 +39,8 @@ export interface CounterSnapshot {
   tokenPosts: number;
   graphql: number;
   graphqlNotSuccess: number;
+  /** Person rate-limit decisions made by the per-replica fallback because Redis did not answer (REDIS_URL only). */
+  rateLimitFallbacks: number;
 }
 
 export function counters(samples: PromSample[]): CounterSnapshot {
@@ -50,6 +52,7 @@ export function counters(samples: PromSample[]): CounterSnapshot {
     tokenPosts: sumOf(samples, upstream, { upstream: 'maskinporten', method: 'POST' }),
     graphql,
     graphqlNotSuccess: graphql - sumOf(samples, 'facade_graphql_requests_total', { outcome: 'success' }),
+    rateLimitFallbacks: sumOf(samples, 'facade_rate_limit_fallback_total'),
   };
 }
 
@@ -60,5 +63,6 @@ export function delta(after: CounterSnapshot, before: CounterSnapshot): CounterS
     tokenPosts: after.tokenPosts - before.tokenPosts,
     graphql: after.graphql - before.graphql,
     graphqlNotSuccess: after.graphqlNotSuccess - before.graphqlNotSuccess,
+    rateLimitFallbacks: after.rateLimitFallbacks - before.rateLimitFallbacks,
   };
 }
