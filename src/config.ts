@@ -188,7 +188,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     return raw === 'true';
   };
 
-  const production = env.NODE_ENV === 'production';
+  // Read leniently ("Production", " production"): a near-miss must not leave the fail-closed rules off.
+  const production = env.NODE_ENV?.trim().toLowerCase() === 'production';
   const warnings: string[] = [];
   const sandboxRaw = bool('SANDBOX');
   const issuer = url('MASKINPORTEN_ISSUER');

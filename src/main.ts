@@ -2,6 +2,7 @@ import { startApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { TrustedDocumentsError } from './http/trusted-documents.js';
 import { CredentialsError } from './maskinporten/credentials.js';
+import { AuditLogError } from './observability/audit.js';
 import { RedisConfigError } from './state/redis.js';
 import { TenantsError } from './tenants/tenants.js';
 
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
       err instanceof CredentialsError ||
       err instanceof TrustedDocumentsError ||
       err instanceof RedisConfigError ||
+      err instanceof AuditLogError ||
       err instanceof TenantsError
     ) {
       console.error(`Invalid configuration: ${err.message}`);

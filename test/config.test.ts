@@ -62,6 +62,15 @@ describe('sandbox mode is chosen fail-closed', () => {
     expect(found.some((p) => p.startsWith('AUDIT_LOG_FILE (or AUDIT_LOG=stdout) is required'))).toBe(true);
   });
 
+  it('reads NODE_ENV leniently: a near-miss spelling still means production', () => {
+    for (const spelling of ['Production', ' production', 'PRODUCTION ']) {
+      expect(
+        problems({ NODE_ENV: spelling }).some((p) => p.startsWith('KRR_URL is required')),
+        spelling,
+      ).toBe(true);
+    }
+  });
+
   it('starts the sandbox when asked, also in production, with a warning', () => {
     const config = loadConfig({ NODE_ENV: 'production', SANDBOX: 'true' });
     expect(config.sandbox).toBe(true);
@@ -170,18 +179,21 @@ describe('variables', () => {
   });
 });
 
+function start(env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  return new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
 describe('npm start with a forgotten variable', () => {
   it('exits non-zero naming every missing variable, and never listens', async () => {
-    const root = fileURLToPath(new URL('..', import.meta.url));
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, NODE_ENV: 'production', KRR_URL: UPSTREAM.KRR_URL };
-    const run = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env });
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-      child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, out }));
-    });
+    const run = await start({ PATH: process.env.PATH, NODE_ENV: 'production', KRR_URL: UPSTREAM.KRR_URL });
     expect(run.code).toBe(2);
     for (const name of [
       'MASKINPORTEN_ISSUER',
@@ -193,5 +205,17 @@ describe('npm start with a forgotten variable', () => {
       expect(run.out).toContain(name);
     }
     expect(run.out).not.toMatch(/listening|Sandbox mode/i);
+  }, 30_000);
+
+  it('exits 2 naming AUDIT_LOG_FILE when the audit file cannot be opened, without a stack trace', async () => {
+    const run = await start({
+      PATH: process.env.PATH,
+      SANDBOX: 'true',
+      PORT: '0',
+      AUDIT_LOG_FILE: '/nonexistent-dir/audit.jsonl',
+    });
+    expect(run.code).toBe(2);
+    expect(run.out).toContain('AUDIT_LOG_FILE');
+    expect(run.out).not.toMatch(/\n\s+at /);
   }, 30_000);
 });

@@ -12,6 +12,8 @@ const EXPECTED_CODES = new Set([
   'BAD_REQUEST',
   'OPERATION_RESOLUTION_FAILURE',
   'RATE_LIMITED',
+  'METHOD_NOT_ALLOWED',
+  'OVERLOADED',
 ]);
 
 /** Upstream trouble is expected in production and measured by upstream metrics; one line per request would flood. */

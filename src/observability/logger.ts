@@ -26,13 +26,16 @@ const REDACT_PATHS = [
   '*.variables',
 ];
 
-/** An 11-digit run not inside a longer run of digits: what a fødselsnummer, D- or H-number looks like. */
-const ELEVEN_DIGITS = /(?<!\d)\d{11}(?!\d)/g;
+/**
+ * A run of 11 digits or more: a fødselsnummer, D- or H-number, or one hidden in a longer run (`q_118226489500`).
+ * Nothing the facade logs on purpose has such a run (times are ISO strings; its request ids are chosen without one).
+ */
+const ELEVEN_DIGITS = /\d{11,}/g;
 
 /**
  * Every line is scrubbed of 11-digit runs as it is written, whatever put them there (an operation name such as
  * `lookup-11822648950`, a caller's header, an error message): personal ids belong in the audit stream only, which
- * does not go through this logger. Epoch milliseconds (13 digits) and durations are left alone.
+ * does not go through this logger.
  */
 export function redactPersonalIds(line: string): string {
   return line.replace(ELEVEN_DIGITS, '[redacted]');

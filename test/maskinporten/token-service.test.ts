@@ -312,10 +312,10 @@ describe('TokenService: failures', () => {
     expect(JSON.stringify(gql.extensions)).not.toContain(sim.url);
   });
 
-  it('reports a consumer org without delegation as MP-250', async () => {
+  it('reports a consumer org without delegation as MP-251 (no Altinn delegation)', async () => {
     const err = await rejection(service.getToken({ scopes: [CONTACT], consumerOrg: '984661185' }));
     expect(err).toBeInstanceOf(UpstreamAuthError);
-    expect(err).toMatchObject({ mpCode: 'MP-250', oauthError: 'access_denied' });
+    expect(err).toMatchObject({ mpCode: 'MP-251', oauthError: 'access_denied' });
   });
 
   it('does not cache a failed request: the next call asks again', async () => {
