@@ -282,6 +282,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxTokens: int('QUERY_MAX_TOKENS', DEFAULT_QUERY_LIMITS.maxTokens, 100, 1_000_000),
       maxCost: int('QUERY_MAX_COST', DEFAULT_QUERY_LIMITS.maxCost, 1, 100_000_000),
       maxPersons: int('QUERY_MAX_PERSONS', DEFAULT_QUERY_LIMITS.maxPersons, 1, 1_000_000),
+      maxMutations: int('QUERY_MAX_MUTATIONS', DEFAULT_QUERY_LIMITS.maxMutations, 1, 1_000),
     },
     admission: {
       maxCostInFlight: int('QUERY_MAX_COST_IN_FLIGHT', DEFAULT_MAX_COST_IN_FLIGHT, 1, 1_000_000_000),
