@@ -17,10 +17,10 @@ afterAll(async () => {
 });
 
 /** Runs `query`, answering its KRR calls (ids and whether digital post was asked for) and its audit records. */
-async function run(query: string, scope?: string) {
+async function run(query: string, scope?: string, variables?: Record<string, unknown>) {
   const calls = t.sandbox.krr.requests.length;
   const records = (await t.auditRecords()).length;
-  const res = await t.graphql<Record<string, unknown>>(query, undefined, scope ? { scope } : {});
+  const res = await t.graphql<Record<string, unknown>>(query, variables, scope ? { scope } : {});
   const krr = t.sandbox.krr.requests.slice(calls).map((c) => {
     expect(c.status).toBe(200);
     expect(c.scopes).toContain(CONTACT_SCOPE);
@@ -118,5 +118,87 @@ describe('digital-post data per root field', () => {
     expect(res.body.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
     expect(krr).toEqual([{ ids: [DIGIPOST], digitalPost: false }]);
     expect(audit).toEqual([{ personId: DIGIPOST, digitalPost: false }]);
+  });
+
+  describe('honours @skip and @include, literal or variable, on the mailbox field and on fragments', () => {
+    const contactOnly = (id: string) => ({
+      krr: [{ ids: [id], digitalPost: false }],
+      audit: [{ personId: id, digitalPost: false }],
+    });
+    const withPost = (id: string) => ({
+      krr: [{ ids: [id], digitalPost: true }],
+      audit: [{ personId: id, digitalPost: true }],
+    });
+    const cases: [string, string, Record<string, unknown> | undefined, 'contact' | 'post'][] = [
+      [
+        '@skip(if: true)',
+        `{ person(id: "${DIGIPOST}") { email { value } digitalMailbox @skip(if: true) { address } } }`,
+        undefined,
+        'contact',
+      ],
+      [
+        '@skip(if: false)',
+        `{ person(id: "${DIGIPOST}") { email { value } digitalMailbox @skip(if: false) { address } } }`,
+        undefined,
+        'post',
+      ],
+      [
+        '@include(if: $no), $no = false',
+        `query($no: Boolean!) { person(id: "${DIGIPOST}") { email { value } digitalMailbox @include(if: $no) { address } } }`,
+        { no: false },
+        'contact',
+      ],
+      [
+        '@include(if: $yes), $yes = true',
+        `query($yes: Boolean!) { person(id: "${DIGIPOST}") { email { value } digitalMailbox @include(if: $yes) { address } } }`,
+        { yes: true },
+        'post',
+      ],
+      [
+        '@skip(if: $skip) with the default true',
+        `query($skip: Boolean = true) { person(id: "${DIGIPOST}") { email { value } digitalMailbox @skip(if: $skip) { address } } }`,
+        undefined,
+        'contact',
+      ],
+      [
+        '@skip on a fragment spread',
+        `query($s: Boolean!) { person(id: "${DIGIPOST}") { email { value } ...M @skip(if: $s) } } fragment M on Person { digitalMailbox { address } }`,
+        { s: true },
+        'contact',
+      ],
+      [
+        '@include on an inline fragment',
+        `query($i: Boolean!) { person(id: "${DIGIPOST}") { email { value } ... @include(if: $i) { digitalMailbox { address } } } }`,
+        { i: false },
+        'contact',
+      ],
+      [
+        'an included copy besides a skipped one',
+        `query($s: Boolean!) { person(id: "${DIGIPOST}") { digitalMailbox @skip(if: $s) { address } ... on Person { digitalMailbox { address } } } }`,
+        { s: true },
+        'post',
+      ],
+      [
+        'a skip inside a fragment reached twice',
+        `query($s: Boolean!) { person(id: "${DIGIPOST}") { ...A ...M } } fragment A on Person { email { value } ...M } fragment M on Person { digitalMailbox @skip(if: $s) { address } }`,
+        { s: true },
+        'contact',
+      ],
+    ];
+    it.each(cases)('%s', async (_name, query, variables, expected) => {
+      const { res, krr, audit } = await run(query, undefined, variables);
+      expect(res.body.errors).toBeUndefined();
+      const person = (res.body.data as { person: Record<string, unknown> }).person;
+      expect('digitalMailbox' in person).toBe(expected === 'post');
+      expect({ krr, audit }).toEqual(expected === 'post' ? withPost(DIGIPOST) : contactOnly(DIGIPOST));
+    });
+
+    it('decides per call for one document: the same query text with other variables', async () => {
+      const query = `query($no: Boolean!) { person(id: "${DIGIPOST}") { email { value } digitalMailbox @include(if: $no) { address } } }`;
+      for (const no of [false, true, false, true]) {
+        const { krr, audit } = await run(query, undefined, { no });
+        expect({ krr, audit }).toEqual(no ? withPost(DIGIPOST) : contactOnly(DIGIPOST));
+      }
+    });
   });
 });
