@@ -20,6 +20,11 @@ import { inProcessLocks, type ClientLocks } from './clients/locks.js';
 import { RedisLeaseLocks } from './state/lease.js';
 import { connectSharedStore, describeRedisUrl } from './state/redis.js';
 import { SharedPersonRateLimiter } from './state/shared-rate-limit.js';
+import type { ActingFor } from './generated/graphql.js';
+import { OWN_PARTY, type LookupParty } from './krr/client.js';
+import { actingFor, tenantParty } from './tenants/parties.js';
+import { callerResolvers } from './tenants/resolvers.js';
+import { loadTenantsFile, parseTenants, TenantDirectory, type Tenant } from './tenants/tenants.js';
 import { personResolvers } from './krr/resolvers.js';
 import { createAuditLog } from './observability/audit.js';
 import { AdminApiClient } from './clients/admin-client.js';
@@ -47,6 +52,7 @@ class RequestContext implements GraphQLContext {
     readonly callerRequestId: string | undefined,
     readonly log: () => Logger,
     readonly operationName: string | null,
+    readonly actingFor: ActingFor,
     readonly make: { persons: () => PersonsContext; clients: () => ClientsContext },
   ) {}
 
@@ -141,11 +147,26 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     closers.push(() => audit.close());
     const shared = await sharedState(config, log, metrics);
     if (shared.close) closers.push(shared.close);
+    const ownOrgno = organizationNumberOf(credentials);
+    const tenancy = await tenantsOf(config, sandbox, ownOrgno, log);
+    const ownParty: LookupParty = { ...OWN_PARTY, ...(ownOrgno ? { consumer: ownOrgno } : {}) };
+    const parties = new Map(
+      tenancy.directory.tenants.map((tenant) => [
+        tenant,
+        {
+          party: tenantParty(tenant, { orgno: ownOrgno, clientId: upstream.maskinporten.clientId }),
+          limiter:
+            tenant.personsPerMinute === undefined
+              ? undefined
+              : shared.makeLimiter(tenant.personsPerMinute, 'tenant-persons'),
+        },
+      ]),
+    );
     const trustedDocuments = config.trustedDocumentsFile
       ? await loadTrustedDocuments(config.trustedDocumentsFile)
       : undefined;
     const apollo = createGraphQLServer({
-      schema: buildSchema([personResolvers, clientResolvers]),
+      schema: buildSchema([personResolvers, clientResolvers, callerResolvers]),
       metrics,
       introspection: config.introspection ?? !config.production,
       persistedQueries: !trustedDocuments,
@@ -188,8 +209,15 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       corsOrigins: config.corsOrigins,
       bodyLimitBytes: config.maxBodyBytes,
       bodyBytesInFlightLimit: config.maxBodyBytesInFlight,
-      buildContext: (caller, requestId, requestLog, operationName, upstreamContext, callerRequestId) =>
-        new RequestContext(caller, requestId, callerRequestId, requestLog, operationName, {
+      admit: (caller) => {
+        const resolution = tenancy.directory.resolve(caller);
+        return resolution.ok ? undefined : resolution.message;
+      },
+      buildContext: (caller, requestId, requestLog, operationName, upstreamContext, callerRequestId) => {
+        const resolution = tenancy.directory.resolve(caller);
+        const tenant = resolution.ok ? resolution.tenant : undefined;
+        const acting = tenant ? parties.get(tenant) : undefined;
+        return new RequestContext(caller, requestId, callerRequestId, requestLog, operationName, actingFor(tenant, ownOrgno), {
           persons: () =>
             createPersonsContext({
               batcher,
@@ -200,6 +228,9 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
               callerRequestId,
               caller,
               upstream: upstreamContext,
+              party: acting?.party ?? ownParty,
+              partyLimiter: acting?.limiter,
+              onLookedUp: (consumer, count) => metrics.personsLookedUp.inc({ consumer }, count),
             }),
           clients: () =>
             createClientsContext({
@@ -209,8 +240,13 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
               caller,
               requestId,
               callerRequestId,
+              onBehalfOfChanged: (clientId, id) => {
+                // Our own client's registration changed: tokens obtained through it must not outlive the change.
+                if (clientId === upstream.maskinporten.clientId) tokens.forgetOnBehalfOf(id);
+              },
             }),
-        }),
+        });
+      },
       health,
       serveMetrics: config.metricsPort === undefined,
       documentLimits: config.documentLimits,
@@ -284,6 +320,34 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
 const HEALTH_CACHE_MS = 5_000;
 
 /**
+ * Supplier mode's tenants: `TENANTS_FILE`, or in sandbox mode without it the sandbox's seeded customers (with the
+ * caller issuer's `tenant` claim unless AUTH_TENANT_CLAIM says otherwise). No file: every caller acts as us.
+ */
+async function tenantsOf(config: Config, sandbox: Sandbox | undefined, ownOrgno: string | undefined, log: Logger) {
+  let tenants: Tenant[] = [];
+  let claim = config.tenants.claim;
+  if (config.tenants.file) {
+    tenants = await loadTenantsFile(config.tenants.file);
+  } else if (sandbox?.tenants) {
+    tenants = parseTenants(sandbox.tenants.file, 'sandbox tenants');
+    claim ??= sandbox.tenants.claim;
+  }
+  if (tenants.length > 0) {
+    log.info(
+      { tenants: tenants.map((t) => t.organizationNumber), claim: claim ?? 'callers lists' },
+      'supplier mode: acting for customer organisations',
+    );
+  }
+  return {
+    directory: new TenantDirectory(tenants, {
+      claim,
+      required: config.tenants.required,
+      ownOrgno,
+    }),
+  };
+}
+
+/**
  * What replicas must share (the person rate limit, the per-client admin lock): in Redis with `REDIS_URL`, else in
  * this process, which is right for one replica only.
  */
@@ -291,23 +355,31 @@ async function sharedState(
   config: Config,
   log: Logger,
   metrics: Metrics,
-): Promise<{ limiter: PersonLimiter; locks: ClientLocks; close?: () => Promise<void> }> {
+): Promise<{
+  limiter: PersonLimiter;
+  /** A limit of its own (a tenant's `personsPerMinute`), shared the same way. */
+  makeLimiter: (personsPerMinute: number, name: string) => PersonLimiter;
+  locks: ClientLocks;
+  close?: () => Promise<void>;
+}> {
   if (!config.redis) {
     log.info('no REDIS_URL: rate limits and client locks are per replica (run one replica, or set REDIS_URL)');
-    return {
-      limiter: new PersonRateLimiter({ personsPerMinute: config.personsPerMinute }),
-      locks: inProcessLocks(),
-    };
+    const makeLimiter = (personsPerMinute: number) => new PersonRateLimiter({ personsPerMinute });
+    return { limiter: makeLimiter(config.personsPerMinute), makeLimiter, locks: inProcessLocks() };
   }
   const store = await connectSharedStore(config.redis.url, config.redis.keyPrefix, log);
   log.info({ redis: describeRedisUrl(config.redis.url) }, 'rate limits and client locks are shared through Redis');
-  return {
-    limiter: new SharedPersonRateLimiter({
+  const makeLimiter = (personsPerMinute: number, name: string) =>
+    new SharedPersonRateLimiter({
       store,
-      personsPerMinute: config.personsPerMinute,
+      personsPerMinute,
+      name,
       log,
       onFallback: () => metrics.rateLimitFallbacks.inc(),
-    }),
+    });
+  return {
+    limiter: makeLimiter(config.personsPerMinute, 'persons'),
+    makeLimiter,
     locks: new RedisLeaseLocks({ store }),
     close: () => store.close(),
   };

@@ -156,3 +156,19 @@ describe('tenantParty', () => {
     expect(b.refusalHint).toMatch(/onbehalfof registration "annen-kommune".*our-client/);
   });
 });
+
+describe('the grant', () => {
+  it('never carries consumer_org and iss_onbehalfof together', async () => {
+    const { buildGrant } = await import('../../src/maskinporten/grant.js');
+    await expect(
+      buildGrant({} as never, {
+        clientId: 'c',
+        audience: 'https://test.maskinporten.no/',
+        scopes: ['krr:global/kontaktinformasjon.read'],
+        consumerOrg: '910825526',
+        onBehalfOf: 'annen-kommune',
+        nowSeconds: 0,
+      }),
+    ).rejects.toThrow(RangeError);
+  });
+});
