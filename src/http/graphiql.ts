@@ -18,7 +18,12 @@ const ASSETS: Record<string, { pkg: string; file: string; type: string }> = {
 
 const EXAMPLE_QUERY = `# Look up persons in KRR (the sandbox has Digdir's synthetic test persons),
 # and read our client registrations with their keys.
+#
+# Supplier mode: "me" says on whose behalf your look-ups are made. In the sandbox, a caller
+# token for a customer comes from POST /sandbox/caller-token with {"tenant": "910825526"}
+# (Altinn delegation) or {"tenant": "910825534"} (onbehalfof registration): put it in Headers.
 query Example {
+  me { subject actingFor { organizationNumber name via } }
   person(id: "11822648950") {
     id
     status
