@@ -5,6 +5,7 @@ import type { UpstreamRequestContext } from '../upstream/request-context.js';
 import type { TokenProvider, TokenRequest } from '../upstream/token-provider.js';
 import type { ClientDto, JwksDto, OnBehalfOfDto } from './dto.js';
 import { isAdminId, scopePolicy } from './input-validation.js';
+import { KRR_CLIENT_SCOPES } from './mapping.js';
 
 /** What an admin call does, which decides the one scope its token carries (least privilege, reference §3). */
 export type AdminAccess = 'read' | 'write' | 'modify' | 'onbehalfof';
@@ -110,6 +111,19 @@ export class AdminApiClient {
   /** The scopes among `scopes` callers may not put on a client (`ADMIN_ALLOWED_SCOPES`), in the order given. */
   refusedScopes(scopes: readonly string[]): string[] {
     return [...new Set(scopes)].filter((scope) => !this.scopeAllowed(scope));
+  }
+
+  /**
+   * The scopes `client` (as the admin API returned it) holds that callers may not grant (`ADMIN_ALLOWED_SCOPES`; by
+   * default `krr:*`, `idporten:dcr*`). A client holding any is protected: through the facade, its credentials, settings
+   * and life cycle are not changed, or a caller allowed to manage clients could take over one with privileged scopes
+   * (put its own key on it) and use them outside the facade. A `krr` client holds the fixed krr scopes whether or not
+   * its answer lists them.
+   */
+  privilegedScopesOf(client: ClientDto): string[] {
+    const listed = Array.isArray(client.scopes) ? client.scopes.filter((s): s is string => typeof s === 'string') : [];
+    const fixed = client.integration_type?.toLowerCase() === 'krr' ? KRR_CLIENT_SCOPES : [];
+    return this.refusedScopes([...listed, ...fixed]);
   }
 
   /**

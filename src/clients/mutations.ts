@@ -23,7 +23,7 @@ import {
   mergeUpdate,
   partitionExpired,
 } from './mapping.js';
-import { userError, userErrorsFromResponse, userErrorsFromThrown } from './user-errors.js';
+import { PROTECTED_CLIENT_MESSAGE, userError, userErrorsFromResponse, userErrorsFromThrown } from './user-errors.js';
 
 /** The admin API keeps at most 5 keys per client (reference §3). */
 export const MAX_JWKS_KEYS = INPUT_LIMITS.keys;
@@ -92,6 +92,28 @@ function refusedScopes(ctx: GraphQLContext, requested: readonly string[], field:
     `Clients made through this service may not have the scope${refused.length > 1 ? 's' : ''} ${refused.join(', ')}.`,
     field,
   );
+}
+
+/**
+ * FORBIDDEN at `field` when `client` holds scopes callers may not grant (ADMIN_ALLOWED_SCOPES; by default `krr:*`,
+ * `idporten:dcr*`): such a client's keys, secret, settings and life cycle are not changed through the facade, or a
+ * caller with `clients.write` could take it over (its own key on it) and use those scopes outside the facade's audit.
+ * Its onbehalfof registrations stay manageable (`onbehalfof.write`): supplier mode needs them on the facade's own client.
+ */
+function protectedClient(ctx: GraphQLContext, client: ClientDto, field: string[]): UserError | null {
+  if (ctx.clients.api.privilegedScopesOf(client).length === 0) return null;
+  return userError('FORBIDDEN', PROTECTED_CLIENT_MESSAGE, field);
+}
+
+/**
+ * The one read before a change to a client's credentials or life cycle (`GET /clients/{id}`): NOT_FOUND or FORBIDDEN
+ * (protected, see {@link protectedClient}) as a user error at `field`, or null when the change may be sent. A refused
+ * read (403) is thrown and answered by {@link attempt}; either way nothing else is sent upstream.
+ */
+async function refusedChange(ctx: GraphQLContext, clientId: string, field: string[]): Promise<UserError | null> {
+  const client = await ctx.clients.api.getClient(clientId);
+  if (!client) return userError('NOT_FOUND', 'No such client.', field);
+  return protectedClient(ctx, client, field);
 }
 
 async function currentJwks(ctx: GraphQLContext, clientId: string): Promise<JwksDto> {
@@ -180,6 +202,9 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
       return ctx.clients.locks.run(`client:${input.id}`, async (hold) => {
         const current = await ctx.clients.api.getClient(input.id);
         if (!current) return { client: null, userErrors: [userError('NOT_FOUND', 'No such client.', ['input', 'id'])] };
+        // Any field: redirect URIs or the auth method are a takeover path as much as keys.
+        const forbidden = protectedClient(ctx, current, ['input', 'id']);
+        if (forbidden) return { client: null, userErrors: [forbidden] };
         const changedAt = parseUpstreamTimestamp(current.last_updated);
         if (input.lastUpdatedAt && changedAt && changedAt.getTime() > input.lastUpdatedAt.getTime()) {
           // Only that it changed: when, is for callers who may read the client (clients.read).
@@ -193,12 +218,8 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
             ],
           };
         }
-        const has = new Set(Array.isArray(current.scopes) ? current.scopes : []);
-        const refused = refusedScopes(
-          ctx,
-          (input.scopes ?? []).filter((scope) => !has.has(scope)),
-          ['input', 'scopes'],
-        );
+        // The client holds no refused scope (it is not protected): any refused one asked for would be new.
+        const refused = refusedScopes(ctx, input.scopes ?? [], ['input', 'scopes']);
         if (refused) return { client: null, userErrors: [refused] };
         await hold.check();
         const res = await ctx.clients.api.send('modify', {
@@ -215,6 +236,8 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
   deleteClient: (_p, { input }, ctx) =>
     attempt({ client: null }, async () => {
       assertAdminId(input.id, ['input', 'id']);
+      const refused = await refusedChange(ctx, input.id, ['input', 'id']);
+      if (refused) return { client: null, userErrors: [refused] };
       const res = await ctx.clients.api.send('modify', { method: 'DELETE', resource: { clientId: input.id } });
       if (!ok(res.status)) return { client: null, userErrors: userErrorsFromResponse(res, 'client') };
       ctx.clients.client.clear(input.id);
@@ -224,6 +247,8 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
   rotateClientSecret: (_p, { input }, ctx) =>
     attempt({ client: null, clientSecret: null }, async () => {
       assertAdminId(input.id, ['input', 'id']);
+      const refused = await refusedChange(ctx, input.id, ['input', 'id']);
+      if (refused) return { client: null, clientSecret: null, userErrors: [refused] };
       const res = await ctx.clients.api.send('modify', {
         method: 'POST',
         resource: { clientId: input.id, sub: 'secret' },
@@ -244,9 +269,11 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
       if (new Set(kids).size !== kids.length) {
         return { ...jwksEmpty, userErrors: [userError('INVALID', 'Each key needs its own kid.', ['input', 'keys'])] };
       }
-      return ctx.clients.locks.run(`jwks:${input.clientId}`, (hold) =>
-        writeJwks(ctx, hold, input.clientId, input.keys.map(jwkInputToDto), ['input', 'keys']),
-      );
+      return ctx.clients.locks.run(`jwks:${input.clientId}`, async (hold) => {
+        const refused = await refusedChange(ctx, input.clientId, ['input', 'clientId']);
+        if (refused) return { ...jwksEmpty, userErrors: [refused] };
+        return writeJwks(ctx, hold, input.clientId, input.keys.map(jwkInputToDto), ['input', 'keys']);
+      });
     }),
 
   addClientJwk: (_p, { input }, ctx) =>
@@ -254,6 +281,8 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
       assertAdminId(input.clientId, ['input', 'clientId']);
       assertPublicRs256Key(input.key, ['input', 'key']);
       return ctx.clients.locks.run(`jwks:${input.clientId}`, async (hold) => {
+        const refused = await refusedChange(ctx, input.clientId, ['input', 'clientId']);
+        if (refused) return { ...jwksEmpty, userErrors: [refused] };
         // Expired keys cannot be stored again and do not count toward the limit: they are dropped from the set.
         const { live, expired } = partitionExpired((await currentJwks(ctx, input.clientId)).keys ?? [], nowSeconds());
         if (live.some((k) => k.kid === input.key.kid)) {
@@ -289,6 +318,8 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
       assertAdminId(input.clientId, ['input', 'clientId']);
       assertKid(input.kid, ['input', 'kid']);
       return ctx.clients.locks.run(`jwks:${input.clientId}`, async (hold) => {
+        const refused = await refusedChange(ctx, input.clientId, ['input', 'clientId']);
+        if (refused) return { ...jwksEmpty, userErrors: [refused] };
         const current = (await currentJwks(ctx, input.clientId)).keys ?? [];
         if (!current.some((k) => k.kid === input.kid)) {
           return {

@@ -29,6 +29,13 @@ export function userErrorsFromResponse(res: UpstreamResponse, kind: 'client' | '
   }
 }
 
+/**
+ * Why a change to a protected client (one holding scopes callers may not grant, `AdminApiClient.privilegedScopesOf`)
+ * is refused. It names neither the scopes (the caller may not be allowed to read the client) nor any value.
+ */
+export const PROTECTED_CLIENT_MESSAGE =
+  'The client holds privileged scopes that this service may not manage: its keys, secret, settings and life cycle cannot be changed through this service.';
+
 export function userError(code: UserErrorCode, message: string, field?: string[] | null): UserError {
   return { code, message, field: field ?? null };
 }

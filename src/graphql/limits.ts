@@ -44,6 +44,11 @@ export interface QueryLimits {
   maxCost: number;
   /** Distinct personal ids (`person(id:)`, `persons(ids:)`) per request. */
   maxPersons: number;
+  /**
+   * Root fields of a mutation operation (`QUERY_MAX_MUTATIONS`): each is one change upstream, run one after the other.
+   * Fragments followed, each spread counted, `@skip`/`@include` ignored; `__typename` does not count.
+   */
+  maxMutations: number;
 }
 
 export const DEFAULT_QUERY_LIMITS: QueryLimits = Object.freeze({
@@ -53,6 +58,7 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = Object.freeze({
   maxTokens: 5000,
   maxCost: 25_000,
   maxPersons: 5000,
+  maxMutations: 10,
 });
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -183,7 +189,59 @@ function limitRule(measure: (shape: Shape) => number, max: number, message: (val
   });
 }
 
-/** graphql-js ValidationRules for depth, aliases and directives (they need no variables). */
+/**
+ * The root fields of a mutation operation, fragments followed (each spread counted, memoised per fragment, cycles cut:
+ * exponential spreading stays linear to count); `__typename` is not a mutation and does not count.
+ */
+function countMutations(context: ValidationContext, operation: OperationDefinitionNode): number {
+  const memo = new Map<string, number>();
+  const inProgress = new Set<string>();
+  const selectionSet = (set: SelectionSetNode): number => {
+    let total = 0;
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) {
+        if (selection.name.value !== TypeNameMetaFieldDef.name) total++;
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        total += selectionSet(selection.selectionSet);
+      } else {
+        total += fragment(selection.name.value);
+      }
+    }
+    return total;
+  };
+  const fragment = (name: string): number => {
+    const known = memo.get(name);
+    if (known !== undefined) return known;
+    if (inProgress.has(name)) return 0;
+    const definition = context.getFragment(name);
+    if (!definition) return 0;
+    inProgress.add(name);
+    const total = selectionSet(definition.selectionSet);
+    inProgress.delete(name);
+    memo.set(name, total);
+    return total;
+  };
+  return selectionSet(operation.selectionSet);
+}
+
+/** Refuses a mutation operation with more than `max` root fields (see {@link countMutations}). */
+function mutationsRule(max: number): ValidationRule {
+  return (context: ValidationContext): ASTVisitor => ({
+    OperationDefinition(operation) {
+      if (operation.operation === 'mutation') {
+        const mutations = countMutations(context, operation);
+        if (mutations > max) {
+          context.reportError(
+            new GraphQLError(`Operation uses ${mutations} mutations; the maximum is ${max}.`, { nodes: [operation] }),
+          );
+        }
+      }
+      return false;
+    },
+  });
+}
+
+/** graphql-js ValidationRules for depth, aliases, directives and mutations per operation (they need no variables). */
 export function queryLimitRules(limits: QueryLimits): ValidationRule[] {
   return [
     limitRule(
@@ -201,6 +259,8 @@ export function queryLimitRules(limits: QueryLimits): ValidationRule[] {
       limits.maxDirectives,
       (directives) => `Query uses ${directives} directives; the maximum is ${limits.maxDirectives}.`,
     ),
+    // A limits object from before maxMutations existed still gets the default: this bound is never silently off.
+    mutationsRule(limits.maxMutations ?? DEFAULT_QUERY_LIMITS.maxMutations),
   ];
 }
 

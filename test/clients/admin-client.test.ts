@@ -154,6 +154,30 @@ describe('scopes callers may put on clients', () => {
     expect(scopePolicy(['krr:*'])('krr:global/kontaktinformasjon.read')).toBe(true);
   });
 
+  it('names the scopes a client holds that callers may not grant (the protected clients), by the same policy', () => {
+    const byDefault = fakeAdmin({ supplier: false }, () => 200).api;
+    expect(
+      byDefault.privilegedScopesOf({
+        scopes: [
+          'openid',
+          'krr:global/kontaktinformasjon.read',
+          'IDPORTEN:dcr.read',
+          'krr:global/kontaktinformasjon.read',
+        ],
+      }),
+    ).toEqual(['krr:global/kontaktinformasjon.read', 'IDPORTEN:dcr.read']);
+    expect(byDefault.privilegedScopesOf({ scopes: ['openid', 'myorg:api.read'] })).toEqual([]);
+    expect(byDefault.privilegedScopesOf({})).toEqual([]);
+    // a krr client holds the fixed krr scopes even when its answer does not list them
+    expect(byDefault.privilegedScopesOf({ integration_type: 'krr', scopes: [] })).toEqual([
+      'krr:global/kontaktinformasjon.read',
+      'krr:global/digitalpost.read',
+    ]);
+    const configured = fakeAdmin({ supplier: false, allowedScopes: ['openid', 'krr:*'] }, () => 200).api;
+    expect(configured.privilegedScopesOf({ scopes: ['openid', 'krr:global/digitalpost.read'] })).toEqual([]);
+    expect(configured.privilegedScopesOf({ scopes: ['openid', 'profile'] })).toEqual(['profile']);
+  });
+
   it('matches wildcards without backtracking blow-up', () => {
     expect(globMatch('a*b*c', 'aXXbYYc')).toBe(true);
     expect(globMatch('a*b*c', 'aXXbYY')).toBe(false);

@@ -1,13 +1,15 @@
 /**
  * The attacks reproduced against the client mutations and queries, each answered at the edge: ids that walk the admin
- * API's paths, the supplier scope outside supplier mode, scopes callers may not grant, JWKS sets holding expired keys,
- * short RSA moduli, what a CONFLICT reveals, and unbounded inputs.
+ * API's paths, the supplier scope outside supplier mode, scopes callers may not grant (and taking over a client that
+ * already holds them: its key, secret, settings or life cycle), JWKS sets holding expired keys, short RSA moduli, what
+ * a CONFLICT reveals, and unbounded inputs.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStandaloneTokenService } from '../../src/maskinporten/standalone.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';
+import { PROTECTED_CLIENT_MESSAGE as PROTECTED_MESSAGE } from '../../src/clients/user-errors.js';
 import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SCOPES, SANDBOX_ORGNO } from '../../src/sandbox/index.js';
 import { startTestApp, type GraphQLResponse, type TestApp } from '../helpers/app.js';
 
@@ -38,8 +40,13 @@ const uniqueKid = (prefix: string) => `${prefix}-${process.pid}-${++kidCounter}`
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Data = any;
 
-async function gql(t: TestApp, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<Data>> {
-  return t.graphql<Data>(query, variables);
+async function gql(
+  t: TestApp,
+  query: string,
+  variables?: Record<string, unknown>,
+  scope?: string,
+): Promise<GraphQLResponse<Data>> {
+  return t.graphql<Data>(query, variables, scope === undefined ? {} : { scope });
 }
 
 function maskinportenInput(name: string, scopes?: string[], extra: Record<string, unknown> = {}) {
@@ -218,7 +225,7 @@ describe('with the defaults (supplier mode on in the sandbox, ADMIN_ALLOWED_SCOP
       expect(fine.client!.scopes).toEqual(['myorg:api.read']);
     });
 
-    it('refuses adding a privileged scope on update, but keeps those a client already has', async () => {
+    it('refuses adding a privileged scope on update', async () => {
       const { client } = await createClient(t, maskinportenInput('Update scopes', ['myorg:api.read']));
       const before = t.sandbox.admin.requests.length;
       const refused = await gql(t, UPDATE, {
@@ -235,20 +242,191 @@ describe('with the defaults (supplier mode on in the sandbox, ADMIN_ALLOWED_SCOP
         ],
       });
       expect(t.sandbox.admin.requests.slice(before).map((r) => r.method)).toEqual(['GET']);
+    });
+  });
 
-      // the seeded Maskinporten client already holds krr and dcr scopes: they may stay
-      const kept = await gql(t, UPDATE, {
-        input: {
-          id: OWNER_MASKINPORTEN,
-          scopes: ['krr:global/kontaktinformasjon.read', 'idporten:dcr.read', 'myorg:api.read'],
-        },
+  describe('clients holding scopes callers may not grant (protected)', () => {
+    /** The seeded Maskinporten client (krr and dcr scopes, the owner's key) and the facade's own client. */
+    const PROTECTED = [OWNER_MASKINPORTEN, SANDBOX_CLIENT_ID];
+    const OWNER_KID = 'sandbox-maskinporten-key-1';
+    const JWKS_FIELDS = 'jwks { keys { kid } } droppedExpiredKeys userErrors { message field code }';
+    const CLIENT_FIELDS = 'client { id } userErrors { message field code }';
+
+    /** Every change to a client's credentials, settings or life cycle, as the red-team tester tried them. */
+    function takeovers(id: string) {
+      const attackerKey = rsaJwk(uniqueKid('attacker'));
+      const update = (extra: Record<string, unknown>) => ({
+        query: `mutation($input: UpdateClientInput!) { updateClient(input: $input) { ${CLIENT_FIELDS} } }`,
+        input: { id, ...extra },
+        field: ['input', 'id'],
       });
-      expect(kept.body.data.updateClient.userErrors).toEqual([]);
-      expect(kept.body.data.updateClient.client.scopes).toEqual([
-        'krr:global/kontaktinformasjon.read',
-        'idporten:dcr.read',
-        'myorg:api.read',
-      ]);
+      return [
+        {
+          query: `mutation($input: AddClientJwkInput!) { addClientJwk(input: $input) { ${JWKS_FIELDS} } }`,
+          input: { clientId: id, key: attackerKey },
+          field: ['input', 'clientId'],
+        },
+        {
+          query: `mutation($input: ReplaceClientJwksInput!) { replaceClientJwks(input: $input) { ${JWKS_FIELDS} } }`,
+          input: { clientId: id, keys: [attackerKey] },
+          field: ['input', 'clientId'],
+        },
+        {
+          query: `mutation($input: RemoveClientJwkInput!) { removeClientJwk(input: $input) { ${JWKS_FIELDS} } }`,
+          input: { clientId: id, kid: OWNER_KID },
+          field: ['input', 'clientId'],
+        },
+        {
+          query: `mutation($input: RotateClientSecretInput!) { rotateClientSecret(input: $input) {
+            clientSecret ${CLIENT_FIELDS} } }`,
+          input: { id },
+          field: ['input', 'id'],
+        },
+        update({ redirectUris: ['https://attacker.example.no/cb'] }),
+        update({ tokenEndpointAuthMethod: 'CLIENT_SECRET_BASIC', grantTypes: ['AUTHORIZATION_CODE'] }),
+        update({ scopes: ['openid'] }),
+        update({ description: 'harmless' }),
+        {
+          query: `mutation($input: DeleteClientInput!) { deleteClient(input: $input) { ${CLIENT_FIELDS} } }`,
+          input: { id },
+          field: ['input', 'id'],
+        },
+      ];
+    }
+
+    it('refuses every change to their keys, secret, settings and life cycle: FORBIDDEN after one read', async () => {
+      for (const id of PROTECTED) {
+        for (const op of takeovers(id)) {
+          const before = t.sandbox.admin.requests.length;
+          const res = await gql(t, op.query, { input: op.input }, 'clients.write');
+          const what = `${op.query.slice(10, 40)} on ${id}`;
+          // the one read of the client, nothing else: no key set read, no write
+          expect(
+            t.sandbox.admin.requests.slice(before).map((r) => `${r.method} ${r.path}`),
+            what,
+          ).toEqual([`GET /api/v1/clients/${id}`]);
+          expect(res.body.errors, what).toBeUndefined();
+          const payload = Object.values(res.body.data)[0] as Record<string, unknown>;
+          expect(payload.userErrors, what).toEqual([
+            { code: 'FORBIDDEN', field: op.field, message: PROTECTED_MESSAGE },
+          ]);
+          for (const [name, value] of Object.entries(payload)) {
+            if (name === 'droppedExpiredKeys') expect(value, what).toEqual([]);
+            else if (name !== 'userErrors') expect(value, `${what}: ${name}`).toBeNull();
+          }
+        }
+      }
+
+      // the owner's integration is intact: its key, settings and life cycle as they were
+      const after = await gql(
+        t,
+        `{ client(id: "${OWNER_MASKINPORTEN}") { active description tokenEndpointAuthMethod redirectUris scopes
+          jwks { keys { kid } } } }`,
+      );
+      expect(after.body.data.client).toEqual({
+        active: true,
+        description: 'Maskinporten client with a registered key',
+        tokenEndpointAuthMethod: 'PRIVATE_KEY_JWT',
+        redirectUris: [],
+        scopes: ['krr:global/kontaktinformasjon.read', 'idporten:dcr.read'],
+        jwks: { keys: [{ kid: OWNER_KID }] },
+      });
+
+      // each refusal is audited as such
+      const refused = (await t.auditRecords()).filter(
+        (r) => r.stage === 'completed' && r.clientId === OWNER_MASKINPORTEN && r.action === 'addClientJwk',
+      );
+      expect(refused.at(-1)).toMatchObject({ outcome: 'refused', userErrorCodes: ['FORBIDDEN'] });
+    });
+
+    it('still lets onbehalfof.write manage their onbehalfof registrations (supplier mode needs it)', async () => {
+      const obo = 'protected-obo';
+      const create = await gql(
+        t,
+        `mutation($input: CreateOnBehalfOfInput!) { createOnBehalfOf(input: $input) { userErrors { code } } }`,
+        { input: { clientId: SANDBOX_CLIENT_ID, id: obo, name: 'Kunde', organizationNumber: CUSTOMER } },
+        'onbehalfof.write',
+      );
+      expect(create.body).toEqual({ data: { createOnBehalfOf: { userErrors: [] } } });
+      expect(t.sandbox.admin.findOnBehalfOf(SANDBOX_CLIENT_ID, obo)).toMatchObject({ orgno: CUSTOMER });
+      const update = await gql(
+        t,
+        `mutation { updateOnBehalfOf(input: { clientId: "${SANDBOX_CLIENT_ID}", id: "${obo}", name: "Kunde AS" }) {
+          userErrors { code } } }`,
+        undefined,
+        'onbehalfof.write',
+      );
+      expect(update.body).toEqual({ data: { updateOnBehalfOf: { userErrors: [] } } });
+      expect(t.sandbox.admin.findOnBehalfOf(SANDBOX_CLIENT_ID, obo)).toMatchObject({ name: 'Kunde AS' });
+      const del = await gql(
+        t,
+        `mutation { deleteOnBehalfOf(input: { clientId: "${SANDBOX_CLIENT_ID}", id: "${obo}" }) {
+          deletedId userErrors { code } } }`,
+        undefined,
+        'onbehalfof.write',
+      );
+      expect(del.body.data.deleteOnBehalfOf).toEqual({ deletedId: obo, userErrors: [] });
+      expect(t.sandbox.admin.findOnBehalfOf(SANDBOX_CLIENT_ID, obo)).toBeUndefined();
+
+      // which is its own scope: clients.write alone does not reach them
+      const before = t.sandbox.admin.requests.length;
+      const without = await gql(
+        t,
+        `mutation { deleteOnBehalfOf(input: { clientId: "${SANDBOX_CLIENT_ID}", id: "annen-kommune" }) {
+          deletedId } }`,
+        undefined,
+        'clients.write',
+      );
+      expect(without.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(t.sandbox.admin.requests.length).toBe(before);
+    });
+
+    it('leaves other clients manageable, at the cost of one read before each change', async () => {
+      const { client } = await createClient(t, maskinportenInput('Unprotected', ['myorg:api.read']));
+      const id = client!.id;
+      const calls = async (query: string, variables?: Record<string, unknown>) => {
+        const before = t.sandbox.admin.requests.length;
+        const res = await gql(t, query, variables, 'clients.write');
+        expect(res.body.errors).toBeUndefined();
+        expect((Object.values(res.body.data)[0] as { userErrors: UserError[] }).userErrors).toEqual([]);
+        return t.sandbox.admin.requests.slice(before).map((r) => `${r.method} ${r.path.replace(/^\/api\/v1/, '')}`);
+      };
+      const kid = uniqueKid('own');
+      expect(
+        await calls(`mutation($input: AddClientJwkInput!) { addClientJwk(input: $input) { userErrors { code } } }`, {
+          input: { clientId: id, key: rsaJwk(kid) },
+        }),
+      ).toEqual([`GET /clients/${id}`, `GET /clients/${id}/jwks`, `POST /clients/${id}/jwks`]);
+      expect(
+        await calls(
+          `mutation($input: ReplaceClientJwksInput!) { replaceClientJwks(input: $input) { userErrors { code } } }`,
+          { input: { clientId: id, keys: [rsaJwk(kid)] } },
+        ),
+      ).toEqual([`GET /clients/${id}`, `POST /clients/${id}/jwks`]);
+      expect(
+        await calls(
+          `mutation { removeClientJwk(input: { clientId: "${id}", kid: "${kid}" }) { userErrors { code } } }`,
+        ),
+      ).toEqual([`GET /clients/${id}`, `GET /clients/${id}/jwks`, `DELETE /clients/${id}/jwks`]);
+      expect(
+        await calls(`mutation { updateClient(input: { id: "${id}", description: "d" }) { userErrors { code } } }`),
+      ).toEqual([`GET /clients/${id}`, `PUT /clients/${id}`]);
+      const web = (await createClient(t, webInput('Unprotected secret'))).client!.id;
+      expect(
+        (await calls(`mutation { rotateClientSecret(input: { id: "${web}" }) { userErrors { code } } }`)).slice(0, 2),
+      ).toEqual([`GET /clients/${web}`, `POST /clients/${web}/secret`]);
+      expect(
+        (await calls(`mutation { deleteClient(input: { id: "${id}" }) { userErrors { code } } }`)).slice(0, 2),
+      ).toEqual([`GET /clients/${id}`, `DELETE /clients/${id}`]);
+
+      // a client that does not exist: NOT_FOUND from the read, nothing else sent
+      const before = t.sandbox.admin.requests.length;
+      const missing = await gql(
+        t,
+        `mutation { deleteClient(input: { id: "no-such-client" }) { userErrors { code field } } }`,
+      );
+      expect(missing.body.data.deleteClient.userErrors).toEqual([{ code: 'NOT_FOUND', field: ['input', 'id'] }]);
+      expect(t.sandbox.admin.requests.slice(before).map((r) => r.method)).toEqual(['GET']);
     });
   });
 
@@ -472,7 +650,8 @@ describe('outside supplier mode, with ADMIN_ALLOWED_SCOPES', () => {
     expect(list.body.data.clients.map((c: { id: string }) => c.id)).not.toContain(SUPPLIED_BY_US);
 
     const calls = t.sandbox.admin.requests.slice(adminBefore);
-    expect(calls.map((r) => r.method)).toEqual(['POST', 'GET', 'DELETE', 'GET']); // one call each, no repeat
+    // one call each, no repeat; deleteClient's read of the client is refused (403), so no DELETE is sent
+    expect(calls.map((r) => r.method)).toEqual(['POST', 'GET', 'GET', 'GET']);
     expect(calls.flatMap((r) => r.scopes)).not.toContain(SUPPLIER_SCOPE);
     expect(t.sandbox.admin.requests.flatMap((r) => r.scopes)).not.toContain(SUPPLIER_SCOPE);
     // every token request made meanwhile succeeded: none asked for a scope our client no longer has

@@ -3,7 +3,7 @@ import { ApolloServer } from '@apollo/server';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type * as GraphQLModule from 'graphql';
 import type { GraphQLSchema } from 'graphql';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEFAULT_QUERY_LIMITS,
   measureOperation,
@@ -14,6 +14,7 @@ import {
 import { scalarResolvers } from '../../src/graphql/scalars.js';
 import { loadTypeDefs } from '../../src/graphql/schema.js';
 import { syntheticPersonIdentifiers } from '../../src/sandbox/krr-seed.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
 
 /*
  * Under Vitest, this file's `import 'graphql'` gets graphql's ESM build while dependencies (graphql-tools, Apollo) get
@@ -111,6 +112,7 @@ describe('DEFAULT_QUERY_LIMITS', () => {
       maxTokens: 5000,
       maxCost: 25_000,
       maxPersons: 5000,
+      maxMutations: 10,
     });
   });
 });
@@ -239,6 +241,100 @@ describe('queryLimitRules', () => {
     expect(errors).toHaveLength(2);
     expect(errors[0]).toMatch(/^Query uses \S+ aliases; the maximum is 30\.$/);
     expect(errors[1]).toMatch(/^Query uses \S+ directives; the maximum is 20\.$/);
+  });
+});
+
+/** `n` aliased root mutations (each deletes nothing: the rules only count them). */
+const mutations = (n: number, from = 0) =>
+  Array.from({ length: n }, (_, i) => `m${from + i}: deleteClient(input: { id: "c${from + i}" }) { __typename }`).join(
+    ' ',
+  );
+
+describe('queryLimitRules: mutations per operation', () => {
+  it('counts the root fields of a mutation operation, refusing more than maxMutations (10)', () => {
+    expect(limitErrors(`mutation { ${mutations(10)} }`, { withSpecifiedRules: true })).toEqual([]);
+    expect(limitErrors(`mutation { ${mutations(11)} }`)).toEqual(['Operation uses 11 mutations; the maximum is 10.']);
+    // the red-team tester's 30 aliased createClient: within the alias limit, not within this one
+    expect(limitErrors(`mutation { ${mutations(30)} }`)).toEqual(['Operation uses 30 mutations; the maximum is 10.']);
+    // __typename changes nothing and does not count
+    expect(limitErrors(`mutation { __typename ${mutations(10)} t: __typename }`)).toEqual([]);
+    // the limit is configurable
+    expect(
+      limitErrors(`mutation { ${mutations(2)} }`, { limits: { ...DEFAULT_QUERY_LIMITS, maxMutations: 1 } }),
+    ).toEqual(['Operation uses 2 mutations; the maximum is 1.']);
+  });
+
+  it('follows fragments and inline fragments, counting each spread', () => {
+    const spread = `mutation { ...M ...M } fragment M on Mutation { ${mutations(6)} }`;
+    expect(limitErrors(spread)).toEqual(['Operation uses 12 mutations; the maximum is 10.']);
+    const inline = `mutation { ... on Mutation { ${mutations(6)} } ... @include(if: true) { ${mutations(5, 6)} } }`;
+    expect(limitErrors(inline, { limits: { ...DEFAULT_QUERY_LIMITS, maxDirectives: 100 } })).toEqual([
+      'Operation uses 11 mutations; the maximum is 10.',
+    ]);
+    // one spread of a fragment of ten is fine
+    expect(limitErrors(`mutation { ...M } fragment M on Mutation { ${mutations(10)} }`)).toEqual([]);
+  });
+
+  it('counts exponentially spread fragments in linear time', () => {
+    const fragments = ['fragment F0 on Mutation { deleteClient(input: { id: "c" }) { __typename } }'];
+    for (let i = 1; i <= 60; i++) fragments.push(`fragment F${i} on Mutation { ...F${i - 1} ...F${i - 1} }`);
+    const started = performance.now();
+    const errors = limitErrors(`mutation { ...F60 } ${fragments.join(' ')}`);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(errors).toEqual([expect.stringMatching(/^Operation uses \S+ mutations; the maximum is 10\.$/)]);
+  });
+
+  it('leaves queries alone, and measures each operation of a document by itself', () => {
+    const clients = Array.from({ length: 20 }, (_, i) => `c${i}: client(id: "c${i}") { id }`).join(' ');
+    expect(limitErrors(`{ ${clients} }`)).toEqual([]);
+    expect(limitErrors(`mutation A { ${mutations(10)} } mutation B { ${mutations(10)} }`)).toEqual([]);
+  });
+});
+
+describe('mutations per operation, through the app', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const creates = (n: number) =>
+    Array.from(
+      { length: n },
+      (_, i) => `c${i}: createClient(input: { name: "Bulk ${i}", integrationType: MASKINPORTEN, applicationType: WEB,
+        tokenEndpointAuthMethod: PRIVATE_KEY_JWT, grantTypes: [JWT_BEARER], scopes: ["myorg:bulk.read"] }) {
+        userErrors { code } }`,
+    ).join(' ');
+
+  it('refuses an operation of 30 aliased createClient with GRAPHQL_VALIDATION_FAILED (400): nothing is created', async () => {
+    const adminBefore = t.sandbox.admin.requests.length;
+    const auditBefore = (await t.auditRecords()).length;
+    for (const query of [
+      `mutation { ${creates(30)} }`,
+      `mutation { ${creates(11)} }`,
+      `mutation { ...A ...A } fragment A on Mutation { ${creates(6)} }`,
+    ]) {
+      const res = await t.graphql(query, undefined, { scope: 'clients.write' });
+      expect(res.status).toBe(400);
+      expect(res.body.data).toBeUndefined();
+      expect(res.body.errors?.map((e) => e.extensions?.code)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+      expect(res.body.errors?.[0]?.message).toMatch(/^Operation uses (30|11|12) mutations; the maximum is 10\.$/);
+    }
+    expect(t.sandbox.admin.requests.length).toBe(adminBefore);
+    expect((await t.auditRecords()).length).toBe(auditBefore);
+
+    // ten in one operation are fine
+    const ten = await t.graphql<Record<string, { userErrors: unknown[] }>>(`mutation { ${creates(10)} }`, undefined, {
+      scope: 'clients.write',
+    });
+    expect(ten.status).toBe(200);
+    expect(ten.body.errors).toBeUndefined();
+    expect(Object.values(ten.body.data!)).toEqual(Array.from({ length: 10 }, () => ({ userErrors: [] })));
+    expect(t.sandbox.admin.requests.slice(adminBefore).map((r) => `${r.method} ${r.status}`)).toEqual(
+      Array.from({ length: 10 }, () => 'POST 201'),
+    );
   });
 });
 
