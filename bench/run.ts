@@ -13,8 +13,9 @@
  * Redis scenario (r): the person rate limit counted in Redis (`REDIS_URL`) against the in-process one. The bench starts
  * a `redis-server` of its own (random loopback port, temporary directory, no persistence; Debian package
  * `redis-server`, or `REDIS_SERVER_PATH`; skipped with a note when missing) and a second facade with REDIS_URL, warms
- * that up with the load scenario b gave the existing facade, and runs the one-person query against both, one after the
- * other: BENCH_CONNECTIONS connections (saturating) and 1 connection (the added latency alone). Then a MONITOR counts
+ * that up with the load scenario b gave the existing facade, and runs the one-person query against both in alternating
+ * slices (BENCH_REDIS_ROUNDS rounds, together BENCH_DURATION per side, so other load on the machine falls on both):
+ * BENCH_CONNECTIONS connections (saturating) and 1 connection (the added latency alone). Then a MONITOR counts
  * the Redis commands the facade sends per GraphQL request (round trips) apart from those Lua runs inside Redis, over
  * checked look-ups; `INFO commandstats` before and after each measured window gives the same counts without MONITOR's
  * overhead. Both processes are stopped before the next scenario.
@@ -25,9 +26,10 @@
  *
  *   BENCH_DURATION (10 s per scenario), BENCH_WARMUP (2 s, not measured), BENCH_CONNECTIONS (64),
  *   BENCH_LATENCY_MS (0), BENCH_COALESCE_LATENCY_MS (5), BENCH_COALESCE_CONNECTIONS (8),
- *   BENCH_SEQUENTIAL_CALLS (30), BENCH_FACADE (dist: the production build, run with the node flags of `npm run
- *   start:dist` as the Dockerfile does, built by `npm run bench` first | tsx: `npm start`'s command, `src/main.ts`
- *   through tsx, whose keep-names helper makes every closure creation a `defineProperty` call)
+ *   BENCH_SEQUENTIAL_CALLS (30), BENCH_REDIS_ROUNDS (5), REDIS_SERVER_PATH (redis-server on PATH),
+ *   BENCH_FACADE (dist: the production build, run with the node flags of `npm run start:dist` as the Dockerfile does,
+ *   built by `npm run bench` first | tsx: `npm start`'s command, `src/main.ts` through tsx, whose keep-names helper
+ *   makes every closure creation a `defineProperty` call)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -37,9 +39,20 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { syntheticPersonIdentifiers } from '../src/sandbox/krr-seed.js';
-import { median, percentiles, rotating, runAutocannon, runLoops, runPaced, type LoadResult } from './lib/load.js';
+import {
+  median,
+  mergeRuns,
+  percentiles,
+  rotating,
+  runAutocannon,
+  runAutocannonSampled,
+  runLoops,
+  runPaced,
+  type LoadResult,
+  type SampledResult,
+} from './lib/load.js';
 import { cpuTicks, killAllSync, procMemoryMb, sampleRss, stopAll, waitForIdle } from './lib/processes.js';
-import { delta } from './lib/prometheus.js';
+import { delta, type CounterSnapshot } from './lib/prometheus.js';
 import { commandDelta, REDIS_PACKAGE, redisServerPath, RedisServer, type RedisCounters } from './lib/redis.js';
 import { renderTable, type Row, type Verdict } from './lib/report.js';
 import {
@@ -70,6 +83,7 @@ const settings = {
   coalesceLatencyMs: envNumber('BENCH_COALESCE_LATENCY_MS', 5, 0),
   coalesceConnections: envNumber('BENCH_COALESCE_CONNECTIONS', 8, 1),
   sequentialCalls: envNumber('BENCH_SEQUENTIAL_CALLS', 30, 1),
+  redisRounds: Math.round(envNumber('BENCH_REDIS_ROUNDS', 5, 1)),
   facadeEntry: process.env.BENCH_FACADE === 'tsx' ? ('tsx' as const) : ('dist' as const),
 };
 
@@ -166,38 +180,6 @@ async function direct(
   };
 }
 
-/** Extra measurements around a measured window: `start` just before the load, its result once the facade is idle. */
-type Probe = () => Promise<() => Promise<Record<string, unknown>>>;
-
-/** Several probes as one; their results merged. */
-function both(...probes: Probe[]): Probe {
-  return async () => {
-    const finishers = await Promise.all(probes.map((p) => p()));
-    return async () => Object.assign({}, ...(await Promise.all(finishers.map((f) => f()))));
-  };
-}
-
-/** CPU seconds each process (and the bench's own, the load generator) used over the window: `cpuS`. */
-function cpuProbe(pids: Record<string, number>): Probe {
-  return async () => {
-    const start = Object.entries(pids).map(([name, pid]) => [name, pid, cpuTicks(pid)] as const);
-    const bench = process.cpuUsage();
-    return async () => {
-      const cpuS: Record<string, number | undefined> = {};
-      for (const [name, pid, before] of start) {
-        const after = cpuTicks(pid);
-        cpuS[name] = after === undefined || before === undefined ? undefined : (after - before) / USER_HZ;
-      }
-      const own = process.cpuUsage(bench);
-      cpuS.bench = (own.user + own.system) / 1e6;
-      return { cpuS };
-    };
-  };
-}
-
-/** /proc/<pid>/stat counts CPU time in USER_HZ ticks: 100 per second on Linux. */
-const USER_HZ = 100;
-
 /** A facade run: warm-up, then the measured load with counters from /metrics before and after and RSS polled. */
 async function viaFacade(
   id: string,
@@ -206,22 +188,19 @@ async function viaFacade(
   sandbox: SandboxProcess,
   run: Load,
   details: Record<string, unknown> = {},
-  opts: { otherPids?: number[]; probe?: Probe } = {},
 ): Promise<Row> {
   log(`${id}: ${name}`);
   // Requests the load generator abandoned when it stopped still run in the facade: wait for them (and count them).
-  const pids = [facade.child.pid, sandbox.child.pid, ...(opts.otherPids ?? [])];
-  const idle = () => waitForIdle(pids, { progress: async () => (await facade.scrape()).graphql });
+  const idle = () =>
+    waitForIdle([facade.child.pid, sandbox.child.pid], { progress: async () => (await facade.scrape()).graphql });
   if (settings.warmupS > 0) await run(settings.warmupS);
   const settleBeforeMs = await idle();
   const before = await facade.scrape();
-  const finishProbe = await opts.probe?.();
   const rss = sampleRss(facade.child.pid);
   const result = await run(settings.durationS);
   const settleAfterMs = await idle();
   const peakRssMb = rss.stop();
   const d = delta(await facade.scrape(), before);
-  const probed = (await finishProbe?.()) ?? {};
   return {
     id,
     name,
@@ -231,7 +210,7 @@ async function viaFacade(
     tokenRequests: d.tokenPosts,
     peakRssMb,
     errors: result.non2xx + result.errors + d.graphqlNotSuccess,
-    details: { ...details, load: result, counters: d, settleBeforeMs, settleAfterMs, ...probed },
+    details: { ...details, load: result, counters: d, settleBeforeMs, settleAfterMs },
   };
 }
 
@@ -333,6 +312,123 @@ function windowCommands(d: RedisCounters): RedisCounters {
   return { total: d.total - own, calls };
 }
 
+/** One side of an interleaved comparison. */
+interface Side {
+  id: string;
+  name: string;
+  facade: FacadeProcess;
+  details: Record<string, unknown>;
+}
+
+/** /proc/<pid>/stat counts CPU time in USER_HZ ticks: 100 per second on Linux. */
+const USER_HZ = 100;
+
+/**
+ * Two facades under the same one-person load, measured in `BENCH_REDIS_ROUNDS` alternating slices (A B, B A, A B, …)
+ * that add up to BENCH_DURATION each, after a warm-up of each: whatever else the machine does meanwhile, and any drift
+ * over the scenario, falls on both sides alike. Per side: latencies over every slice, /metrics counters, CPU seconds
+ * of the facade, the sandbox, redis-server and the bench (the load generator), and the commands Redis ran (less the
+ * bench's own INFO), all summed over the slices, each slice followed by a wait until the facades are idle.
+ */
+async function interleaved(
+  sides: readonly [Side, Side],
+  connections: number,
+  sandbox: SandboxProcess,
+  server: RedisServer,
+): Promise<[Row, Row]> {
+  const rounds = settings.redisRounds;
+  const sliceS = settings.durationS / rounds;
+  log(
+    `${sides[0].id} vs ${sides[1].id}: ${sides[0].name} vs ${sides[1].name}, ` +
+      `${rounds} alternating slices of ${sliceS.toFixed(1)} s each`,
+  );
+  const pids = [sides[0].facade.child.pid, sides[1].facade.child.pid, sandbox.child.pid, server.child.pid];
+  const processes = { facade: 0, sandbox: sandbox.child.pid, redis: server.child.pid };
+  const loadOf = (side: Side, durationS: number) =>
+    runAutocannonSampled({
+      url: `${side.facade.url}/graphql`,
+      method: 'POST',
+      headers: facadeHeaders(sandbox),
+      body: rotating(bodies.person),
+      connections,
+      durationS,
+    });
+  const idle = () =>
+    waitForIdle(pids, {
+      progress: async () => (await sides[0].facade.scrape()).graphql + (await sides[1].facade.scrape()).graphql,
+    });
+  const acc = sides.map(() => ({
+    runs: [] as SampledResult[],
+    counters: undefined as CounterSnapshot | undefined,
+    cpuS: {} as Record<string, number>,
+    redis: { total: 0, calls: {} } as RedisCounters,
+    peakRssMb: undefined as number | undefined,
+    settleMs: [] as number[],
+  }));
+  if (settings.warmupS > 0) for (const side of sides) await loadOf(side, settings.warmupS);
+  const settleBeforeMs = await idle();
+  for (let round = 0; round < rounds; round++) {
+    for (const i of round % 2 === 0 ? [0, 1] : [1, 0]) {
+      const side = sides[i] as Side;
+      const a = acc[i] as (typeof acc)[number];
+      const cpuPids = { ...processes, facade: side.facade.child.pid };
+      const before = await side.facade.scrape();
+      const commandsBefore = await server.counters();
+      const ticksBefore = Object.entries(cpuPids).map(([name, pid]) => [name, pid, cpuTicks(pid)] as const);
+      const benchBefore = process.cpuUsage();
+      const rss = sampleRss(side.facade.child.pid);
+      a.runs.push(await loadOf(side, sliceS));
+      a.settleMs.push(await idle());
+      const peak = rss.stop();
+      if (peak !== undefined) a.peakRssMb = Math.max(a.peakRssMb ?? 0, peak);
+      const own = process.cpuUsage(benchBefore);
+      a.cpuS.bench = (a.cpuS.bench ?? 0) + (own.user + own.system) / 1e6;
+      for (const [name, pid, t0] of ticksBefore) {
+        const t1 = cpuTicks(pid);
+        if (t0 !== undefined && t1 !== undefined) a.cpuS[name] = (a.cpuS[name] ?? 0) + (t1 - t0) / USER_HZ;
+      }
+      const commands = windowCommands(commandDelta(await server.counters(), commandsBefore));
+      a.redis.total += commands.total;
+      for (const [name, n] of Object.entries(commands.calls)) a.redis.calls[name] = (a.redis.calls[name] ?? 0) + n;
+      const d = delta(await side.facade.scrape(), before);
+      a.counters = a.counters ? sumCounters(a.counters, d) : d;
+    }
+  }
+  return sides.map((side, i): Row => {
+    const a = acc[i] as (typeof acc)[number];
+    const result = mergeRuns(a.runs);
+    const d = a.counters as CounterSnapshot;
+    return {
+      id: side.id,
+      name: side.name,
+      kind: 'facade',
+      ...rowFrom(result),
+      upstreamPerRequest: d.graphql > 0 ? (d.krr + d.admin) / d.graphql : undefined,
+      tokenRequests: d.tokenPosts,
+      peakRssMb: a.peakRssMb,
+      errors: result.non2xx + result.errors + d.graphqlNotSuccess,
+      details: {
+        ...side.details,
+        rounds,
+        sliceS,
+        load: result,
+        slices: a.runs.map((r) => r.result),
+        counters: d,
+        cpuS: a.cpuS,
+        redisCommands: a.redis,
+        settleBeforeMs,
+        settleAfterMs: a.settleMs,
+      },
+    };
+  }) as [Row, Row];
+}
+
+function sumCounters(x: CounterSnapshot, y: CounterSnapshot): CounterSnapshot {
+  const out = { ...x };
+  for (const key of Object.keys(out) as (keyof CounterSnapshot)[]) out[key] += y[key];
+  return out;
+}
+
 /**
  * The Redis scenario: a redis-server and a facade with REDIS_URL of the bench's own, the one-person query against the
  * existing facade (in-process rate limit) and that one, one after the other, at 64 connections and at 1; then the
@@ -384,42 +480,30 @@ async function redisScenario(
     await cannon(`${withRedis.url}/graphql`, facadeHeaders(sandbox), bodies.person, settings.connections)(warmS);
 
     const lat = `${settings.latencyMs} ms`;
-    const windows: Record<string, RedisCounters> = {};
-    const commandsProbe =
-      (id: string): Probe =>
-      async () => {
-        const start = await server.counters();
-        return async () => {
-          const commands = windowCommands(commandDelta(await server.counters(), start));
-          windows[id] = commands;
-          return { redisCommands: commands };
-        };
-      };
-    const cpu = (target: FacadeProcess) =>
-      cpuProbe({ facade: target.child.pid, sandbox: sandbox.child.pid, redis: server.child.pid });
     const pairs: { connections: number; inProcess: Row; redis: Row }[] = [];
     for (const [suffix, connections] of [
       ['', settings.connections],
       ['1', 1],
     ] as const) {
       const conns = `${connections} conn${connections === 1 ? '' : 's'}`;
-      const inProcess = await viaFacade(
-        `r${suffix}${suffix ? '-' : ''}0`,
-        `facade person(id), in-process rate limit, ${conns} [${lat}]`,
-        facade,
+      const [inProcess, viaRedis] = await interleaved(
+        [
+          {
+            id: `r${suffix}${suffix ? '-' : ''}0`,
+            name: `facade person(id), in-process rate limit, ${conns} [${lat}]`,
+            facade,
+            details: { connections, rateLimit: 'in-process' },
+          },
+          {
+            id: `r${suffix}`,
+            name: `facade person(id), REDIS_URL rate limit, ${conns} [${lat}]`,
+            facade: withRedis,
+            details: { connections, rateLimit: 'redis' },
+          },
+        ],
+        connections,
         sandbox,
-        cannon(`${facade.url}/graphql`, facadeHeaders(sandbox), bodies.person, connections),
-        { connections, rateLimit: 'in-process' },
-        { otherPids: [server.child.pid], probe: cpu(facade) },
-      );
-      const viaRedis = await viaFacade(
-        `r${suffix}`,
-        `facade person(id), REDIS_URL rate limit, ${conns} [${lat}]`,
-        withRedis,
-        sandbox,
-        cannon(`${withRedis.url}/graphql`, facadeHeaders(sandbox), bodies.person, connections),
-        { connections, rateLimit: 'redis' },
-        { otherPids: [server.child.pid], probe: both(cpu(withRedis), commandsProbe(`r${suffix}`)) },
+        server,
       );
       const added = (viaRedis.p50Ms ?? NaN) - (inProcess.p50Ms ?? NaN);
       Object.assign(viaRedis, {
@@ -453,7 +537,7 @@ async function redisScenario(
 
     const clientCommands = new Set(Object.keys(counted.fromClients));
     report.comparisons = pairs.map(({ connections, inProcess, redis: r }) => {
-      const w = windows[r.id];
+      const w = r.details?.redisCommands as RedisCounters | undefined;
       const graphql = (r.details?.counters as { graphql?: number } | undefined)?.graphql ?? 0;
       const roundTrips = w ? Object.entries(w.calls).filter(([name]) => clientCommands.has(name)) : [];
       return {
@@ -548,7 +632,7 @@ async function checkedLookups(facade: FacadeProcess, sandbox: SandboxProcess, n:
 function redisSummary(report: RedisReport): string[] {
   if (report.skipped) return [`SKIPPED  Redis scenario: ${report.skipped}`];
   if (report.failed) return [`FAILED   Redis scenario: ${report.failed}`];
-  const lines = ['Redis rate limit (REDIS_URL) vs in-process, one-person look-up, one after the other in this run:'];
+  const lines = ['Redis rate limit (REDIS_URL) vs in-process, one-person look-up, in alternating slices of this run:'];
   const n = (v: number | undefined, digits = 2) => (v === undefined ? '—' : v.toFixed(digits));
   for (const c of report.comparisons ?? []) {
     const sign = (v: number) => (v >= 0 ? '+' : '');

@@ -59,7 +59,34 @@ export interface HttpLoad {
 }
 
 /** One autocannon run. */
-export function runAutocannon(load: HttpLoad): Promise<LoadResult> {
+export async function runAutocannon(load: HttpLoad): Promise<LoadResult> {
+  return (await runAutocannonSampled(load)).result;
+}
+
+/** A run's result with every latency sample (ms) it was computed from. */
+export interface SampledResult {
+  result: LoadResult;
+  samplesMs: number[];
+}
+
+/** Several runs as one: counts and time summed, percentiles over every sample. */
+export function mergeRuns(runs: SampledResult[]): LoadResult {
+  const samples = runs.flatMap((r) => r.samplesMs);
+  const sum = (pick: (r: LoadResult) => number) => runs.reduce((total, r) => total + pick(r.result), 0);
+  const elapsedS = sum((r) => r.elapsedS);
+  const ok = sum((r) => r.ok);
+  return {
+    ok,
+    non2xx: sum((r) => r.non2xx),
+    errors: sum((r) => r.errors),
+    elapsedS,
+    reqPerSec: ok / elapsedS,
+    latencyMs: percentiles(samples),
+  };
+}
+
+/** One autocannon run, with its latency samples. */
+export function runAutocannonSampled(load: HttpLoad): Promise<SampledResult> {
   const latencies: number[] = [];
   let ok = 0;
   let non2xx = 0;
@@ -84,7 +111,10 @@ export function runAutocannon(load: HttpLoad): Promise<LoadResult> {
       (err: unknown) => {
         if (err) return reject(err instanceof Error ? err : new Error(String(err)));
         const elapsedS = (performance.now() - started) / 1000;
-        resolve({ ok, non2xx, errors, elapsedS, reqPerSec: ok / elapsedS, latencyMs: percentiles(latencies) });
+        resolve({
+          result: { ok, non2xx, errors, elapsedS, reqPerSec: ok / elapsedS, latencyMs: percentiles(latencies) },
+          samplesMs: latencies,
+        });
       },
     );
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
