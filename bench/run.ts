@@ -524,7 +524,9 @@ async function redisScenario(
     const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
     const sent = sum(counted.fromClients);
     report.roundTrips = {
-      method: `MONITOR over ${ROUND_TRIP_REQUESTS} one-person look-ups, ${ROUND_TRIP_CONCURRENCY} at a time, each body checked`,
+      method:
+        `MONITOR over ${ROUND_TRIP_REQUESTS} one-person look-ups, ` +
+        `${ROUND_TRIP_CONCURRENCY} at a time, each body checked`,
       requests: ROUND_TRIP_REQUESTS,
       graphqlRequests,
       failures: counted.result,
@@ -597,7 +599,7 @@ function cpuPerRequest(row: Row): Record<string, number> {
   return out;
 }
 
-/** `n` one-person look-ups, `ROUND_TRIP_CONCURRENCY` at a time, each answer checked (the person asked for, no errors). */
+/** `n` one-person look-ups, ROUND_TRIP_CONCURRENCY at a time, each answer checked (the person asked for, no errors). */
 async function checkedLookups(facade: FacadeProcess, sandbox: SandboxProcess, n: number): Promise<number> {
   const pool = new Pool(facade.url, { connections: ROUND_TRIP_CONCURRENCY });
   const headers = facadeHeaders(sandbox);
@@ -642,7 +644,8 @@ function redisSummary(report: RedisReport): string[] {
         `${times(c.p50Ms.ratio)}); p99 ${n(c.p99Ms.inProcess)} → ${n(c.p99Ms.redis)} ms ` +
         `(${sign(c.p99Ms.addedMs)}${n(c.p99Ms.addedMs)} ms, ${times(c.p99Ms.ratio)}); req/s ` +
         `${n(c.reqPerSec.inProcess, 0)} → ${n(c.reqPerSec.redis, 0)} (${times(c.reqPerSec.ratio)}); ` +
-        `Redis round trips/request ${n(c.roundTripsPerRequest, 3)}, commands/request ${n(c.redisCommandsPerRequest, 3)}`,
+        `Redis round trips/request ${n(c.roundTripsPerRequest, 3)}, ` +
+        `commands/request ${n(c.redisCommandsPerRequest, 3)}`,
     );
     const cpuLine = Object.keys({ ...c.cpuUsPerRequest.inProcess, ...c.cpuUsPerRequest.redis })
       .map((name) => `${name} ${n(c.cpuUsPerRequest.inProcess[name], 0)} → ${n(c.cpuUsPerRequest.redis[name], 0)}`)
