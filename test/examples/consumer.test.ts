@@ -55,7 +55,9 @@ describe('typed operations against the sandbox', () => {
   let endpoint: string;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    // The seeded Maskinporten client holds KRR scopes, which make it read-only through the facade by default
+    // (ADMIN_ALLOWED_SCOPES): this facade is configured to manage it, so the example can add a key to it.
+    t = await startTestApp({ ADMIN_ALLOWED_SCOPES: '*' });
     endpoint = `${t.url}/graphql`;
   });
   afterAll(async () => {

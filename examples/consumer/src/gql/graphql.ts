@@ -33,6 +33,15 @@ export type Scalars = {
   URL: { input: string; output: string; }
 };
 
+/** How the facade obtains the Maskinporten token it looks persons up with. */
+export type ActingVia =
+  /** For a customer that delegated the KRR scopes to us in Altinn (`consumer_org` in the grant). */
+  | 'CONSUMER_ORG'
+  /** For a customer through an onbehalfof registration on our Maskinporten client (`iss_onbehalfof` in the grant). */
+  | 'ONBEHALFOF'
+  /** As the facade's own organisation. */
+  | 'OWN';
+
 export type AddClientJwkInput = {
   /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
