@@ -231,6 +231,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
               party: acting?.party ?? ownParty,
               partyLimiter: acting?.limiter,
               onLookedUp: (consumer, count) => metrics.personsLookedUp.inc({ consumer }, count),
+              onAuditFailed: () => metrics.auditWriteFailures.inc({ kind: 'person' }),
             }),
           clients: () =>
             createClientsContext({
@@ -244,6 +245,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
                 // Our own client's registration changed: tokens obtained through it must not outlive the change.
                 if (clientId === upstream.maskinporten.clientId) tokens.forgetOnBehalfOf(id);
               },
+              onAuditFailed: () => metrics.auditWriteFailures.inc({ kind: 'change' }),
             }),
         });
       },

@@ -132,6 +132,7 @@ function audited(action: string, describe: (args: unknown) => Subject, resolve: 
     try {
       await clients.audit.writeChange(base);
     } catch (err) {
+      clients.onAuditFailed?.();
       ctx
         .log()
         .error({ action, stage: 'requested', err: describeError(err) }, 'client change refused: audit log unavailable');
@@ -154,6 +155,7 @@ function audited(action: string, describe: (args: unknown) => Subject, resolve: 
     try {
       await clients.audit.writeChange(completed);
     } catch (err) {
+      clients.onAuditFailed?.();
       // The change was made (or refused) upstream; it cannot be undone. Logged, with no input values.
       ctx
         .log()

@@ -27,6 +27,8 @@ export interface ClientsContext {
   callerRequestId?: string;
   /** Told after an onbehalfof registration was created, changed or deleted (tokens obtained through it are dropped). */
   onBehalfOfChanged?: (clientId: string, id: string) => void;
+  /** Told when a change's audit record could not be written (the change refused, or made and left unrecorded). */
+  onAuditFailed?: () => void;
 }
 
 export interface ClientsContextOptions {
@@ -38,6 +40,7 @@ export interface ClientsContextOptions {
   requestId: string;
   callerRequestId?: string;
   onBehalfOfChanged?: (clientId: string, id: string) => void;
+  onAuditFailed?: () => void;
 }
 
 export function createClientsContext(opts: ClientsContextOptions): ClientsContext {
@@ -50,6 +53,7 @@ export function createClientsContext(opts: ClientsContextOptions): ClientsContex
     requestId: opts.requestId,
     ...(opts.callerRequestId !== undefined ? { callerRequestId: opts.callerRequestId } : {}),
     ...(opts.onBehalfOfChanged ? { onBehalfOfChanged: opts.onBehalfOfChanged } : {}),
+    ...(opts.onAuditFailed ? { onAuditFailed: opts.onAuditFailed } : {}),
     client: new DataLoader((ids) => mapLimited(ids, ADMIN_READ_CONCURRENCY, (id) => api.getClient(id))),
     jwks: new DataLoader((ids) => mapLimited(ids, ADMIN_READ_CONCURRENCY, (id) => api.getJwks(id))),
   };

@@ -36,6 +36,8 @@ export interface PersonsContextOptions {
   partyLimiter?: PersonLimiter;
   /** Counts the persons looked up, per legal consumer. */
   onLookedUp?: (consumer: string, persons: number) => void;
+  /** Told when a look-up withholds persons (AUDIT_UNAVAILABLE) because their audit records could not be written. */
+  onAuditFailed?: () => void;
 }
 
 export function createPersonsContext(opts: PersonsContextOptions): PersonsContext {
@@ -188,6 +190,7 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
           }),
         ),
       );
+      if (failed.size > 0) opts.onAuditFailed?.();
       let next = 0;
       // Fail closed: a person whose audit record was not written is not returned.
       return results.map((r) =>

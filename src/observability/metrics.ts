@@ -84,6 +84,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /**
+   * Audit writes that failed (the facade fails closed): `person`, a look-up that withheld its persons with
+   * AUDIT_UNAVAILABLE; `change`, a client change refused with AUDIT_UNAVAILABLE before anything was sent upstream, or
+   * made upstream and left without its completed record. Both series exist from the start (at 0), so an alert on
+   * `increase()` sees the first failure.
+   */
+  readonly auditWriteFailures = new Counter({
+    name: 'facade_audit_write_failures_total',
+    help: 'Audit writes that failed: person (a look-up withheld its persons), change (a change refused or unrecorded)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
   /** Read by the admission gauges when scraped (not set per request: they change twice per operation). */
   admissionState: { costInFlight: number; waiting: number } | undefined;
 
@@ -115,6 +128,9 @@ export class Metrics {
   });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
-    if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'facade_' });
+    for (const kind of ['person', 'change'] as const) this.auditWriteFailures.inc({ kind }, 0);
+    // Unprefixed (process_cpu_seconds_total, nodejs_heap_size_used_bytes, …), as the stock Node.js dashboards expect;
+    // the facade's own metrics are the ones named facade_*.
+    if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry });
   }
 }
