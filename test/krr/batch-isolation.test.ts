@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { syntheticPersonIdentifiers } from '../../src/sandbox/krr-seed.js';
+import { startTestApp, type GraphQLResponse, type TestApp } from '../helpers/app.js';
 
 /** Seeded synthetic persons (src/sandbox/krr-seed.ts). */
 const STALE = '11887197158';
@@ -32,8 +33,8 @@ async function twoCallers(app: TestApp, mine: string[], theirs: string[]) {
   return { mine: a.body, theirs: b.body };
 }
 
-async function started(): Promise<TestApp> {
-  const app = await startTestApp({ KRR_BATCH_WINDOW_MS: '50' });
+async function started(env: Record<string, string> = {}): Promise<TestApp> {
+  const app = await startTestApp({ KRR_BATCH_WINDOW_MS: '50', ...env });
   // The caller token and the Maskinporten token are obtained before the test's requests.
   expect((await app.graphql(`{ person(id: "${STALE}") { status } }`)).body.errors).toBeUndefined();
   return app;
@@ -142,5 +143,109 @@ describe('KRR rate limiting a shared batch', () => {
         { code: 'UPSTREAM_UNAVAILABLE', upstream: 'krr' },
       ]);
     }
+  });
+});
+
+describe("one caller's refused ids never fail another caller's ids (shared batches, KRR_BATCH_WINDOW_MS=50)", () => {
+  const valid = syntheticPersonIdentifiers(1000, 40_000);
+  const refused = syntheticPersonIdentifiers(200, 50_000);
+  /** The isolation takes well under a second here; a busy test machine must not turn it into timeouts. */
+  const SLOW_MACHINE = { KRR_TIMEOUT_MS: '30000' };
+  const chunks = (ids: string[], size: number) =>
+    Array.from({ length: Math.ceil(ids.length / size) }, (_x, i) => ids.slice(i * size, (i + 1) * size));
+
+  /** Caller A's requests and caller B's, with tokens of their own, all sent at once. */
+  async function attack(app: TestApp, a: string[][], b: string[][]) {
+    const tokenOf = async (sub: string) =>
+      (await app.sandbox.callerIssuer.issueToken({ sub, clientId: sub })).access_token;
+    const [tokenA, tokenB] = [await tokenOf('caller-a'), await tokenOf('caller-b')];
+    type Response = GraphQLResponse<{ persons: (Person | null)[] }>;
+    const send = (ids: string[], token: string): Promise<Response> => app.graphql(PERSONS, { ids }, { token });
+    // sent alternately, A's first, B's first, A's second, …: their ids interleave in the shared batches
+    const sentByA: Promise<Response>[] = [];
+    const theirs: Promise<Response>[] = [];
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+      if (a[i]) sentByA.push(send(a[i] as string[], tokenA));
+      if (b[i]) theirs.push(send(b[i] as string[], tokenB));
+    }
+    const mine = await Promise.all(sentByA);
+    /** A's ids answered with an error or null: must be none. */
+    const lostByA = mine.reduce((n, res) => n + (res.body.errors?.length ?? 0), 0);
+    const nullsForA = mine.reduce((n, res) => n + (res.body.data?.persons.filter((p) => p === null).length ?? 0), 0);
+    const bCodes = new Set(
+      (await Promise.all(theirs)).flatMap((res) => res.body.errors?.map((e) => e.extensions?.code)),
+    );
+    // the two callers' ids did share refused KRR calls
+    const ofA = new Set(a.flat());
+    const ofB = new Set(b.flat());
+    const sharedCalls = app.sandbox.krr.requests.filter(
+      (c) => c.status === 400 && c.ids.some((id) => ofA.has(id)) && c.ids.some((id) => ofB.has(id)),
+    );
+    expect(sharedCalls.length).toBeGreaterThan(0);
+    return { lostByA, nullsForA, bCodes };
+  }
+
+  it('B: 8 concurrent requests of 8 refused ids; A: 8 requests of 100 valid ids: A loses none of 800', async () => {
+    t = await started(SLOW_MACHINE);
+    t.sandbox.krr.refuseIds(refused);
+    const { lostByA, nullsForA, bCodes } = await attack(
+      t,
+      chunks(valid.slice(0, 800), 100),
+      chunks(refused.slice(0, 64), 8),
+    );
+    expect({ lostByA, nullsForA }).toEqual({ lostByA: 0, nullsForA: 0 });
+    expect(bCodes).toEqual(new Set(['UPSTREAM_REJECTED']));
+  });
+
+  it('B: one request of 128 refused ids; A: 900 valid ids: A loses none', async () => {
+    t = await started(SLOW_MACHINE);
+    t.sandbox.krr.refuseIds(refused);
+    const { lostByA, nullsForA, bCodes } = await attack(t, chunks(valid.slice(0, 900), 100), [refused.slice(0, 128)]);
+    expect({ lostByA, nullsForA }).toEqual({ lostByA: 0, nullsForA: 0 });
+    expect(bCodes.has('UPSTREAM_REJECTED')).toBe(true);
+  });
+
+  it('B: one request of 40 refused ids; A: 300 valid ids: A loses none', async () => {
+    t = await started(SLOW_MACHINE);
+    t.sandbox.krr.refuseIds(refused);
+    const { lostByA, nullsForA, bCodes } = await attack(t, chunks(valid.slice(0, 300), 100), [refused.slice(0, 40)]);
+    expect({ lostByA, nullsForA }).toEqual({ lostByA: 0, nullsForA: 0 });
+    expect(bCodes).toEqual(new Set(['UPSTREAM_REJECTED']));
+  });
+
+  it('one request of 1000 ids with 20 refused spread evenly: only those 20 fail, within the split bound', async () => {
+    t = await started(SLOW_MACHINE);
+    const ids = valid.slice(0, 1000);
+    const bad = ids.filter((_id, i) => i % 50 === 25);
+    t.sandbox.krr.refuseIds(bad);
+    const before = t.sandbox.krr.requests.length;
+    const res = await t.graphql<{ persons: (Person | null)[] }>(PERSONS, { ids });
+    expect(res.body.errors?.map((e) => e.path?.[1]).sort((x, y) => Number(x) - Number(y))).toEqual(
+      ids.flatMap((id, i) => (bad.includes(id) ? [i] : [])),
+    );
+    expect(res.body.errors?.every((e) => e.extensions?.code === 'UPSTREAM_REJECTED')).toBe(true);
+    expect(t.sandbox.krr.requests.length - before - 1).toBeLessThanOrEqual(64 + 250);
+  });
+
+  it('answers an id KRR refused on its own (while answering the rest) at once afterwards, without sending it again', async () => {
+    t = await started(SLOW_MACHINE);
+    t.sandbox.krr.refuseIds([RESERVED]);
+    const first = await t.graphql<{ persons: (Person | null)[] }>(PERSONS, { ids: [EBOKS, RESERVED] });
+    expect(first.body.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([
+      [['persons', 1], 'UPSTREAM_REJECTED'],
+    ]);
+    const before = t.sandbox.krr.requests.length;
+    // sent again, alone and with other ids: KRR sees only the other ids
+    const [alone, mixed] = await Promise.all([
+      t.graphql(`{ person(id: "${RESERVED}") { status } }`),
+      t.graphql<{ persons: (Person | null)[] }>(PERSONS, { ids: [STALE, RESERVED, NYNORSK] }),
+    ]);
+    expect(alone.body.errors?.map((e) => [e.path, e.extensions])).toEqual([
+      [['person'], { code: 'UPSTREAM_REJECTED', upstream: 'krr', status: 400 }],
+    ]);
+    expect(mixed.body.data?.persons.map((p) => p?.id ?? null)).toEqual([STALE, null, NYNORSK]);
+    expect(mixed.body.errors?.map((e) => e.path)).toEqual([['persons', 1]]);
+    const calls = t.sandbox.krr.requests.slice(before);
+    expect(calls.map((c) => [c.status, [...c.ids].sort()])).toEqual([[200, [STALE, NYNORSK].sort()]]);
   });
 });

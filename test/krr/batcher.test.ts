@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BATCH_RETRY_BUDGET, LookupFailure, MAX_SPLIT_CALLS_PER_BATCH, PersonBatcher } from '../../src/krr/batcher.js';
-import type { KrrClient, LookupKind } from '../../src/krr/client.js';
+import { BATCH_RETRY_BUDGET, LookupFailure, PersonBatcher, splitCallsFor } from '../../src/krr/batcher.js';
+import { OWN_PARTY, type KrrClient, type LookupKind } from '../../src/krr/client.js';
 import type { KrrPersonDto } from '../../src/krr/dto.js';
 import { syntheticPersonIdentifiers } from '../../src/sandbox/krr-seed.js';
 import { UpstreamStatusError, UpstreamUnavailableError } from '../../src/upstream/errors.js';
@@ -237,22 +237,32 @@ describe('PersonBatcher: a batch KRR refuses as a whole', () => {
     expect(calls).toHaveLength(1 + 2 + 4 + 8);
   });
 
-  it(`makes at most ${MAX_SPLIT_CALLS_PER_BATCH} extra calls; ids still unresolved then fail with the refusal`, async () => {
+  it('makes at most 64 + 1000 / 4 extra calls for 1000 ids of one request; ids still unresolved then fail with the refusal', async () => {
     const { client, calls } = autoClient({ refuse: new Set(ids) });
     const batcher = new PersonBatcher(client, { windowMs: 0 });
     const outcomes = await batcher.loadMany(ids, CONTACT);
     expect(outcomes.map(statusOf)).toEqual(ids.map(() => 400));
-    expect(calls.length).toBeLessThanOrEqual(1 + MAX_SPLIT_CALLS_PER_BATCH);
-    expect(calls.length).toBeGreaterThan(MAX_SPLIT_CALLS_PER_BATCH - 2);
+    expect(splitCallsFor(1000)).toBe(64 + 250);
+    expect(calls).toHaveLength(1 + splitCallsFor(1000));
 
     // a smaller bound: the refused id's quarter fails as a whole, the other quarters get their persons
     const some = ids.slice(0, 16);
     const bad = some[5] as string;
     const small = autoClient({ refuse: new Set([bad]) });
-    const bounded = new PersonBatcher(small.client, { windowMs: 0, maxSplitCalls: 4 });
+    const bounded = new PersonBatcher(small.client, { windowMs: 0, splitCalls: () => 4 });
     const results = await bounded.loadMany(some, CONTACT);
     expect(small.calls).toHaveLength(1 + 4);
     expect(results.map(statusOf)).toEqual(some.map((_id, i) => (i >= 4 && i < 8 ? 400 : 'ok')));
+    expect((results[5] as LookupFailure).notIsolated).toBe(true);
+  });
+
+  it('isolates twenty refused ids spread evenly through one request of 1000 within its own budget', async () => {
+    const bad = new Set(ids.filter((_id, i) => i % 50 === 25));
+    expect(bad.size).toBe(20);
+    const { client, calls } = autoClient({ refuse: bad });
+    const outcomes = await new PersonBatcher(client, { windowMs: 0 }).loadMany(ids, CONTACT);
+    expect(outcomes.map(statusOf)).toEqual(ids.map((id) => (bad.has(id) ? 400 : 'ok')));
+    expect(calls.length - 1).toBeLessThanOrEqual(splitCallsFor(1000));
   });
 
   it('treats 404, 413 and 422 as refusals too, and never splits a batch of one id', async () => {
@@ -333,5 +343,168 @@ describe('PersonBatcher: a batch KRR refuses as a whole', () => {
     expect(calls[0]).toHaveLength(10); // one shared batch
     expect(mine.map(statusOf)).toEqual(['ok', 'ok', 400, 'ok']);
     expect(idsOf(theirs)).toEqual(ids.slice(4, 10));
+  });
+});
+
+describe('PersonBatcher: a refusal stays with the request that caused it', () => {
+  const valid = syntheticPersonIdentifiers(1000, 20_000);
+  const refused = syntheticPersonIdentifiers(200, 30_000);
+  const request = (name: string): UpstreamRequestContext => ({ correlationId: name, retryBudget: new RetryBudget(3) });
+  const failedIds = (asked: readonly string[], outcomes: unknown[]) =>
+    asked.filter((_id, i) => statusOf(outcomes[i]) !== 'ok');
+
+  /** Caller A's requests of valid ids and caller B's of refused ones, all at once (B's after A's first), sharing batches. */
+  async function shared(a: string[][], b: string[][]) {
+    const client = autoClient({ refuse: new Set(refused), latencyMs: 2 });
+    const batcher = new PersonBatcher(client.client, { windowMs: 20 });
+    const load = (ids: string[], name: string) => batcher.loadMany(ids, CONTACT, request(name));
+    const first = load(a[0] as string[], 'a0');
+    const theirs = b.map((ids, i) => load(ids, `b${i}`));
+    const mine = [first, ...a.slice(1).map((ids, i) => load(ids, `a${i + 1}`))];
+    const outcomes = await Promise.all(mine);
+    const lostByA = a.flatMap((ids, i) => failedIds(ids, outcomes[i] as unknown[]));
+    const bStatuses = new Set((await Promise.all(theirs)).flat().map(statusOf));
+    return { lostByA, bStatuses, calls: client.calls };
+  }
+  const chunks = (ids: string[], size: number) =>
+    Array.from({ length: Math.ceil(ids.length / size) }, (_x, i) => ids.slice(i * size, (i + 1) * size));
+
+  it("B's 8 requests of 8 refused ids fail none of A's 8 requests of 100 valid ids", async () => {
+    const { lostByA, bStatuses, calls } = await shared(
+      chunks(valid.slice(0, 800), 100),
+      chunks(refused.slice(0, 64), 8),
+    );
+    expect(lostByA).toEqual([]);
+    expect(bStatuses).toEqual(new Set([400]));
+    expect(calls[0]).toHaveLength(864); // one shared batch
+    expect(calls.length - 1).toBeLessThanOrEqual(2 * 864 - 2);
+  });
+
+  it("B's one request of 128 refused ids fails none of A's 900 valid ids, over two batches", async () => {
+    const { lostByA, calls } = await shared(chunks(valid.slice(0, 900), 100), [refused.slice(0, 128)]);
+    expect(lostByA).toEqual([]);
+    expect(calls.filter((c) => c.length === 1000)).toHaveLength(1);
+  });
+
+  it("B's one request of 40 refused ids fails none of A's 300 valid ids", async () => {
+    const { lostByA, bStatuses } = await shared(chunks(valid.slice(0, 300), 100), [refused.slice(0, 40)]);
+    expect(lostByA).toEqual([]);
+    expect(bStatuses).toEqual(new Set([400]));
+  });
+
+  it('asks a request without refused ids on its own first, and charges the id splits to the refusing request', async () => {
+    const a = valid.slice(0, 10);
+    const b = [...valid.slice(10, 19), refused[0] as string];
+    const client = autoClient({ refuse: new Set(refused) });
+    // B's budget allows no split at all: its valid ids fail with it, A's never
+    const batcher = new PersonBatcher(client.client, { windowMs: 5, splitCalls: (n) => (n === 10 ? 0 : 64) });
+    const [mine, theirs] = await Promise.all([
+      batcher.loadMany(a, CONTACT, request('a')),
+      batcher.loadMany(b, CONTACT, request('b')),
+    ]);
+    expect(mine.map(statusOf)).toEqual(a.map(() => 'ok'));
+    expect(theirs.map(statusOf)).toEqual(b.map(() => 400));
+    expect(theirs.every((o) => (o as LookupFailure).notIsolated)).toBe(true);
+    expect(client.calls.map((c) => c.length)).toEqual([20, 10, 10]);
+    expect(client.calls[1]).toEqual(a);
+  });
+
+  it('retries on its own an id another refusing request put into the batch, pending or in flight', async () => {
+    const x = valid[0] as string;
+    const b = [x, ...refused.slice(0, 9)];
+    for (const when of ['pending', 'in flight'] as const) {
+      const client = autoClient({ refuse: new Set(refused), latencyMs: 5 });
+      const batcher = new PersonBatcher(client.client, { windowMs: 0, splitCalls: () => 0 });
+      const theirs = batcher.loadMany(b, CONTACT, request('b'));
+      if (when === 'in flight') await tick();
+      const mine = batcher.loadMany([x], CONTACT, request('a'));
+      expect((await theirs).map(statusOf)).toEqual(b.map(() => 400));
+      expect((await mine).map(statusOf)).toEqual(['ok']);
+      expect(client.calls).toEqual([b, [x]]);
+    }
+  });
+
+  it('remembers ids KRR refused on their own and answers them at once, per party and kind, bounded in time and number', async () => {
+    let now = 1_000_000;
+    const client = autoClient({ refuse: new Set(refused) });
+    const batcher = new PersonBatcher(client.client, { windowMs: 0, now: () => now, maxRefusedIds: 3 });
+    const [bad, bad2, bad3, bad4] = refused as [string, string, string, string];
+    const good = valid.slice(0, 10);
+    expect((await batcher.loadMany([good[0] as string, bad], CONTACT)).map(statusOf)).toEqual(['ok', 400]);
+    const before = client.calls.length;
+    // sent again with a valid id: the valid id goes alone, the refused one is answered at once
+    const again = await batcher.loadMany([bad, good[1] as string], CONTACT);
+    expect(again.map(statusOf)).toEqual([400, 'ok']);
+    expect(client.calls.slice(before)).toEqual([[good[1]]]);
+    expect((await batcher.loadMany([bad], CONTACT)).map(statusOf)).toEqual([400]);
+    expect(client.calls).toHaveLength(before + 1);
+    // another kind, or another party, is asked
+    expect((await batcher.loadMany([bad], DIGITAL_POST)).map(statusOf)).toEqual([400]);
+    const customer = { ...OWN_PARTY, key: 'customer' };
+    expect((await batcher.loadMany([bad], CONTACT, undefined, customer)).map(statusOf)).toEqual([400]);
+    expect(client.calls).toHaveLength(before + 3);
+    // at most 3 (the oldest forgotten first)
+    for (const [i, id] of [bad2, bad3, bad4].entries()) await batcher.loadMany([good[2 + i] as string, id], CONTACT);
+    const count = client.calls.length;
+    await batcher.loadMany([bad4], CONTACT);
+    expect(client.calls).toHaveLength(count);
+    await batcher.loadMany([bad], CONTACT);
+    expect(client.calls).toHaveLength(count + 1);
+    // forgotten after 10 minutes
+    now += 10 * 60_000;
+    await batcher.loadMany([bad4], CONTACT);
+    expect(client.calls).toHaveLength(count + 2);
+  });
+
+  it('remembers no refusal unless KRR answered another part: it may be KRR refusing everything (say a 404)', async () => {
+    const notFound = () => new UpstreamStatusError('krr', 404, undefined);
+    const client = autoClient({ refuse: new Set(valid), refusal: notFound });
+    const batcher = new PersonBatcher(client.client, { windowMs: 0 });
+    for (let round = 0; round < 2; round++) {
+      expect((await batcher.loadMany(valid.slice(0, 2), CONTACT)).map(statusOf)).toEqual([404, 404]);
+      expect((await batcher.loadMany(valid.slice(2, 3), CONTACT)).map(statusOf)).toEqual([404]);
+    }
+    // each round: the pair and its two halves, then the lone id
+    expect(client.calls.map((c) => c.length)).toEqual([2, 1, 1, 1, 2, 1, 1, 1]);
+  });
+
+  it('never makes more than 2n − 2 extra calls for n ids, however they are spread over requests', async () => {
+    // every one of 1000 requests sends one refused id: each must be asked alone
+    const lone = autoClient({ refuse: new Set(valid) });
+    const batcher = new PersonBatcher(lone.client, { windowMs: 10 });
+    const outcomes = await Promise.all(valid.map((id, i) => batcher.loadMany([id], CONTACT, request(`r${i}`))));
+    expect(outcomes.flat().map(statusOf)).toEqual(valid.map(() => 400));
+    expect(lone.calls.length - 1).toBe(2 * 1000 - 2);
+    // random mixes of requests and refused ids
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let round = 0; round < 5; round++) {
+      const bad = new Set(valid.filter(() => random() < 0.05 * round));
+      const client = autoClient({ refuse: bad });
+      const mixed = new PersonBatcher(client.client, { windowMs: 10 });
+      const requests: string[][] = [];
+      for (let at = 0; at < 1000;) {
+        const size = 1 + Math.floor(random() * 120);
+        requests.push(valid.slice(at, (at += size)));
+      }
+      const results = await Promise.all(requests.map((ids, i) => mixed.loadMany(ids, CONTACT, request(`r${i}`))));
+      expect(client.calls.length - 1).toBeLessThanOrEqual(2 * 1000 - 2);
+      requests.forEach((ids, i) => {
+        // a request without refused ids gets every person
+        if (!ids.some((id) => bad.has(id))) expect(failedIds(ids, results[i] as unknown[])).toEqual([]);
+      });
+    }
+  });
+
+  it('fails the ids of a request without refused ids as unavailable (not refused) when the deadline passes first', async () => {
+    const client = autoClient({ refuse: new Set(refused), latencyMs: (n) => (n === 1 ? 400 : 5) });
+    const batcher = new PersonBatcher(client.client, { windowMs: 5, deadlineMs: 300 });
+    const [mine, theirs] = await Promise.all([
+      batcher.loadMany(valid.slice(0, 3), CONTACT, request('a')),
+      batcher.loadMany(refused.slice(0, 3), CONTACT, request('b')),
+    ]);
+    expect(client.calls).toHaveLength(1);
+    expect(mine.map(statusOf)).toEqual(['unavailable timeout', 'unavailable timeout', 'unavailable timeout']);
+    expect(theirs.map(statusOf)).toEqual(['unavailable timeout', 'unavailable timeout', 'unavailable timeout']);
   });
 });
