@@ -178,29 +178,44 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       ...upstream.auth,
       maxTokenLifetimeSeconds: config.callerTokens.maxLifetimeSeconds,
       clockSkewSeconds: config.callerTokens.clockSkewSeconds,
+      log: log.child({ component: 'auth' }),
     });
+    closers.push(async () => authenticator.flushLog());
 
     // Upstream state is reported, never a condition of readiness: a KRR outage must not take the replica out of
     // rotation for admin operations, nor the reverse (DESIGN.md "Failures stay small").
+    let lastTokenState: string | undefined;
     const tokenState = cached(HEALTH_CACHE_MS, async () => {
-      try {
-        return (await tokens.probe({ scopes: [KRR_CONTACT_SCOPE] })) ? 'ok' : 'unavailable';
-      } catch {
-        return 'unavailable';
-      }
+      const probe = await tokens.probe({ scopes: [KRR_CONTACT_SCOPE] }).catch(() => undefined);
+      lastTokenState = !probe ? 'token probe failed' : probe.ok ? 'ok' : probe.reason;
+      return lastTokenState;
+    });
+    const breaker = (client: UpstreamClient) =>
+      client.breakerState === 'closed' ? 'ok' : `breaker ${client.breakerState}`;
+    /** Each component's state in a few words ("ok", "MP-123 invalid_grant: …", "breaker open"), without secrets. */
+    const components = (token: string): Record<string, string> => ({
+      maskinporten: token === 'ok' ? breaker(maskinportenHttp) : token,
+      krr: breaker(krrHttp),
+      admin: breaker(adminHttp),
+      callerTokens: authenticator.keysStatus(),
     });
     const health = async (verbose: boolean) => {
       if (!verbose) return { status: 'ok' };
+      const token = await tokenState();
       return {
         status: 'ok',
         draining,
+        components: components(token),
         upstreams: {
-          maskinporten: { token: await tokenState(), breaker: maskinportenHttp.breakerState },
+          maskinporten: { token: token === 'ok' ? 'ok' : 'unavailable', breaker: maskinportenHttp.breakerState },
           krr: { breaker: krrHttp.breakerState },
           admin: { breaker: adminHttp.breakerState },
         },
       };
     };
+    // A readiness probe gives up after about a second: a slow token probe reports its last outcome instead.
+    const readiness = async () =>
+      components(await within(READY_WAIT_MS, tokenState(), () => lastTokenState ?? 'token probe in progress'));
     const server = createHttpServer({
       apollo,
       authenticator,
@@ -250,6 +265,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
         });
       },
       health,
+      readiness,
       serveMetrics: config.metricsPort === undefined,
       documentLimits: config.documentLimits,
       draining: () => draining,
@@ -320,6 +336,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
 }
 
 const HEALTH_CACHE_MS = 5_000;
+/** How long /readyz waits for a token probe before it reports the previous one's outcome. */
+const READY_WAIT_MS = 500;
 
 /**
  * Supplier mode's tenants: `TENANTS_FILE`, or in sandbox mode without it the sandbox's seeded customers (with the
@@ -413,6 +431,19 @@ function cached<T>(ttlMs: number, check: () => Promise<T>): () => Promise<T> {
     if (!last || now - last.at > ttlMs) last = { at: now, value: check() };
     return last.value;
   };
+}
+
+/** `value`, or `fallback()` when it has not settled within `ms`. */
+async function within<T>(ms: number, value: Promise<T>, fallback: () => T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback()), ms);
+  });
+  try {
+    return await Promise.race([value, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function sleep(ms: number, unref = false): Promise<void> {

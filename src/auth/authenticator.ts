@@ -1,8 +1,23 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { Logger } from 'pino';
 import { scopesFromClaims, type Caller } from './caller.js';
+import { bearerChallenge, claimsForLog, refusalMessage, RefusalLog, type AuthFailureReason } from './refusal.js';
 
-export type AuthResult = { ok: true; caller: Caller } | { ok: false; status: 401 | 503; message: string };
+export type { AuthFailureReason } from './refusal.js';
+
+export type AuthResult =
+  | { ok: true; caller: Caller }
+  | {
+      ok: false;
+      /** 401: the token is missing or refused; 503: the issuer's keys cannot be had to verify it. */
+      status: 401 | 503;
+      reason: AuthFailureReason;
+      /** For the caller: the GraphQL error's message, and the challenge's `error_description`. */
+      message: string;
+      /** 401: the `WWW-Authenticate` value (RFC 6750 §3). */
+      challenge?: string;
+    };
 
 export interface AuthenticatorOptions {
   issuer: string;
@@ -18,6 +33,15 @@ export interface AuthenticatorOptions {
   maxTokenLifetimeSeconds?: number;
   /** `AUTH_CLOCK_SKEW_SECONDS` (default 30): leeway for `exp`, `nbf` and an `iat` in the future. */
   clockSkewSeconds?: number;
+  /**
+   * `AUTH_SCOPE_PREFIX` (comma-separated, see `parseScopePrefixes`): a granted scope starting with one of these is
+   * also read without it (`api://facade/contactinfo.read` → `contactinfo.read`).
+   */
+  scopePrefixes?: readonly string[];
+  /** Where refusals are logged (info; keys unavailable: warn), at most one line per reason per second. */
+  log?: Logger;
+  /** The throttle's interval (tests); default 1000 ms. */
+  refusalLogIntervalMs?: number;
 }
 
 export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 86_400;
@@ -26,7 +50,8 @@ export const DEFAULT_CLOCK_SKEW_SECONDS = 30;
 /** Verified tokens remembered (bounded): a caller sends the same token with every request until it expires. */
 const VERIFIED_CACHE_SIZE = 10_000;
 
-const INVALID = 'The bearer token is invalid or expired.';
+/** The issuer's discovery document or JWKS could not be fetched: the token cannot be judged, 503. */
+class KeysUnavailable extends Error {}
 
 /**
  * Verifies callers' bearer JWTs against `AUTH_ISSUER`: signature from the issuer's JWKS (found through OIDC
@@ -42,10 +67,19 @@ export class Authenticator {
   private readonly verified = new Map<string, { caller: Caller; expiresAt: number }>();
   private readonly maxLifetime: number;
   private readonly skew: number;
+  private readonly scopePrefixes: readonly string[];
+  private readonly refusals: RefusalLog;
+  /** Why the issuer's keys could not be fetched the last time they were needed; undefined once they were. */
+  private keysError?: string;
+  private keysChecked = false;
 
   constructor(private readonly opts: AuthenticatorOptions) {
     this.maxLifetime = opts.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
     this.skew = opts.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
+    this.scopePrefixes = [...(opts.scopePrefixes ?? [])];
+    if (this.scopePrefixes.some((p) => typeof p !== 'string' || p.length === 0 || /\s/.test(p)))
+      throw new RangeError('scopePrefixes must be non-empty strings without whitespace.');
+    this.refusals = new RefusalLog(opts.log, opts.refusalLogIntervalMs);
     if (!Number.isSafeInteger(this.maxLifetime) || this.maxLifetime <= 0)
       throw new RangeError('maxTokenLifetimeSeconds must be a positive whole number of seconds.');
     if (!Number.isSafeInteger(this.skew) || this.skew < 0)
@@ -53,9 +87,11 @@ export class Authenticator {
   }
 
   async authenticate(headers: IncomingHttpHeaders): Promise<AuthResult> {
-    const match = /^Bearer[ ]+([A-Za-z0-9\-_.]+)$/i.exec(headers.authorization ?? '');
-    const token = match?.[1];
-    if (!token) return { ok: false, status: 401, message: 'A bearer token is required (Authorization: Bearer <JWT>).' };
+    const authorization = headers.authorization ?? '';
+    // No credentials, or another scheme (Basic, …): RFC 6750 §3.1 wants a challenge without an error code.
+    if (!/^Bearer(?:[ \t]|$)/i.test(authorization)) return this.refuse('missing');
+    const token = /^Bearer[ ]+([A-Za-z0-9\-_.]+)$/i.exec(authorization)?.[1];
+    if (!token) return this.refuse('malformed');
     const known = this.verified.get(token);
     if (known) {
       if (known.expiresAt > Date.now()) return { ok: true, caller: known.caller };
@@ -64,8 +100,8 @@ export class Authenticator {
     let keys: JWTVerifyGetKey;
     try {
       keys = await this.jwks();
-    } catch {
-      return { ok: false, status: 503, message: 'The token issuer cannot be reached to verify the token.' };
+    } catch (err) {
+      return this.keysUnavailable(token, err);
     }
     let payload: JWTPayload;
     const verifiedAt = Date.now();
@@ -79,36 +115,62 @@ export class Authenticator {
         clockTolerance: this.skew,
         currentDate: new Date(verifiedAt),
       }));
-    } catch {
-      return { ok: false, status: 401, message: INVALID };
+    } catch (err) {
+      if (err instanceof KeysUnavailable) return this.keysUnavailable(token, err);
+      const { reason, claim } = reasonOf(err);
+      return this.refuse(reason, token, { claim });
     }
     const refusal = this.checkTimes(payload, Math.floor(verifiedAt / 1000));
-    if (refusal) return { ok: false, status: 401, message: refusal };
+    if (refusal) return this.refuse(refusal, token);
 
     const rawClientId = payload.client_id ?? payload.azp;
     const clientId = typeof rawClientId === 'string' ? rawClientId : undefined;
     const caller: Caller = {
       subject: payload.sub ?? clientId ?? 'unknown',
       clientId,
-      scopes: scopesFromClaims(payload as Record<string, unknown>),
+      scopes: scopesFromClaims(payload as Record<string, unknown>, this.scopePrefixes),
       claims: payload as Readonly<Record<string, unknown>>,
     };
     this.remember(token, caller, Math.min((payload.exp as number) * 1000, verifiedAt + this.maxLifetime * 1000));
     return { ok: true, caller };
   }
 
+  /**
+   * The caller-token issuer for readiness: `ok` once its keys were fetched (or served from jose's cache), the last
+   * failure otherwise (no URL, no token), `not checked yet` before the first token needed them.
+   */
+  keysStatus(): string {
+    if (this.keysError) return `issuer keys unavailable: ${this.keysError}`;
+    return this.keysChecked ? 'ok' : 'not checked yet';
+  }
+
+  /** Writes the refusals the log throttle still holds (shutdown). */
+  flushLog(): void {
+    this.refusals.flush();
+  }
+
+  private refuse(reason: AuthFailureReason, token?: string, detail: { claim?: string } = {}): AuthResult {
+    const message = refusalMessage(reason, { ...detail, maxLifetime: this.maxLifetime });
+    this.refusals.record(reason, { status: 401, ...claimsForLog(token) });
+    return { ok: false, status: 401, reason, message, challenge: bearerChallenge(reason, message) };
+  }
+
+  private keysUnavailable(token: string, err: unknown): AuthResult {
+    const error = err instanceof KeysUnavailable ? err.message : describeFetchFailure('OIDC discovery', err);
+    this.keysChecked = true;
+    this.keysError = error;
+    this.refusals.record('keys_unavailable', { status: 503, error, ...claimsForLog(token) });
+    return { ok: false, status: 503, reason: 'keys_unavailable', message: refusalMessage('keys_unavailable') };
+  }
+
   /** `iat` not in the future beyond the skew; lifetime (exp − iat, or exp − now without iat) within the maximum. */
-  private checkTimes(payload: JWTPayload, now: number): string | undefined {
+  private checkTimes(payload: JWTPayload, now: number): AuthFailureReason | undefined {
     const { exp, iat } = payload;
     // jose has checked that exp is present and both are numbers; a non-finite value is refused all the same.
-    if (typeof exp !== 'number' || !Number.isFinite(exp)) return INVALID;
-    if (iat !== undefined && (typeof iat !== 'number' || !Number.isFinite(iat))) return INVALID;
-    if (iat !== undefined && iat > now + this.skew)
-      return 'The bearer token is invalid: it is issued in the future (iat).';
-    if (exp - (iat ?? now) > this.maxLifetime) {
-      const measure = iat === undefined ? 'exp − now, as it has no iat' : 'exp − iat';
-      return `The bearer token is invalid: its lifetime (${measure}) exceeds the ${this.maxLifetime} seconds accepted.`;
-    }
+    if (typeof exp !== 'number' || !Number.isFinite(exp)) return 'claims';
+    if (iat !== undefined && (typeof iat !== 'number' || !Number.isFinite(iat))) return 'claims';
+    if (iat !== undefined && iat > now + this.skew) return 'issued_in_future';
+    if (exp - (iat ?? now) > this.maxLifetime) return 'lifetime';
     return undefined;
   }
 
@@ -124,13 +186,37 @@ export class Authenticator {
   private jwks(): Promise<JWTVerifyGetKey> {
     if (!this.keys) {
       this.keys = this.discoverJwksUrl()
-        .then((url) => createRemoteJWKSet(new URL(url), { timeoutDuration: this.opts.fetchTimeoutMs ?? 5_000 }))
+        .then((url) =>
+          this.watched(createRemoteJWKSet(new URL(url), { timeoutDuration: this.opts.fetchTimeoutMs ?? 5_000 })),
+        )
         .catch((err: unknown) => {
           this.keys = undefined; // retry discovery on the next request
           throw err;
         });
     }
     return this.keys;
+  }
+
+  /**
+   * The remote JWKS, with a failure to fetch it (unreachable, timeout, not 200, not a JWKS) turned into
+   * `KeysUnavailable` (503) and remembered for readiness; a key that is not there stays the token's fault (401).
+   */
+  private watched(remote: JWTVerifyGetKey): JWTVerifyGetKey {
+    return async (header, token) => {
+      try {
+        const key = await remote(header, token);
+        this.keysChecked = true;
+        this.keysError = undefined;
+        return key;
+      } catch (err) {
+        this.keysChecked = true;
+        if (!isKeyFetchFailure(err)) {
+          this.keysError = undefined;
+          throw err;
+        }
+        throw new KeysUnavailable(describeFetchFailure('JWKS', err));
+      }
+    };
   }
 
   private async discoverJwksUrl(): Promise<string> {
@@ -142,4 +228,53 @@ export class Authenticator {
     if (typeof doc.jwks_uri !== 'string') throw new Error('discovery document lacks jwks_uri');
     return doc.jwks_uri;
   }
+}
+
+/** The refusal reason of an error jose's `jwtVerify` threw. */
+function reasonOf(err: unknown): { reason: AuthFailureReason; claim?: string } {
+  if (err instanceof errors.JWTExpired) return { reason: 'expired' };
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    if (err.reason === 'missing' && err.claim !== 'iss' && err.claim !== 'aud')
+      return { reason: 'claims', claim: err.claim };
+    switch (err.claim) {
+      case 'iss':
+        return { reason: 'issuer' };
+      case 'aud':
+        return { reason: 'audience' };
+      case 'nbf':
+        return err.reason === 'check_failed' ? { reason: 'not_yet_valid' } : { reason: 'claims', claim: 'nbf' };
+      default:
+        return { reason: 'claims', claim: err.claim };
+    }
+  }
+  if (err instanceof errors.JOSEAlgNotAllowed) return { reason: 'algorithm' };
+  if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys)
+    return { reason: 'unknown_key' };
+  if (err instanceof errors.JWSSignatureVerificationFailed) return { reason: 'signature' };
+  if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid || err instanceof errors.JOSENotSupported)
+    return { reason: 'malformed' };
+  // Anything else (a key the platform cannot import, …): the token could not be verified.
+  return { reason: 'signature' };
+}
+
+/** Errors of jose's remote JWKS that mean "the keys could not be had", not "the token is wrong". */
+function isKeyFetchFailure(err: unknown): boolean {
+  if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) return true;
+  // fetch() itself: refused, reset, DNS, TLS (TypeError "fetch failed"); jose's generic error: not 200, not JSON.
+  if (err instanceof TypeError) return true;
+  return err instanceof errors.JOSEError && err.code === 'ERR_JOSE_GENERIC';
+}
+
+/** Why a discovery or JWKS fetch failed, for the log and readiness: the error's kind, never a URL or a body. */
+function describeFetchFailure(what: string, err: unknown): string {
+  const e = err as { name?: unknown; message?: unknown; cause?: { code?: unknown } };
+  if (err instanceof errors.JWKSTimeout || e.name === 'TimeoutError') return `${what} request timed out`;
+  if (err instanceof errors.JWKSInvalid) return `${what} is not a valid JSON Web Key Set`;
+  if (err instanceof TypeError) {
+    const code = typeof e.cause?.code === 'string' ? ` (${e.cause.code})` : '';
+    return `${what} could not be fetched${code}`;
+  }
+  if (err instanceof SyntaxError) return `${what} answer is not JSON`;
+  const message = typeof e.message === 'string' ? e.message.slice(0, 200) : 'failed';
+  return `${what}: ${message}`;
 }

@@ -40,6 +40,11 @@ export interface HttpServerOptions {
   admit?(caller: Caller): string | undefined;
   /** `GET /healthz` (`?verbose`: the state of each upstream, without secrets). */
   health(verbose: boolean): Promise<Record<string, unknown>>;
+  /**
+   * `GET /readyz`'s `components`: each upstream's state in a few words, without secrets. Reported, never a condition:
+   * /readyz answers 200 whatever they say and 503 only while draining. Must answer within a readiness probe's timeout.
+   */
+  readiness?(): Promise<Record<string, string>>;
   /** Serve `/metrics` on this server (false when METRICS_PORT gives it a port of its own). */
   serveMetrics: boolean;
   /** Checked on the raw request before graphql-js parses it. */
@@ -147,7 +152,8 @@ async function handle(
       return sendJson(res, 200, await opts.health(new URLSearchParams(target.search).has('verbose')));
     case '/readyz': {
       if (opts.draining()) return sendJson(res, 503, { status: 'draining' });
-      return sendJson(res, 200, { status: 'ready' });
+      const components = await opts.readiness?.().catch(() => undefined);
+      return sendJson(res, 200, { status: 'ready', ...(components ? { components } : {}) });
     }
     case '/metrics':
       if (!opts.serveMetrics) break;
@@ -206,7 +212,9 @@ async function handleGraphQL(
   }
   const auth = await opts.authenticator.authenticate(req.headers);
   if (!auth.ok) {
-    if (auth.status === 401) res.setHeader('www-authenticate', 'Bearer');
+    // RFC 6750 §3: the reason in the challenge (401); the issuer's keys out of reach is ours to retry (503).
+    if (auth.challenge) res.setHeader('www-authenticate', auth.challenge);
+    else if (auth.status === 503) res.setHeader('retry-after', '5');
     return graphqlError(res, auth.status, auth.message, auth.status === 401 ? 'UNAUTHENTICATED' : 'UNAVAILABLE');
   }
   const refusal = opts.admit?.(auth.caller);

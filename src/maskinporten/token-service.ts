@@ -28,6 +28,9 @@ interface CacheEntry {
   inflight?: Promise<string>;
 }
 
+/** The outcome of `TokenService.probe`. */
+export type TokenProbe = { ok: true } | { ok: false; reason: string; mpCode?: string; oauthError?: string };
+
 export interface TokenServiceOptions {
   /** As configured (`MASKINPORTEN_ISSUER`); the grant's `aud` is the issuer the metadata publishes. */
   issuer: string;
@@ -107,13 +110,23 @@ export class TokenService implements TokenProvider {
     }
   }
 
-  /** Whether a token for `req` can be had now (readiness). */
-  async probe(req: TokenRequest): Promise<boolean> {
+  /**
+   * Whether a token for `req` can be had now (readiness), and if not why, without secrets: the MP code and OAuth error
+   * Maskinporten answered and what failed, e.g. `MP-123 invalid_grant: Maskinporten refused the token request (HTTP
+   * 400)`, or `Maskinporten is unavailable (breaker open)`. Never the token, the grant or Maskinporten's own text.
+   */
+  async probe(req: TokenRequest): Promise<TokenProbe> {
     try {
       await this.getToken(req);
-      return true;
-    } catch {
-      return false;
+      return { ok: true };
+    } catch (err) {
+      if (err instanceof UpstreamAuthError) {
+        const code = [err.mpCode, err.oauthError].filter(Boolean).join(' ');
+        const reason = code ? `${code}: ${err.reason}` : err.reason;
+        return { ok: false, reason, mpCode: err.mpCode, oauthError: err.oauthError };
+      }
+      // Not an answer of Maskinporten's (e.g. the key cannot sign): its kind only, a message might quote a file.
+      return { ok: false, reason: `token request failed (${err instanceof Error ? err.name : 'error'})` };
     }
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasRequiredScopes, scopesFromClaims } from '../../src/auth/caller.js';
+import { hasRequiredScopes, parseScopePrefixes, scopesFromClaims } from '../../src/auth/caller.js';
 
 const sorted = (scopes: Set<string>) => [...scopes].sort();
 
@@ -42,6 +42,45 @@ describe('scopesFromClaims', () => {
     const granted = scopesFromClaims({ scope: 'Contactinfo.read' });
     expect(granted.has('contactinfo.read')).toBe(false);
     expect(granted.has('Contactinfo.read')).toBe(true);
+  });
+});
+
+describe('scopesFromClaims with prefixes (AUTH_SCOPE_PREFIX)', () => {
+  const prefixes = ['api://facade/', 'myorg:facade/'];
+
+  it('reads Entra and Maskinporten/ID-porten style prefixed scopes also under our names, from scope and scp', () => {
+    expect(
+      sorted(scopesFromClaims({ scope: 'api://facade/contactinfo.read myorg:facade/clients.read' }, prefixes)),
+    ).toEqual(['api://facade/contactinfo.read', 'clients.read', 'contactinfo.read', 'myorg:facade/clients.read']);
+    expect(sorted(scopesFromClaims({ scp: ['api://facade/digitalpost.read'] }, prefixes))).toEqual([
+      'api://facade/digitalpost.read',
+      'digitalpost.read',
+    ]);
+  });
+
+  it('keeps unprefixed scopes, ignores other prefixes and a scope that is the prefix alone', () => {
+    const granted = scopesFromClaims({ scope: 'clients.write other:facade/clients.read api://facade/' }, prefixes);
+    expect(sorted(granted)).toEqual(['api://facade/', 'clients.write', 'other:facade/clients.read']);
+    expect(hasRequiredScopes(granted, [['clients.read']])).toBe(false);
+  });
+
+  it('is case-sensitive, like the scopes themselves', () => {
+    expect(scopesFromClaims({ scope: 'API://facade/contactinfo.read' }, prefixes).has('contactinfo.read')).toBe(false);
+  });
+});
+
+describe('parseScopePrefixes', () => {
+  it('splits on commas, trims, drops empty and repeated entries', () => {
+    expect(parseScopePrefixes(undefined)).toEqual([]);
+    expect(parseScopePrefixes('')).toEqual([]);
+    expect(parseScopePrefixes(' api://facade/ , myorg:facade/,,api://facade/ ')).toEqual([
+      'api://facade/',
+      'myorg:facade/',
+    ]);
+  });
+
+  it('refuses a prefix with whitespace inside', () => {
+    expect(() => parseScopePrefixes('api://facade/ x')).toThrow(/AUTH_SCOPE_PREFIX/);
   });
 });
 

@@ -31,11 +31,13 @@ function upstreamCalls(): number {
   return prod.sandbox.krr.requests.length + prod.sandbox.admin.requests.length;
 }
 
-describe('forged caller tokens are refused with 401 and nothing runs', () => {
+describe('forged caller tokens are refused with 401, each with its reason, and nothing runs', () => {
   const query = JSON.stringify({ query: '{ person(id: "11822648950") { status } }' });
-  const cases: [string, () => Promise<string>][] = [
+  const cases: [string, string, RegExp, () => Promise<string>][] = [
     [
       'signed with another key',
+      'unknown_key',
+      /signed with a key \(kid\) the issuer does not publish/,
       async () =>
         new SignJWT({ scope: 'contactinfo.read' })
           .setProtectedHeader({ alg: 'RS256', kid: 'forged' })
@@ -46,6 +48,8 @@ describe('forged caller tokens are refused with 401 and nothing runs', () => {
     ],
     [
       'alg none',
+      'algorithm',
+      /signing algorithm \(alg\) is not accepted/,
       async () => {
         const enc = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
         const exp = Math.floor(Date.now() / 1000) + 300;
@@ -58,21 +62,83 @@ describe('forged caller tokens are refused with 401 and nothing runs', () => {
         return `${enc({ alg: 'none', typ: 'JWT' })}.${enc(claims)}.`;
       },
     ],
-    ['expired', async () => (await prod.sandbox.callerIssuer.issueToken({ expiresInSeconds: -120 })).access_token],
+    [
+      'expired',
+      'expired',
+      /has expired \(exp\)/,
+      async () => (await prod.sandbox.callerIssuer.issueToken({ expiresInSeconds: -120 })).access_token,
+    ],
     [
       'for another audience',
+      'audience',
+      /another audience \(aud\)/,
       async () => (await prod.sandbox.callerIssuer.issueToken({ audience: 'some-other-api' })).access_token,
     ],
+    [
+      'not valid yet',
+      'not_yet_valid',
+      /not valid yet \(nbf\)/,
+      async () =>
+        (await prod.sandbox.callerIssuer.issueToken({ claims: { nbf: Math.floor(Date.now() / 1000) + 600 } }))
+          .access_token,
+    ],
+    [
+      'living longer than AUTH_MAX_TOKEN_LIFETIME_SECONDS',
+      'lifetime',
+      /lifetime \(exp - iat, or exp - now without iat\) exceeds the 86400 seconds accepted/,
+      async () => (await prod.sandbox.callerIssuer.issueToken({ expiresInSeconds: 90_000 })).access_token,
+    ],
+    ['not a JWT', 'malformed', /not a well-formed JWT/, async () => 'not-a-jwt'],
   ];
-  for (const [name, make] of cases) {
-    it(name, async () => {
+  for (const [name, reason, says, make] of cases) {
+    it(`${name}: ${reason}`, async () => {
       const before = upstreamCalls();
-      const res = await post(query, { 'content-type': 'application/json' }, await make());
+      const token = await make();
+      const res = await fetch(`${prod.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: query,
+      });
       expect(res.status).toBe(401);
-      expect(JSON.parse(res.text).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+      const error = ((await res.json()) as { errors: { message: string; extensions: { code: string } }[] }).errors[0];
+      expect(error?.extensions.code).toBe('UNAUTHENTICATED');
+      expect(error?.message).toMatch(/^The bearer token is invalid: /);
+      expect(error?.message).toMatch(says);
+      // RFC 6750 §3: the same reason in the challenge, in a value a quoted-string may hold.
+      expect(res.headers.get('www-authenticate')).toBe(
+        `Bearer error="invalid_token", error_description="${error?.message}"`,
+      );
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer [\x20-\x7e]+$/);
       expect(upstreamCalls()).toBe(before);
+      // Logged at info with the reason (one line per reason per second at most), never the token.
+      const line = prod.logLines.find(
+        (l) => l.includes('"caller token refused"') && l.includes(`"reason":"${reason}"`),
+      );
+      expect(line).toBeDefined();
+      expect(JSON.parse(line ?? '{}')).toMatchObject({ level: 30, reason, status: 401 });
+      for (const part of token.split('.').filter((p) => p.length > 8)) {
+        expect(prod.logLines.join('\n')).not.toContain(part);
+      }
     });
   }
+
+  it('no token: a challenge without an error code (RFC 6750 §3.1), and the body says what is missing', async () => {
+    const res = await fetch(`${prod.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: query,
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="digdir-graphql-facade"');
+    expect(await res.json()).toEqual({
+      errors: [
+        {
+          message: 'A bearer token is required (Authorization: Bearer <JWT>).',
+          extensions: { code: 'UNAUTHENTICATED' },
+        },
+      ],
+    });
+  });
 });
 
 describe('request shapes that must be refused', () => {
