@@ -3,6 +3,8 @@ import { ConfigError, loadConfig } from './config.js';
 import { TrustedDocumentsError } from './http/trusted-documents.js';
 import { CredentialsError } from './maskinporten/credentials.js';
 import { AuditLogError } from './observability/audit.js';
+import { createLogger } from './observability/logger.js';
+import { startTracing, stopTracing, TracingConfigError } from './observability/tracing.js';
 import { RedisConfigError } from './state/redis.js';
 import { TenantsError } from './tenants/tenants.js';
 
@@ -13,6 +15,16 @@ async function main(): Promise<void> {
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  try {
+    // OTEL_* variables: off (nothing loaded) unless an OTLP endpoint or OTEL_TRACES_EXPORTER is set.
+    await startTracing({ log: createLogger({ level: config.logLevel }) });
+  } catch (err) {
+    if (err instanceof TracingConfigError) {
+      console.error(`Invalid configuration: ${err.message}`);
       process.exit(2);
     }
     throw err;
@@ -63,6 +75,7 @@ async function main(): Promise<void> {
     force.unref();
     app
       .close()
+      .then(() => stopTracing()) // the spans still queued are exported
       .then(() => process.exit(0))
       .catch(() => process.exit(1));
   };

@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Metrics } from '../observability/metrics.js';
+import { endOperationSpan, nameOperationSpan, startOperationSpan, tracingEnabled } from '../observability/tracing.js';
 import type { GraphQLContext } from './context.js';
 
 const EXPECTED_CODES = new Set([
@@ -24,15 +25,21 @@ const UPSTREAM_CODES = new Set([
   'AUDIT_UNAVAILABLE',
 ]);
 
-/** Request counts and latency by operation type and outcome, and a log line for each unexpected error. */
+/**
+ * Request counts and latency by operation type and outcome, a log line for each unexpected error, and with tracing on
+ * the operation span (type, bounded name, outcome, error codes). Only requestDidStart, didResolveOperation and
+ * willSendResponse: Apollo runs no execution hooks for a response a plugin answers (DESIGN.md "Performance anchors").
+ */
 export function observabilityPlugin(metrics: Metrics): ApolloServerPlugin<GraphQLContext> {
   return {
-    async requestDidStart() {
+    async requestDidStart({ contextValue }) {
       const started = performance.now();
       let operationType = 'unknown';
+      const span = tracingEnabled ? startOperationSpan(contextValue.requestId) : undefined;
       return {
-        async didResolveOperation({ operation }) {
+        async didResolveOperation({ operation, operationName }) {
           operationType = operation?.operation ?? 'unknown';
+          if (span) nameOperationSpan(span, operationType, operationName);
         },
         async didEncounterErrors({ errors, contextValue }) {
           for (const error of errors) {
@@ -57,6 +64,7 @@ export function observabilityPlugin(metrics: Metrics): ApolloServerPlugin<GraphQ
           const outcome = !hasErrors ? 'success' : hasData ? 'partial' : 'error';
           metrics.graphqlRequests.inc({ operation_type: operationType, outcome });
           metrics.graphqlDuration.observe({ operation_type: operationType }, (performance.now() - started) / 1000);
+          if (span) endOperationSpan(span, outcome, body.kind === 'single' ? body.singleResult.errors : undefined);
         },
       };
     },

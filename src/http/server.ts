@@ -7,6 +7,7 @@ import type { Caller } from '../auth/caller.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { checkDocument, jsonDepthExceeds, type DocumentLimits } from '../graphql/document-limits.js';
 import type { Metrics } from '../observability/metrics.js';
+import { bindRequest, startRequestSpan, tracingEnabled, type RequestTrace } from '../observability/tracing.js';
 import type { UpstreamRequestContext } from '../upstream/request-context.js';
 import { RetryBudget } from '../upstream/retry.js';
 import { BodyBudget, HttpError, readBody } from './body.js';
@@ -158,8 +159,10 @@ async function handle(
     case '/metrics':
       if (!opts.serveMetrics) break;
       return sendMetrics(opts.metrics, res);
-    case '/graphql':
-      return handleGraphQL(opts, bodies, req, res, target);
+    case '/graphql': {
+      const trace = tracingEnabled ? startRequestSpan(req, res, '/graphql') : undefined;
+      return handleGraphQL(opts, bodies, req, res, target, trace);
+    }
   }
   return sendJson(res, 404, { error: 'not found' });
 }
@@ -185,6 +188,7 @@ async function handleGraphQL(
   req: IncomingMessage,
   res: ServerResponse,
   target: RequestTarget,
+  trace?: RequestTrace,
 ): Promise<void> {
   applyCors(opts.corsOrigins, req, res);
   if (req.method === 'OPTIONS') {
@@ -277,6 +281,7 @@ async function handleGraphQL(
   }
   const method = req.method;
   const upstream = { correlationId: requestId, retryBudget: new RetryBudget(RETRY_BUDGET_PER_REQUEST) };
+  if (trace) bindRequest(trace, requestId, upstream);
   const result = await opts.apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method, headers, search, body },
     context: async () => opts.buildContext(auth.caller, requestId, log, operationName, upstream, callerRequestId),

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.js';
+import { traceTokenRequest, tracingEnabled, type TraceParent } from '../observability/tracing.js';
 import { UpstreamAuthError, UpstreamUnavailableError } from '../upstream/errors.js';
 import { retryDecision, type UpstreamClient } from '../upstream/http-client.js';
 import type { UpstreamRequestContext } from '../upstream/request-context.js';
@@ -151,7 +152,10 @@ export class TokenService implements TokenProvider {
     }
     if (entry.inflight) return entry.inflight;
     const target = entry;
-    const inflight = this.requestToken(req, context)
+    const requested = tracingEnabled
+      ? traceTokenRequest(req, context, (trace) => this.requestToken(req, context, trace))
+      : this.requestToken(req, context);
+    const inflight = requested
       .then(({ token, expiresInSeconds, obtainedAt }) => {
         target.token = token;
         target.expiresAt = obtainedAt + expiresInSeconds * 1000;
@@ -165,10 +169,11 @@ export class TokenService implements TokenProvider {
     return inflight;
   }
 
-  /** `context`: the GraphQL request that found no token; a background refresh has none. */
+  /** `context`: the GraphQL request that found no token; a background refresh has none. `trace`: the token span. */
   private async requestToken(
     req: TokenRequest,
     context?: UpstreamRequestContext,
+    trace?: TraceParent,
   ): Promise<{ token: string; expiresInSeconds: number; obtainedAt: number }> {
     const metadata = await this.discover();
     let obtainedAt = this.now();
@@ -176,7 +181,7 @@ export class TokenService implements TokenProvider {
     try {
       // Each attempt signs a fresh grant: a repeated jti would be refused as "used before" (MP-012).
       res = await withRetries(
-        async () => {
+        async (attempt) => {
           obtainedAt = this.now();
           const assertion = await buildGrant(this.opts.credentials, {
             clientId: this.opts.clientId,
@@ -192,6 +197,7 @@ export class TokenService implements TokenProvider {
             path: metadata.token_endpoint,
             form: { grant_type: JWT_BEARER, assertion },
             context,
+            ...(trace ? { trace, attempt } : {}),
           });
         },
         {

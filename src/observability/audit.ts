@@ -1,4 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
+import { traceAuditWrite, tracingEnabled } from './tracing.js';
 
 /**
  * The audit log: one JSON line per person a response reveals, and per stage of every change to a client, kept apart
@@ -307,12 +308,12 @@ class FileAuditLog implements AuditLog {
     if (this.closing) throw new AuditLogError('audit log is closed');
     if (entries.length === 0) return;
     const data = formatLines(entries, isoTime(this.now), false);
-    return this.queue.submit(data);
+    return traced(this.queue.submit(data), entries);
   }
 
   async writeChange(record: ClientChangeRecord): Promise<void> {
     if (this.closing) throw new AuditLogError('audit log is closed');
-    return this.queue.submit(formatChange(record, isoTime(this.now), false));
+    return traced(this.queue.submit(formatChange(record, isoTime(this.now), false)), record);
   }
 
   private async append(data: string): Promise<void> {
@@ -364,12 +365,12 @@ class StreamAuditLog implements AuditLog {
     if (this.closing) throw new AuditLogError('audit log is closed');
     if (entries.length === 0) return;
     const data = formatLines(entries, isoTime(this.now), true);
-    return this.queue.submit(data);
+    return traced(this.queue.submit(data), entries);
   }
 
   async writeChange(record: ClientChangeRecord): Promise<void> {
     if (this.closing) throw new AuditLogError('audit log is closed');
-    return this.queue.submit(formatChange(record, isoTime(this.now), true));
+    return traced(this.queue.submit(formatChange(record, isoTime(this.now), true)), record);
   }
 
   /**
@@ -441,6 +442,14 @@ class StreamAuditLog implements AuditLog {
     // The destination (stdout by default) belongs to the process: wait for our writes, leave it open.
     await this.queue.idle();
   }
+}
+
+/** With tracing on, a write is a span (record type and count, outcome) under the request's operation. */
+function traced(written: Promise<void>, what: AuditEntry[] | ClientChangeRecord): Promise<void> {
+  if (!tracingEnabled) return written;
+  return Array.isArray(what)
+    ? traceAuditWrite(written, what[0]?.requestId, 'person_revealed', what.length)
+    : traceAuditWrite(written, what.requestId, 'client_change', 1);
 }
 
 function isoTime(now: () => number): string {

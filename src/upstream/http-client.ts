@@ -1,5 +1,13 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Metrics, UpstreamName } from '../observability/metrics.js';
+import {
+  endUpstreamSpan,
+  injectTraceContext,
+  parentOf,
+  startUpstreamSpan,
+  tracingEnabled,
+  type TraceParent,
+} from '../observability/tracing.js';
 import { BreakerOpenError, UpstreamBreaker, type BreakerOptions, type BreakerState } from './breaker.js';
 import { UpstreamUnavailableError } from './errors.js';
 import type { UpstreamRequestContext } from './request-context.js';
@@ -28,6 +36,10 @@ export interface UpstreamRequest {
   retry?: boolean;
   /** The GraphQL request this call serves: correlation id and retry budget. */
   context?: UpstreamRequestContext;
+  /** Tracing: the span this call hangs under when not the context's (a token request's own span). */
+  trace?: TraceParent;
+  /** Tracing: this call's attempt number (1-based) when the caller retries it itself (token requests). */
+  attempt?: number;
 }
 
 export interface UpstreamResponse {
@@ -85,8 +97,9 @@ export class UpstreamClient {
   /** Requests `path` relative to the base URL, or an absolute URL (discovered endpoints such as token_endpoint). */
   async request(req: UpstreamRequest): Promise<UpstreamResponse> {
     const deadlineAt = Date.now() + this.deadlineMs;
-    const once = () =>
-      this.breaker.run(() => this.send(req, deadlineAt), isUpstreamFailure).catch(this.openToUnavailable);
+    const once = tracingEnabled
+      ? (attempt?: number) => this.tracedAttempt(req, deadlineAt, attempt ?? req.attempt ?? 1)
+      : () => this.breaker.run(() => this.send(req, deadlineAt), isUpstreamFailure).catch(this.openToUnavailable);
     if (!req.retry) return once();
     const policy = this.opts.retryPolicy ?? DEFAULT_RETRY_POLICY;
     return withRetries(once, {
@@ -113,7 +126,25 @@ export class UpstreamClient {
     throw err;
   };
 
-  private async send(req: UpstreamRequest, deadlineAt: number): Promise<UpstreamResponse> {
+  /** One attempt as a client span (tracing on): route template, status or failure type, retry number. */
+  private tracedAttempt(req: UpstreamRequest, deadlineAt: number, attempt: number): Promise<UpstreamResponse> {
+    const parent = req.trace ?? parentOf(req.context);
+    const span = startUpstreamSpan(this.name, req.method, req.path, attempt, parent, this.base);
+    return this.breaker
+      .run(() => this.send(req, deadlineAt, span), isUpstreamFailure)
+      .then(
+        (res) => {
+          endUpstreamSpan(span, res.status);
+          return res;
+        },
+        (err: unknown) => {
+          endUpstreamSpan(span, undefined, err);
+          return this.openToUnavailable(err);
+        },
+      );
+  }
+
+  private async send(req: UpstreamRequest, deadlineAt: number, span?: TraceParent): Promise<UpstreamResponse> {
     const remaining = deadlineAt - Date.now();
     if (remaining <= 0) throw new UpstreamUnavailableError(this.name, 'timeout');
     const target = /^https?:\/\//.test(req.path) ? new URL(req.path) : this.resolve(req.path);
@@ -129,6 +160,7 @@ export class UpstreamClient {
     if (req.bearer) headers.authorization = `Bearer ${req.bearer}`;
     const correlationId = req.context?.correlationId;
     if (correlationId) headers['x-correlation-id'] = correlationId;
+    if (span) injectTraceContext(span, headers);
 
     const started = performance.now();
     let status = 'error';

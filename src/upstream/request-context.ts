@@ -1,3 +1,4 @@
+import type { TraceParent } from '../observability/tracing.js';
 import type { RetryBudget } from './retry.js';
 
 /**
@@ -9,4 +10,6 @@ export interface UpstreamRequestContext {
   correlationId: string;
   /** Shared by every upstream call of the request, so retries cannot multiply load during an outage. */
   retryBudget?: RetryBudget;
+  /** With tracing on: the span this request's upstream calls and token requests are made under (passed, not ambient). */
+  trace?: TraceParent;
 }
