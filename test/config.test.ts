@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { VARIABLES, type Variable } from '../src/config-spec.js';
 import { ConfigError, loadConfig, UPSTREAM_VARIABLES } from '../src/config.js';
 
 /** Every upstream variable of a complete non-sandbox configuration (the files need not exist to load the config). */
@@ -144,7 +145,7 @@ describe('variables', () => {
     expect(config.metricsPort).toBe(9464);
     expect(config.adminAllowedScopes).toEqual(['myorg:*', 'other:read']);
     expect(config.documentLimits).toEqual({ maxDocumentBytes: 5000, maxNesting: 64, maxNameLength: 128 });
-    expect(config.callerTokens).toEqual({ maxLifetimeSeconds: 86_400, clockSkewSeconds: 10 });
+    expect(config.callerTokens).toEqual({ maxLifetimeSeconds: 86_400, clockSkewSeconds: 10, scopePrefixes: [] });
     expect(loadConfig({}).metricsPort).toBeUndefined();
     expect(problems({ PORT: '9000', METRICS_PORT: '9000' })).toEqual(['METRICS_PORT must differ from PORT']);
   });
@@ -162,6 +163,21 @@ describe('variables', () => {
     expect(found.some((p) => p.startsWith('REDIS_URL must be a redis:// or rediss:// URL'))).toBe(true);
     expect(found.some((p) => p.startsWith('REDIS_KEY_PREFIX'))).toBe(true);
     expect(found.join(' ')).not.toContain('secret-pass');
+  });
+
+  it('reads AUTH_SCOPE_PREFIX: comma- or space-separated prefixes of caller scopes, none by default', () => {
+    expect(loadConfig({}).callerTokens.scopePrefixes).toEqual([]);
+    expect(loadConfig({ AUTH_SCOPE_PREFIX: 'api://facade/, myorg:facade/' }).callerTokens.scopePrefixes).toEqual([
+      'api://facade/',
+      'myorg:facade/',
+    ]);
+    expect(problems({ AUTH_SCOPE_PREFIX: ' , ' })).toEqual(['AUTH_SCOPE_PREFIX must list at least one value']);
+  });
+
+  it('ignores, and does not check, the upstream variables in sandbox mode', () => {
+    const config = loadConfig({ SANDBOX: 'true', KRR_URL: 'not a url', MASKINPORTEN_ISSUER: 'nor this' });
+    expect(config.upstream).toBeUndefined();
+    expect(config.warnings.join(' ')).toMatch(/ignoring MASKINPORTEN_ISSUER, KRR_URL/);
   });
 
   it('reads the upstream configuration of a production start', () => {
@@ -218,4 +234,61 @@ describe('npm start with a forgotten variable', () => {
     expect(run.out).toContain('AUDIT_LOG_FILE');
     expect(run.out).not.toMatch(/\n\s+at /);
   }, 30_000);
+});
+
+describe('the declaration in src/config-spec.ts', () => {
+  it('is what loadConfig reads: every declared variable, and no other', () => {
+    const read = new Set<string>();
+    const env = new Proxy({} as NodeJS.ProcessEnv, {
+      get(_target, name) {
+        if (typeof name === 'string') read.add(name);
+        return undefined;
+      },
+    });
+    loadConfig(env);
+    expect([...read].sort()).toEqual(Object.keys(VARIABLES).sort());
+  });
+
+  it("is the loader's range and default of every integer variable", () => {
+    const integers = Object.entries(VARIABLES as Record<string, Variable>).filter(
+      (entry): entry is [string, Extract<Variable, { type: 'integer' }>] => entry[1].type === 'integer',
+    );
+    expect(integers.length).toBeGreaterThan(25);
+    for (const [name, spec] of integers) {
+      for (const value of [spec.min - 1, spec.max + 1]) {
+        expect(problems({ [name]: String(value) }), `${name}=${value}`).toEqual([
+          `${name} must be an integer from ${spec.min} to ${spec.max} (got "${value}")`,
+        ]);
+      }
+      for (const value of [spec.min, spec.max])
+        expect(problems({ [name]: String(value) }), `${name}=${value}`).toEqual([]);
+    }
+    const defaults = loadConfig({});
+    expect(defaults.port).toBe(VARIABLES.PORT.default);
+    expect(defaults.timeouts.krr).toBe(VARIABLES.KRR_TIMEOUT_MS.default);
+    expect(defaults.shutdownDelayMs).toBe(VARIABLES.SHUTDOWN_DELAY_MS.default);
+    expect(loadConfig({ NODE_ENV: 'production', ...UPSTREAM, AUDIT_LOG: 'stdout' }).shutdownDelayMs).toBe(
+      VARIABLES.SHUTDOWN_DELAY_MS.defaults.production,
+    );
+  });
+
+  it('decides the mode-dependent defaults: GraphiQL and introspection off in production, supplier in the sandbox', () => {
+    expect(loadConfig({})).toMatchObject({
+      graphiql: true,
+      introspection: true,
+      adminSupplier: true,
+      host: '127.0.0.1',
+    });
+    expect(loadConfig({ NODE_ENV: 'production', ...UPSTREAM, AUDIT_LOG: 'stdout' })).toMatchObject({
+      graphiql: false,
+      introspection: false,
+      adminSupplier: false,
+      host: '0.0.0.0',
+    });
+    expect(loadConfig({ NODE_ENV: 'production', SANDBOX: 'true', GRAPHIQL: 'true' })).toMatchObject({
+      graphiql: true,
+      introspection: false,
+      adminSupplier: true,
+    });
+  });
 });

@@ -1,0 +1,838 @@
+import { DEFAULT_MAX_COST_IN_FLIGHT } from './graphql/admission.js';
+import { DEFAULT_DOCUMENT_LIMITS } from './graphql/document-limits.js';
+import { DEFAULT_QUERY_LIMITS } from './graphql/limits.js';
+import { DEFAULT_SERVICE_NAME } from './observability/tracing.js';
+
+/**
+ * Every environment variable of the facade, declared once: name, type, default, range or allowed values, description,
+ * production rules, and whether it is a secret. `loadConfig` (config.ts) parses and checks each variable from its
+ * declaration here; `npm run config:docs` (scripts/config-docs.ts) writes the README's configuration reference and
+ * `.env.example` from it, and a test fails when either is stale.
+ *
+ * To add a variable: declare it in VARIABLES (in the group it belongs to), read it in config.ts with `v.NAME`, and run
+ * `npm run config:docs`. What one variable's declaration cannot say (rules between variables) stays in `loadConfig`,
+ * and its description says it in words.
+ */
+
+/** A check of a variable's (or a list entry's) text; `text` completes "NAME must be …" and the docs' type column. */
+export interface Format {
+  text: string;
+  test(value: string): boolean;
+}
+
+/** Defaults that differ by mode; the sandbox's wins over production's (no variable has both). */
+export interface ModeDefaults<T> {
+  sandbox?: T;
+  production?: T;
+}
+
+export interface Mode {
+  sandbox: boolean;
+  production: boolean;
+}
+
+export const GROUPS = {
+  server: { title: 'Mode and listening' },
+  maskinporten: { title: "Maskinporten (the facade's own client)" },
+  krr: { title: 'Contact register (KRR)' },
+  admin: { title: 'Admin API (clients)' },
+  auth: { title: 'Callers' },
+  tenants: { title: 'Customer organisations (supplier mode)' },
+  audit: { title: 'Audit log' },
+  limits: { title: 'Requests and queries' },
+  upstream: { title: 'Upstream connections and shutdown' },
+  redis: { title: 'Several replicas' },
+} as const;
+
+export type Group = keyof typeof GROUPS;
+
+interface Common {
+  group: Group;
+  /** Markdown; reads after the variable's name. Rules between variables are said here. */
+  description: string;
+  /** A rule that holds only with NODE_ENV=production (beyond a production default). */
+  production?: string;
+  /** Never echoed in a message; an empty placeholder in `.env.example`. */
+  secret?: boolean;
+  /** Points the facade at a real upstream: any one of these set means "not the sandbox". */
+  upstream?: boolean;
+  /** Required outside the sandbox. */
+  required?: boolean;
+  /** A value for `.env.example` when there is no default. */
+  example?: string;
+}
+
+export interface IntegerVariable extends Common {
+  type: 'integer';
+  min: number;
+  max: number;
+  unit?: 'bytes' | 'ms' | 's';
+  default?: number;
+  defaults?: ModeDefaults<number>;
+}
+
+export interface BooleanVariable extends Common {
+  type: 'boolean';
+  default?: boolean;
+  defaults?: ModeDefaults<boolean>;
+}
+
+export interface StringVariable extends Common {
+  type: 'string';
+  /** Checked when set. */
+  format?: Format;
+  /** For the docs when there is no format: what the text is (e.g. "file path"). */
+  shape?: string;
+  default?: string;
+  defaults?: ModeDefaults<string>;
+  /** Taken exactly as given (not trimmed; empty is a value). */
+  verbatim?: boolean;
+}
+
+export interface EnumVariable extends Common {
+  type: 'enum';
+  values: readonly string[];
+  default?: string;
+}
+
+/** Comma- or space-separated; when set, at least one entry. */
+export interface ListVariable extends Common {
+  type: 'list';
+  /** Checked for each entry. */
+  item?: Format;
+  /** For the docs when there is no item format: what an entry is. */
+  shape?: string;
+  default?: readonly string[];
+}
+
+export type Variable = IntegerVariable | BooleanVariable | StringVariable | EnumVariable | ListVariable;
+
+const httpUrl: Format = {
+  text: 'an absolute http(s) URL',
+  test(value) {
+    try {
+      const { protocol } = new URL(value);
+      return protocol === 'https:' || protocol === 'http:';
+    } catch {
+      return false;
+    }
+  },
+};
+
+const redisUrl: Format = {
+  text: 'a redis:// or rediss:// URL, e.g. rediss://user:password@valkey.example:6379',
+  test(value) {
+    try {
+      const parsed = new URL(value);
+      return (parsed.protocol === 'redis:' || parsed.protocol === 'rediss:') && parsed.hostname !== '';
+    } catch {
+      return false;
+    }
+  },
+};
+
+const pattern = (text: string, re: RegExp): Format => ({ text, test: (value) => re.test(value) });
+
+const origin: Format = {
+  text: 'origins like https://app.example.no',
+  test(value) {
+    try {
+      return new URL(value).origin === value;
+    } catch {
+      return false;
+    }
+  },
+};
+
+const upstreamTimeout = (what: string) =>
+  ({
+    type: 'integer',
+    unit: 'ms',
+    default: 5_000,
+    min: 100,
+    max: 120_000,
+    description: `deadline of one ${what}, retries included`,
+  }) as const;
+
+const MiB = 1024 * 1024;
+
+export const VARIABLES = {
+  // ---- Mode and listening ----
+  NODE_ENV: {
+    group: 'server',
+    type: 'string',
+    shape: '`production` or other',
+    description:
+      '`production`: the fail-closed rules (every upstream variable and an audit destination are required), no ' +
+      'introspection, no suggestions, no GraphiQL, a shutdown delay. Case and surrounding spaces do not matter',
+  },
+  SANDBOX: {
+    group: 'server',
+    type: 'boolean',
+    description:
+      "`true`: the embedded simulators instead of Digdir's services; `false`: never. Unset: the simulators outside " +
+      'production when none of the upstream variables (`MASKINPORTEN_*`, `KRR_URL`, `ADMIN_API_URL`, `AUTH_*`) is set',
+    production: '`SANDBOX=true` still starts the simulators, with a warning at start',
+  },
+  PORT: {
+    group: 'server',
+    type: 'integer',
+    default: 4000,
+    min: 0,
+    max: 65535,
+    description:
+      'listen port of `/graphql`, the health endpoints and (without `METRICS_PORT`) `/metrics`; 0: any free port',
+  },
+  HOST: {
+    group: 'server',
+    type: 'string',
+    shape: 'address',
+    default: '0.0.0.0',
+    defaults: { sandbox: '127.0.0.1' },
+    description: 'listen address',
+  },
+  METRICS_PORT: {
+    group: 'server',
+    type: 'integer',
+    min: 0,
+    max: 65535,
+    example: '9464',
+    description:
+      'serve `/metrics` on this port of its own instead of on `PORT` (the Kubernetes manifest uses 9464); must differ ' +
+      'from `PORT`',
+  },
+  LOG_LEVEL: {
+    group: 'server',
+    type: 'enum',
+    values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    default: 'info',
+    description: 'logs are JSON (pino); secrets redacted, 11-digit runs scrubbed from every line',
+  },
+  CORS_ORIGINS: {
+    group: 'server',
+    type: 'list',
+    item: origin,
+    default: [],
+    example: 'https://app.example.no',
+    description: 'browser origins allowed',
+  },
+  GRAPHIQL: {
+    group: 'server',
+    type: 'boolean',
+    default: true,
+    defaults: { production: false },
+    description: 'serve GraphiQL at `GET /graphql`',
+  },
+  INTROSPECTION: {
+    group: 'server',
+    type: 'boolean',
+    default: true,
+    defaults: { production: false },
+    description: 'schema introspection; off also removes "did you mean" suggestions from every error',
+  },
+
+  // ---- Maskinporten ----
+  MASKINPORTEN_ISSUER: {
+    group: 'maskinporten',
+    type: 'string',
+    format: httpUrl,
+    upstream: true,
+    required: true,
+    example: 'https://test.maskinporten.no/',
+    description:
+      "Maskinporten's issuer, with the trailing slash exactly as it publishes it; the token endpoint is discovered from " +
+      'its metadata',
+  },
+  MASKINPORTEN_CLIENT_ID: {
+    group: 'maskinporten',
+    type: 'string',
+    upstream: true,
+    required: true,
+    description: "the facade's own client_id",
+  },
+  MASKINPORTEN_KEY_FILE: {
+    group: 'maskinporten',
+    type: 'string',
+    shape: 'file path',
+    upstream: true,
+    example: '/secrets/maskinporten/key.pem',
+    description:
+      'PEM private key (RSA), with `MASKINPORTEN_CERT_FILE` (x5c) or `MASKINPORTEN_KID`. Outside the sandbox this or ' +
+      '`MASKINPORTEN_KEYSTORE_FILE` is required',
+  },
+  MASKINPORTEN_CERT_FILE: {
+    group: 'maskinporten',
+    type: 'string',
+    shape: 'file path',
+    upstream: true,
+    example: '/secrets/maskinporten/cert.pem',
+    description:
+      'PEM certificate chain, leaf first (x5c mode); required with `MASKINPORTEN_KEY_FILE` unless `MASKINPORTEN_KID` ' +
+      'is set',
+  },
+  MASKINPORTEN_KEYSTORE_FILE: {
+    group: 'maskinporten',
+    type: 'string',
+    shape: 'file path',
+    upstream: true,
+    example: '/secrets/maskinporten/enterprise.p12',
+    description:
+      'the enterprise certificate as delivered (PKCS#12 .p12: key and full chain for x5c; legacy 3DES/RC2 and modern ' +
+      'AES/PBKDF2 files); a wrong password or a keystore without a key fails at start',
+  },
+  MASKINPORTEN_KEYSTORE_PASSWORD: {
+    group: 'maskinporten',
+    type: 'string',
+    secret: true,
+    verbatim: true,
+    description:
+      'password of `MASKINPORTEN_KEYSTORE_FILE`, taken exactly as given (not trimmed); empty or unset: a keystore ' +
+      'without a password',
+  },
+  MASKINPORTEN_KID: {
+    group: 'maskinporten',
+    type: 'string',
+    upstream: true,
+    description:
+      'use a key registered on the client through the admin API: header `kid` instead of `x5c` (with ' +
+      '`MASKINPORTEN_KEY_FILE`)',
+  },
+  MASKINPORTEN_TIMEOUT_MS: { group: 'maskinporten', ...upstreamTimeout('token request') },
+
+  // ---- KRR ----
+  KRR_URL: {
+    group: 'krr',
+    type: 'string',
+    format: httpUrl,
+    upstream: true,
+    required: true,
+    example: 'https://test.kontaktregisteret.no',
+    description: 'the contact register',
+  },
+  KRR_API_VERSION: {
+    group: 'krr',
+    type: 'enum',
+    values: ['v1', 'v2'],
+    default: 'v2',
+    description: "the KRR API's path version",
+  },
+  KRR_TIMEOUT_MS: { group: 'krr', ...upstreamTimeout('KRR call') },
+  KRR_BATCH_WINDOW_MS: {
+    group: 'krr',
+    type: 'integer',
+    unit: 'ms',
+    default: 2,
+    min: 0,
+    max: 1_000,
+    description:
+      'how long person look-ups of concurrent requests are gathered into one KRR call (0: one event-loop turn)',
+  },
+
+  // ---- Admin API ----
+  ADMIN_API_URL: {
+    group: 'admin',
+    type: 'string',
+    format: httpUrl,
+    upstream: true,
+    required: true,
+    example: 'https://api.test.samarbeid.digdir.no/api/v1',
+    description: 'the ID-porten/Maskinporten admin API',
+  },
+  ADMIN_SUPPLIER: {
+    group: 'admin',
+    type: 'boolean',
+    default: false,
+    defaults: { sandbox: true },
+    description:
+      '`true` when our Maskinporten client holds `idporten:dcr.supplier` (lists and manages clients we supply). When ' +
+      '`false` the supplier scope is never requested',
+  },
+  ADMIN_ALLOWED_SCOPES: {
+    group: 'admin',
+    type: 'list',
+    item: pattern('scope patterns such as "myorg:*"', /^[A-Za-z0-9:/._*-]+$/),
+    example: 'myorg:*',
+    description:
+      'patterns (`*` wildcard) of the scopes callers may put on clients through `createClient`/`updateClient`. ' +
+      "Unset: every scope except the facade's own privileged ones (`krr:*`, `idporten:dcr*`), which are refused with " +
+      'a `FORBIDDEN` userError on `scopes`',
+  },
+  ADMIN_TIMEOUT_MS: { group: 'admin', ...upstreamTimeout('admin API call') },
+
+  // ---- Callers ----
+  AUTH_ISSUER: {
+    group: 'auth',
+    type: 'string',
+    format: httpUrl,
+    upstream: true,
+    required: true,
+    example: 'https://login.example.no/',
+    description: "who may call the facade: the OIDC issuer of callers' tokens",
+  },
+  AUTH_AUDIENCE: {
+    group: 'auth',
+    type: 'string',
+    upstream: true,
+    required: true,
+    example: 'facade',
+    description: "the audience callers' tokens must name",
+  },
+  AUTH_JWKS_URL: {
+    group: 'auth',
+    type: 'string',
+    format: httpUrl,
+    upstream: true,
+    description: "the issuer's signing keys; unset: the `jwks_uri` of the issuer's OpenID configuration",
+  },
+  AUTH_MAX_TOKEN_LIFETIME_SECONDS: {
+    group: 'auth',
+    type: 'integer',
+    unit: 's',
+    default: 86_400,
+    min: 60,
+    max: 31_536_000,
+    description: 'longest caller-token lifetime accepted, `exp − iat` (or `exp − now` without `iat`)',
+  },
+  AUTH_CLOCK_SKEW_SECONDS: {
+    group: 'auth',
+    type: 'integer',
+    unit: 's',
+    default: 30,
+    min: 0,
+    max: 300,
+    description: 'leeway for `exp`, `nbf` and `iat` of caller tokens; an `iat` further in the future is refused',
+  },
+  AUTH_SCOPE_PREFIX: {
+    group: 'auth',
+    type: 'list',
+    shape: 'scope prefixes',
+    default: [],
+    example: 'api://facade/',
+    description:
+      "prefixes stripped from a caller token's scopes (`scope` or `scp`) before they are matched with the facade's " +
+      'own, as ID-porten, Maskinporten or Entra ID issue them: with `api://facade/`, `api://facade/contactinfo.read` ' +
+      'is `contactinfo.read`. Unset: scopes are taken as they are',
+  },
+
+  // ---- Tenants ----
+  TENANTS_FILE: {
+    group: 'tenants',
+    type: 'string',
+    shape: 'file path',
+    example: '/config/tenants.json',
+    description:
+      'supplier mode: the customer organisations this facade serves (see "Serving several customer ' +
+      'organisations"); validated at start, each problem named by entry and field. Sandbox mode without it: the ' +
+      "sandbox's two seeded customers",
+  },
+  AUTH_TENANT_CLAIM: {
+    group: 'tenants',
+    type: 'string',
+    format: pattern('a claim name, or a dotted path such as consumer.ID', /^[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)*$/),
+    example: 'consumer.ID',
+    description:
+      "the caller-token claim naming a caller's tenant: a 9-digit orgno or `0192:`-prefixed (as Maskinporten writes " +
+      "`consumer.ID`); a dotted name reads a nested claim. Unset: a tenant's `callers` list (the token's " +
+      '`client_id`/`azp`) decides. Sandbox default: `tenant`',
+  },
+  TENANT_REQUIRED: {
+    group: 'tenants',
+    type: 'boolean',
+    default: false,
+    description:
+      '`true`: a caller without a tenant is refused (HTTP 403 `FORBIDDEN`), and `TENANTS_FILE` is required outside ' +
+      "the sandbox; `false`: such a caller acts as the facade's own organisation. A token naming an organisation " +
+      'that is not a tenant is always refused',
+  },
+
+  // ---- Audit ----
+  AUDIT_LOG: {
+    group: 'audit',
+    type: 'enum',
+    values: ['stdout', 'file'],
+    description:
+      '`stdout`: the audit stream on stdout, each line tagged `"log":"audit"` for the collector to route apart ' +
+      '(contradicts `AUDIT_LOG_FILE`); `file`: requires `AUDIT_LOG_FILE`',
+    production: 'this or `AUDIT_LOG_FILE` is required',
+  },
+  AUDIT_LOG_FILE: {
+    group: 'audit',
+    type: 'string',
+    shape: 'file path',
+    example: '/var/log/facade/audit.jsonl',
+    description: 'append the audit stream to this file (mode 0600)',
+    production: 'this or `AUDIT_LOG=stdout` is required',
+  },
+
+  // ---- Requests and queries ----
+  TRUSTED_DOCUMENTS_FILE: {
+    group: 'limits',
+    type: 'string',
+    shape: 'file path',
+    example: '/config/trusted-documents.json',
+    description: 'when set, only operations in this manifest (hash → document) run',
+  },
+  RATE_LIMIT_PERSONS_PER_MINUTE: {
+    group: 'limits',
+    type: 'integer',
+    default: 20_000,
+    min: 1,
+    max: 100_000_000,
+    description: 'person look-ups per caller per minute',
+  },
+  MAX_BODY_BYTES: {
+    group: 'limits',
+    type: 'integer',
+    unit: 'bytes',
+    default: MiB,
+    min: 1024,
+    max: 100 * MiB,
+    description: 'largest request body (HTTP 413 beyond)',
+  },
+  MAX_BODY_BYTES_IN_FLIGHT: {
+    group: 'limits',
+    type: 'integer',
+    unit: 'bytes',
+    default: 8 * MiB,
+    min: 1024,
+    max: 1024 * MiB,
+    description:
+      'request bodies held at once, waiting or executing; a request beyond it gets HTTP 503 `OVERLOADED` before its ' +
+      'body is parsed',
+  },
+  QUERY_MAX_DOCUMENT_BYTES: {
+    group: 'limits',
+    type: 'integer',
+    default: DEFAULT_DOCUMENT_LIMITS.maxDocumentBytes,
+    min: 256,
+    max: 10_000_000,
+    description: 'characters of one GraphQL document, checked before parsing',
+  },
+  QUERY_MAX_NESTING: {
+    group: 'limits',
+    type: 'integer',
+    default: DEFAULT_DOCUMENT_LIMITS.maxNesting,
+    min: 4,
+    max: 1_000,
+    description: 'brackets open at once in a document, and nesting of the variables, checked before parsing',
+  },
+  QUERY_MAX_NAME_LENGTH: {
+    group: 'limits',
+    type: 'integer',
+    default: DEFAULT_DOCUMENT_LIMITS.maxNameLength,
+    min: 8,
+    max: 10_000,
+    description:
+      'characters of one name (operation, fragment, alias, field, argument, variable), one number literal, and ' +
+      '`operationName`',
+  },
+  QUERY_MAX_TOKENS: {
+    group: 'limits',
+    type: 'integer',
+    default: DEFAULT_QUERY_LIMITS.maxTokens,
+    min: 100,
+    max: 1_000_000,
+    description: 'lexical tokens per document',
+  },
+  QUERY_MAX_DEPTH: {
+    group: 'limits',
+    type: 'integer',
+    default: DEFAULT_QUERY_LIMITS.maxDepth,
+    min: 2,
+    max: 100,
+    description: 'depth of one operation, fragments followed',
+  },
+  QUERY_MAX_ALIASES: {
+    group: 'limits',
+    type: 'integer',
+    default: DEFAULT_QUERY_LIMITS.maxAliases,
+    min: 0,
+    max: 10_000,
+    description: 'aliases in one operation, fragments followed',
+  },
+  QUERY_MAX_DIRECTIVES: {
+    group: 'limits',
+    type: 'integer',
+    default: DEFAULT_QUERY_LIMITS.maxDirectives,
+    min: 0,
+    max: 10_000,
+    description: 'directives in one operation, fragments followed',
+  },
+  QUERY_MAX_COST: {
+    group: 'limits',
+    type: 'integer',
+    default: DEFAULT_QUERY_LIMITS.maxCost,
+    min: 1,
+    max: 100_000_000,
+    description: 'estimated cost per operation (`persons(ids)` costs per id)',
+  },
+  QUERY_MAX_MUTATIONS: {
+    group: 'limits',
+    type: 'integer',
+    default: DEFAULT_QUERY_LIMITS.maxMutations,
+    min: 1,
+    max: 1_000,
+    description:
+      "root fields of one mutation operation: aliased copies of `createClient` cannot multiply one request's writes",
+  },
+  QUERY_MAX_PERSONS: {
+    group: 'limits',
+    type: 'integer',
+    default: DEFAULT_QUERY_LIMITS.maxPersons,
+    min: 1,
+    max: 1_000_000,
+    description: 'distinct personal ids per request',
+  },
+  QUERY_MAX_COST_IN_FLIGHT: {
+    group: 'limits',
+    type: 'integer',
+    default: DEFAULT_MAX_COST_IN_FLIGHT,
+    min: 1,
+    max: 1_000_000_000,
+    description:
+      'admission control: the summed cost of the operations executing at once (the default is about four ' +
+      '1000-person queries); more wait in line',
+  },
+  QUERY_QUEUE_TIMEOUT_MS: {
+    group: 'limits',
+    type: 'integer',
+    unit: 'ms',
+    default: 10_000,
+    min: 1,
+    max: 600_000,
+    description: 'how long an operation may wait for admission before it is refused with HTTP 503 `OVERLOADED`',
+  },
+
+  // ---- Upstream connections and shutdown ----
+  UPSTREAM_CONNECTIONS: {
+    group: 'upstream',
+    type: 'integer',
+    default: 16,
+    min: 1,
+    max: 1024,
+    description: 'keep-alive connections per upstream',
+  },
+  BREAKER_RESET_MS: {
+    group: 'upstream',
+    type: 'integer',
+    unit: 'ms',
+    default: 5_000,
+    min: 100,
+    max: 600_000,
+    description: 'circuit breaker per upstream: open → half-open after this long',
+  },
+  BREAKER_VOLUME_THRESHOLD: {
+    group: 'upstream',
+    type: 'integer',
+    default: 10,
+    min: 1,
+    max: 100_000,
+    description: 'calls to an upstream in 10 s before its circuit breaker may open',
+  },
+  SHUTDOWN_DELAY_MS: {
+    group: 'upstream',
+    type: 'integer',
+    unit: 'ms',
+    default: 0,
+    defaults: { production: 5_000 },
+    min: 0,
+    max: 600_000,
+    description: 'after SIGTERM, `/readyz` answers 503 this long before new connections are refused',
+  },
+  SHUTDOWN_GRACE_MS: {
+    group: 'upstream',
+    type: 'integer',
+    unit: 'ms',
+    default: 20_000,
+    min: 0,
+    max: 600_000,
+    description: 'then in-flight requests get this long to finish',
+  },
+
+  // ---- Several replicas ----
+  REDIS_URL: {
+    group: 'redis',
+    type: 'string',
+    format: redisUrl,
+    secret: true,
+    description:
+      'credentials in the URL: the per-caller rate limit and the per-client admin lock are shared by every replica ' +
+      'through this Redis/Valkey (see "Running several replicas"); unset: both are per replica. Refused credentials ' +
+      'or an unknown host stop the start; a Redis that is only down at start is waited for in the background',
+  },
+  REDIS_KEY_PREFIX: {
+    group: 'redis',
+    type: 'string',
+    format: pattern('1–64 letters, digits, ":", ".", "_" or "-"', /^[A-Za-z0-9:._-]{1,64}$/),
+    default: 'digdir-facade:',
+    description: 'prefix of every key the facade writes, so several facades or apps can share one Redis',
+  },
+} as const satisfies Record<string, Variable>;
+
+export type VariableName = keyof typeof VARIABLES;
+
+type Spec<N extends VariableName> = (typeof VARIABLES)[N];
+
+type TypeOf<V> = V extends { type: 'integer' }
+  ? number
+  : V extends { type: 'boolean' }
+    ? boolean
+    : V extends { type: 'enum'; values: readonly (infer E)[] }
+      ? E
+      : V extends { type: 'list' }
+        ? string[]
+        : string;
+
+/** What `loadConfig` gets for a variable: its type, `| undefined` when it has no default. */
+export type ValueOf<N extends VariableName> =
+  Spec<N> extends { default: unknown } ? TypeOf<Spec<N>> : TypeOf<Spec<N>> | undefined;
+
+export type UpstreamVariable = { [N in VariableName]: Spec<N> extends { upstream: true } ? N : never }[VariableName];
+
+/** The variables that point the facade at real upstreams; any one of them set means "not the sandbox". */
+export const UPSTREAM_VARIABLES = (Object.keys(VARIABLES) as VariableName[]).filter(
+  (name) => (VARIABLES[name] as Variable).upstream,
+) as readonly UpstreamVariable[];
+
+/**
+ * Variables `loadConfig` does not read: observability/tracing.ts and the OpenTelemetry SDK do (tracing is off unless
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_TRACES_EXPORTER` is set). Documented with the others.
+ */
+export interface ExternalVariable {
+  name: string;
+  /** The docs' type column. */
+  shape: string;
+  /** The docs' default column (the SDK's default, or what unset means). */
+  default?: string;
+  description: string;
+  secret?: boolean;
+  example?: string;
+}
+
+export const OTEL_VARIABLES: readonly ExternalVariable[] = [
+  {
+    name: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    shape: 'URL',
+    example: 'http://otel-collector:4318',
+    description:
+      'where spans are sent (OTLP), to `<endpoint>/v1/traces`; `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (the full URL) ' +
+      'takes precedence. Set (or `OTEL_TRACES_EXPORTER`): tracing on; unset: off, and no SDK module is loaded',
+  },
+  {
+    name: 'OTEL_TRACES_EXPORTER',
+    shape: '`otlp`, `console` or `none` (or a list such as `otlp,console`)',
+    default: '`otlp` when an endpoint is set',
+    example: 'otlp',
+    description:
+      'the span exporters; set (or `OTEL_EXPORTER_OTLP_ENDPOINT`): tracing on, `none`: off. Another exporter ' +
+      '(`zipkin`) stops the start',
+  },
+  {
+    name: 'OTEL_EXPORTER_OTLP_PROTOCOL',
+    shape: '`http/protobuf` or `http/json`',
+    default: '`http/protobuf`',
+    example: 'http/protobuf',
+    description:
+      'the OTLP transport (`OTEL_EXPORTER_OTLP_TRACES_PROTOCOL` takes precedence); `grpc` is not shipped and stops ' +
+      'the start',
+  },
+  {
+    name: 'OTEL_EXPORTER_OTLP_HEADERS',
+    shape: '`key=value` list, comma-separated',
+    secret: true,
+    description: "headers on every export, e.g. the collector's `authorization`",
+  },
+  {
+    name: 'OTEL_SERVICE_NAME',
+    shape: 'string',
+    default: `\`${DEFAULT_SERVICE_NAME}\``,
+    example: DEFAULT_SERVICE_NAME,
+    description: '`service.name` of every span (`OTEL_RESOURCE_ATTRIBUTES` may set it too)',
+  },
+  {
+    name: 'OTEL_TRACES_SAMPLER',
+    shape:
+      '`always_on`, `always_off`, `traceidratio`, `parentbased_always_on`, `parentbased_always_off` or ' +
+      '`parentbased_traceidratio`',
+    default: '`parentbased_always_on`',
+    example: 'parentbased_traceidratio',
+    description: "which traces are kept; the `parentbased_*` samplers follow the caller's `traceparent`",
+  },
+  {
+    name: 'OTEL_TRACES_SAMPLER_ARG',
+    shape: 'number 0–1',
+    default: '`1`',
+    example: '0.1',
+    description: 'the ratio kept by the `traceidratio` samplers',
+  },
+  {
+    name: 'OTEL_SDK_DISABLED',
+    shape: '`true` or `false`',
+    default: '`false`',
+    description: '`true`: tracing off whatever else is set',
+  },
+  {
+    name: 'OTEL_PROPAGATORS',
+    shape: 'list of propagator names',
+    default: '`tracecontext`',
+    example: 'tracecontext',
+    description:
+      "without `tracecontext`, a caller's W3C `traceparent` is not continued and none is sent upstream; baggage is " +
+      'never read or sent',
+  },
+];
+
+/** How a variable's value is read: undefined when unset (or empty), else its value or a problem. */
+export function parseVariable(
+  name: string,
+  spec: Variable,
+  raw: string | undefined,
+  problems: string[],
+): number | boolean | string | string[] | undefined {
+  if (raw === undefined) return undefined;
+  const refuse = (allowed: string) => {
+    problems.push(`${name} must be ${allowed}${spec.secret ? '' : ` (got "${raw}")`}`);
+    return undefined;
+  };
+  switch (spec.type) {
+    case 'integer': {
+      const value = Number(raw);
+      if (!Number.isInteger(value) || value < spec.min || value > spec.max) {
+        return refuse(`an integer from ${spec.min} to ${spec.max}`);
+      }
+      return value;
+    }
+    case 'boolean':
+      if (raw !== 'true' && raw !== 'false') return refuse('"true" or "false"');
+      return raw === 'true';
+    case 'enum':
+      if (!spec.values.includes(raw)) return refuse(describeValues(spec.values));
+      return raw;
+    case 'list': {
+      const items = raw.split(/[\s,]+/).filter(Boolean);
+      if (items.length === 0) problems.push(`${name} must list at least one value`);
+      for (const item of items) {
+        if (spec.item && !spec.item.test(item)) {
+          problems.push(`${name} entries must be ${spec.item.text}${spec.secret ? '' : ` (got "${item}")`}`);
+        }
+      }
+      return items;
+    }
+    case 'string':
+      if (spec.format && !spec.format.test(raw)) return refuse(spec.format.text);
+      return raw;
+  }
+}
+
+/** `"a" or "b"` for two values, `one of a, b, c` for more. */
+export function describeValues(values: readonly string[]): string {
+  return values.length === 2 ? `"${values[0]}" or "${values[1]}"` : `one of ${values.join(', ')}`;
+}
+
+/** The value of an unset variable in this mode. */
+export function defaultOf(spec: Variable, mode: Mode): Variable['default'] {
+  const byMode = 'defaults' in spec ? spec.defaults : undefined;
+  if (mode.sandbox && byMode?.sandbox !== undefined) return byMode.sandbox;
+  if (mode.production && byMode?.production !== undefined) return byMode.production;
+  return spec.default;
+}
