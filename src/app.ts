@@ -178,6 +178,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       ...upstream.auth,
       maxTokenLifetimeSeconds: config.callerTokens.maxLifetimeSeconds,
       clockSkewSeconds: config.callerTokens.clockSkewSeconds,
+      scopePrefixes: config.callerTokens.scopePrefixes,
       log: log.child({ component: 'auth' }),
     });
     closers.push(async () => authenticator.flushLog());
@@ -232,37 +233,45 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
         const resolution = tenancy.directory.resolve(caller);
         const tenant = resolution.ok ? resolution.tenant : undefined;
         const acting = tenant ? parties.get(tenant) : undefined;
-        return new RequestContext(caller, requestId, callerRequestId, requestLog, operationName, actingFor(tenant, ownOrgno), {
-          persons: () =>
-            createPersonsContext({
-              batcher,
-              now,
-              audit,
-              limiter: shared.limiter,
-              requestId,
-              callerRequestId,
-              caller,
-              upstream: upstreamContext,
-              party: acting?.party ?? ownParty,
-              partyLimiter: acting?.limiter,
-              onLookedUp: (consumer, count) => metrics.personsLookedUp.inc({ consumer }, count),
-              onAuditFailed: () => metrics.auditWriteFailures.inc({ kind: 'person' }),
-            }),
-          clients: () =>
-            createClientsContext({
-              api: admin.forRequest(upstreamContext),
-              locks: shared.locks,
-              audit,
-              caller,
-              requestId,
-              callerRequestId,
-              onBehalfOfChanged: (clientId, id) => {
-                // Our own client's registration changed: tokens obtained through it must not outlive the change.
-                if (clientId === upstream.maskinporten.clientId) tokens.forgetOnBehalfOf(id);
-              },
-              onAuditFailed: () => metrics.auditWriteFailures.inc({ kind: 'change' }),
-            }),
-        });
+        return new RequestContext(
+          caller,
+          requestId,
+          callerRequestId,
+          requestLog,
+          operationName,
+          actingFor(tenant, ownOrgno),
+          {
+            persons: () =>
+              createPersonsContext({
+                batcher,
+                now,
+                audit,
+                limiter: shared.limiter,
+                requestId,
+                callerRequestId,
+                caller,
+                upstream: upstreamContext,
+                party: acting?.party ?? ownParty,
+                partyLimiter: acting?.limiter,
+                onLookedUp: (consumer, count) => metrics.personsLookedUp.inc({ consumer }, count),
+                onAuditFailed: () => metrics.auditWriteFailures.inc({ kind: 'person' }),
+              }),
+            clients: () =>
+              createClientsContext({
+                api: admin.forRequest(upstreamContext),
+                locks: shared.locks,
+                audit,
+                caller,
+                requestId,
+                callerRequestId,
+                onBehalfOfChanged: (clientId, id) => {
+                  // Our own client's registration changed: tokens obtained through it must not outlive the change.
+                  if (clientId === upstream.maskinporten.clientId) tokens.forgetOnBehalfOf(id);
+                },
+                onAuditFailed: () => metrics.auditWriteFailures.inc({ kind: 'change' }),
+              }),
+          },
+        );
       },
       health,
       readiness,
