@@ -1,6 +1,7 @@
 import { MapperKind, getDirective, mapSchema } from '@graphql-tools/utils';
 import {
   GraphQLError,
+  GraphQLObjectType,
   defaultFieldResolver,
   getNamedType,
   isInterfaceType,
@@ -23,6 +24,49 @@ type Requirement = string[][];
  * 1000-person answer) changes nothing but the time.
  */
 export function applyRequiresScopes(schema: GraphQLSchema): GraphQLSchema {
+  return describeRequiredScopes(enforceRequiredScopes(schema));
+}
+
+/** "Requires scope: contactinfo.read." or "Requires scopes: contactinfo.read and digitalpost.read." */
+export function scopeHint(required: Requirement): string {
+  const plural = required.length === 1 && (required[0]?.length ?? 0) > 1;
+  return `Requires scope${plural ? 's' : ''}: ${required.map((all) => all.join(' and ')).join(' or ')}.`;
+}
+
+function withHint(description: string | null | undefined, required: Requirement | undefined): string | undefined {
+  if (!required) return description ?? undefined;
+  const hint = scopeHint(required);
+  return description ? `${description}\n\n${hint}` : hint;
+}
+
+/**
+ * The executable schema's descriptions (what introspection, GraphiQL's docs and hover show) get the requirement
+ * appended, generated from the directive so they cannot drift: on every object type carrying it, and on every field
+ * carrying it or belonging to a type that does. The SDL files in schema/ stay as written (codegen, the released-schema
+ * check and the trusted documents read those), so the hint exists in one place only: here.
+ */
+function describeRequiredScopes(schema: GraphQLSchema): GraphQLSchema {
+  const typeRequirement = (typeName: string): Requirement | undefined => {
+    const type = schema.getType(typeName);
+    return type ? (getDirective(schema, type, 'requiresScopes')?.[0]?.scopes as Requirement | undefined) : undefined;
+  };
+  return mapSchema(schema, {
+    [MapperKind.OBJECT_TYPE]: (type) => {
+      const required = typeRequirement(type.name);
+      return required
+        ? new GraphQLObjectType({ ...type.toConfig(), description: withHint(type.description, required) })
+        : type;
+    },
+    [MapperKind.OBJECT_FIELD]: (field, _fieldName, typeName) => {
+      const required =
+        (getDirective(schema, field, 'requiresScopes')?.[0]?.scopes as Requirement | undefined) ??
+        typeRequirement(typeName);
+      return required ? { ...field, description: withHint(field.description, required) } : field;
+    },
+  });
+}
+
+function enforceRequiredScopes(schema: GraphQLSchema): GraphQLSchema {
   const typeRequirement = (typeName: string): Requirement | undefined => {
     const type = schema.getType(typeName);
     return type ? (getDirective(schema, type, 'requiresScopes')?.[0]?.scopes as Requirement | undefined) : undefined;
