@@ -43,7 +43,7 @@ function formatErrorWith(
   }
   const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
   const scalarError = findOriginal(error, (e) => e instanceof ScalarInputError);
-  let message = withoutEchoedValue(formatted.message, scalarError?.message ?? innermostMessage(error));
+  let message = withoutEchoedValue(formatted.message, scalarError?.message ?? innermostMessage(error), error);
   if (hideSuggestions) message = message.replace(SUGGESTION, '');
   return {
     ...formatted,
@@ -53,18 +53,50 @@ function formatErrorWith(
 }
 
 /**
- * graphql-js writes `Variable "$x" got invalid value <value>; <reason>` and `Expected value of type "T", found
- * <value>; <reason>`. Keep the variable or type and the reason, drop the value.
+ * graphql-js writes `Variable "$x" got invalid value <value>[ at "x[17]"]; <reason>` and `Expected value of type "T",
+ * found <value>; <reason>`. Keep the variable or type, where in the variable (`ids[17]`: the index, never the value)
+ * and the reason; drop the value. A literal's error keeps its `locations` (line and column of the literal itself).
  */
-function withoutEchoedValue(message: string, reason: string | undefined): string {
-  const variable = /^Variable "\$[^"]+" got invalid value/.exec(message);
+function withoutEchoedValue(message: string, reason: string | undefined, error: unknown): string {
+  const variable = /^Variable "\$([^"]+)" got invalid value/.exec(message);
   if (variable) {
-    const name = /^Variable "\$[^"]+"/.exec(message)?.[0] ?? 'A variable';
-    return `${name} has an invalid value${reason ? `: ${reason}` : '.'}`;
+    const name = `Variable "$${variable[1]}"`;
+    const at = pathInVariable(message, variable[1] ?? '', error);
+    return `${name} has an invalid value${at ? ` at ${at}` : ''}${reason ? `: ${reason}` : '.'}`;
   }
   const literal = /^Expected value of type "([^"]+)", found /.exec(message);
   if (literal) return `Invalid value for type "${literal[1]}"${reason ? `: ${reason}` : '.'}`;
   return message;
+}
+
+/**
+ * Where in the variable the invalid value sits (`ids[17]`, `input.redirectUris[2]`): graphql-js writes
+ * `… got invalid value <value> at "ids[17]"; <cause's message>`. The cause's message is cut from the end first, so the
+ * path read is the one right before it, never text inside the value; it must be the variable's name followed by list
+ * indices and field names.
+ */
+function pathInVariable(message: string, name: string, error: unknown): string | undefined {
+  for (const cause of causes(error)) {
+    const suffix = `; ${cause}`;
+    if (!message.endsWith(suffix)) continue;
+    const head = message.slice(0, -suffix.length);
+    const at = / at "([^"]+)"$/.exec(head)?.[1];
+    if (!at?.startsWith(name)) return undefined;
+    return /^(?:\[\d{1,9}\]|\.[_A-Za-z][_0-9A-Za-z]*)+$/.test(at.slice(name.length)) ? at : undefined;
+  }
+  return undefined;
+}
+
+/** The messages of an error's causes (`originalError` chain), outermost first. */
+function causes(error: unknown): string[] {
+  const messages: string[] = [];
+  let current = (error as { originalError?: unknown } | undefined)?.originalError;
+  for (let depth = 0; current && depth < 6; depth++) {
+    const m = (current as { message?: unknown }).message;
+    if (typeof m === 'string') messages.push(m);
+    current = (current as { originalError?: unknown }).originalError;
+  }
+  return messages;
 }
 
 function findOriginal(error: unknown, match: (e: unknown) => boolean): Error | undefined {

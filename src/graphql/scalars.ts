@@ -8,21 +8,33 @@ import { isValidOrganizationNumber, isValidPersonIdentifier } from './identifier
  * Messages never repeat the value (it may be someone's fødselsnummer).
  */
 export class ScalarInputError extends GraphQLError {
-  constructor(message: string) {
-    super(message, { extensions: { code: 'BAD_USER_INPUT' } });
+  /** `literal`: the refused literal, so the error carries its `locations` (graphql-js reports a literal's GraphQLError as is). */
+  constructor(message: string, literal?: ValueNode) {
+    super(message, { extensions: { code: 'BAD_USER_INPUT' }, ...(literal ? { nodes: literal } : {}) });
   }
 }
 
 function stringLiteral(ast: ValueNode, typeName: string): string {
-  if (ast.kind !== Kind.STRING) throw new ScalarInputError(`${typeName} must be given as a string.`);
+  if (ast.kind !== Kind.STRING) throw new ScalarInputError(`${typeName} must be given as a string.`, ast);
   return ast.value;
+}
+
+/** Runs a scalar's value check on a literal: a refusal then names the literal's line and column. */
+function onLiteral<T>(ast: ValueNode, typeName: string, parse: (value: string) => T): T {
+  const value = stringLiteral(ast, typeName);
+  try {
+    return parse(value);
+  } catch (err) {
+    if (err instanceof ScalarInputError && !err.nodes) throw new ScalarInputError(err.message, ast);
+    throw err;
+  }
 }
 
 export const PersonIdentifierScalar = new GraphQLScalarType<string, string>({
   name: 'PersonIdentifier',
   serialize: (value) => String(value),
   parseValue: (value) => parsePersonIdentifier(value),
-  parseLiteral: (ast) => parsePersonIdentifier(stringLiteral(ast, 'PersonIdentifier')),
+  parseLiteral: (ast) => onLiteral(ast, 'PersonIdentifier', parsePersonIdentifier),
 });
 
 function parsePersonIdentifier(value: unknown): string {
@@ -39,7 +51,7 @@ export const OrganizationNumberScalar = new GraphQLScalarType<string, string>({
   // Serialized as received: the upstream may hold numbers that fail the check (the seed's own examples do).
   serialize: (value) => String(value),
   parseValue: (value) => parseOrganizationNumber(value),
-  parseLiteral: (ast) => parseOrganizationNumber(stringLiteral(ast, 'OrganizationNumber')),
+  parseLiteral: (ast) => onLiteral(ast, 'OrganizationNumber', parseOrganizationNumber),
 });
 
 function parseOrganizationNumber(value: unknown): string {
@@ -57,7 +69,7 @@ export const DateTimeScalar = new GraphQLScalarType<Date, string>({
     return date.toISOString();
   },
   parseValue: (value) => parseDateTime(value),
-  parseLiteral: (ast) => parseDateTime(stringLiteral(ast, 'DateTime')),
+  parseLiteral: (ast) => onLiteral(ast, 'DateTime', parseDateTime),
 });
 
 function parseDateTime(value: unknown): Date {
@@ -90,7 +102,7 @@ export const URLScalar = new GraphQLScalarType<string, string>({
   name: 'URL',
   serialize: (value) => String(value),
   parseValue: (value) => parseUrl(value),
-  parseLiteral: (ast) => parseUrl(stringLiteral(ast, 'URL')),
+  parseLiteral: (ast) => onLiteral(ast, 'URL', parseUrl),
 });
 
 export const URL_MAX_LENGTH = 2048;
