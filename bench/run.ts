@@ -20,13 +20,19 @@
  * checked look-ups; `INFO commandstats` before and after each measured window gives the same counts without MONITOR's
  * overhead. Both processes are stopped before the next scenario.
  *
+ * Tracing scenario (o): the one-person query through the facade with tracing off and through a second facade with
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` pointing at a sink of the bench's own that discards (http/protobuf, BatchSpanProcessor
+ * defaults), in `BENCH_TRACING_ROUNDS` (5) alternating slices, at BENCH_CONNECTIONS connections and at 1; with spans
+ * exported per GraphQL request and any the SDK dropped (bench/lib/tracing.ts).
+ *
  * Load: autocannon for the saturating runs; async loops over an undici Pool where callers share fewer connections
  * (target 1) or a call is two requests (e0); a steady open-loop rate for target 4 (autocannon's `overallRate` sends each
  * connection's quota in a burst at the start of every second, which measures burst draining, not added latency).
  *
  *   BENCH_DURATION (10 s per scenario), BENCH_WARMUP (2 s, not measured), BENCH_CONNECTIONS (64),
  *   BENCH_LATENCY_MS (0), BENCH_COALESCE_LATENCY_MS (5), BENCH_COALESCE_CONNECTIONS (8),
- *   BENCH_SEQUENTIAL_CALLS (30), BENCH_REDIS_ROUNDS (5), REDIS_SERVER_PATH (redis-server on PATH),
+ *   BENCH_SEQUENTIAL_CALLS (30), BENCH_REDIS_ROUNDS (5), BENCH_TRACING_ROUNDS (5),
+ *   REDIS_SERVER_PATH (redis-server on PATH),
  *   BENCH_FACADE (dist: the production build, run with the node flags of `npm run start:dist` as the Dockerfile does,
  *   built by `npm run bench` first | tsx: `npm start`'s command, `src/main.ts` through tsx, whose keep-names helper
  *   makes every closure creation a `defineProperty` call)
@@ -55,6 +61,7 @@ import { cpuTicks, killAllSync, procMemoryMb, sampleRss, stopAll, waitForIdle } 
 import { delta, type CounterSnapshot } from './lib/prometheus.js';
 import { commandDelta, REDIS_PACKAGE, redisServerPath, RedisServer, type RedisCounters } from './lib/redis.js';
 import { renderTable, type Row, type Verdict } from './lib/report.js';
+import { tracingScenario, tracingSummary } from './lib/tracing.js';
 import {
   ADMIN_READ_SCOPE,
   DirectClient,
@@ -84,6 +91,7 @@ const settings = {
   coalesceConnections: envNumber('BENCH_COALESCE_CONNECTIONS', 8, 1),
   sequentialCalls: envNumber('BENCH_SEQUENTIAL_CALLS', 30, 1),
   redisRounds: Math.round(envNumber('BENCH_REDIS_ROUNDS', 5, 1)),
+  tracingRounds: Math.round(envNumber('BENCH_TRACING_ROUNDS', 5, 1)),
   facadeEntry: process.env.BENCH_FACADE === 'tsx' ? ('tsx' as const) : ('dist' as const),
 };
 
@@ -833,6 +841,26 @@ async function main(): Promise<void> {
   // (r) the person rate limit in Redis against in process.
   const redis = await redisScenario(main, facade, rows, peakHwm);
 
+  // (o) OpenTelemetry tracing on against off.
+  const tracing = await tracingScenario(
+    {
+      root: ROOT,
+      sandbox: main,
+      facade,
+      entry: settings.facadeEntry,
+      durationS: settings.durationS,
+      warmupS: settings.warmupS,
+      connections: settings.connections,
+      rounds: settings.tracingRounds,
+      latencyMs: settings.latencyMs,
+      bodies: bodies.person,
+      headers: callerHeaders,
+      log,
+    },
+    rows,
+    peakHwm,
+  );
+
   // (c) 100 persons per query, (d) 1000 persons per query, under load.
   for (const [id, n, krr, persons] of [
     ['c', 100, bodies.krr100, bodies.persons100],
@@ -1004,6 +1032,7 @@ async function main(): Promise<void> {
   );
   console.log('');
   for (const line of redisSummary(redis)) console.log(line);
+  for (const line of tracingSummary(tracing)) console.log(line);
   const failing = rows.filter((r) => (r.errors ?? 0) > 0);
   for (const r of failing) console.log(`WARNING  ${r.id}: ${r.errors} failed requests or GraphQL errors`);
   for (const [name, problem] of Object.entries(checks)) {
@@ -1033,6 +1062,7 @@ async function main(): Promise<void> {
     },
     checks,
     redis,
+    tracing,
     queries: { person: PERSON_QUERY, persons: PERSONS_QUERY, client: CLIENT_QUERY },
     rows,
   };
