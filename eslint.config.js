@@ -4,7 +4,18 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'src/generated', 'examples/consumer/src/gql', 'coverage', 'bench/results', 'dist'] },
+  {
+    ignores: [
+      'node_modules',
+      'src/generated',
+      'examples/consumer/src/gql',
+      'examples/web/src/gql',
+      'examples/web/dist',
+      'coverage',
+      'bench/results',
+      'dist',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
