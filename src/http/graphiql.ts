@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { EXAMPLE_OPERATIONS, tabVariables } from './example-operations.js';
+import { sandboxGuideHtml } from './sandbox-guide.js';
 
 /**
  * GraphiQL served by the facade itself, from npm packages: public-sector networks often block CDNs. Assets are read
@@ -16,12 +18,12 @@ const ASSETS: Record<string, { pkg: string; file: string; type: string }> = {
   'graphiql.css': { pkg: 'graphiql', file: 'graphiql.min.css', type: 'text/css; charset=utf-8' },
 };
 
-const EXAMPLE_QUERY = `# Look up persons in KRR (the sandbox has Digdir's synthetic test persons),
-# and read our client registrations with their keys.
-#
-# Supplier mode: "me" says on whose behalf your look-ups are made. In the sandbox, a caller
-# token for a customer comes from POST /sandbox/caller-token with {"tenant": "910825526"}
-# (Altinn delegation) or {"tenant": "910825534"} (onbehalfof registration): put it in Headers.
+/**
+ * Outside sandbox mode: one tab, the example query. (The sandbox's persons are Digdir's synthetic test persons, so the
+ * ids also mean something in Digdir's test environment.)
+ */
+const EXAMPLE_QUERY = `# Look up persons in KRR and read our client registrations with their keys.
+# Field descriptions (Docs, or hover a field) say which scope each field requires.
 query Example {
   me { subject actingFor { organizationNumber name via } }
   person(id: "11822648950") {
@@ -31,9 +33,6 @@ query Example {
     notificationStatus
     email { value stale }
     mobilePhone { value stale }
-  }
-  mailbox: person(id: "22859197810") {
-    digitalMailbox { address providerOrganizationNumber }
   }
   clients(filter: { active: true }) {
     id
@@ -45,11 +44,42 @@ query Example {
 `;
 
 export interface GraphiQLOptions {
-  /** Headers pre-filled in the editor (sandbox mode: a fresh caller token). */
+  /** Headers pre-filled in every tab (sandbox mode: a fresh caller token). */
   defaultHeaders?: () => Promise<Record<string, string>>;
+  /**
+   * Sandbox mode: every example operation of the README as its own tab with working variables, and the sandbox guide
+   * at `/graphiql/sandbox-guide`, linked from the page. Default: true when `defaultHeaders` is given (app.ts gives
+   * them in sandbox mode only).
+   */
+  sandbox?: boolean;
+  /** The clock for live tab variables (tests). */
+  now?: () => Date;
 }
 
+export interface GraphiQLTab {
+  query: string;
+  variables?: string;
+  headers?: string;
+}
+
+/** The tabs GraphiQL opens with: in sandbox mode one per example operation (README order), else the example query. */
+export function graphiqlTabs(sandbox: boolean, headers: string, now: Date): GraphiQLTab[] {
+  if (!sandbox) return [{ query: EXAMPLE_QUERY, headers }];
+  return EXAMPLE_OPERATIONS.map((op) => {
+    const variables = tabVariables(op, now);
+    return { query: op.document, headers, ...(variables !== undefined ? { variables } : {}) };
+  });
+}
+
+const CSP =
+  "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+  "font-src 'self' data:; connect-src 'self'";
+
+export const SANDBOX_GUIDE_PATH = '/graphiql/sandbox-guide';
+
 export function createGraphiQL(opts: GraphiQLOptions) {
+  const sandbox = opts.sandbox ?? opts.defaultHeaders !== undefined;
+  const now = opts.now ?? (() => new Date());
   const assets = new Map(
     Object.entries(ASSETS).map(([name, a]) => {
       // Package exports hide these UMD files from require.resolve; the package root is always reachable.
@@ -69,20 +99,29 @@ export function createGraphiQL(opts: GraphiQLOptions) {
     },
 
     async page(res: ServerResponse): Promise<void> {
-      const headers = (await opts.defaultHeaders?.()) ?? {};
-      const config = {
-        headers: JSON.stringify(headers, null, 2),
-        query: EXAMPLE_QUERY,
-      };
+      const headers = JSON.stringify((await opts.defaultHeaders?.()) ?? {}, null, 2);
+      const config = { tabs: graphiqlTabs(sandbox, headers, now()), sandbox, guide: SANDBOX_GUIDE_PATH };
+      const banner = sandbox
+        ? `<header id="sandbox-banner">Sandbox: synthetic persons and clients, a caller token with every scope in
+Headers, one tab per example operation. <a href="${SANDBOX_GUIDE_PATH}" target="_blank" rel="noopener">Sandbox guide</a>
+(who is reserved, deleted, stale, has a mailbox; the clients; the two tenants and their tokens). Each field's
+description says which scope it requires.</header>`
+        : '';
       const html = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <title>GraphiQL · Digdir GraphQL facade</title>
 <link rel="stylesheet" href="/graphiql/graphiql.css">
-<style>html, body, #graphiql { height: 100%; margin: 0; }</style>
+<style>
+html, body { height: 100%; margin: 0; }
+body { display: flex; flex-direction: column; }
+#graphiql { flex: 1; min-height: 0; }
+#sandbox-banner { font: 13px/1.4 system-ui, sans-serif; padding: 6px 12px; background: #fff8db; border-bottom: 1px solid #e6d9a8; }
+</style>
 </head>
 <body>
+${banner}
 <div id="graphiql">Loading GraphiQL…</div>
 <script src="/graphiql/react.js"></script>
 <script src="/graphiql/react-dom.js"></script>
@@ -90,14 +129,28 @@ export function createGraphiQL(opts: GraphiQLOptions) {
 <script>
   const config = ${JSON.stringify(config).replace(/</g, '\\u003c')};
   const fetcher = GraphiQL.createFetcher({ url: new URL('/graphql', location.href).toString() });
+  // In the sandbox, tabs live in memory only: every visit opens the examples with a fresh token, never a stored
+  // tab with an expired one.
+  const memory = new Map();
+  const storage = config.sandbox
+    ? {
+        getItem: (k) => (memory.has(k) ? memory.get(k) : null),
+        setItem: (k, v) => void memory.set(k, String(v)),
+        removeItem: (k) => void memory.delete(k),
+        clear: () => memory.clear(),
+        get length() { return memory.size; },
+      }
+    : undefined;
   ReactDOM.createRoot(document.getElementById('graphiql')).render(
     React.createElement(GraphiQL, {
       fetcher,
-      defaultQuery: config.query,
-      defaultHeaders: config.headers,
+      storage,
+      defaultTabs: config.tabs,
+      defaultQuery: config.tabs[0].query,
+      defaultHeaders: config.tabs[0].headers,
       headerEditorEnabled: true,
       shouldPersistHeaders: false,
-      defaultEditorToolsVisibility: 'headers',
+      defaultEditorToolsVisibility: config.tabs[0].variables ? 'variables' : 'headers',
     }),
   );
 </script>
@@ -106,8 +159,7 @@ export function createGraphiQL(opts: GraphiQLOptions) {
       res.writeHead(200, {
         'content-type': 'text/html; charset=utf-8',
         'cache-control': 'no-store',
-        'content-security-policy':
-          "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'",
+        'content-security-policy': CSP,
       });
       res.end(html);
     },
@@ -115,6 +167,16 @@ export function createGraphiQL(opts: GraphiQLOptions) {
     /** `GET /graphiql/<asset>` (the exact path); answers true when handled. */
     asset(path: string, res: ServerResponse): boolean {
       if (!path.startsWith('/graphiql/')) return false;
+      if (path === SANDBOX_GUIDE_PATH) {
+        if (!sandbox) return false;
+        res.writeHead(200, {
+          'content-type': 'text/html; charset=utf-8',
+          'cache-control': 'no-store',
+          'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+        });
+        res.end(sandboxGuideHtml(now()));
+        return true;
+      }
       const asset = assets.get(path.slice('/graphiql/'.length));
       if (!asset) return false;
       res.writeHead(200, { 'content-type': asset.type, 'cache-control': 'public, max-age=86400' });
