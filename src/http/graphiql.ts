@@ -8,6 +8,15 @@ import { sandboxGuideHtml } from './sandbox-guide.js';
 /**
  * GraphiQL served by the facade itself, from npm packages: public-sector networks often block CDNs. Assets are read
  * once at start and served with long-lived caching.
+ *
+ * Why GraphiQL 3.8.3 (the last 3.x) and not the current major (5.x): 3.8 is the last release that ships a prebuilt
+ * browser bundle (`graphiql.min.js`, a UMD over React 18's UMD builds), which is what lets the facade serve it from its
+ * own node_modules under a strict CSP with no build step. GraphiQL 4 and 5 ship only ES modules with bare imports
+ * (@graphiql/react, its plugins, radix-ui, framer-motion, zustand, markdown-it, prettier, monaco-editor 0.52 with
+ * monaco-graphql): monaco's ES modules import CSS files and start web workers through bundler conventions, and React
+ * (18 and 19) ships no ES module build at all (19 dropped the UMD one too), so no import map can make a browser load
+ * them as they are. Serving 5.x would mean bundling it (esbuild/Vite) at install or start, or committing a vendored
+ * bundle; neither is done here. Revisit when GraphiQL publishes a self-contained browser build again.
  */
 const require = createRequire(import.meta.url);
 
