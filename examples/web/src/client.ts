@@ -10,11 +10,35 @@ function documentHash(_query: string, document: unknown): Promise<string> {
 }
 
 /**
+ * Development only (the Vite dev server; absent from production builds): the manifest, to answer a facade that does
+ * not know a hash. A facade started without `TRUSTED_DOCUMENTS_FILE` (a plain `npm start`) runs automatic persisted
+ * queries instead: it answers `PersistedQueryNotFound` once, and the app sends the document's text with its hash. That
+ * text must be exactly the manifest's (the hash is of that text), not urql's own printing of the document.
+ */
+const manifest: Promise<Record<string, string>> | undefined = import.meta.env.DEV
+  ? import('./gql/persisted-documents.json').then((m) => m.default as Record<string, string>)
+  : undefined;
+
+interface RequestBody {
+  query?: string;
+  extensions?: { persistedQuery?: { sha256Hash?: string; miss?: boolean } };
+}
+
+/** The request body, with the manifest's text of the document when it is a development retry after a miss. */
+async function withManifestText(body: BodyInit | null | undefined): Promise<BodyInit | null | undefined> {
+  if (!manifest || typeof body !== 'string') return body;
+  const request = JSON.parse(body) as RequestBody;
+  const persisted = request.extensions?.persistedQuery;
+  if (!persisted?.miss || !persisted.sha256Hash) return body;
+  const text = (await manifest)[persisted.sha256Hash];
+  return text === undefined ? body : JSON.stringify({ ...request, query: text });
+}
+
+/**
  * The urql client. Every operation is sent as a trusted document: its hash alone
  * (`extensions.persistedQuery.sha256Hash`), which a facade started with `TRUSTED_DOCUMENTS_FILE` pointing at
- * `src/gql/persisted-documents.json` looks up in that manifest. In development (`vite` dev server) an unknown hash
- * falls back to sending the text once (automatic persisted queries), so the app also runs against a plain `npm start`;
- * production builds never send a document's text.
+ * `src/gql/persisted-documents.json` looks up in that manifest. Production builds never send a document's text
+ * (`enforcePersistedQueries`); in development an unknown hash is answered once with the manifest's text (see above).
  */
 export const client = new Client({
   url: '/graphql',
@@ -33,6 +57,6 @@ export const client = new Client({
   fetch: async (input, init) => {
     const headers = new Headers(init?.headers);
     headers.set('authorization', `Bearer ${await getToken()}`);
-    return fetch(input, { ...init, headers });
+    return fetch(input, { ...init, headers, body: await withManifestText(init?.body) });
   },
 });
