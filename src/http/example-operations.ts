@@ -36,7 +36,8 @@ const EXAMPLE_PUBLIC_KEY = {
 export const EXAMPLE_OPERATIONS: readonly ExampleOperation[] = [
   {
     name: 'Me',
-    document: `# Who you are, and on whose behalf your look-ups are made (supplier mode: a tenant's token)
+    document: `# Who you are, and on whose behalf your look-ups are made (a tenant's token: see the
+# sandbox guide)
 query Me {
   me {
     subject
@@ -78,7 +79,7 @@ query Contact {
   },
   {
     name: 'Batch',
-    document: `# Many persons: same order as ids, one KRR call per 1000 distinct ids (contactinfo.read)
+    document: `# Many persons (contactinfo.read): same order as ids, one KRR call per 1000 distinct ids
 query Batch($ids: [PersonIdentifier!]!) {
   persons(ids: $ids) {
     id
@@ -149,8 +150,8 @@ mutation Create {
   {
     name: 'Update',
     document: `# Partial update that refuses to overwrite someone else's change (clients.write).
-# $seen: the client's lastUpdatedAt as you read it (query Clients); if the client changed after it, the answer is
-# a CONFLICT user error at ["input", "lastUpdatedAt"] and nothing is written.
+# $seen: the client's lastUpdatedAt as you read it (query Clients). If the client
+# changed after it: a CONFLICT user error at ["input", "lastUpdatedAt"], nothing written.
 mutation Update($id: ID!, $seen: DateTime!) {
   updateClient(input: { id: $id, lastUpdatedAt: $seen, description: "Ny beskrivelse" }) {
     client {
@@ -172,8 +173,9 @@ mutation Update($id: ID!, $seen: DateTime!) {
   },
   {
     name: 'AddKey',
-    document: `# Add a public key (RS256, at most 5 per client; a kid is unique across the admin API) (clients.write).
-# Run it twice: the second answer is a CONFLICT user error at ["input", "key", "kid"].
+    document: `# Add a public key (clients.write): RS256, at most 5 per client, a kid unique across
+# the admin API. Run it twice: the second answer is a CONFLICT user error at
+# ["input", "key", "kid"].
 mutation AddKey($id: ID!, $key: JwkInput!) {
   addClientJwk(input: { clientId: $id, key: $key }) {
     jwks {
