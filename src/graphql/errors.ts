@@ -27,12 +27,29 @@ export function createFormatError(hideSuggestions: boolean) {
     formatErrorWith(formatted, error, hideSuggestions);
 }
 
+/**
+ * The code of an error, or of one Apollo raises with an HTTP status but no code (`provided sha does not match query`
+ * is a 400): a refusal of the request the caller can fix, not a fault to mask and log as one.
+ */
+export function errorCode(error: unknown): string {
+  const extensions = (error as { extensions?: { code?: unknown; http?: { status?: unknown } } } | undefined)
+    ?.extensions;
+  if (typeof extensions?.code === 'string') return extensions.code;
+  const status = extensions?.http?.status;
+  return typeof status === 'number' && status >= 400 && status < 500 ? 'BAD_REQUEST' : INTERNAL;
+}
+
 function formatErrorWith(
   formatted: GraphQLFormattedError,
   error: unknown,
   hideSuggestions: boolean,
 ): GraphQLFormattedError {
-  const code = formatted.extensions?.code;
+  let code = formatted.extensions?.code;
+  // Apollo fills in INTERNAL_SERVER_ERROR for any error without a code, its own 400s included.
+  if ((code === undefined || code === INTERNAL) && errorCode(error) === 'BAD_REQUEST') {
+    code = 'BAD_REQUEST';
+    formatted = { ...formatted, extensions: { ...formatted.extensions, code } };
+  }
   if (code === INTERNAL || code === undefined) {
     return {
       message: 'Internal server error',

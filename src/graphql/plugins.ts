@@ -2,6 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { Metrics } from '../observability/metrics.js';
 import { endOperationSpan, nameOperationSpan, startOperationSpan, tracingEnabled } from '../observability/tracing.js';
 import type { GraphQLContext } from './context.js';
+import { errorCode } from './errors.js';
 
 const EXPECTED_CODES = new Set([
   'BAD_USER_INPUT',
@@ -43,7 +44,7 @@ export function observabilityPlugin(metrics: Metrics): ApolloServerPlugin<GraphQ
         },
         async didEncounterErrors({ errors, contextValue }) {
           for (const error of errors) {
-            const code = String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+            const code = errorCode(error);
             if (EXPECTED_CODES.has(code)) continue;
             const original = error.originalError ?? error;
             const level = UPSTREAM_CODES.has(code) ? 'debug' : 'error';

@@ -312,3 +312,24 @@ describe('readiness is this process, not the upstreams', () => {
     }
   });
 });
+
+describe('requests Apollo refuses without a code', () => {
+  it('answers a persisted query whose hash does not match its text as 400 BAD_REQUEST, not an internal error', async () => {
+    const lines = prod.logLines.length;
+    const res = await fetch(`${prod.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await prod.token()}` },
+      body: JSON.stringify({
+        query: '{ __typename }',
+        extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } },
+      }),
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { errors: { message: string; extensions: { code: string } }[] };
+    expect(body.errors[0]).toMatchObject({
+      message: 'provided sha does not match query',
+      extensions: { code: 'BAD_REQUEST' },
+    });
+    expect(prod.logLines.slice(lines).some((l) => l.includes('"level":50'))).toBe(false);
+  });
+});
