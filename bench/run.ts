@@ -45,22 +45,12 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { syntheticPersonIdentifiers } from '../src/sandbox/krr-seed.js';
-import {
-  median,
-  mergeRuns,
-  percentiles,
-  rotating,
-  runAutocannon,
-  runAutocannonSampled,
-  runLoops,
-  runPaced,
-  type LoadResult,
-  type SampledResult,
-} from './lib/load.js';
-import { cpuTicks, killAllSync, procMemoryMb, sampleRss, stopAll, waitForIdle } from './lib/processes.js';
-import { delta, type CounterSnapshot } from './lib/prometheus.js';
+import { median, percentiles, rotating, runAutocannon, runLoops, runPaced, type LoadResult } from './lib/load.js';
+import { killAllSync, procMemoryMb, sampleRss, stopAll, waitForIdle } from './lib/processes.js';
+import { delta } from './lib/prometheus.js';
 import { commandDelta, REDIS_PACKAGE, redisServerPath, RedisServer, type RedisCounters } from './lib/redis.js';
 import { renderTable, type Row, type Verdict } from './lib/report.js';
+import { sideBySide } from './lib/side-by-side.js';
 import { tracingScenario, tracingSummary } from './lib/tracing.js';
 import {
   ADMIN_READ_SCOPE,
@@ -320,123 +310,6 @@ function windowCommands(d: RedisCounters): RedisCounters {
   return { total: d.total - own, calls };
 }
 
-/** One side of an interleaved comparison. */
-interface Side {
-  id: string;
-  name: string;
-  facade: FacadeProcess;
-  details: Record<string, unknown>;
-}
-
-/** /proc/<pid>/stat counts CPU time in USER_HZ ticks: 100 per second on Linux. */
-const USER_HZ = 100;
-
-/**
- * Two facades under the same one-person load, measured in `BENCH_REDIS_ROUNDS` alternating slices (A B, B A, A B, …)
- * that add up to BENCH_DURATION each, after a warm-up of each: whatever else the machine does meanwhile, and any drift
- * over the scenario, falls on both sides alike. Per side: latencies over every slice, /metrics counters, CPU seconds
- * of the facade, the sandbox, redis-server and the bench (the load generator), and the commands Redis ran (less the
- * bench's own INFO), all summed over the slices, each slice followed by a wait until the facades are idle.
- */
-async function interleaved(
-  sides: readonly [Side, Side],
-  connections: number,
-  sandbox: SandboxProcess,
-  server: RedisServer,
-): Promise<[Row, Row]> {
-  const rounds = settings.redisRounds;
-  const sliceS = settings.durationS / rounds;
-  log(
-    `${sides[0].id} vs ${sides[1].id}: ${sides[0].name} vs ${sides[1].name}, ` +
-      `${rounds} alternating slices of ${sliceS.toFixed(1)} s each`,
-  );
-  const pids = [sides[0].facade.child.pid, sides[1].facade.child.pid, sandbox.child.pid, server.child.pid];
-  const processes = { facade: 0, sandbox: sandbox.child.pid, redis: server.child.pid };
-  const loadOf = (side: Side, durationS: number) =>
-    runAutocannonSampled({
-      url: `${side.facade.url}/graphql`,
-      method: 'POST',
-      headers: facadeHeaders(sandbox),
-      body: rotating(bodies.person),
-      connections,
-      durationS,
-    });
-  const idle = () =>
-    waitForIdle(pids, {
-      progress: async () => (await sides[0].facade.scrape()).graphql + (await sides[1].facade.scrape()).graphql,
-    });
-  const acc = sides.map(() => ({
-    runs: [] as SampledResult[],
-    counters: undefined as CounterSnapshot | undefined,
-    cpuS: {} as Record<string, number>,
-    redis: { total: 0, calls: {} } as RedisCounters,
-    peakRssMb: undefined as number | undefined,
-    settleMs: [] as number[],
-  }));
-  if (settings.warmupS > 0) for (const side of sides) await loadOf(side, settings.warmupS);
-  const settleBeforeMs = await idle();
-  for (let round = 0; round < rounds; round++) {
-    for (const i of round % 2 === 0 ? [0, 1] : [1, 0]) {
-      const side = sides[i] as Side;
-      const a = acc[i] as (typeof acc)[number];
-      const cpuPids = { ...processes, facade: side.facade.child.pid };
-      const before = await side.facade.scrape();
-      const commandsBefore = await server.counters();
-      const ticksBefore = Object.entries(cpuPids).map(([name, pid]) => [name, pid, cpuTicks(pid)] as const);
-      const benchBefore = process.cpuUsage();
-      const rss = sampleRss(side.facade.child.pid);
-      a.runs.push(await loadOf(side, sliceS));
-      a.settleMs.push(await idle());
-      const peak = rss.stop();
-      if (peak !== undefined) a.peakRssMb = Math.max(a.peakRssMb ?? 0, peak);
-      const own = process.cpuUsage(benchBefore);
-      a.cpuS.bench = (a.cpuS.bench ?? 0) + (own.user + own.system) / 1e6;
-      for (const [name, pid, t0] of ticksBefore) {
-        const t1 = cpuTicks(pid);
-        if (t0 !== undefined && t1 !== undefined) a.cpuS[name] = (a.cpuS[name] ?? 0) + (t1 - t0) / USER_HZ;
-      }
-      const commands = windowCommands(commandDelta(await server.counters(), commandsBefore));
-      a.redis.total += commands.total;
-      for (const [name, n] of Object.entries(commands.calls)) a.redis.calls[name] = (a.redis.calls[name] ?? 0) + n;
-      const d = delta(await side.facade.scrape(), before);
-      a.counters = a.counters ? sumCounters(a.counters, d) : d;
-    }
-  }
-  return sides.map((side, i): Row => {
-    const a = acc[i] as (typeof acc)[number];
-    const result = mergeRuns(a.runs);
-    const d = a.counters as CounterSnapshot;
-    return {
-      id: side.id,
-      name: side.name,
-      kind: 'facade',
-      ...rowFrom(result),
-      upstreamPerRequest: d.graphql > 0 ? (d.krr + d.admin) / d.graphql : undefined,
-      tokenRequests: d.tokenPosts,
-      peakRssMb: a.peakRssMb,
-      errors: result.non2xx + result.errors + d.graphqlNotSuccess,
-      details: {
-        ...side.details,
-        rounds,
-        sliceS,
-        load: result,
-        slices: a.runs.map((r) => r.result),
-        counters: d,
-        cpuS: a.cpuS,
-        redisCommands: a.redis,
-        settleBeforeMs,
-        settleAfterMs: a.settleMs,
-      },
-    };
-  }) as [Row, Row];
-}
-
-function sumCounters(x: CounterSnapshot, y: CounterSnapshot): CounterSnapshot {
-  const out = { ...x };
-  for (const key of Object.keys(out) as (keyof CounterSnapshot)[]) out[key] += y[key];
-  return out;
-}
-
 /**
  * The Redis scenario: a redis-server and a facade with REDIS_URL of the bench's own, the one-person query against the
  * existing facade (in-process rate limit) and that one, one after the other, at 64 connections and at 1; then the
@@ -494,8 +367,9 @@ async function redisScenario(
       ['1', 1],
     ] as const) {
       const conns = `${connections} conn${connections === 1 ? '' : 's'}`;
-      const [inProcess, viaRedis] = await interleaved(
-        [
+      const redisCommands = [0, 1].map((): RedisCounters => ({ total: 0, calls: {} }));
+      const [inProcess, viaRedis] = await sideBySide({
+        sides: [
           {
             id: `r${suffix}${suffix ? '-' : ''}0`,
             name: `facade person(id), in-process rate limit, ${conns} [${lat}]`,
@@ -510,9 +384,30 @@ async function redisScenario(
           },
         ],
         connections,
-        sandbox,
-        server,
-      );
+        rounds: settings.redisRounds,
+        durationS: settings.durationS,
+        warmupS: settings.warmupS,
+        headers: facadeHeaders(sandbox),
+        bodies: bodies.person,
+        processes: { sandbox: sandbox.child.pid, redis: server.child.pid },
+        // The commands Redis ran per slice, less the bench's own INFO, summed per side.
+        hook: {
+          async beforeSlice(side) {
+            const commandsBefore = await server.counters();
+            return async () => {
+              const commands = windowCommands(commandDelta(await server.counters(), commandsBefore));
+              const sum = redisCommands[side] as RedisCounters;
+              sum.total += commands.total;
+              for (const [name, n] of Object.entries(commands.calls)) sum.calls[name] = (sum.calls[name] ?? 0) + n;
+            };
+          },
+          details: (side) => ({ redisCommands: redisCommands[side] }),
+        },
+        describe: (sides, sliceS) =>
+          `${sides[0].id} vs ${sides[1].id}: ${sides[0].name} vs ${sides[1].name}, ` +
+          `${settings.redisRounds} alternating slices of ${sliceS.toFixed(1)} s each`,
+        log,
+      });
       const added = (viaRedis.p50Ms ?? NaN) - (inProcess.p50Ms ?? NaN);
       Object.assign(viaRedis, {
         baseline: inProcess.id,

@@ -4,11 +4,12 @@
  * at a local sink that discards (the SDK's defaults otherwise: http/protobuf, BatchSpanProcessor), measured in
  * alternating slices (A B, B A, …) so drift and other load fall on both, at BENCH_CONNECTIONS connections and at 1.
  */
-import { mergeRuns, rotating, runAutocannonSampled, type SampledResult } from './load.js';
+import { rotating, runAutocannonSampled } from './load.js';
 import { startOtlpSink, type OtlpSink, type SinkCounts } from './otlp-sink.js';
-import { cpuTicks, procMemoryMb, sampleRss, waitForIdle } from './processes.js';
-import { delta, type CounterSnapshot } from './prometheus.js';
+import { procMemoryMb } from './processes.js';
+import type { CounterSnapshot } from './prometheus.js';
 import type { Row } from './report.js';
+import { sideBySide } from './side-by-side.js';
 import { startFacadeProcess, type FacadeProcess, type SandboxProcess } from './stack.js';
 
 export interface TracingBenchOptions {
@@ -53,15 +54,6 @@ export interface TracingReport {
   droppedSpans?: number;
 }
 
-interface Side {
-  id: string;
-  name: string;
-  facade: FacadeProcess;
-  details: Record<string, unknown>;
-}
-
-/** /proc/<pid>/stat counts CPU time in USER_HZ ticks: 100 per second on Linux. */
-const USER_HZ = 100;
 /** The BatchSpanProcessor's default schedule (OTEL_BSP_SCHEDULE_DELAY), and a margin. */
 const EXPORT_WAIT_MS = 6_000;
 
@@ -104,7 +96,14 @@ export async function tracingScenario(
 
     const warmS = opts.warmupS + opts.durationS;
     log(`o: warming facade-otel up as b warmed the existing facade (${warmS} s, ${opts.connections} connections)`);
-    await runAutocannonSampled(load(opts, on, opts.connections, warmS));
+    await runAutocannonSampled({
+      url: `${on.url}/graphql`,
+      method: 'POST',
+      headers: opts.headers,
+      body: rotating(opts.bodies),
+      connections: opts.connections,
+      durationS: warmS,
+    });
     await sleep(EXPORT_WAIT_MS);
 
     const sinkBefore = exporter.counts();
@@ -116,9 +115,8 @@ export async function tracingScenario(
       ['1', 1],
     ] as const) {
       const conns = `${connections} conn${connections === 1 ? '' : 's'}`;
-      const [offRow, onRow] = await alternate(
-        opts,
-        [
+      const [offRow, onRow] = await sideBySide({
+        sides: [
           {
             id: `o${suffix}${suffix ? '-' : ''}0`,
             name: `facade person(id), tracing off, ${conns} [${lat}]`,
@@ -133,7 +131,16 @@ export async function tracingScenario(
           },
         ],
         connections,
-      );
+        rounds: opts.rounds,
+        durationS: opts.durationS,
+        headers: opts.headers,
+        bodies: opts.bodies,
+        processes: { sandbox: opts.sandbox.child.pid },
+        describe: (sides, sliceS) =>
+          `${sides[0].id} vs ${sides[1].id}: ${opts.rounds} alternating slices of ${sliceS.toFixed(1)} s, ` +
+          `${connections} connection${connections === 1 ? '' : 's'}`,
+        log,
+      });
       const cpu = (row: Row) => {
         const cpuS = (row.details?.cpuS as Record<string, number> | undefined)?.facade;
         const graphql = (row.details?.counters as CounterSnapshot | undefined)?.graphql ?? 0;
@@ -180,99 +187,6 @@ export async function tracingScenario(
     await Promise.all([traced?.child.stop(), sink?.close()]);
   }
   return report;
-}
-
-function load(opts: TracingBenchOptions, facade: FacadeProcess, connections: number, durationS: number) {
-  return {
-    url: `${facade.url}/graphql`,
-    method: 'POST' as const,
-    headers: opts.headers,
-    body: rotating(opts.bodies),
-    connections,
-    durationS,
-  };
-}
-
-/**
- * Two facades under the same one-person load in `opts.rounds` alternating slices adding up to `durationS` each.
- * Per side: latencies over every slice, /metrics counters and CPU seconds (facade, sandbox, this process) summed.
- */
-async function alternate(opts: TracingBenchOptions, sides: [Side, Side], connections: number): Promise<[Row, Row]> {
-  const sliceS = opts.durationS / opts.rounds;
-  opts.log(
-    `${sides[0].id} vs ${sides[1].id}: ${opts.rounds} alternating slices of ${sliceS.toFixed(1)} s, ` +
-      `${connections} connection${connections === 1 ? '' : 's'}`,
-  );
-  const pids = [sides[0].facade.child.pid, sides[1].facade.child.pid, opts.sandbox.child.pid];
-  const idle = () =>
-    waitForIdle(pids, {
-      progress: async () => (await sides[0].facade.scrape()).graphql + (await sides[1].facade.scrape()).graphql,
-    });
-  const acc = sides.map(() => ({
-    runs: [] as SampledResult[],
-    counters: undefined as CounterSnapshot | undefined,
-    cpuS: {} as Record<string, number>,
-    peakRssMb: undefined as number | undefined,
-    settleMs: [] as number[],
-  }));
-  const settleBeforeMs = await idle();
-  for (let round = 0; round < opts.rounds; round++) {
-    for (const i of round % 2 === 0 ? [0, 1] : [1, 0]) {
-      const side = sides[i] as Side;
-      const a = acc[i] as (typeof acc)[number];
-      const cpuPids = { facade: side.facade.child.pid, sandbox: opts.sandbox.child.pid };
-      const before = await side.facade.scrape();
-      const ticksBefore = Object.entries(cpuPids).map(([name, pid]) => [name, pid, cpuTicks(pid)] as const);
-      const benchBefore = process.cpuUsage();
-      const rss = sampleRss(side.facade.child.pid);
-      a.runs.push(await runAutocannonSampled(load(opts, side.facade, connections, sliceS)));
-      a.settleMs.push(await idle());
-      const peak = rss.stop();
-      if (peak !== undefined) a.peakRssMb = Math.max(a.peakRssMb ?? 0, peak);
-      const own = process.cpuUsage(benchBefore);
-      a.cpuS.bench = (a.cpuS.bench ?? 0) + (own.user + own.system) / 1e6;
-      for (const [name, pid, t0] of ticksBefore) {
-        const t1 = cpuTicks(pid);
-        if (t0 !== undefined && t1 !== undefined) a.cpuS[name] = (a.cpuS[name] ?? 0) + (t1 - t0) / USER_HZ;
-      }
-      const d = delta(await side.facade.scrape(), before);
-      a.counters = a.counters ? sum(a.counters, d) : d;
-    }
-  }
-  return sides.map((side, i): Row => {
-    const a = acc[i] as (typeof acc)[number];
-    const result = mergeRuns(a.runs);
-    const d = a.counters as CounterSnapshot;
-    return {
-      id: side.id,
-      name: side.name,
-      kind: 'facade',
-      reqPerSec: result.reqPerSec,
-      p50Ms: result.latencyMs.p50,
-      p99Ms: result.latencyMs.p99,
-      upstreamPerRequest: d.graphql > 0 ? (d.krr + d.admin) / d.graphql : undefined,
-      tokenRequests: d.tokenPosts,
-      peakRssMb: a.peakRssMb,
-      errors: result.non2xx + result.errors + d.graphqlNotSuccess,
-      details: {
-        ...side.details,
-        rounds: opts.rounds,
-        sliceS,
-        load: result,
-        slices: a.runs.map((r) => r.result),
-        counters: d,
-        cpuS: a.cpuS,
-        settleBeforeMs,
-        settleAfterMs: a.settleMs,
-      },
-    };
-  }) as [Row, Row];
-}
-
-function sum(x: CounterSnapshot, y: CounterSnapshot): CounterSnapshot {
-  const out = { ...x };
-  for (const key of Object.keys(out) as (keyof CounterSnapshot)[]) out[key] += y[key];
-  return out;
 }
 
 function ratio(a: number | undefined, b: number | undefined): number {
