@@ -15,6 +15,7 @@ import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { parseArgs } from 'node:util';
 import { createGunzip } from 'node:zlib';
+import { redactPersonalIds } from '../src/observability/personal-ids.js';
 
 const USAGE = `Usage: npm run audit -- (--person ID | --person-file FILE) [--since TIME] [--until TIME]
                          [--format text|json|csv] [LOG ...]
@@ -62,7 +63,7 @@ class UsageError extends Error {}
 class InputError extends Error {}
 
 /** A look-up as printed: the record's fields, without the person id. */
-interface LookUp {
+export interface LookUp {
   time: string;
   caller: { sub: string; clientId?: string };
   dataGroups: string[];
@@ -98,7 +99,7 @@ let secret: string | undefined;
 function scrub(text: string): string {
   let out = text;
   if (secret && secret.length >= 4) out = out.split(secret).join('[the person id]');
-  return out.replace(/\d{11,}/g, '[redacted]');
+  return redactPersonalIds(out);
 }
 function say(message: string): void {
   process.stderr.write(`${scrub(message)}\n`);

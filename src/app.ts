@@ -148,10 +148,10 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     const shared = await sharedState(config, log, metrics);
     if (shared.close) closers.push(shared.close);
     const ownOrgno = organizationNumberOf(credentials);
-    const tenancy = await tenantsOf(config, sandbox, ownOrgno, log);
+    const tenantDirectory = await tenantsOf(config, sandbox, ownOrgno, log);
     const ownParty: LookupParty = { ...OWN_PARTY, ...(ownOrgno ? { consumer: ownOrgno } : {}) };
     const parties = new Map(
-      tenancy.directory.tenants.map((tenant) => [
+      tenantDirectory.tenants.map((tenant) => [
         tenant,
         {
           party: tenantParty(tenant, { orgno: ownOrgno, clientId: upstream.maskinporten.clientId }),
@@ -226,11 +226,11 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       bodyLimitBytes: config.maxBodyBytes,
       bodyBytesInFlightLimit: config.maxBodyBytesInFlight,
       admit: (caller) => {
-        const resolution = tenancy.directory.resolve(caller);
+        const resolution = tenantDirectory.resolve(caller);
         return resolution.ok ? undefined : resolution.message;
       },
       buildContext: (caller, requestId, requestLog, operationName, upstreamContext, callerRequestId) => {
-        const resolution = tenancy.directory.resolve(caller);
+        const resolution = tenantDirectory.resolve(caller);
         const tenant = resolution.ok ? resolution.tenant : undefined;
         const acting = tenant ? parties.get(tenant) : undefined;
         return new RequestContext(
@@ -352,7 +352,12 @@ const READY_WAIT_MS = 500;
  * Supplier mode's tenants: `TENANTS_FILE`, or in sandbox mode without it the sandbox's seeded customers (with the
  * caller issuer's `tenant` claim unless AUTH_TENANT_CLAIM says otherwise). No file: every caller acts as us.
  */
-async function tenantsOf(config: Config, sandbox: Sandbox | undefined, ownOrgno: string | undefined, log: Logger) {
+async function tenantsOf(
+  config: Config,
+  sandbox: Sandbox | undefined,
+  ownOrgno: string | undefined,
+  log: Logger,
+): Promise<TenantDirectory> {
   let tenants: Tenant[] = [];
   let claim = config.tenants.claim;
   if (config.tenants.file) {
@@ -367,13 +372,7 @@ async function tenantsOf(config: Config, sandbox: Sandbox | undefined, ownOrgno:
       'supplier mode: acting for customer organisations',
     );
   }
-  return {
-    directory: new TenantDirectory(tenants, {
-      claim,
-      required: config.tenants.required,
-      ownOrgno,
-    }),
-  };
+  return new TenantDirectory(tenants, { claim, required: config.tenants.required, ownOrgno });
 }
 
 /**

@@ -116,7 +116,7 @@ function audited(action: string, describe: (args: unknown) => Subject, resolve: 
     } catch {
       subject = {}; // an input the describer could not read: the resolver's own validation answers it
     }
-    const callerRequestId = clients.callerRequestId ?? callerRequestIdOf(ctx);
+    const { callerRequestId } = clients;
     const base: ClientChangeRecord = {
       stage: 'requested',
       requestId: clients.requestId,
@@ -190,12 +190,6 @@ function codeOf(err: unknown): string {
 function describeError(err: unknown): { type: string; message: string } {
   const e = err as { name?: unknown; message?: unknown } | undefined;
   return { type: String(e?.name ?? 'Error'), message: String(e?.message ?? '') };
-}
-
-/** `ctx.callerRequestId`, read defensively: the GraphQL context may or may not carry it. */
-function callerRequestIdOf(ctx: GraphQLContext): string | undefined {
-  const value = (ctx as { callerRequestId?: unknown }).callerRequestId;
-  return typeof value === 'string' && value ? value : undefined;
 }
 
 function definedOnly(subject: Subject): Subject {

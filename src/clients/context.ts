@@ -10,13 +10,11 @@ import type { ClientLocks } from './locks.js';
 export const ADMIN_READ_CONCURRENCY = 4;
 
 /**
- * Per-request admin API state: each client and each client's JWKS is fetched at most once per GraphQL request; and
- * what the audit of every change needs (change-audit.ts): the audit log, the caller and the request's ids.
+ * What one request's admin work is given: its view of the admin client (`AdminApiClient.forRequest`), the shared
+ * per-client lock, and what the audit of every change needs (change-audit.ts).
  */
-export interface ClientsContext {
+export interface ClientsContextOptions {
   api: AdminApiClient;
-  client: DataLoader<string, ClientDto | null>;
-  jwks: DataLoader<string, JwksDto>;
   /** The per-client lock around read-modify-writes, shared by every request (and, with Redis, every replica). */
   locks: ClientLocks;
   audit: AuditLog;
@@ -31,29 +29,16 @@ export interface ClientsContext {
   onAuditFailed?: () => void;
 }
 
-export interface ClientsContextOptions {
-  /** The request's view of the admin client (`AdminApiClient.forRequest`). */
-  api: AdminApiClient;
-  locks: ClientLocks;
-  audit: AuditLog;
-  caller: Caller;
-  requestId: string;
-  callerRequestId?: string;
-  onBehalfOfChanged?: (clientId: string, id: string) => void;
-  onAuditFailed?: () => void;
+/** Per-request admin API state: besides the options, each client and its JWKS is fetched at most once per request. */
+export interface ClientsContext extends ClientsContextOptions {
+  client: DataLoader<string, ClientDto | null>;
+  jwks: DataLoader<string, JwksDto>;
 }
 
 export function createClientsContext(opts: ClientsContextOptions): ClientsContext {
   const { api } = opts;
   return {
-    api,
-    locks: opts.locks,
-    audit: opts.audit,
-    caller: opts.caller,
-    requestId: opts.requestId,
-    ...(opts.callerRequestId !== undefined ? { callerRequestId: opts.callerRequestId } : {}),
-    ...(opts.onBehalfOfChanged ? { onBehalfOfChanged: opts.onBehalfOfChanged } : {}),
-    ...(opts.onAuditFailed ? { onAuditFailed: opts.onAuditFailed } : {}),
+    ...opts,
     client: new DataLoader((ids) => mapLimited(ids, ADMIN_READ_CONCURRENCY, (id) => api.getClient(id))),
     jwks: new DataLoader((ids) => mapLimited(ids, ADMIN_READ_CONCURRENCY, (id) => api.getJwks(id))),
   };

@@ -1,9 +1,8 @@
 import type { GraphQLFormattedError } from 'graphql';
+import { redactPersonalIds } from '../observability/personal-ids.js';
 import { ScalarInputError } from './scalars.js';
 
 const INTERNAL = 'INTERNAL_SERVER_ERROR';
-/** Anything that looks like a personal identifier; never allowed out in an error message. */
-const ELEVEN_DIGITS = /(?<!\d)\d{11}(?!\d)/g;
 
 /**
  * The last step before an error leaves the facade (DESIGN.md "Error contract"): unexpected errors are masked, and
@@ -64,7 +63,7 @@ function formatErrorWith(
   if (hideSuggestions) message = message.replace(SUGGESTION, '');
   return {
     ...formatted,
-    message: message.replace(ELEVEN_DIGITS, '[redacted]'),
+    message: redactPersonalIds(message),
     extensions: scalarError ? { ...extensions, code: 'BAD_USER_INPUT' } : extensions,
   };
 }

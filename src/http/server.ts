@@ -7,6 +7,7 @@ import type { Caller } from '../auth/caller.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { checkDocument, jsonDepthExceeds, type DocumentLimits } from '../graphql/document-limits.js';
 import type { Metrics } from '../observability/metrics.js';
+import { mayHoldPersonalId } from '../observability/personal-ids.js';
 import { bindRequest, startRequestSpan, tracingEnabled, type RequestTrace } from '../observability/tracing.js';
 import type { UpstreamRequestContext } from '../upstream/request-context.js';
 import { RetryBudget } from '../upstream/retry.js';
@@ -62,7 +63,6 @@ export interface HttpServerOptions {
 
 /** A caller's `x-request-id` worth keeping: short, plain, and never carrying an 11-digit run (a fødselsnummer). */
 const CALLER_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
-const ELEVEN_DIGITS = /\d{11}/;
 /** Upstream retries one GraphQL request may spend in all, across every upstream call it makes. */
 const RETRY_BUDGET_PER_REQUEST = 3;
 
@@ -73,7 +73,7 @@ const RETRY_BUDGET_PER_REQUEST = 3;
 export function newRequestId(): string {
   for (;;) {
     const id = randomUUID();
-    if (!ELEVEN_DIGITS.test(id)) return id;
+    if (!mayHoldPersonalId(id)) return id;
   }
 }
 
@@ -207,7 +207,7 @@ async function handleGraphQL(
   res.setHeader('x-request-id', requestId);
   const headerId = req.headers['x-request-id'];
   const callerRequestId =
-    typeof headerId === 'string' && CALLER_REQUEST_ID.test(headerId) && !ELEVEN_DIGITS.test(headerId)
+    typeof headerId === 'string' && CALLER_REQUEST_ID.test(headerId) && !mayHoldPersonalId(headerId)
       ? headerId
       : undefined;
 

@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { redactPersonalIds } from './personal-ids.js';
 
 /**
  * Paths that may carry secrets or personal data. The facade never logs such values on purpose; redaction is the
@@ -26,21 +27,6 @@ const REDACT_PATHS = [
   '*.variables',
 ];
 
-/**
- * A run of 11 digits or more: a fødselsnummer, D- or H-number, or one hidden in a longer run (`q_118226489500`).
- * Nothing the facade logs on purpose has such a run (times are ISO strings; its request ids are chosen without one).
- */
-const ELEVEN_DIGITS = /\d{11,}/g;
-
-/**
- * Every line is scrubbed of 11-digit runs as it is written, whatever put them there (an operation name such as
- * `lookup-11822648950`, a caller's header, an error message): personal ids belong in the audit stream only, which
- * does not go through this logger.
- */
-export function redactPersonalIds(line: string): string {
-  return line.replace(ELEVEN_DIGITS, '[redacted]');
-}
-
 export function createLogger(opts: { level: string; destination?: DestinationStream }): Logger {
   return pino(
     {
@@ -48,6 +34,8 @@ export function createLogger(opts: { level: string; destination?: DestinationStr
       base: { service: 'digdir-graphql-facade' },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      // Every line is scrubbed of id-like digit runs as it is written, whatever put them there (an operation name such
+      // as `lookup-11822648950`, a caller's header, an error message): ids belong in the audit stream only.
       hooks: { streamWrite: redactPersonalIds },
     },
     opts.destination,

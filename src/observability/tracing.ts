@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type * as OtelApi from '@opentelemetry/api';
 import type { Attributes, Context, Span, TextMapPropagator, Tracer } from '@opentelemetry/api';
 import type { UpstreamRequestContext } from '../upstream/request-context.js';
+import { mayHoldPersonalId, redactPersonalIds } from './personal-ids.js';
 
 /**
  * OpenTelemetry traces through the official SDK, configured by the standard `OTEL_*` variables only, and OFF unless
@@ -29,8 +30,6 @@ export type TraceParent = Span;
 export const DEFAULT_SERVICE_NAME = 'digdir-graphql-facade';
 /** Operation names are cut to this many characters in spans. */
 export const MAX_OPERATION_NAME_LENGTH = 128;
-const ELEVEN_DIGITS = /\d{11,}/g;
-const HAS_ELEVEN_DIGITS = /\d{11}/;
 
 /** Refused tracing configuration (an exporter or protocol the facade does not support): the start stops. */
 export class TracingConfigError extends Error {
@@ -227,7 +226,7 @@ function errorType(err: unknown): string {
 
 /** A short identifier-like string: bounded, spaces as `_`, no 11-digit run. */
 function token(value: string): string {
-  return value.slice(0, 64).replace(/\s+/g, '_').replace(ELEVEN_DIGITS, '[redacted]');
+  return redactPersonalIds(value.slice(0, 64).replace(/\s+/g, '_'));
 }
 
 function fail(rt: Runtime, span: Span, type: string): void {
@@ -279,7 +278,7 @@ function callerContext(rt: Runtime, headers: IncomingHttpHeaders): Context {
   if (!rt.propagator || headers.traceparent === undefined) return rt.api.ROOT_CONTEXT;
   const context = rt.propagator.extract(rt.api.ROOT_CONTEXT, headers, rt.api.defaultTextMapGetter);
   const remote = rt.api.trace.getSpanContext(context);
-  if (remote?.traceState && HAS_ELEVEN_DIGITS.test(remote.traceState.serialize())) {
+  if (remote?.traceState && mayHoldPersonalId(remote.traceState.serialize())) {
     return rt.api.trace.setSpanContext(rt.api.ROOT_CONTEXT, { ...remote, traceState: undefined });
   }
   return context;
@@ -344,7 +343,7 @@ export function startOperationSpan(requestId: string): Span | undefined {
  */
 export function spanOperationName(name: string): string {
   // Replaced before cutting: a cut through a run must not leave part of an id behind.
-  return name.replace(ELEVEN_DIGITS, '[redacted]').slice(0, MAX_OPERATION_NAME_LENGTH);
+  return redactPersonalIds(name).slice(0, MAX_OPERATION_NAME_LENGTH);
 }
 
 /** didResolveOperation: the span is named `{type} {name}` (semantic conventions for GraphQL). */

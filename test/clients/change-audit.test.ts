@@ -22,6 +22,7 @@ function fakeContext(opts: { failRequested?: boolean; failCompleted?: boolean; c
     log: () => logger,
     clients: {
       requestId: 'req-1',
+      callerRequestId: opts.callerRequestId,
       caller: { subject: 'caller-sub', clientId: 'caller-client', scopes: new Set(['clients.write']) },
       audit: {
         write: async () => undefined,

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished as after } fr
 import { createAuditLog, type AuditEntry } from '../../src/observability/audit.js';
 import { SANDBOX_CUSTOMERS, SANDBOX_ORGNO } from '../../src/sandbox/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import type { LookUp } from '../../scripts/audit.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The person asked about (seeded in the sandbox's KRR), and two others looked up alongside. */
@@ -160,17 +161,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-interface JsonLookUp {
-  time: string;
-  caller: { sub: string; clientId?: string };
-  dataGroups: string[];
-  onBehalfOf: string;
-  consumer?: string;
-  supplier?: string;
-  requestId: string;
-  callerRequestId?: string;
-  operationName: string | null;
-}
+type JsonLookUp = LookUp;
 
 describe('npm run audit', () => {
   it('answers who looked the person up, oldest first across rotated and compressed files (json)', async () => {
