@@ -12,6 +12,8 @@ export interface LoadResult {
   ok: number;
   /** Non-2xx responses. */
   non2xx: number;
+  /** 2xx responses whose body the load's `check` refused (not counted in `ok`). */
+  wrongBodies?: number;
   /** Requests that failed without a response (reset, timeout). */
   errors: number;
   elapsedS: number;
@@ -56,6 +58,11 @@ export interface HttpLoad {
   durationS: number;
   /** Requests per second over all connections (autocannon `overallRate`); unlimited when absent. */
   overallRate?: number;
+  /**
+   * Whether a 2xx response's body is the right answer (persons present, no errors): a response it refuses counts in
+   * `wrongBodies`, not as a success, so a fast error can never pass for a fast answer.
+   */
+  check?: (body: string) => boolean;
 }
 
 /** One autocannon run. */
@@ -91,8 +98,22 @@ export function runAutocannonSampled(load: HttpLoad): Promise<SampledResult> {
   let ok = 0;
   let non2xx = 0;
   let errors = 0;
+  let wrongBodies = 0;
   const started = performance.now();
   const nextBody = load.body;
+  const check = load.check;
+  /** Set by onResponse (which autocannon calls before its 'response' event) when a body is refused. */
+  let refused = false;
+  const request: Partial<autocannon.Request> = {
+    ...(nextBody ? { setupRequest: (req: autocannon.Request) => ({ ...req, body: nextBody() }) } : {}),
+    ...(check
+      ? {
+          onResponse: (status: number, body: string) => {
+            refused = status >= 200 && status < 300 && !check(body);
+          },
+        }
+      : {}),
+  };
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -104,21 +125,30 @@ export function runAutocannonSampled(load: HttpLoad): Promise<SampledResult> {
         duration: load.durationS,
         timeout: 30,
         ...(load.overallRate ? { overallRate: load.overallRate } : {}),
-        ...(nextBody
-          ? { requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, body: nextBody() }) }] }
-          : {}),
+        ...(nextBody || check ? { requests: [request as autocannon.Request] } : {}),
       },
       (err: unknown) => {
         if (err) return reject(err instanceof Error ? err : new Error(String(err)));
         const elapsedS = (performance.now() - started) / 1000;
         resolve({
-          result: { ok, non2xx, errors, elapsedS, reqPerSec: ok / elapsedS, latencyMs: percentiles(latencies) },
+          result: {
+            ok,
+            non2xx,
+            wrongBodies,
+            errors,
+            elapsedS,
+            reqPerSec: ok / elapsedS,
+            latencyMs: percentiles(latencies),
+          },
           samplesMs: latencies,
         });
       },
     );
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-      if (statusCode >= 200 && statusCode < 300) {
+      if (refused) {
+        refused = false;
+        wrongBodies++;
+      } else if (statusCode >= 200 && statusCode < 300) {
         ok++;
         latencies.push(responseTime);
       } else {
@@ -178,20 +208,26 @@ export async function runPaced(opts: {
   rate: number;
   durationS: number;
   request: () => Dispatcher.RequestOptions;
+  /** As HttpLoad's `check`. */
+  check?: (body: string) => boolean;
 }): Promise<LoadResult> {
   const pool = new Pool(opts.origin, { connections: opts.connections });
   const latencies: number[] = [];
   let ok = 0;
   let non2xx = 0;
   let errors = 0;
+  let wrongBodies = 0;
   const total = Math.max(1, Math.floor(opts.rate * opts.durationS));
   const pending = new Set<Promise<void>>();
   const fire = () => {
     const t0 = performance.now();
     const p = pool.request(opts.request()).then(
       async (res) => {
-        await res.body.text();
-        if (res.statusCode >= 200 && res.statusCode < 300) {
+        const body = await res.body.text();
+        const success = res.statusCode >= 200 && res.statusCode < 300;
+        if (success && opts.check && !opts.check(body)) {
+          wrongBodies++;
+        } else if (success) {
           ok++;
           latencies.push(performance.now() - t0);
         } else {
@@ -223,7 +259,7 @@ export async function runPaced(opts: {
   await Promise.all(pending);
   const elapsedS = (performance.now() - started) / 1000;
   await pool.close();
-  return { ok, non2xx, errors, elapsedS, reqPerSec: ok / elapsedS, latencyMs: percentiles(latencies) };
+  return { ok, non2xx, wrongBodies, errors, elapsedS, reqPerSec: ok / elapsedS, latencyMs: percentiles(latencies) };
 }
 
 /** A function returning the given items in turn, forever. */

@@ -41,6 +41,8 @@ export interface SideBySideOptions<S extends readonly Side[]> {
   /** The load: POSTs to `<facade>/graphql` of these bodies, rotated, with these headers. */
   headers: Record<string, string>;
   bodies: readonly string[];
+  /** Checks every answer's body (HttpLoad.check). */
+  check: (body: string) => boolean;
   /** Processes besides the side's facade whose CPU seconds each slice counts (name → pid); waited on to go idle too. */
   processes: Record<string, number>;
   hook?: SliceHook;
@@ -73,6 +75,7 @@ export async function sideBySide<const S extends readonly Side[]>(
       body: rotating(opts.bodies),
       connections: opts.connections,
       durationS,
+      check: opts.check,
     });
   const idle = () =>
     waitForIdle(pids, {

@@ -62,7 +62,7 @@ export async function startFacadeProcess(
   name: string,
   root: string,
   sandbox: SandboxProcess,
-  opts: { entry: 'tsx' | 'dist'; env?: Record<string, string> },
+  opts: { entry: 'tsx' | 'dist'; env?: Record<string, string>; nodeFlags?: string[] },
 ): Promise<FacadeProcess> {
   const port = await freePort();
   const env: Record<string, string> = {
@@ -79,7 +79,7 @@ export async function startFacadeProcess(
     SHUTDOWN_GRACE_MS: '2000',
     ...opts.env,
   };
-  const args = nodeArgsOf(root, opts.entry === 'dist' ? 'start:dist' : 'start');
+  const args = [...(opts.nodeFlags ?? []), ...nodeArgsOf(root, opts.entry === 'dist' ? 'start:dist' : 'start')];
   const child = spawnNode(name, args, { ...process.env, ...env }, root);
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp200(`${url}/readyz`, child, 60_000);

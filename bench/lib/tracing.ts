@@ -25,6 +25,8 @@ export interface TracingBenchOptions {
   latencyMs: number;
   /** One-person look-up bodies, rotated. */
   bodies: readonly string[];
+  /** Checks every answer's body (HttpLoad.check). */
+  check: (body: string) => boolean;
   headers: Record<string, string>;
   log(message: string): void;
 }
@@ -103,6 +105,7 @@ export async function tracingScenario(
       body: rotating(opts.bodies),
       connections: opts.connections,
       durationS: warmS,
+      check: opts.check,
     });
     await sleep(EXPORT_WAIT_MS);
 
@@ -135,6 +138,7 @@ export async function tracingScenario(
         durationS: opts.durationS,
         headers: opts.headers,
         bodies: opts.bodies,
+        check: opts.check,
         processes: { sandbox: opts.sandbox.child.pid },
         describe: (sides, sliceS) =>
           `${sides[0].id} vs ${sides[1].id}: ${opts.rounds} alternating slices of ${sliceS.toFixed(1)} s, ` +
