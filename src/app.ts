@@ -73,6 +73,8 @@ export interface AppOptions {
   sandbox?: SandboxOptions;
   /** Where audit lines go when AUDIT_LOG_FILE is unset (default: stdout, a stream of their own). */
   auditDestination?: NodeJS.WritableStream;
+  /** Runs of a document before it is compiled (compiled-execution.ts); tests set 0 so every answer is compiled. */
+  compileAfterRuns?: number;
 }
 
 export interface App {
@@ -172,6 +174,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       persistedQueries: !trustedDocuments,
       limits: config.queryLimits,
       admission: config.admission,
+      executor: config.executor,
+      compileAfterRuns: opts.compileAfterRuns,
     });
     await apollo.start();
     const authenticator = new Authenticator({

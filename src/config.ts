@@ -1,3 +1,4 @@
+import type { Executor } from './graphql/compiled-execution.js';
 import {
   defaultOf,
   parseVariable,
@@ -83,6 +84,8 @@ export interface Config {
   graphiql?: boolean;
   /** `INTROSPECTION` (always set by `loadConfig`) */
   introspection?: boolean;
+  /** `GRAPHQL_EXECUTOR` */
+  executor?: Executor;
   /** `MAX_BODY_BYTES` */
   maxBodyBytes: number;
   /** `MAX_BODY_BYTES_IN_FLIGHT` */
@@ -216,6 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminSupplier: v.ADMIN_SUPPLIER,
     graphiql: v.GRAPHIQL,
     introspection: v.INTROSPECTION,
+    executor: v.GRAPHQL_EXECUTOR as Executor,
     timeouts: { krr: v.KRR_TIMEOUT_MS, admin: v.ADMIN_TIMEOUT_MS, maskinporten: v.MASKINPORTEN_TIMEOUT_MS },
     breaker: { resetTimeoutMs: v.BREAKER_RESET_MS, volumeThreshold: v.BREAKER_VOLUME_THRESHOLD },
     krrBatchWindowMs: v.KRR_BATCH_WINDOW_MS,

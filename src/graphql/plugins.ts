@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import type { GraphQLError } from 'graphql';
 import type { Metrics } from '../observability/metrics.js';
 import { endOperationSpan, nameOperationSpan, startOperationSpan, tracingEnabled } from '../observability/tracing.js';
 import type { GraphQLContext } from './context.js';
@@ -27,6 +28,27 @@ const UPSTREAM_CODES = new Set([
 ]);
 
 /**
+ * One log line per error that is not an expected refusal (upstream trouble at debug): Apollo's `didEncounterErrors`
+ * for its own execution, and the compiled executor (compiled-execution.ts) for its answers.
+ */
+export function logUnexpectedErrors(errors: readonly GraphQLError[], contextValue: GraphQLContext): void {
+  for (const error of errors) {
+    const code = errorCode(error);
+    if (EXPECTED_CODES.has(code)) continue;
+    const original = error.originalError ?? error;
+    const level = UPSTREAM_CODES.has(code) ? 'debug' : 'error';
+    contextValue.log()[level](
+      {
+        code,
+        path: error.path,
+        err: { type: original.name, message: original.message, stack: original.stack },
+      },
+      'GraphQL request failed',
+    );
+  }
+}
+
+/**
  * Request counts and latency by operation type and outcome, a log line for each unexpected error, and with tracing on
  * the operation span (type, bounded name, outcome, error codes). Only requestDidStart, didResolveOperation and
  * willSendResponse: Apollo runs no execution hooks for a response a plugin answers (DESIGN.md "Performance anchors").
@@ -43,20 +65,7 @@ export function observabilityPlugin(metrics: Metrics): ApolloServerPlugin<GraphQ
           if (span) nameOperationSpan(span, operationType, operationName);
         },
         async didEncounterErrors({ errors, contextValue }) {
-          for (const error of errors) {
-            const code = errorCode(error);
-            if (EXPECTED_CODES.has(code)) continue;
-            const original = error.originalError ?? error;
-            const level = UPSTREAM_CODES.has(code) ? 'debug' : 'error';
-            contextValue.log()[level](
-              {
-                code,
-                path: error.path,
-                err: { type: original.name, message: original.message, stack: original.stack },
-              },
-              'GraphQL request failed',
-            );
-          }
+          logUnexpectedErrors(errors, contextValue);
         },
         async willSendResponse({ response }) {
           const body = response.body;

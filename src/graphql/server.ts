@@ -11,7 +11,8 @@ import { createFormatError } from './errors.js';
 import { personalIdsPostOnlyPlugin } from './post-only.js';
 import { Admission } from './admission.js';
 import { queryLimitRules, queryLimitsPlugin, type QueryLimits } from './limits.js';
-import { observabilityPlugin } from './plugins.js';
+import { logUnexpectedErrors, observabilityPlugin } from './plugins.js';
+import { COMPILE_AFTER_RUNS, compiledExecutionPlugin, type Executor } from './compiled-execution.js';
 
 export interface GraphQLServerOptions {
   schema: GraphQLSchema;
@@ -24,6 +25,10 @@ export interface GraphQLServerOptions {
   limits: QueryLimits;
   /** Admission control: the summed cost of operations executing at once, and how long one may wait for its turn. */
   admission: { maxCostInFlight: number; queueTimeoutMs: number };
+  /** graphql-jit (default) or graphql-js answers resolved operations; the responses are the same. */
+  executor?: Executor;
+  /** See {@link COMPILE_AFTER_RUNS}. */
+  compileAfterRuns?: number;
 }
 
 /** What the cache of parsed and validated documents may hold, by {@link documentSize}. */
@@ -54,9 +59,10 @@ export function createGraphQLServer(opts: GraphQLServerOptions): ApolloServer<Gr
     onRefused: () => metrics.admissionRefused.inc(),
   });
   metrics.admissionState = admission;
+  const formatError = createFormatError(!opts.introspection);
   return new ApolloServer<GraphQLContext>({
     schema: opts.schema,
-    formatError: createFormatError(!opts.introspection),
+    formatError,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
@@ -76,6 +82,17 @@ export function createGraphQLServer(opts: GraphQLServerOptions): ApolloServer<Gr
       personalIdsPostOnlyPlugin(),
       queryLimitsPlugin(opts.limits, admission),
       observabilityPlugin(opts.metrics),
+      // Last: every other plugin's hooks before execution have run when it answers.
+      ...((opts.executor ?? 'compiled') === 'compiled'
+        ? [
+            compiledExecutionPlugin({
+              schema: opts.schema,
+              formatError,
+              onErrors: logUnexpectedErrors,
+              compileAfterRuns: opts.compileAfterRuns ?? COMPILE_AFTER_RUNS,
+            }),
+          ]
+        : []),
     ],
   });
 }
