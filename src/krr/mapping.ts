@@ -1,4 +1,4 @@
-import { monthsBefore, parseUpstreamTimestamp } from '../upstream/timestamps.js';
+import { monthsBefore, parseUpstreamInstant, parseUpstreamTimestamp } from '../upstream/timestamps.js';
 import type { KrrContactInfoDto, KrrPersonDto } from './dto.js';
 import type {
   ContactPointModel,
@@ -13,7 +13,8 @@ export const STALE_AFTER_MONTHS = 18;
 
 /**
  * KRR person → schema model. Never throws on any document of the documented shape (extra or missing fields, odd
- * timestamps): a person with odd data is still a person. `dto` undefined means KRR did not return the id.
+ * timestamps), neither here nor when a field is read: a person with odd data is still a person. `dto` undefined means
+ * KRR did not return the id.
  */
 export function toPersonModel(id: string, dto: KrrPersonDto | undefined, now: Date): PersonModel {
   return toPersonModelStaleBefore(id, dto, monthsBefore(now, STALE_AFTER_MONTHS));
@@ -22,19 +23,81 @@ export function toPersonModel(id: string, dto: KrrPersonDto | undefined, now: Da
 /** As toPersonModel, with the 18-month cut-off computed once for a whole batch. */
 export function toPersonModelStaleBefore(id: string, dto: KrrPersonDto | undefined, staleBefore: Date): PersonModel {
   if (!dto) return notRegistered(id);
-  const status = mapStatus(dto);
-  const contact = isObject(dto.kontaktinformasjon) ? dto.kontaktinformasjon : undefined;
+  return new KrrPerson(id, dto, staleBefore.getTime());
+}
+
+/**
+ * A person read from KRR's document when a field is selected, not before: a 1000-person answer selecting e-mail and
+ * mobile with `stale` parses four timestamps a person (of ten) and builds no Date it does not send. The members are
+ * getters on the prototype; `materializePerson` gives a plain object (tests, the sandbox guide).
+ */
+class KrrPerson implements PersonModel {
+  readonly status: PersonStatusModel;
+
+  constructor(
+    readonly id: string,
+    private readonly dto: KrrPersonDto,
+    private readonly staleBefore: number,
+  ) {
+    this.status = mapStatus(dto);
+  }
+
+  get reserved(): boolean | null {
+    return this.status === 'NOT_REGISTERED' ? null : yesNo(this.dto.reservasjon);
+  }
+
+  get reservedAt(): Date | null {
+    return parseUpstreamTimestamp(this.dto.reservasjonstidspunkt ?? this.dto.reservasjon_oppdatert);
+  }
+
+  get notificationStatus(): NotificationStatusModel | null {
+    return mapNotificationStatus(this.dto.varslingsstatus);
+  }
+
+  get language(): string | null {
+    const language = this.dto.spraak;
+    return typeof language === 'string' && language ? language.toLowerCase() : null;
+  }
+
+  get languageUpdatedAt(): Date | null {
+    return parseUpstreamTimestamp(this.dto.spraak_oppdatert);
+  }
+
+  get email(): ContactPointModel | null {
+    return contactPoint(this.dto.kontaktinformasjon, EMAIL, this.staleBefore);
+  }
+
+  get mobilePhone(): ContactPointModel | null {
+    return contactPoint(this.dto.kontaktinformasjon, MOBILE_PHONE, this.staleBefore);
+  }
+
+  get digitalMailbox(): DigitalMailboxModel | null {
+    return digitalMailbox(this.dto);
+  }
+}
+
+/** Every member of a person (and its contact points) read into a plain object. */
+export function materializePerson(person: PersonModel): PersonModel {
+  const contact = (point: ContactPointModel | null): ContactPointModel | null =>
+    point && {
+      value: point.value,
+      updatedAt: point.updatedAt,
+      lastVerifiedAt: point.lastVerifiedAt,
+      lastValidatedAt: point.lastValidatedAt,
+      duplicated: point.duplicated,
+      stale: point.stale,
+    };
   return {
-    id,
-    status,
-    reserved: status === 'NOT_REGISTERED' ? null : yesNo(dto.reservasjon),
-    reservedAt: parseUpstreamTimestamp(dto.reservasjonstidspunkt ?? dto.reservasjon_oppdatert),
-    notificationStatus: mapNotificationStatus(dto.varslingsstatus),
-    language: typeof dto.spraak === 'string' && dto.spraak ? dto.spraak.toLowerCase() : null,
-    languageUpdatedAt: parseUpstreamTimestamp(dto.spraak_oppdatert),
-    email: contactPoint(contact, EMAIL, staleBefore),
-    mobilePhone: contactPoint(contact, MOBILE_PHONE, staleBefore),
-    digitalMailbox: digitalMailbox(dto),
+    id: person.id,
+    status: person.status,
+    reserved: person.reserved,
+    reservedAt: person.reservedAt,
+    notificationStatus: person.notificationStatus,
+    language: person.language,
+    languageUpdatedAt: person.languageUpdatedAt,
+    email: contact(person.email),
+    mobilePhone: contact(person.mobilePhone),
+    digitalMailbox: person.digitalMailbox,
   };
 }
 
@@ -104,26 +167,51 @@ const MOBILE_PHONE: ContactKeys = {
   duplicated: 'mobiltelefonnummer_duplisert',
 };
 
+/** One contact point of a person, read on demand like the person (see KrrPerson). */
+class KrrContactPoint implements ContactPointModel {
+  constructor(
+    readonly value: string,
+    private readonly contact: KrrContactInfoDto,
+    private readonly keys: ContactKeys,
+    private readonly staleBefore: number,
+  ) {}
+
+  get updatedAt(): Date | null {
+    return parseUpstreamTimestamp(this.contact[this.keys.updated]);
+  }
+
+  get lastVerifiedAt(): Date | null {
+    return parseUpstreamTimestamp(this.contact[this.keys.verified]);
+  }
+
+  get lastValidatedAt(): Date | null {
+    return parseUpstreamTimestamp(this.contact[this.keys.validated]);
+  }
+
+  get duplicated(): boolean | null {
+    return yesNo(this.contact[this.keys.duplicated]);
+  }
+
+  /** Neither updated nor verified since the cut-off (an unreadable time counts as never). */
+  get stale(): boolean {
+    const updated = parseUpstreamInstant(this.contact[this.keys.updated]);
+    const verified = parseUpstreamInstant(this.contact[this.keys.verified]);
+    return !(updated >= this.staleBefore || verified >= this.staleBefore);
+  }
+}
+
 /** The keys are constants, not built per person: a key built per look-up made mapping several times slower. */
 function contactPoint(
-  contact: KrrContactInfoDto | undefined,
+  contact: KrrContactInfoDto | null | undefined,
   keys: ContactKeys,
-  staleBefore: Date,
+  staleBefore: number,
 ): ContactPointModel | null {
-  const value = contact?.[keys.value];
-  if (!contact || typeof value !== 'string' || value.length === 0) return null;
-  const updatedAt = parseUpstreamTimestamp(contact[keys.updated]);
-  const lastVerifiedAt = parseUpstreamTimestamp(contact[keys.verified]);
-  const latest = Math.max(updatedAt?.getTime() ?? -Infinity, lastVerifiedAt?.getTime() ?? -Infinity);
-  return {
-    value,
-    updatedAt,
-    lastVerifiedAt,
-    lastValidatedAt: parseUpstreamTimestamp(contact[keys.validated]),
-    duplicated: yesNo(contact[keys.duplicated]),
-    stale: !(latest >= staleBefore.getTime()),
-  };
+  if (!isObject(contact)) return null;
+  const value = contact[keys.value];
+  if (typeof value !== 'string' || value.length === 0) return null;
+  return new KrrContactPoint(value, contact, keys, staleBefore);
 }
+
 /** The mailbox may come nested under `digital_post` or on the person itself (reference §2): accept both. */
 function digitalMailbox(dto: KrrPersonDto): DigitalMailboxModel | null {
   const nested = isObject(dto.digital_post) ? dto.digital_post : undefined;

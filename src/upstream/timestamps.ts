@@ -4,8 +4,17 @@
  * unreadable becomes null rather than failing a whole person or client.
  */
 export function parseUpstreamTimestamp(value: unknown): Date | null {
-  if (typeof value === 'number') return validDate(new Date(value * 1000));
-  if (typeof value !== 'string') return null;
+  const at = parseUpstreamInstant(value);
+  return Number.isNaN(at) ? null : new Date(at);
+}
+
+/**
+ * As {@link parseUpstreamTimestamp}, as milliseconds since the epoch (NaN when unreadable): comparing instants (the
+ * 18-month rule) needs no Date object.
+ */
+export function parseUpstreamInstant(value: unknown): number {
+  if (typeof value === 'number') return validTime(value * 1000);
+  if (typeof value !== 'string') return NaN;
   return scanTimestamp(value);
 }
 
@@ -13,34 +22,34 @@ export function parseUpstreamTimestamp(value: unknown): Date | null {
  * One pass over the text: there are thousands of timestamps in a 1000-person answer, and a regex with `trim` and
  * `Date`'s string parsing cost several times more. The grammar, "spaces" being any run of whitespace:
  * `[spaces] YYYY-MM-DD (T|t|spaces)+ HH:MM[:SS[(.|,)fraction of 1–9 digits]] [spaces] [Z | ±HH[[:]MM]] [spaces]`;
- * no zone means UTC. A date or time that does not exist is null.
+ * no zone means UTC. A date or time that does not exist is NaN.
  */
-function scanTimestamp(text: string): Date | null {
+function scanTimestamp(text: string): number {
   const n = text.length;
   let i = skipSpaces(text, 0);
-  if (i + 16 > n || text[i + 4] !== '-' || text[i + 7] !== '-') return null;
+  if (i + 16 > n || text[i + 4] !== '-' || text[i + 7] !== '-') return NaN;
   const year = digits(text, i, 4);
   const month = digits(text, i + 5, 2);
   const day = digits(text, i + 8, 2);
   i += 10;
   const separatorFrom = i;
   while (i < n && (text[i] === 'T' || text[i] === 't' || isSpace(text.charCodeAt(i)))) i++;
-  if (year < 0 || month < 0 || day < 0 || i === separatorFrom || i + 5 > n || text[i + 2] !== ':') return null;
+  if (year < 0 || month < 0 || day < 0 || i === separatorFrom || i + 5 > n || text[i + 2] !== ':') return NaN;
   const hour = digits(text, i, 2);
   const minute = digits(text, i + 3, 2);
-  if (hour < 0 || minute < 0) return null;
+  if (hour < 0 || minute < 0) return NaN;
   i += 5;
   let second = 0;
   let millis = 0;
   if (text[i] === ':') {
     second = digits(text, i + 1, 2);
-    if (second < 0) return null;
+    if (second < 0) return NaN;
     i += 3;
     if (text[i] === '.' || text[i] === ',') {
       const from = ++i;
       while (i < n && i - from < 9 && isDigit(text.charCodeAt(i))) i++;
       const width = i - from;
-      if (width === 0) return null;
+      if (width === 0) return NaN;
       millis = digits(text, from, Math.min(width, 3)) * (width === 1 ? 100 : width === 2 ? 10 : 1);
     }
   }
@@ -51,24 +60,24 @@ function scanTimestamp(text: string): Date | null {
   } else if (text[i] === '+' || text[i] === '-') {
     const sign = text[i] === '-' ? -1 : 1;
     const offsetHours = digits(text, i + 1, 2);
-    if (offsetHours < 0) return null;
+    if (offsetHours < 0) return NaN;
     i += 3;
     let offsetMins = 0;
     if (text[i] === ':' || (i < n && isDigit(text.charCodeAt(i)))) {
       if (text[i] === ':') i++;
       offsetMins = digits(text, i, 2);
-      if (offsetMins < 0) return null;
+      if (offsetMins < 0) return NaN;
       i += 2;
     }
-    if (offsetHours > 23 || offsetMins > 59) return null;
+    if (offsetHours > 23 || offsetMins > 59) return NaN;
     offsetMinutes = sign * (offsetHours * 60 + offsetMins);
   }
-  if (skipSpaces(text, i) !== n) return null;
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
-  if (hour > 23 || minute > 59 || second > 59) return null;
+  if (skipSpaces(text, i) !== n) return NaN;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return NaN;
+  if (hour > 23 || minute > 59 || second > 59) return NaN;
   let at = Date.UTC(year, month - 1, day, hour, minute, second, millis);
   if (year < 100) at = new Date(at).setUTCFullYear(year); // Date.UTC reads years 0–99 as 1900–1999
-  return validDate(new Date(at - offsetMinutes * 60_000));
+  return validTime(at - offsetMinutes * 60_000);
 }
 
 /** The number `count` decimal digits at `from` spell, or -1 when any is not a digit or the text ends first. */
@@ -110,8 +119,9 @@ function isSpace(code: number): boolean {
   );
 }
 
-function validDate(date: Date): Date | null {
-  return Number.isNaN(date.getTime()) ? null : date;
+/** NaN unless `ms` is a time a Date can hold (±8.64e15 ms). */
+function validTime(ms: number): number {
+  return Math.abs(ms) <= 8.64e15 ? ms : NaN;
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];

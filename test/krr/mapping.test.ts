@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KrrPersonDto } from '../../src/krr/dto.js';
-import { STALE_AFTER_MONTHS, toPersonModel } from '../../src/krr/mapping.js';
+import { STALE_AFTER_MONTHS, materializePerson, toPersonModel as lazyPersonModel } from '../../src/krr/mapping.js';
 import type { PersonModel } from '../../src/krr/model.js';
 
 const ID = '11822648950';
@@ -8,6 +8,9 @@ const ID = '11822648950';
 const NOW = new Date('2025-06-15T12:00:00.000Z');
 const BOUNDARY = '2023-12-15T12:00:00.000Z';
 const JUST_BEFORE_BOUNDARY = '2023-12-15T11:59:59.999Z';
+
+/** The model with every member read (they are read on demand), so whole persons compare as plain objects. */
+const toPersonModel = (...args: Parameters<typeof lazyPersonModel>) => materializePerson(lazyPersonModel(...args));
 
 /** Lets a test hand the mapping what KRR might really send, whatever the declared DTO types say. */
 const odd = (value: unknown) => value as KrrPersonDto;
