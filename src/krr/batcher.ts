@@ -287,7 +287,7 @@ export class PersonBatcher {
   private send(batch: Batch, key: string, kind: LookupKind, party: LookupParty): Promise<BatchAnswer> {
     const deadlineAt = Date.now() + this.deadlineMs;
     const ids = [...batch.ids];
-    return this.client.lookup(ids, kind, batch.context, party).catch(async (err: unknown) => {
+    return this.client.lookup(ids, kind, batch.context, party, batch.ids).catch(async (err: unknown) => {
       if (ids.length < 2 || !isRefusal(err)) throw err;
       const isolation = new Isolation({ kind, party, context: batch.context, key, deadlineAt });
       const requests = [...batch.owners.values()].map((own) => ({ ids: own, calls: this.splitCalls(own.length) }));

@@ -65,6 +65,8 @@ export class KrrClient {
     kind: LookupKind,
     context?: UpstreamRequestContext,
     party: LookupParty = OWN_PARTY,
+    /** `ids` as a set, when the caller has one (the batcher does): spares building it again. */
+    wanted: ReadonlySet<string> = new Set(ids),
   ): Promise<Map<string, KrrPersonDto>> {
     if (ids.length === 0) return new Map();
     const token = kind.digitalPost ? party.digitalPost : party.contact;
@@ -102,7 +104,6 @@ export class KrrClient {
     if (res.status !== 200) throw new UpstreamStatusError('krr', res.status, res.body);
     const personer = (res.body as KrrPersonsResponseDto | undefined)?.personer;
     if (!Array.isArray(personer)) throw new UpstreamUnavailableError('krr', 'unreadable answer');
-    const wanted = new Set(ids);
     const byId = new Map<string, KrrPersonDto>();
     for (const person of personer) {
       const id = person?.personidentifikator;

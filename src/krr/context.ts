@@ -1,15 +1,15 @@
-import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
 import type { Caller } from '../auth/caller.js';
 import type { AuditDataGroup, AuditLog } from '../observability/audit.js';
 import { toGraphQLError } from '../upstream/errors.js';
 import type { UpstreamRequestContext } from '../upstream/request-context.js';
 import { LookupFailure, type PersonBatcher } from './batcher.js';
-import { KRR_MAX_IDS_PER_REQUEST, OWN_PARTY, type LookupKind, type LookupParty } from './client.js';
+import { OWN_PARTY, type LookupKind, type LookupParty } from './client.js';
 import { monthsBefore } from '../upstream/timestamps.js';
 import { STALE_AFTER_MONTHS, toPersonModelStaleBefore } from './mapping.js';
 import type { PersonModel } from './model.js';
 import type { PersonLimiter } from './rate-limit.js';
+import { RequestLoader } from './request-loader.js';
 
 /** Per-request person look-ups: everything one GraphQL request asks for becomes as few KRR calls as possible. */
 export interface PersonsContext {
@@ -58,17 +58,15 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
     });
   };
   const loader = (kind: LookupKind) =>
-    new DataLoader<string, PersonModel>(
-      (ids) =>
-        // A person the request also looks up with digital post is fetched once, with it: that look-up's answer
-        // serves the contact-only field too (its selection shows no more than it asks for).
-        !kind.digitalPost && wantedWithPost.size > 0 && ids.some((id) => wantedWithPost.has(id))
-          ? sharingPostLookups(ids)
-          : fetchPersons(ids, kind),
-      { maxBatchSize: KRR_MAX_IDS_PER_REQUEST },
+    new RequestLoader<PersonModel>((ids) =>
+      // A person the request also looks up with digital post is fetched once, with it: that look-up's answer
+      // serves the contact-only field too (its selection shows no more than it asks for).
+      !kind.digitalPost && wantedWithPost.size > 0 && ids.some((id) => wantedWithPost.has(id))
+        ? sharingPostLookups(ids)
+        : fetchPersons(ids, kind),
     );
   // Created on first use: most operations use one kind.
-  const loaders = new Map<boolean, DataLoader<string, PersonModel>>();
+  const loaders = new Map<boolean, RequestLoader<PersonModel>>();
   const loaderFor = (kind: LookupKind) => {
     let found = loaders.get(kind.digitalPost);
     if (!found) {
@@ -93,8 +91,11 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
     own.forEach((id, i) => byId.set(id, ownResults[i] as PersonModel | Error));
     return ids.map((id) => byId.get(id) as PersonModel | Error);
   };
-  /** Per id, the rate-limit decision that charged it in this request (a person counts once per request). */
-  const charged = new Map<string, Promise<void>>();
+  /**
+   * Per id, the rate-limit decision that charged it in this request (a person counts once per request); undefined
+   * only while {@link charge} is still collecting the ids of one call.
+   */
+  const charged = new Map<string, Promise<void> | undefined>();
   /**
    * One audit record per person and kind per request; every field revealing the person waits for it. A record with
    * `digital_post` covers the person's contact-only fields too, so a person selected both ways gets one record with
@@ -110,7 +111,16 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
    * (the shared limiter answers asynchronously) waits for that decision and shares its outcome.
    */
   const charge = (ids: readonly string[]): Promise<unknown> => {
-    const fresh = [...new Set(ids)].filter((id) => !charged.has(id));
+    const fresh: string[] = [];
+    const earlier = new Set<Promise<void>>();
+    for (const id of ids) {
+      const decision = charged.get(id);
+      if (decision) earlier.add(decision);
+      else if (!charged.has(id)) {
+        charged.set(id, undefined);
+        fresh.push(id);
+      }
+    }
     if (fresh.length > 0) {
       const decided = Promise.resolve(opts.limiter.take(callerKey, fresh.length)).then(async (decision) => {
         if (!decision.ok) throw rateLimited(decision.retryAfterSeconds, 'look-ups');
@@ -120,14 +130,21 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
         if (!shared.ok) throw rateLimited(shared.retryAfterSeconds, 'look-ups for your organisation');
       });
       for (const id of fresh) charged.set(id, decided);
+      if (earlier.size === 0) return decided;
+      earlier.add(decided);
     }
-    if (ids.length === 1) return charged.get(ids[0] as string) as Promise<void>;
-    return Promise.all(new Set(ids.map((id) => charged.get(id))));
+    return earlier.size === 1 ? (earlier.values().next().value as Promise<void>) : Promise.all(earlier);
   };
 
   /** Writes a record for each of `ids` not yet covered: with digital post unless one with it exists, else unless any. */
   const writeRecords = (ids: readonly string[], withPost: boolean, operationName: string | null) => {
-    const fresh = [...new Set(ids)].filter((id) => (withPost ? auditedWithPost.get(id) : recordOf(id)) === undefined);
+    const fresh: string[] = [];
+    const done = withPost ? auditedWithPost : auditedContactOnly;
+    for (const id of ids) {
+      if (withPost ? auditedWithPost.has(id) : recordOf(id) !== undefined) continue;
+      done.set(id, PENDING_RECORD);
+      fresh.push(id);
+    }
     if (fresh.length === 0) return;
     const dataGroups: AuditDataGroup[] = withPost ? ['contact_information', 'digital_post'] : ['contact_information'];
     const caller = { sub: opts.caller.subject, clientId: opts.caller.clientId };
@@ -145,8 +162,7 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
         supplier,
       })),
     );
-    const done = withPost ? auditedWithPost : auditedContactOnly;
-    fresh.forEach((id) => done.set(id, written));
+    for (const id of fresh) done.set(id, written);
   };
 
   /** Writes the records not yet written for `persons`; answers the write each person's record is in. */
@@ -199,6 +215,9 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
     },
   };
 }
+
+/** Marks an id {@link writeRecords} has taken up while it collects the ids of one write (replaced before it returns). */
+const PENDING_RECORD: Promise<void> = Promise.resolve();
 
 const CONTACT_ONLY: LookupKind = Object.freeze({ digitalPost: false });
 const WITH_POST: LookupKind = Object.freeze({ digitalPost: true });
