@@ -142,6 +142,16 @@ describe('audit log, file mode', () => {
     expect(line).toMatchObject({ operationName: 'a\nb\r\u2028c', requestId: '"}\n{' });
   });
 
+  it('writes any person id as the JSON string it is, in a write mixing contexts', async () => {
+    const file = join(dir, 'audit.log');
+    const log = await open(file);
+    const odd = ['11822648950', 'a"b\\c', '\u0001\n', 'ø€😀', '\ud800', ''];
+    await log.write(odd.map((id, i) => entry(id, i % 2 ? { operationName: 'Ø "other"', consumer: '991825827' } : {})));
+    const written = lines(await readFile(file, 'utf8')) as { personId: string; operationName: string }[];
+    expect(written.map((line) => line.personId)).toEqual(odd.map((id) => JSON.parse(JSON.stringify(id)) as string));
+    expect(written.map((line) => line.operationName)).toEqual(odd.map((_, i) => (i % 2 ? 'Ø "other"' : 'LookUp')));
+  });
+
   it('appends to an existing file instead of truncating it', async () => {
     const file = join(dir, 'audit.log');
     await writeFile(file, '{"existing":true}\n');
