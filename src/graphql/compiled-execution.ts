@@ -1,7 +1,26 @@
 import { HeaderMap, type ApolloServerPlugin, type GraphQLResponse, type HTTPGraphQLHead } from '@apollo/server';
-import { GraphQLError, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { getDirective } from '@graphql-tools/utils';
+import {
+  BREAK,
+  GraphQLError,
+  Kind,
+  getNamedType,
+  isAbstractType,
+  isNonNullType,
+  isObjectType,
+  visit,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLField,
+  type GraphQLFormattedError,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
+import { hasRequiredScopes } from '../auth/caller.js';
 import type { GraphQLContext } from './context.js';
 
 /**
@@ -55,7 +74,8 @@ export function compiledWeight(document: DocumentNode): number {
  *
  * Falls back to Apollo's execution (answers null) when graphql-jit cannot compile an operation, for a document's first
  * run ({@link COMPILE_AFTER_RUNS}), and when the variables are refused: nothing has run yet then, and Apollo reports
- * the coercion errors with its own messages and status.
+ * the coercion errors with its own messages and status. Operations graphql-jit would answer differently go to Apollo's
+ * execution too ({@link graphqlJsOnlyReason}).
  */
 export function compiledExecutionPlugin(opts: CompiledExecutionOptions): ApolloServerPlugin<GraphQLContext> {
   const compileAfterRuns = opts.compileAfterRuns ?? COMPILE_AFTER_RUNS;
@@ -64,6 +84,7 @@ export function compiledExecutionPlugin(opts: CompiledExecutionOptions): ApolloS
     maxSize: opts.maxBytes ?? MAX_COMPILED_BYTES,
     sizeCalculation: (entry) => entry.weight,
   });
+  const graphqlJsOnly = graphqlJsOnlyReason(opts.schema);
 
   const compiledFor = (document: DocumentNode, operationName: string | undefined): CompiledQuery | undefined => {
     let entry = cache.get(document);
@@ -95,7 +116,9 @@ export function compiledExecutionPlugin(opts: CompiledExecutionOptions): ApolloS
           const { document, operation, request, contextValue } = requestContext;
           // No operation when the name asked for is not in the document (typed as always there, it is not): Apollo's
           // execution answers that with graphql-js's message.
-          if (!operation || operation.operation === 'subscription') return null;
+          if (!operation) return null;
+          // Operations graphql-jit would answer differently (see graphqlJsOnly) go to graphql-js.
+          if (graphqlJsOnly(document, operation, contextValue.caller.scopes)) return null;
           const compiled = compiledFor(document, request.operationName ?? operation.name?.value);
           if (!compiled) return null;
           const result = await compiled.query(undefined, contextValue, request.variables ?? {});
@@ -116,6 +139,159 @@ export function compiledExecutionPlugin(opts: CompiledExecutionOptions): ApolloS
           };
         },
       };
+    },
+  };
+}
+
+/**
+ * Why graphql-js must answer an operation because graphql-jit (0.8.9) would answer it differently, or undefined. Each
+ * difference was found by test/graphql/executors.test.ts ("differences found, as regressions"):
+ * - `subscription`: not answered here at all.
+ * - `null cuts the root short`: several root fields, one of them non-null. When such a field fails, `data` is null, and
+ *   graphql-js answers at once (a mutation runs none of its later fields); graphql-jit runs every root field to its end
+ *   and lists their errors too: a mutation's later changes were made upstream, and audited, for an answer showing none
+ *   of them, and a query's slower siblings' errors were listed that graphql-js never saw.
+ * - `refused non-null field`: a non-null field the caller may not read throws FORBIDDEN at once (requires-scopes.ts);
+ *   graphql-js then runs none of its object's later fields (no upstream calls, no errors of theirs), graphql-jit runs
+ *   them all and lists their errors too.
+ * - `@skip/@include`: graphql-jit gets them wrong around fragments: a fragment under a skipped selection is kept when its
+ *   field is selected elsewhere too, and a fragment spread once under a false condition loses its fields at every
+ *   other spread (non-null ones included, left out without an error).
+ */
+export function graphqlJsOnlyReason(schema: GraphQLSchema) {
+  const requirements = scopeRequirements(schema);
+  const cutShort = new WeakMap<OperationDefinitionNode, boolean>();
+  return (
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    scopes: ReadonlySet<string>,
+  ): 'subscription' | 'null cuts the root short' | 'refused non-null field' | '@skip/@include' | undefined => {
+    if (operation.operation === 'subscription') return 'subscription';
+    let short = cutShort.get(operation);
+    if (short === undefined) cutShort.set(operation, (short = nonNullAmongRootFields(schema, document, operation)));
+    if (short) return 'null cuts the root short';
+    if (requirements.refusesNonNull(document, operation, scopes)) return 'refused non-null field';
+    if (hasSkipOrInclude(document)) return '@skip/@include';
+    return undefined;
+  };
+}
+
+function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  return fragments;
+}
+
+/** More than one root field (fragments followed, `@skip`/`@include` ignored, `__typename` left out), one non-null. */
+function nonNullAmongRootFields(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+): boolean {
+  const root = schema.getRootType(operation.operation);
+  if (!root) return false;
+  const fragments = fragmentsOf(document);
+  const names = new Set<string>();
+  let nonNull = false;
+  const spread = new Set<string>();
+  const collect = (set: SelectionSetNode): void => {
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) {
+        const field = root.getFields()[selection.name.value];
+        if (!field) continue;
+        names.add(selection.alias?.value ?? selection.name.value);
+        if (isNonNullType(field.type)) nonNull = true;
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        collect(selection.selectionSet);
+      } else {
+        const fragment = fragments.get(selection.name.value);
+        if (!fragment || spread.has(fragment.name.value)) continue;
+        spread.add(fragment.name.value);
+        collect(fragment.selectionSet);
+      }
+    }
+  };
+  collect(operation.selectionSet);
+  return nonNull && names.size > 1;
+}
+
+const conditional = new WeakMap<DocumentNode, boolean>();
+
+/** Whether any selection of `document` carries `@skip` or `@include` (cached per parsed document). */
+function hasSkipOrInclude(document: DocumentNode): boolean {
+  let found = conditional.get(document);
+  if (found === undefined) {
+    found = false;
+    visit(document, {
+      Directive(node) {
+        if (node.name.value !== 'skip' && node.name.value !== 'include') return undefined;
+        found = true;
+        return BREAK;
+      },
+    });
+    conditional.set(document, found);
+  }
+  return found;
+}
+
+type Requirement = string[][];
+
+/**
+ * The `@requiresScopes` a field may check (its own, else its type's: requires-scopes.ts enforces one of them, or none
+ * when its type's was checked on the way in), and whether a caller is refused a non-null field an operation selects.
+ */
+function scopeRequirements(schema: GraphQLSchema) {
+  const byField = new Map<GraphQLField<unknown, unknown>, Requirement>();
+  const mentioned = new Set<string>(); // every scope some requirement names
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    const own = getDirective(schema, type, 'requiresScopes')?.[0]?.scopes as Requirement | undefined;
+    for (const field of Object.values(type.getFields())) {
+      const required = (getDirective(schema, field, 'requiresScopes')?.[0]?.scopes as Requirement | undefined) ?? own;
+      if (!required) continue;
+      byField.set(field, required);
+      required.flat().forEach((scope) => mentioned.add(scope));
+    }
+  }
+
+  const everyScope = [...mentioned];
+
+  return {
+    /**
+     * True when `operation` (fragments followed, `@skip`/`@include` ignored) selects a non-null field with a
+     * requirement `scopes` does not meet, on a path the caller may read up to it (a refused nullable field is null,
+     * nothing below it runs).
+     */
+    refusesNonNull(document: DocumentNode, operation: OperationDefinitionNode, scopes: ReadonlySet<string>): boolean {
+      if (everyScope.every((scope) => scopes.has(scope))) return false; // the usual caller: nothing refused
+      const fragments = fragmentsOf(document);
+      const spread = new Set<string>();
+      const refused = (set: SelectionSetNode, type: GraphQLNamedType | null | undefined): boolean => {
+        if (isAbstractType(type)) return schema.getPossibleTypes(type).some((t) => refused(set, t));
+        if (!isObjectType(type)) return false;
+        for (const selection of set.selections) {
+          if (selection.kind === Kind.FIELD) {
+            const field = type.getFields()[selection.name.value];
+            if (!field) continue; // __typename and the like
+            const required = byField.get(field);
+            if (required && !hasRequiredScopes(scopes, required)) {
+              if (isNonNullType(field.type)) return true;
+            } else if (selection.selectionSet && refused(selection.selectionSet, getNamedType(field.type))) {
+              return true;
+            }
+          } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+            const on = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : type;
+            if (refused(selection.selectionSet, on)) return true;
+          } else {
+            const fragment = fragments.get(selection.name.value);
+            if (!fragment || spread.has(fragment.name.value)) continue;
+            spread.add(fragment.name.value);
+            if (refused(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value))) return true;
+          }
+        }
+        return false;
+      };
+      return refused(operation.selectionSet, schema.getRootType(operation.operation));
     },
   };
 }
