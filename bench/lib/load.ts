@@ -85,6 +85,7 @@ export function mergeRuns(runs: SampledResult[]): LoadResult {
   return {
     ok,
     non2xx: sum((r) => r.non2xx),
+    wrongBodies: sum((r) => r.wrongBodies ?? 0),
     errors: sum((r) => r.errors),
     elapsedS,
     reqPerSec: ok / elapsedS,

@@ -134,7 +134,7 @@ export async function sideBySide<const S extends readonly Side[]>(
       upstreamPerRequest: d.graphql > 0 ? (d.krr + d.admin) / d.graphql : undefined,
       tokenRequests: d.tokenPosts,
       peakRssMb: a.peakRssMb,
-      errors: result.non2xx + result.errors + d.graphqlNotSuccess,
+      errors: result.non2xx + (result.wrongBodies ?? 0) + result.errors + d.graphqlNotSuccess,
       details: {
         ...side.details,
         rounds,
