@@ -71,7 +71,9 @@ export class RequestLoader<V> {
         this.values[start + i] = results instanceof Error ? results : (results[i] ?? missing());
       }
     };
-    const done = this.fetch(ids).then(fill, (err: unknown) => fill(err instanceof Error ? err : new Error(String(err))));
+    const done = this.fetch(ids).then(fill, (err: unknown) =>
+      fill(err instanceof Error ? err : new Error(String(err))),
+    );
     this.fetches.push({ end: start + ids.length, done });
   }
 }
