@@ -70,6 +70,28 @@ describe('parseUpstreamTimestamp', () => {
     );
   });
 
+  it('gives the instant Date gives for any time of the years 0001–9999, in UTC and at any whole-minute offset', () => {
+    fc.assert(
+      fc.property(
+        fc.date({
+          min: new Date('0001-01-02T00:00:00Z'),
+          max: new Date('9999-12-30T23:59:59.999Z'),
+          noInvalidDate: true,
+        }),
+        fc.integer({ min: -23 * 60 - 59, max: 23 * 60 + 59 }),
+        (date, offsetMinutes) => {
+          expect(iso(date.toISOString())).toBe(date.toISOString());
+          // The same instant written as local time at the offset.
+          const local = new Date(date.getTime() + offsetMinutes * 60_000).toISOString().slice(0, -1);
+          const abs = Math.abs(offsetMinutes);
+          const zone = `${offsetMinutes < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+          expect(iso(`${local}${zone}`)).toBe(date.toISOString());
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
   it('reads epoch seconds', () => {
     expect(iso(1_700_000_000)).toBe('2023-11-14T22:13:20.000Z');
     expect(iso(0)).toBe('1970-01-01T00:00:00.000Z');
