@@ -103,7 +103,10 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
    */
   const auditedWithPost = new Map<string, Promise<void>>();
   const auditedContactOnly = new Map<string, Promise<void>>();
-  const recordOf = (id: string) => auditedWithPost.get(id) ?? auditedContactOnly.get(id);
+  const recordOf = (id: string) =>
+    (auditedWithPost.size > 0 ? auditedWithPost.get(id) : undefined) ?? auditedContactOnly.get(id);
+  /** The record a person's field of this kind waits for. */
+  const recordFor = (id: string, kind: LookupKind) => (kind.digitalPost ? auditedWithPost.get(id) : recordOf(id));
   const callerKey = `${opts.caller.clientId ?? ''}|${opts.caller.subject}`;
 
   /**
@@ -138,11 +141,14 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
 
   /** Writes a record for each of `ids` not yet covered: with digital post unless one with it exists, else unless any. */
   const writeRecords = (ids: readonly string[], withPost: boolean, operationName: string | null) => {
-    const fresh: string[] = [];
     const done = withPost ? auditedWithPost : auditedContactOnly;
+    // Set for each person as it is taken up (a person twice in `ids` gets one record), settled by the write below.
+    let settle: { resolve: () => void; reject: (err: unknown) => void } | undefined;
+    const written = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    const fresh: string[] = [];
     for (const id of ids) {
       if (withPost ? auditedWithPost.has(id) : recordOf(id) !== undefined) continue;
-      done.set(id, PENDING_RECORD);
+      done.set(id, written);
       fresh.push(id);
     }
     if (fresh.length === 0) return;
@@ -150,23 +156,24 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
     const caller = { sub: opts.caller.subject, clientId: opts.caller.clientId };
     const { requestId, callerRequestId } = opts;
     const { consumer, supplier } = party;
-    const written = opts.audit.write(
-      fresh.map((personId) => ({
-        requestId,
-        callerRequestId,
-        caller,
-        personId,
-        dataGroups,
-        operationName,
-        consumer,
-        supplier,
-      })),
-    );
-    for (const id of fresh) done.set(id, written);
+    const entries = fresh.map((personId) => ({
+      requestId,
+      callerRequestId,
+      caller,
+      personId,
+      dataGroups,
+      operationName,
+      consumer,
+      supplier,
+    }));
+    opts.audit.write(entries).then(settle?.resolve, settle?.reject);
   };
 
-  /** Writes the records not yet written for `persons`; answers the write each person's record is in. */
-  const audit = (persons: PersonModel[], kind: LookupKind, operationName: string | null) => {
+  /**
+   * Writes the records not yet written for `persons`; answers the writes their records are in (usually one, this
+   * call's own: every person of a look-up shares it).
+   */
+  const audit = (persons: PersonModel[], kind: LookupKind, operationName: string | null): Set<Promise<void>> => {
     const ids = persons.map((p) => p.id);
     if (kind.digitalPost || servedWithPost.size === 0) {
       writeRecords(ids, kind.digitalPost, operationName);
@@ -182,8 +189,13 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
         operationName,
       );
     }
-    const records = kind.digitalPost ? auditedWithPost : undefined;
-    return ids.map((id) => (records ? records.get(id) : recordOf(id)) as Promise<void>);
+    const writes = new Set<Promise<void>>();
+    let last: Promise<void> | undefined;
+    for (const id of ids) {
+      const write = recordFor(id, kind) as Promise<void>;
+      if (write !== last) writes.add((last = write));
+    }
+    return writes;
   };
 
   return {
@@ -200,24 +212,21 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
       const writes = audit(revealed, kind, operationName);
       const failed = new Set<Promise<void>>();
       await Promise.all(
-        [...new Set(writes)].map((write) =>
+        [...writes].map((write) =>
           write.catch(() => {
             failed.add(write);
           }),
         ),
       );
-      if (failed.size > 0) opts.onAuditFailed?.();
-      let next = 0;
+      if (failed.size === 0) return results;
+      opts.onAuditFailed?.();
       // Fail closed: a person whose audit record was not written is not returned.
       return results.map((r) =>
-        r instanceof Error ? r : failed.has(writes[next++] as Promise<void>) ? auditUnavailable() : r,
+        r instanceof Error ? r : failed.has(recordFor(r.id, kind) as Promise<void>) ? auditUnavailable() : r,
       );
     },
   };
 }
-
-/** Marks an id {@link writeRecords} has taken up while it collects the ids of one write (replaced before it returns). */
-const PENDING_RECORD: Promise<void> = Promise.resolve();
 
 const CONTACT_ONLY: LookupKind = Object.freeze({ digitalPost: false });
 const WITH_POST: LookupKind = Object.freeze({ digitalPost: true });
