@@ -46,8 +46,9 @@ export interface CompiledExecutionOptions {
 export const MAX_COMPILED_OPERATIONS = 500;
 export const MAX_COMPILED_BYTES = 16 * 1024 * 1024;
 /**
- * A compile costs about as much as running a one-person query ten times: a document is compiled on its second run, so
- * one sent once (an explorer's edits, a caller sending endless distinct documents) never pays for it.
+ * A compile costs 0.2–0.8 ms (the README's operations), the CPU of several one-person queries: a document is compiled
+ * on its second run, so one sent once (an explorer's edits, a caller sending endless distinct documents) never pays
+ * for it.
  */
 export const COMPILE_AFTER_RUNS = 1;
 
@@ -59,11 +60,12 @@ interface Entry {
 }
 
 /**
- * A compiled operation's memory: its generated code grows with the selections it covers, about 40 bytes of code and
- * closures for every byte of the document's source (measured on the README's example operations), and at least 8 KB.
+ * A compiled operation's memory, counted generously: the README's example operations and the bench's persons query
+ * took 9–23 KB of heap each once compiled (40–150 bytes per character of their source, the parsed document included;
+ * measured over 100 compiles each), and the machine code V8 makes of them when they run comes on top.
  */
 export function compiledWeight(document: DocumentNode): number {
-  return Math.max(8 * 1024, (document.loc?.source.body.length ?? 0) * 40);
+  return Math.max(32 * 1024, (document.loc?.source.body.length ?? 0) * 150);
 }
 
 /**
