@@ -30,15 +30,16 @@
  * connection's quota in a burst at the start of every second, which measures burst draining, not added latency).
  *
  * Bulk scenarios: 100 persons per query with 64 callers (c) and 16 (c16), 1000 with 64 (d), and 1000-person queries
- * one at a time interleaved with direct 1000-id calls (d-seq), each against direct KRR calls of as many ids; then c16
- * and d-seq again against a sandbox and facade of their own with BENCH_BULK_LATENCY_MS (20) of KRR latency.
+ * one at a time interleaved with direct 1000-id calls (d-seq), each against direct KRR calls of as many ids, side by
+ * side (c, c16 and d in BENCH_BULK_ROUNDS alternating slices, d-seq call by call); then c16 and d-seq again against a
+ * sandbox and facade of their own with BENCH_BULK_LATENCY_MS (20) of KRR latency.
  *
  * Every answer of every row is checked (the persons asked for present, no errors; a direct call's `personer`): a
  * response that fails the check counts as an error, never as throughput.
  *
  *   BENCH_DURATION (10 s per scenario), BENCH_WARMUP (2 s, not measured), BENCH_CONNECTIONS (64),
  *   BENCH_LATENCY_MS (0), BENCH_COALESCE_LATENCY_MS (5), BENCH_COALESCE_CONNECTIONS (8), BENCH_BULK_LATENCY_MS (20),
- *   BENCH_SEQUENTIAL_CALLS (30), BENCH_REDIS_ROUNDS (5), BENCH_TRACING_ROUNDS (5),
+ *   BENCH_BULK_ROUNDS (2), BENCH_SEQUENTIAL_CALLS (30), BENCH_REDIS_ROUNDS (5), BENCH_TRACING_ROUNDS (5),
  *   REDIS_SERVER_PATH (redis-server on PATH),
  *   BENCH_FACADE (dist: the production build, run with the node flags of `npm run start:dist` as the Dockerfile does,
  *   built by `npm run bench` first | tsx: `npm start`'s command, `src/main.ts` through tsx, whose keep-names helper
@@ -52,7 +53,18 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { syntheticPersonIdentifiers } from '../src/sandbox/krr-seed.js';
-import { median, percentiles, rotating, runAutocannon, runLoops, runPaced, type LoadResult } from './lib/load.js';
+import {
+  median,
+  mergeRuns,
+  percentiles,
+  rotating,
+  runAutocannon,
+  runAutocannonSampled,
+  runLoops,
+  runPaced,
+  type LoadResult,
+  type SampledResult,
+} from './lib/load.js';
 import { killAllSync, procMemoryMb, sampleRss, stopAll, waitForIdle } from './lib/processes.js';
 import { delta } from './lib/prometheus.js';
 import { commandDelta, REDIS_PACKAGE, redisServerPath, RedisServer, type RedisCounters } from './lib/redis.js';
@@ -88,6 +100,7 @@ const settings = {
   coalesceConnections: envNumber('BENCH_COALESCE_CONNECTIONS', 8, 1),
   sequentialCalls: envNumber('BENCH_SEQUENTIAL_CALLS', 30, 1),
   bulkLatencyMs: envNumber('BENCH_BULK_LATENCY_MS', 20, 0),
+  bulkRounds: Math.round(envNumber('BENCH_BULK_ROUNDS', 2, 1)),
   redisRounds: Math.round(envNumber('BENCH_REDIS_ROUNDS', 5, 1)),
   tracingRounds: Math.round(envNumber('BENCH_TRACING_ROUNDS', 5, 1)),
   facadeEntry: process.env.BENCH_FACADE === 'tsx' ? ('tsx' as const) : ('dist' as const),
@@ -339,32 +352,71 @@ interface Stack {
 
 /**
  * Direct `n`-id KRR calls against `n`-person queries through the facade, `connections` callers each, every answer
- * checked; pushes both rows (`<id>0`, `<id>`) and returns the facade's, its ratio filled in.
+ * checked, side by side: after a warm-up of each, BENCH_BULK_ROUNDS rounds of one slice each (direct first on even
+ * rounds, the facade first on odd ones), BENCH_DURATION per side in all, so whatever else the machine does meanwhile
+ * falls on both alike. Pushes both rows (`<id>0`, `<id>`) and returns the facade's, its ratio filled in.
  */
 async function throughputPair(stack: Stack, id: string, n: 100 | 1000, connections: number, rows: Row[]) {
   const lat = `${stack.latencyMs} ms`;
   const callers = `${connections} callers`;
+  const rounds = settings.bulkRounds;
+  const sliceS = settings.durationS / rounds;
+  log(`${id}0 vs ${id}: ${n} ids/persons per call, ${callers}, ${rounds} alternating slices of ${sliceS} s [${lat}]`);
+  const token = await stack.direct.token([KRR_SCOPE], settings.warmupS + settings.durationS * 2 + 60);
   const krr = n === 100 ? bodies.krr100 : bodies.krr1000;
   const persons = n === 100 ? bodies.persons100 : bodies.persons1000;
-  const base = await direct(
-    `${id}0`,
-    `direct KRR, ${n} ids/call, ${callers} [${lat}]`,
-    stack.direct,
-    stack.sandbox,
-    KRR_SCOPE,
-    1,
-    (token) => cannon(krrPath(stack.sandbox), directHeaders(token), krr, connections, answers.krr(n)),
-    { connections },
-  );
-  const row = await viaFacade(
+  const sampled = (url: string, headers: Record<string, string>, list: readonly string[], check: Check) => {
+    const body = rotating(list);
+    return (durationS: number) =>
+      runAutocannonSampled({ url, method: 'POST', headers, body, connections, durationS, check });
+  };
+  const loads = [
+    sampled(krrPath(stack.sandbox), directHeaders(token), krr, answers.krr(n)),
+    sampled(`${stack.facade.url}/graphql`, facadeHeaders(stack.sandbox), persons, answers.persons(n)),
+  ];
+  const idle = () =>
+    waitForIdle([stack.facade.child.pid, stack.sandbox.child.pid], {
+      progress: async () => (await stack.facade.scrape()).graphql,
+    });
+  if (settings.warmupS > 0) for (const load of loads) await load(settings.warmupS);
+  await idle();
+  const tokensBefore = await stack.direct.tokenRequests();
+  const before = await stack.facade.scrape();
+  const rss = sampleRss(stack.facade.child.pid);
+  const runs: SampledResult[][] = [[], []];
+  for (let round = 0; round < rounds; round++) {
+    for (const side of round % 2 === 0 ? [0, 1] : [1, 0]) {
+      runs[side]?.push(await (loads[side] as (s: number) => Promise<SampledResult>)(sliceS));
+      await idle();
+    }
+  }
+  const peakRssMb = rss.stop();
+  const d = delta(await stack.facade.scrape(), before);
+  const [direct, viaFacade] = runs.map((r) => mergeRuns(r)) as [LoadResult, LoadResult];
+  const failed = (r: LoadResult) => r.non2xx + r.errors + (r.wrongBodies ?? 0);
+  const base: Row = {
+    id: `${id}0`,
+    name: `direct KRR, ${n} ids/call, ${callers} [${lat}]`,
+    kind: 'direct',
+    ...rowFrom(direct),
+    upstreamPerRequest: 1,
+    tokenRequests: (await stack.direct.tokenRequests()) - tokensBefore,
+    errors: failed(direct),
+    details: { connections, rounds, sliceS, load: direct },
+  };
+  const row: Row = {
     id,
-    `facade persons(ids) ×${n}, ${callers} [${lat}]`,
-    stack.facade,
-    stack.sandbox,
-    cannon(`${stack.facade.url}/graphql`, facadeHeaders(stack.sandbox), persons, connections, answers.persons(n)),
-    { connections },
-  );
-  Object.assign(row, { baseline: base.id, ratio: times((row.reqPerSec ?? 0) / (base.reqPerSec ?? NaN)) });
+    name: `facade persons(ids) ×${n}, ${callers} [${lat}]`,
+    kind: 'facade',
+    ...rowFrom(viaFacade),
+    upstreamPerRequest: d.graphql > 0 ? (d.krr + d.admin) / d.graphql : undefined,
+    tokenRequests: d.tokenPosts,
+    peakRssMb,
+    errors: failed(viaFacade) + d.graphqlNotSuccess,
+    baseline: base.id,
+    ratio: times((viaFacade.reqPerSec ?? 0) / (direct.reqPerSec || NaN)),
+    details: { connections, rounds, sliceS, load: viaFacade, counters: d },
+  };
   rows.push(base, row);
   return row;
 }
