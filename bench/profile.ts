@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { syntheticPersonIdentifiers } from '../src/sandbox/krr-seed.js';
 import { percentiles } from './lib/load.js';
-import { cpuTicks, stopAll } from './lib/processes.js';
+import { cpuTicks, runMain, stopAll } from './lib/processes.js';
 import { DirectClient, KRR_SCOPE, startFacadeProcess, startSandboxProcess, type SandboxProcess } from './lib/stack.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -218,11 +218,4 @@ async function main(): Promise<void> {
   await stopAll();
 }
 
-main().then(
-  () => process.exit(0),
-  async (err: unknown) => {
-    console.error(err);
-    await stopAll();
-    process.exit(1);
-  },
-);
+runMain(main, log);

@@ -65,7 +65,7 @@ import {
   type LoadResult,
   type SampledResult,
 } from './lib/load.js';
-import { killAllSync, procMemoryMb, sampleRss, stopAll, waitForIdle } from './lib/processes.js';
+import { procMemoryMb, runMain, sampleRss, stopAll, waitForIdle } from './lib/processes.js';
 import { delta } from './lib/prometheus.js';
 import { commandDelta, REDIS_PACKAGE, redisServerPath, RedisServer, type RedisCounters } from './lib/redis.js';
 import { renderTable, type Row, type Verdict } from './lib/report.js';
@@ -1193,22 +1193,4 @@ function gitInfo(): { gitCommit?: string; gitDirtyFiles?: number } {
   }
 }
 
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (interrupted) return;
-    interrupted = true;
-    log(`${signal}: stopping the child processes`);
-    stopAll().finally(() => process.exit(130));
-  });
-}
-process.on('exit', killAllSync);
-
-main().then(
-  () => process.exit(0),
-  async (err: unknown) => {
-    console.error(err);
-    await stopAll();
-    process.exit(1);
-  },
-);
+runMain(main, log);

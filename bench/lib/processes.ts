@@ -263,3 +263,28 @@ export async function waitForIdle(
   }
   return Date.now() - started;
 }
+
+/**
+ * Runs a benchmark's `main`: exit 0 when it resolves, 1 (children stopped) when it rejects; SIGINT or SIGTERM stop the
+ * child processes and exit 130; whatever is left is killed on exit.
+ */
+export function runMain(main: () => Promise<void>, log: (message: string) => void): void {
+  let interrupted = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (interrupted) return;
+      interrupted = true;
+      log(`${signal}: stopping the child processes`);
+      void stopAll().finally(() => process.exit(130));
+    });
+  }
+  process.on('exit', killAllSync);
+  main().then(
+    () => process.exit(0),
+    async (err: unknown) => {
+      console.error(err);
+      await stopAll();
+      process.exit(1);
+    },
+  );
+}
