@@ -91,9 +91,8 @@ export function compiledExecutionPlugin(opts: CompiledExecutionOptions): ApolloS
   const compiledFor = (document: DocumentNode, operationName: string | undefined): CompiledQuery | undefined => {
     let entry = cache.get(document);
     if (!entry) {
-      // Counted by the document alone until it is compiled: a run by graphql-js keeps nothing else alive.
-      // (Fix, test/graphql/executors.test.ts: the first run used to go to graphql-js whatever `compileAfterRuns` said,
-      // so `compileAfterRuns: 0` compiled on the second run, not the first; counted from 0, every setting holds.)
+      // Counted by the document alone until it is compiled: a run by graphql-js keeps nothing else alive. Runs count
+      // from 0, so `compileAfterRuns: 0` compiles on the first run.
       entry = { runs: 0, operations: new Map(), weight: 1 };
       cache.set(document, entry);
     }
@@ -105,9 +104,10 @@ export function compiledExecutionPlugin(opts: CompiledExecutionOptions): ApolloS
     if (entry.operations.has(key)) return entry.operations.get(key);
     const result = compileQuery(opts.schema, document, operationName);
     const compiled = isCompiledQuery(result) ? result : undefined;
-    entry = { ...entry, operations: new Map(entry.operations).set(key, compiled) };
-    entry.weight += compiledWeight(document);
-    cache.set(document, entry);
+    entry.operations.set(key, compiled);
+    // A new object: lru-cache weighs an entry only when another value is set (the same one keeps its old weight), and
+    // then drops the least recently used documents to make room (test/graphql/compiled-cache.test.ts).
+    cache.set(document, { ...entry, weight: entry.weight + compiledWeight(document) });
     return compiled;
   };
 
@@ -172,8 +172,9 @@ export function graphqlJsOnlyReason(schema: GraphQLSchema) {
     let short = cutShort.get(operation);
     if (short === undefined) cutShort.set(operation, (short = nonNullAmongRootFields(schema, document, operation)));
     if (short) return 'null cuts the root short';
-    if (requirements.refusesNonNull(document, operation, scopes)) return 'refused non-null field';
     if (hasSkipOrInclude(document)) return '@skip/@include';
+    // Last: the only check not cached per document (it depends on the caller's scopes).
+    if (requirements.refusesNonNull(document, operation, scopes)) return 'refused non-null field';
     return undefined;
   };
 }

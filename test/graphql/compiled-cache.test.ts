@@ -1,0 +1,78 @@
+import type { GraphQLRequestContextResponseForOperation, GraphQLRequestListener } from '@apollo/server';
+import { parse, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import type * as GraphqlJit from 'graphql-jit';
+import { describe, expect, it, vi } from 'vitest';
+import { callerResolvers } from '../../src/tenants/resolvers.js';
+import { clientResolvers } from '../../src/clients/resolvers.js';
+import { compiledExecutionPlugin, compiledWeight } from '../../src/graphql/compiled-execution.js';
+import type { GraphQLContext } from '../../src/graphql/context.js';
+import { buildSchema } from '../../src/graphql/schema.js';
+import { personResolvers } from '../../src/krr/resolvers.js';
+
+const compiles = vi.hoisted(() => ({ count: 0 }));
+vi.mock('graphql-jit', async (importOriginal) => {
+  const original = await importOriginal<typeof GraphqlJit>();
+  return {
+    ...original,
+    compileQuery: (...args: Parameters<typeof original.compileQuery>) => {
+      compiles.count++;
+      return original.compileQuery(...args);
+    },
+  };
+});
+
+const schema = buildSchema([personResolvers, clientResolvers, callerResolvers]);
+const context = { caller: { scopes: new Set<string>() } } as unknown as GraphQLContext;
+
+/** The plugin's answer to one run of `document` (null: left to Apollo's own execution). */
+async function run(plugin: ReturnType<typeof compiledExecutionPlugin>, document: DocumentNode) {
+  const listener = (await plugin.requestDidStart?.({} as never)) as GraphQLRequestListener<GraphQLContext>;
+  const operation = document.definitions[0] as OperationDefinitionNode;
+  return listener.responseForOperation?.({
+    document,
+    operation,
+    request: {},
+    contextValue: context,
+  } as unknown as GraphQLRequestContextResponseForOperation<GraphQLContext>);
+}
+
+const documents = ['{ a: __typename }', '{ b: __typename }', '{ c: __typename }'].map((source) => parse(source));
+
+describe('the compiled executor cache', () => {
+  it('compiles a document on its second run by default and answers from the cache after', async () => {
+    const plugin = compiledExecutionPlugin({ schema, formatError: (f) => f });
+    const document = documents[0] as DocumentNode;
+    const before = compiles.count;
+    expect(await run(plugin, document)).toBeNull();
+    expect(compiles.count).toBe(before);
+    for (let i = 0; i < 3; i++) {
+      const answer = await run(plugin, document);
+      expect(answer?.body).toEqual({ kind: 'single', singleResult: { data: { a: 'Query' } } });
+    }
+    expect(compiles.count).toBe(before + 1);
+  });
+
+  it('keeps at most maxOperations documents and compiles an evicted one again', async () => {
+    const plugin = compiledExecutionPlugin({ schema, formatError: (f) => f, compileAfterRuns: 0, maxOperations: 2 });
+    const before = compiles.count;
+    for (const document of documents) await run(plugin, document);
+    expect(compiles.count).toBe(before + 3);
+    await run(plugin, documents[2] as DocumentNode); // still cached
+    await run(plugin, documents[1] as DocumentNode); // still cached
+    expect(compiles.count).toBe(before + 3);
+    await run(plugin, documents[0] as DocumentNode); // evicted, the least recently used
+    expect(compiles.count).toBe(before + 4);
+  });
+
+  it('keeps compiled operations within maxBytes by their weight', async () => {
+    const weight = compiledWeight(documents[0] as DocumentNode) + 1;
+    const plugin = compiledExecutionPlugin({ schema, formatError: (f) => f, compileAfterRuns: 0, maxBytes: weight });
+    const before = compiles.count;
+    await run(plugin, documents[0] as DocumentNode);
+    await run(plugin, documents[1] as DocumentNode); // room for one compiled document: the first goes
+    await run(plugin, documents[1] as DocumentNode);
+    expect(compiles.count).toBe(before + 2);
+    await run(plugin, documents[0] as DocumentNode);
+    expect(compiles.count).toBe(before + 3);
+  });
+});
