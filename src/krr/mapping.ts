@@ -29,7 +29,7 @@ export function toPersonModelStaleBefore(id: string, dto: KrrPersonDto | undefin
 /**
  * A person read from KRR's document when a field is selected, not before: a 1000-person answer selecting e-mail and
  * mobile with `stale` parses two to four timestamps a person (of ten) and builds no Date it does not send. The members are
- * getters on the prototype; `materializePerson` gives a plain object (tests, the sandbox guide).
+ * getters on the prototype; `materializePerson` reads them all into a plain object.
  */
 class KrrPerson implements PersonModel {
   readonly status: PersonStatusModel;

@@ -30,18 +30,17 @@ export class RequestLoader<V> {
       }
       if (slot > last) last = slot;
     }
-    if (last >= this.values.length) await this.flushed();
+    // An id still queued: wait until its fetch has started.
+    if (last >= this.values.length) await this.dispatched;
     // Every fetch filling a slot up to `last` (usually one).
     for (const fetch of this.fetches) {
-      if (fetch.end > last) {
-        await fetch.done;
-        break;
-      }
       await fetch.done;
+      if (fetch.end > last) break;
     }
     return ids.map((id) => this.values[this.slots.get(id) as number] as V | Error);
   }
 
+  /** Settles once the queue scheduled last has been handed to `fetch`. */
   private dispatched: Promise<void> | undefined;
 
   private schedule(): void {
@@ -54,11 +53,6 @@ export class RequestLoader<V> {
           }),
         ),
     );
-  }
-
-  /** Waits until the ids queued so far have a fetch. */
-  private flushed(): Promise<void> {
-    return this.dispatched ?? Promise.resolve();
   }
 
   private dispatch(): void {
