@@ -58,7 +58,6 @@ import {
   mergeRuns,
   percentiles,
   rotating,
-  runAutocannon,
   runAutocannonSampled,
   runLoops,
   runPaced,
@@ -68,6 +67,7 @@ import {
 import { procMemoryMb, runMain, sampleRss, stopAll, waitForIdle } from './lib/processes.js';
 import { delta } from './lib/prometheus.js';
 import { commandDelta, REDIS_PACKAGE, redisServerPath, RedisServer, type RedisCounters } from './lib/redis.js';
+import { answers, type Check } from './lib/answers.js';
 import { renderTable, type Row, type Verdict } from './lib/report.js';
 import { sideBySide } from './lib/side-by-side.js';
 import { tracingScenario, tracingSummary } from './lib/tracing.js';
@@ -145,49 +145,6 @@ const bodies = {
   persons100: hundreds.map((list) => JSON.stringify({ query: PERSONS_QUERY, variables: { ids: list } })),
   persons1000: thousands.map((list) => JSON.stringify({ query: PERSONS_QUERY, variables: { ids: list } })),
   client: [JSON.stringify({ query: CLIENT_QUERY })],
-};
-
-/** A body check per kind of answer (every row checks every body; see HttpLoad.check). */
-type Check = (body: string) => boolean;
-
-function parsed(body: string): Record<string, unknown> | undefined {
-  try {
-    const value = JSON.parse(body) as unknown;
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Each of `list` an object with a string `key`: the persons are there. */
-function allHave(list: unknown, n: number, key: string): boolean {
-  if (!Array.isArray(list) || list.length !== n) return false;
-  for (const item of list) {
-    if (typeof item !== 'object' || item === null || typeof (item as Record<string, unknown>)[key] !== 'string') {
-      return false;
-    }
-  }
-  return true;
-}
-
-/** A GraphQL answer without errors whose data passes `ok`. */
-const graphqlAnswer =
-  (ok: (data: Record<string, unknown>) => boolean): Check =>
-  (body) => {
-    const json = parsed(body);
-    const data = json?.data as Record<string, unknown> | null | undefined;
-    return json !== undefined && json.errors === undefined && typeof data === 'object' && data !== null && ok(data);
-  };
-
-const answers = {
-  person: graphqlAnswer((data) => typeof (data.person as { id?: unknown } | null)?.id === 'string'),
-  persons: (n: number) => graphqlAnswer((data) => allHave(data.persons, n, 'id')),
-  client: graphqlAnswer((data) => typeof (data.client as { id?: unknown } | null)?.id === 'string'),
-  /** KRR's own answer: `personer`, one per id asked for (every bench id is a generated, registered person). */
-  krr:
-    (n: number): Check =>
-    (body) =>
-      allHave(parsed(body)?.personer, n, 'personidentifikator'),
 };
 
 const log = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
@@ -290,8 +247,20 @@ function cannon(
   connections: number,
   check: Check,
 ): Load {
+  const sampled = sampledCannon(url, headers, bodies, connections, check);
+  return async (durationS) => (await sampled(durationS)).result;
+}
+
+/** As {@link cannon}, with every latency sample (for runs merged from slices). */
+function sampledCannon(
+  url: string,
+  headers: Record<string, string>,
+  bodies: readonly string[],
+  connections: number,
+  check: Check,
+): (durationS: number) => Promise<SampledResult> {
   const body = rotating(bodies);
-  return (durationS) => runAutocannon({ url, method: 'POST', headers, body, connections, durationS, check });
+  return (durationS) => runAutocannonSampled({ url, method: 'POST', headers, body, connections, durationS, check });
 }
 
 /** A steady open-loop rate of rotating POST bodies (target 4). */
@@ -365,14 +334,15 @@ async function throughputPair(stack: Stack, id: string, n: 100 | 1000, connectio
   const token = await stack.direct.token([KRR_SCOPE], settings.warmupS + settings.durationS * 2 + 60);
   const krr = n === 100 ? bodies.krr100 : bodies.krr1000;
   const persons = n === 100 ? bodies.persons100 : bodies.persons1000;
-  const sampled = (url: string, headers: Record<string, string>, list: readonly string[], check: Check) => {
-    const body = rotating(list);
-    return (durationS: number) =>
-      runAutocannonSampled({ url, method: 'POST', headers, body, connections, durationS, check });
-  };
   const loads = [
-    sampled(krrPath(stack.sandbox), directHeaders(token), krr, answers.krr(n)),
-    sampled(`${stack.facade.url}/graphql`, facadeHeaders(stack.sandbox), persons, answers.persons(n)),
+    sampledCannon(krrPath(stack.sandbox), directHeaders(token), krr, connections, answers.krr(n)),
+    sampledCannon(
+      `${stack.facade.url}/graphql`,
+      facadeHeaders(stack.sandbox),
+      persons,
+      connections,
+      answers.persons(n),
+    ),
   ];
   const idle = () =>
     waitForIdle([stack.facade.child.pid, stack.sandbox.child.pid], {

@@ -65,11 +65,6 @@ export interface HttpLoad {
   check?: (body: string) => boolean;
 }
 
-/** One autocannon run. */
-export async function runAutocannon(load: HttpLoad): Promise<LoadResult> {
-  return (await runAutocannonSampled(load)).result;
-}
-
 /** A run's result with every latency sample (ms) it was computed from. */
 export interface SampledResult {
   result: LoadResult;
