@@ -3,7 +3,8 @@
  * the node flags of `npm run start:dist` as the Dockerfile does) runs with `--cpu-prof` against the sandbox simulators
  * (0 ms upstream latency), one facade process per scenario:
  *
- *   p100   100-person queries from PROFILE_CALLERS (16) concurrent callers for PROFILE_DURATION (10) seconds
+ *   p100   100-person queries (PROFILE_PERSONS, e.g. 1000 for the bench's d row: p1000x64 with PROFILE_CALLERS=64)
+ *          from PROFILE_CALLERS (16) concurrent callers for PROFILE_DURATION (10) seconds
  *   p1000  1000-person queries one at a time, PROFILE_SEQUENTIAL (60) of them
  *
  * Every answer is checked (1000 or 100 persons, no errors). For each scenario the self time of the facade's top
@@ -27,6 +28,7 @@ const num = (name: string, fallback: number) => Number(process.env[name] ?? fall
 const DURATION_S = num('PROFILE_DURATION', 10);
 const CALLERS = num('PROFILE_CALLERS', 16);
 const SEQUENTIAL = num('PROFILE_SEQUENTIAL', 60);
+const PERSONS = Math.min(1000, num('PROFILE_PERSONS', 100));
 /** More node flags for the facade, e.g. PROFILE_NODE_FLAGS="--max-semi-space-size=32" to try a heap setting. */
 const EXTRA_FLAGS = (process.env.PROFILE_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 const PERSON_FIELDS = 'id status email { value stale } mobilePhone { value stale }';
@@ -173,30 +175,31 @@ async function main(): Promise<void> {
   }
   await direct.close();
 
-  /** CALLERS concurrent callers of 100-person queries for `seconds`; the latency of each. */
-  const hundreds = async (pool: Pool, headers: Record<string, string>, seconds: number) => {
+  /** CALLERS concurrent callers of PERSONS-person queries for `seconds`; the latency of each. */
+  const concurrent = async (pool: Pool, headers: Record<string, string>, seconds: number) => {
     const samples: number[] = [];
     const end = performance.now() + seconds * 1000;
     let next = 0;
     await Promise.all(
       Array.from({ length: CALLERS }, async () => {
         while (performance.now() < end) {
-          const start = (next++ * 100) % ids.length;
-          samples.push(await checkedPost(pool, headers, ids.slice(start, start + 100)));
+          const start = (next++ * PERSONS) % (ids.length - PERSONS);
+          samples.push(await checkedPost(pool, headers, ids.slice(start, start + PERSONS)));
         }
       }),
     );
     return samples;
   };
+  const name = PERSONS === 100 ? 'p100' : `p${PERSONS}x${CALLERS}`;
   await profileScenario(
-    'p100',
+    name,
     sandbox,
     dir,
     (pool, headers) => {
-      log(`p100: ${CALLERS} callers, 100 persons each, ${DURATION_S} s`);
-      return hundreds(pool, headers, DURATION_S);
+      log(`${name}: ${CALLERS} callers, ${PERSONS} persons each, ${DURATION_S} s`);
+      return concurrent(pool, headers, DURATION_S);
     },
-    (pool, headers) => hundreds(pool, headers, 2),
+    (pool, headers) => concurrent(pool, headers, 2),
   );
 
   await profileScenario(

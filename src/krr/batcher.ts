@@ -183,8 +183,10 @@ export class PersonBatcher {
       }
       const open = this.pendingBatch(key, kind, party, context);
       sources[i] = open;
-      if (open.ids.has(id)) {
-        joined.push(i);
+      const size = open.ids.size;
+      open.ids.add(id);
+      if (open.ids.size === size) {
+        joined.push(i); // already in the batch (another request's)
         continue;
       }
       if (open !== batch) {
@@ -192,20 +194,29 @@ export class PersonBatcher {
         mine = open.owners.get(owner);
         if (!mine) open.owners.set(owner, (mine = []));
       }
-      open.ids.add(id);
       (mine as string[]).push(id);
       if (open.ids.size >= KRR_MAX_IDS_PER_REQUEST) this.flush(key, kind, party);
     }
+    // The batches these ids went into, in order (runs of ids share one: compared with the last before a lookup).
     const answers = new Map<Batch, BatchAnswer>();
-    for (const source of new Set(sources)) {
-      if (!(source instanceof LookupFailure)) answers.set(source, await source.answer);
+    let seen: Batch | LookupFailure | undefined;
+    for (const source of sources) {
+      if (source === seen || source instanceof LookupFailure || answers.has(source)) continue;
+      seen = source;
+      answers.set(source, await source.answer);
     }
-    const outcomes = ids.map((id, i): LookupOutcome => {
+    const outcomes = new Array<LookupOutcome>(ids.length);
+    let from: Batch | undefined;
+    let answer: BatchAnswer | undefined;
+    for (let i = 0; i < ids.length; i++) {
       const source = sources[i] as Batch | LookupFailure;
-      if (source instanceof LookupFailure) return source;
-      const answer = answers.get(source);
-      return answer instanceof LookupFailure ? answer : answer?.get(id);
-    });
+      if (source instanceof LookupFailure) {
+        outcomes[i] = source;
+        continue;
+      }
+      if (source !== from) answer = answers.get((from = source));
+      outcomes[i] = answer instanceof LookupFailure ? answer : answer?.get(ids[i] as string);
+    }
     // Another request's refused ids ran its isolation out before this one's id stood alone: ask again, on our own.
     const again = joined.filter((i) => {
       const outcome = outcomes[i];

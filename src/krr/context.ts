@@ -91,11 +91,8 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
     own.forEach((id, i) => byId.set(id, ownResults[i] as PersonModel | Error));
     return ids.map((id) => byId.get(id) as PersonModel | Error);
   };
-  /**
-   * Per id, the rate-limit decision that charged it in this request (a person counts once per request); undefined
-   * only while {@link charge} is still collecting the ids of one call.
-   */
-  const charged = new Map<string, Promise<void> | undefined>();
+  /** Per id, the rate-limit decision that charged it in this request (a person counts once per request). */
+  const charged = new Map<string, Promise<void>>();
   /**
    * One audit record per person and kind per request; every field revealing the person waits for it. A record with
    * `digital_post` covers the person's contact-only fields too, so a person selected both ways gets one record with
@@ -110,37 +107,53 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
   const callerKey = `${opts.caller.clientId ?? ''}|${opts.caller.subject}`;
 
   /**
-   * Charges the persons not yet charged in this request; a lookup of a person whose charge is still being decided
-   * (the shared limiter answers asynchronously) waits for that decision and shares its outcome.
+   * Charges the persons not yet charged in this request, in one decision; a lookup of a person whose charge is still
+   * being decided (the shared limiter answers asynchronously) waits for that decision and shares its outcome.
    */
   const charge = (ids: readonly string[]): Promise<unknown> => {
-    const fresh: string[] = [];
-    const earlier = new Set<Promise<void>>();
+    // Set for each fresh person as it is met (a person twice in `ids` is charged once), settled below.
+    let decided: Promise<void> | undefined;
+    let settle: { resolve: () => void; reject: (err: unknown) => void } | undefined;
+    let fresh = 0;
+    let earlier: Set<Promise<void>> | undefined;
     for (const id of ids) {
       const decision = charged.get(id);
-      if (decision) earlier.add(decision);
-      else if (!charged.has(id)) {
-        charged.set(id, undefined);
-        fresh.push(id);
+      if (decision === undefined) {
+        decided ??= new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+        charged.set(id, decided);
+        fresh++;
+      } else if (decision !== decided) {
+        (earlier ??= new Set()).add(decision);
       }
     }
-    if (fresh.length > 0) {
-      const decided = Promise.resolve(opts.limiter.take(callerKey, fresh.length)).then(async (decision) => {
-        if (!decision.ok) throw rateLimited(decision.retryAfterSeconds, 'look-ups');
-        // A tenant's own limit counts every one of its callers together.
-        if (!opts.partyLimiter) return;
-        const shared = await opts.partyLimiter.take(party.key, fresh.length);
-        if (!shared.ok) throw rateLimited(shared.retryAfterSeconds, 'look-ups for your organisation');
-      });
-      for (const id of fresh) charged.set(id, decided);
-      if (earlier.size === 0) return decided;
+    if (decided) {
+      let taken;
+      try {
+        taken = Promise.resolve(opts.limiter.take(callerKey, fresh));
+      } catch (err) {
+        taken = Promise.reject(err); // settles `decided` all the same: later look-ups of these persons wait on it
+      }
+      taken
+        .then(async (decision) => {
+          if (!decision.ok) throw rateLimited(decision.retryAfterSeconds, 'look-ups');
+          // A tenant's own limit counts every one of its callers together.
+          if (!opts.partyLimiter) return;
+          const shared = await opts.partyLimiter.take(party.key, fresh);
+          if (!shared.ok) throw rateLimited(shared.retryAfterSeconds, 'look-ups for your organisation');
+        })
+        .then(settle?.resolve, settle?.reject);
+      if (!earlier) return decided;
       earlier.add(decided);
     }
+    if (!earlier) return Promise.resolve();
     return earlier.size === 1 ? (earlier.values().next().value as Promise<void>) : Promise.all(earlier);
   };
 
-  /** Writes a record for each of `ids` not yet covered: with digital post unless one with it exists, else unless any. */
-  const writeRecords = (ids: readonly string[], withPost: boolean, operationName: string | null) => {
+  /**
+   * Writes a record for each of `ids` not yet covered: with digital post unless one with it exists, else unless any.
+   * Answers whether that write covers every one of `ids` (none had a record already).
+   */
+  const writeRecords = (ids: readonly string[], withPost: boolean, operationName: string | null): boolean => {
     const done = withPost ? auditedWithPost : auditedContactOnly;
     // Set for each person as it is taken up (a person twice in `ids` gets one record), settled by the write below.
     let settle: { resolve: () => void; reject: (err: unknown) => void } | undefined;
@@ -151,7 +164,7 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
       done.set(id, written);
       fresh.push(id);
     }
-    if (fresh.length === 0) return;
+    if (fresh.length === 0) return ids.length === 0;
     const dataGroups: AuditDataGroup[] = withPost ? ['contact_information', 'digital_post'] : ['contact_information'];
     const caller = { sub: opts.caller.subject, clientId: opts.caller.clientId };
     const { requestId, callerRequestId } = opts;
@@ -167,6 +180,7 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
       supplier,
     }));
     opts.audit.write(entries).then(settle?.resolve, settle?.reject);
+    return fresh.length === ids.length;
   };
 
   /**
@@ -176,7 +190,10 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
   const audit = (persons: PersonModel[], kind: LookupKind, operationName: string | null): Set<Promise<void>> => {
     const ids = persons.map((p) => p.id);
     if (kind.digitalPost || servedWithPost.size === 0) {
-      writeRecords(ids, kind.digitalPost, operationName);
+      // The usual case, every person new to this request: this call's one write is all there is to wait for.
+      if (writeRecords(ids, kind.digitalPost, operationName) && ids.length > 0) {
+        return new Set([recordFor(ids[0] as string, kind) as Promise<void>]);
+      }
     } else {
       writeRecords(
         ids.filter((id) => servedWithPost.has(id)),

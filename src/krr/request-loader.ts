@@ -19,8 +19,11 @@ export class RequestLoader<V> {
 
   /** One result per id, in order: the value, or an Error for an id whose fetch failed. */
   async loadMany(ids: readonly string[]): Promise<(V | Error)[]> {
+    // Each id's slot, found once (the answer is read from these, not looked up again).
+    const wanted = new Array<number>(ids.length);
     let last = -1;
-    for (const id of ids) {
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i] as string;
       let slot = this.slots.get(id);
       if (slot === undefined) {
         slot = this.values.length + this.queued.length;
@@ -28,6 +31,7 @@ export class RequestLoader<V> {
         if (this.queued.length === 0) this.schedule();
         this.queued.push(id);
       }
+      wanted[i] = slot;
       if (slot > last) last = slot;
     }
     // An id still queued: wait until its fetch has started.
@@ -37,7 +41,9 @@ export class RequestLoader<V> {
       await fetch.done;
       if (fetch.end > last) break;
     }
-    return ids.map((id) => this.values[this.slots.get(id) as number] as V | Error);
+    const results = new Array<V | Error>(ids.length);
+    for (let i = 0; i < ids.length; i++) results[i] = this.values[wanted[i] as number] as V | Error;
+    return results;
   }
 
   /** Settles once the queue scheduled last has been handed to `fetch`. */

@@ -4,6 +4,7 @@ import type { LookupKind } from '../../src/krr/client.js';
 import { createPersonsContext, type PersonsContextOptions } from '../../src/krr/context.js';
 import { PersonRateLimiter } from '../../src/krr/rate-limit.js';
 import type { AuditEntry, AuditLog } from '../../src/observability/audit.js';
+import type { PersonLimiter, RateLimitDecision } from '../../src/krr/rate-limit.js';
 
 const CONTACT: LookupKind = { digitalPost: false };
 const POST: LookupKind = { digitalPost: true };
@@ -91,5 +92,58 @@ describe('createPersonsContext', () => {
       ['1', 'contact_information'],
       ['1', 'contact_information+digital_post'],
     ]);
+  });
+
+  it('charges a person once per request: repeats in one look-up, and later look-ups waiting on a decision not yet made', async () => {
+    const taken: number[] = [];
+    let decide: ((d: RateLimitDecision) => void) | undefined;
+    const limiter: PersonLimiter = {
+      take(_caller, count) {
+        taken.push(count);
+        // The first decision is held until the test makes it; later ones are made at once.
+        if (taken.length > 1) return { ok: true, retryAfterSeconds: 0, remaining: 100 };
+        return new Promise<RateLimitDecision>((resolve) => (decide = resolve));
+      },
+    };
+    const { persons, lookups } = context({ limiter });
+    const first = persons.lookup(['1', '2', '1', '3'], CONTACT, null);
+    const second = persons.lookup(['2', '3'], CONTACT, null);
+    await new Promise((r) => setImmediate(r));
+    // One decision for the three distinct persons; the second look-up asked for no more and waits for it.
+    expect(taken).toEqual([3]);
+    expect(lookups).toEqual([]);
+    decide?.({ ok: true, retryAfterSeconds: 0, remaining: 100 });
+    const [a, b] = await Promise.all([first, second]);
+    expect([...a, ...b].every((r) => !(r instanceof Error))).toBe(true);
+    await persons.lookup(['3', '4'], CONTACT, null);
+    expect(taken).toEqual([3, 1]);
+  });
+
+  it('fails every look-up waiting on a refused decision, and one whose limiter throws, without hanging', async () => {
+    const refusing = context({
+      limiter: { take: () => Promise.resolve({ ok: false, retryAfterSeconds: 7, remaining: 0 }) },
+    });
+    const refused = await Promise.allSettled([
+      refusing.persons.lookup(['1', '2'], CONTACT, null),
+      refusing.persons.lookup(['2'], CONTACT, null),
+    ]);
+    for (const r of refused) {
+      expect(r.status).toBe('rejected');
+      expect(((r as PromiseRejectedResult).reason as { extensions?: { code?: string } }).extensions?.code).toBe(
+        'RATE_LIMITED',
+      );
+    }
+    const throwing = context({
+      limiter: {
+        take: () => {
+          throw new Error('limiter broke');
+        },
+      },
+    });
+    await expect(throwing.persons.lookup(['1'], CONTACT, null)).rejects.toThrow('limiter broke');
+    // The same person again waits on that settled decision instead of forever.
+    await expect(throwing.persons.lookup(['1'], CONTACT, null)).rejects.toThrow('limiter broke');
+    expect(refusing.lookups).toEqual([]);
+    expect(throwing.lookups).toEqual([]);
   });
 });
