@@ -168,6 +168,7 @@ export class PersonBatcher {
     const joined: number[] = [];
     let batch: Batch | undefined;
     let mine: string[] | undefined;
+    let open: Batch | undefined;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i] as string;
       const refusal = this.refused.get(key, id);
@@ -175,13 +176,14 @@ export class PersonBatcher {
         sources[i] = refusal;
         continue;
       }
-      const inFlight = running.get(id);
+      const inFlight = running.size > 0 ? running.get(id) : undefined;
       if (inFlight) {
         sources[i] = inFlight;
         joined.push(i);
         continue;
       }
-      const open = this.pendingBatch(key, kind, party, context);
+      // The batch collecting ids: the same one until it fills and is sent.
+      open ??= this.pendingBatch(key, kind, party, context);
       sources[i] = open;
       const size = open.ids.size;
       open.ids.add(id);
@@ -195,7 +197,10 @@ export class PersonBatcher {
         if (!mine) open.owners.set(owner, (mine = []));
       }
       (mine as string[]).push(id);
-      if (open.ids.size >= KRR_MAX_IDS_PER_REQUEST) this.flush(key, kind, party);
+      if (open.ids.size >= KRR_MAX_IDS_PER_REQUEST) {
+        this.flush(key, kind, party);
+        open = undefined;
+      }
     }
     // The batches these ids went into, in order (runs of ids share one: compared with the last before a lookup).
     const answers = new Map<Batch, BatchAnswer>();
