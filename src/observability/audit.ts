@@ -124,7 +124,9 @@ export function auditLogFileHandleForTests(log: AuditLog): FileHandle | null {
 /**
  * The lines of one write, as bytes: the entries of one write usually differ only in the person, so everything around
  * the id is serialized once (per run of entries sharing it) and copied, and the lines never exist as strings (a
- * 1000-person answer's 230 KB were built, joined and encoded to UTF-8 again before).
+ * 1000-person answer's 230 KB were built, joined and encoded to UTF-8 again before). A run whose ids are all plain
+ * and of one length (every valid fødselsnummer: 11 digits) copies its first line over the whole run, doubling, and
+ * then writes each id in its place: a few memmoves instead of two copies per line.
  */
 function formatLines(entries: readonly AuditEntry[], time: string, tagged: boolean): Buffer {
   const runs: { head: Buffer; tail: Buffer; count: number }[] = [];
@@ -145,15 +147,46 @@ function formatLines(entries: readonly AuditEntry[], time: string, tagged: boole
   let offset = 0;
   let i = 0;
   for (const { head, tail, count } of runs) {
-    for (let k = 0; k < count; k++) {
-      out.set(head, offset);
-      offset += head.length;
-      offset = writeJsonString(out, offset, String((entries[i++] as AuditEntry).personId));
-      out.set(tail, offset);
-      offset += tail.length;
+    const ids = entries.slice(i, i + count).map((e) => String(e.personId));
+    i += count;
+    const lineStart = offset;
+    out.set(head, offset);
+    offset = writeJsonString(out, offset + head.length, ids[0] as string);
+    out.set(tail, offset);
+    offset += tail.length;
+    if (count === 1) continue;
+    const length = (ids[0] as string).length;
+    if (!ids.every((id) => id.length === length && isPlain(id))) {
+      for (let k = 1; k < count; k++) {
+        out.set(head, offset);
+        offset = writeJsonString(out, offset + head.length, ids[k] as string);
+        out.set(tail, offset);
+        offset += tail.length;
+      }
+      continue;
     }
+    const lineLength = offset - lineStart;
+    const total = lineLength * count;
+    for (let filled = lineLength; filled < total; filled *= 2) {
+      out.copyWithin(lineStart + filled, lineStart, lineStart + Math.min(filled, total - filled));
+    }
+    // Each id inside its quotes, at the same place in every line.
+    for (let k = 1, at = lineStart + lineLength + head.length + 1; k < count; k++, at += lineLength) {
+      const id = ids[k] as string;
+      for (let j = 0; j < length; j++) out[at + j] = id.charCodeAt(j);
+    }
+    offset = lineStart + total;
   }
   return out.subarray(0, offset);
+}
+
+/** Printable ASCII without a quote or backslash: written into JSON as it is, one byte per character. */
+function isPlain(value: string): boolean {
+  for (let j = 0; j < value.length; j++) {
+    const code = value.charCodeAt(j);
+    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return false;
+  }
+  return true;
 }
 
 /** A line's bytes before the person id (up to `"personId":`) and after it (through the newline). */
@@ -180,17 +213,9 @@ function lineContext(e: AuditEntry, time: string, tagged: boolean): { head: Buff
   };
 }
 
-/** `value` as a JSON string at `offset`; printable ASCII without a quote or backslash (every valid id) byte by byte. */
+/** `value` as a JSON string at `offset`; a plain one (every valid id) byte by byte. */
 function writeJsonString(out: Buffer, offset: number, value: string): number {
-  let plain = true;
-  for (let j = 0; j < value.length; j++) {
-    const code = value.charCodeAt(j);
-    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) {
-      plain = false;
-      break;
-    }
-  }
-  if (!plain) return offset + out.write(JSON.stringify(value), offset);
+  if (!isPlain(value)) return offset + out.write(JSON.stringify(value), offset);
   out[offset++] = 0x22;
   for (let j = 0; j < value.length; j++) out[offset++] = value.charCodeAt(j);
   out[offset++] = 0x22;

@@ -152,6 +152,27 @@ describe('audit log, file mode', () => {
     expect(written.map((line) => line.operationName)).toEqual(odd.map((_, i) => (i % 2 ? 'Ø "other"' : 'LookUp')));
   });
 
+  it('writes long runs of one context byte for byte, whatever their ids (same length or not, plain or odd)', async () => {
+    const file = join(dir, 'audit.log');
+    const log = await open(file);
+    const elevenDigits = Array.from({ length: 1000 }, (_, i) => String(10_000_000_000 + i * 7919));
+    const mixed = ['11822648950', '01010112345', 'a"b', '1182264895', 'ø€😀', '11822648950', '\ud800', '01010112345'];
+    const other = { requestId: 'req-2', operationName: 'Other' };
+    const batch = [
+      ...elevenDigits.map((id) => entry(id)),
+      ...mixed.map((id) => entry(id, other)),
+      ...elevenDigits.slice(0, 3).map((id) => entry(id)),
+    ];
+    await log.write(batch);
+    const expected = batch.map(
+      (e) =>
+        `{"time":"2025-06-15T12:00:00.000Z","type":"person_revealed","requestId":${JSON.stringify(e.requestId)},` +
+        `"caller":{"sub":"caller-sub","clientId":"client-1"},"personId":${JSON.stringify(e.personId)},` +
+        `"dataGroups":["contact_information"],"operationName":${JSON.stringify(e.operationName)}}`,
+    );
+    expect(await readFile(file, 'utf8')).toBe(expected.join('\n') + '\n');
+  });
+
   it('appends to an existing file instead of truncating it', async () => {
     const file = join(dir, 'audit.log');
     await writeFile(file, '{"existing":true}\n');
