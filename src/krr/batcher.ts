@@ -131,10 +131,11 @@ export class PersonBatcher {
   /** The batch collecting ids, per party and kind (see {@link batchKey}). */
   private readonly pending = new Map<string, Batch>();
   /**
-   * Per party and kind, the batch each id's upstream call is under way in: later callers join it instead of asking
-   * again. Never across parties: another customer's call is made on another legal basis.
+   * Per party and kind, the batches whose upstream call is under way: a later caller of one of their ids joins it
+   * instead of asking again (found through the batch's own id set: an index per id cost a set and a delete per id and
+   * grew a map of every id in flight). Never across parties: another customer's call is made on another legal basis.
    */
-  private readonly inflight = new Map<string, Map<string, Batch>>();
+  private readonly inflight = new Map<string, Set<Batch>>();
   private readonly deadlineMs: number;
   private readonly splitCalls: (ids: number) => number;
   private readonly refused: RefusedIds;
@@ -160,8 +161,7 @@ export class PersonBatcher {
     party: LookupParty = OWN_PARTY,
   ): Promise<LookupOutcome[]> {
     const key = batchKey(party, kind);
-    let running = this.inflight.get(key);
-    if (!running) this.inflight.set(key, (running = new Map()));
+    const running = this.inflight.get(key);
     const owner: object = context ?? {};
     const sources = new Array<Batch | LookupFailure>(ids.length);
     /** Indexes of ids another request put into their batch: answered with that request's isolation. */
@@ -176,7 +176,7 @@ export class PersonBatcher {
         sources[i] = refusal;
         continue;
       }
-      const inFlight = running.size > 0 ? running.get(id) : undefined;
+      const inFlight = running && inFlightWith(running, id);
       if (inFlight) {
         sources[i] = inFlight;
         joined.push(i);
@@ -290,12 +290,13 @@ export class PersonBatcher {
     if (!batch) return;
     this.pending.delete(key);
     batch.cancelTimer?.();
-    const running = this.inflight.get(key) as Map<string, Batch>;
-    for (const id of batch.ids) running.set(id, batch);
+    let running = this.inflight.get(key);
+    if (!running) this.inflight.set(key, (running = new Set()));
+    running.add(batch);
     batch.start(this.send(batch, key, kind, party));
     void batch.answer.then(() => {
-      for (const id of batch.ids) if (running.get(id) === batch) running.delete(id);
-      if (running.size === 0 && !this.pending.has(key)) this.inflight.delete(key);
+      running.delete(batch);
+      if (running.size === 0 && this.inflight.get(key) === running) this.inflight.delete(key);
     });
   }
 
@@ -407,6 +408,12 @@ export class PersonBatcher {
       clearTimeout(timer),
     );
   }
+}
+
+/** The batch under way that holds `id`, if any (there are a few at a time: one per KRR call in flight). */
+function inFlightWith(running: ReadonlySet<Batch>, id: string): Batch | undefined {
+  for (const batch of running) if (batch.ids.has(id)) return batch;
+  return undefined;
 }
 
 function newBatch(context: UpstreamRequestContext | undefined): Batch {
