@@ -299,14 +299,33 @@ export function measureOperation(args: {
   document: DocumentNode;
   operationName?: string | null;
   variables?: Record<string, unknown> | null;
-}): { cost: number; distinctPersons: number } {
+}): OperationMeasure {
   const operation = findOperation(args.document, args.operationName);
-  if (!operation) return { cost: 0, distinctPersons: 0 };
+  if (!operation) return measured(0, []);
   const root = rootType(args.schema, operation);
-  if (!root) return { cost: 0, distinctPersons: 0 };
+  if (!root) return measured(0, []);
   const meter = new CostMeter(args.schema, args.document, operation, args.variables ?? {});
   const cost = meter.selectionSet(root, operation.selectionSet);
-  return { cost, distinctPersons: meter.persons.size };
+  return measured(cost, meter.persons);
+}
+
+export interface OperationMeasure {
+  cost: number;
+  /** The persons named, a person named twice counted twice: never fewer than the distinct ones. */
+  namedPersons: number;
+  /** The distinct persons named; counted when first read (a 1000-person request under the limit never needs to). */
+  readonly distinctPersons: number;
+}
+
+function measured(cost: number, persons: readonly string[]): OperationMeasure {
+  let distinct: number | undefined;
+  return {
+    cost,
+    namedPersons: persons.length,
+    get distinctPersons() {
+      return (distinct ??= persons.length < 2 ? persons.length : new Set(persons).size);
+    },
+  };
 }
 
 function findOperation(document: DocumentNode, operationName: string | null | undefined) {
@@ -324,7 +343,8 @@ function findOperation(document: DocumentNode, operationName: string | null | un
 }
 
 class CostMeter {
-  readonly persons = new Set<string>();
+  /** Every string given as a person id, repeats included. */
+  readonly persons: string[] = [];
   private readonly fragments = new Map<string, FragmentDefinitionNode>();
   private readonly memo = new Map<string, number>();
   private readonly inProgress = new Set<string>();
@@ -421,7 +441,7 @@ class CostMeter {
   private collectPersons(value: ValueNode | undefined): void {
     const resolved = this.resolve(value);
     for (const item of Array.isArray(resolved) ? resolved : [resolved]) {
-      if (typeof item === 'string') this.persons.add(item);
+      if (typeof item === 'string') this.persons.push(item);
     }
   }
 }
@@ -521,16 +541,18 @@ export function queryLimitsPlugin<TContext extends BaseContext = BaseContext>(
           release?.();
         },
         async didResolveOperation({ schema, document, request }) {
-          const { cost, distinctPersons } = measureOperation({
+          const measure = measureOperation({
             schema,
             document,
             operationName: request.operationName ?? null,
             variables: request.variables ?? null,
           });
-          // Too many persons first: the more specific refusal (a long `ids` list is costly too).
-          if (distinctPersons > limits.maxPersons) {
+          const { cost } = measure;
+          // Too many persons first: the more specific refusal (a long `ids` list is costly too). Distinct persons are
+          // counted only when more are named than the limit allows.
+          if (measure.namedPersons > limits.maxPersons && measure.distinctPersons > limits.maxPersons) {
             throw new GraphQLError(
-              `The request names ${distinctPersons} distinct persons; the maximum is ${limits.maxPersons}.`,
+              `The request names ${measure.distinctPersons} distinct persons; the maximum is ${limits.maxPersons}.`,
               { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
             );
           }

@@ -33,13 +33,15 @@ function limitErrors(query: string, options: { limits?: QueryLimits; withSpecifi
   return errors.map((e) => e.message);
 }
 
+/** The measure as a plain object (its distinct count is a getter, counted when read). */
 function measure(query: string, variables?: Record<string, unknown>, operationName?: string) {
-  return measureOperation({
+  const measured = measureOperation({
     schema,
     document: parse(query),
     variables: variables ?? null,
     operationName: operationName ?? null,
   });
+  return { cost: measured.cost, namedPersons: measured.namedPersons, distinctPersons: measured.distinctPersons };
 }
 
 /** A query whose deepest field path has exactly `depth` fields: clients → onBehalfOf → client → … → id. */
@@ -226,7 +228,7 @@ describe('queryLimitRules', () => {
     const errors = limitErrors(query, { withSpecifiedRules: true });
     expect(errors.some((m) => m.includes('Cannot spread fragment "A" within itself'))).toBe(true);
     expect(limitErrors(query)).toEqual([]);
-    expect(measure(query)).toEqual({ cost: 0, distinctPersons: 0 });
+    expect(measure(query)).toEqual({ cost: 0, namedPersons: 0, distinctPersons: 0 });
     const selfCycle = '{ clients { ...C } } fragment C on Client { onBehalfOf { client { ...C } } }';
     expect(measure(selfCycle).cost).toBe(100 * (1 + 20 * (1 + 1)));
   });
@@ -400,17 +402,18 @@ describe('measureOperation: cost', () => {
     expect(measure(two, undefined, 'B').cost).toBe(100);
     expect(measure(two).cost).toBe(0);
     expect(measure(two, undefined, 'C').cost).toBe(0);
-    expect(measure('fragment F on Query { __typename }')).toEqual({ cost: 0, distinctPersons: 0 });
+    expect(measure('fragment F on Query { __typename }')).toEqual({ cost: 0, namedPersons: 0, distinctPersons: 0 });
   });
 
   it('never throws on odd documents', () => {
     // Unknown fields cost nothing; person without id still costs 1; persons without ids has 0 items.
     expect(measure('{ nope { deeper { still } } person { id } persons { id } }')).toEqual({
       cost: 1,
+      namedPersons: 0,
       distinctPersons: 0,
     });
     expect(measure('{ ...Missing ... on Nope { x } clients { ... on Unknown { id } } }').cost).toBe(100);
-    expect(measure('subscription { x }')).toEqual({ cost: 0, distinctPersons: 0 });
+    expect(measure('subscription { x }')).toEqual({ cost: 0, namedPersons: 0, distinctPersons: 0 });
     expect(measure('query($ids: [PersonIdentifier!]!) { persons(ids: $ids) { id } }', { ids: { a: 1 } }).cost).toBe(1);
     expect(measure('query($ids: [PersonIdentifier!]!) { persons(ids: $ids) { id } }', { ids: null }).cost).toBe(0);
   });
@@ -434,7 +437,10 @@ describe('measureOperation: distinct persons', () => {
   it('is 5000 at the boundary (duplicates not counted) and 5001 above it', () => {
     const query = 'query($ids: [PersonIdentifier!]!) { persons(ids: $ids) { id } }';
     const ids = fakeIds(5000);
-    expect(measure(query, { ids: [...ids, ...ids.slice(0, 100)] }).distinctPersons).toBe(5000);
+    expect(measure(query, { ids: [...ids, ...ids.slice(0, 100)] })).toMatchObject({
+      namedPersons: 5100,
+      distinctPersons: 5000,
+    });
     expect(measure(query, { ids: [...ids, ...fakeIds(1, 5000)] }).distinctPersons).toBe(5001);
     const split = `query($ids: [PersonIdentifier!]!, $one: PersonIdentifier!) {
       persons(ids: $ids) { id } person(id: $one) { id } }`;

@@ -312,6 +312,22 @@ describe('query limits, checked before anything runs', () => {
     expect(JSON.stringify(error)).not.toMatch(/\d{11}/);
   });
 
+  it('counts a person named twice once: more names than the limit pass when the distinct persons fit', async () => {
+    const small = await startTestApp({ NODE_ENV: 'production', QUERY_MAX_PERSONS: '3' });
+    try {
+      const [a, b, c, d] = syntheticPersonIdentifiers(4);
+      const query = `query($ids: [PersonIdentifier!]!) { persons(ids: $ids) { id } }`;
+      const fits = await small.graphql(query, { ids: [a, a, b, b, c, a] });
+      expect(fits.status).toBe(200);
+      expect((fits.body.data as { persons: { id: string }[] }).persons.map((p) => p.id)).toEqual([a, a, b, b, c, a]);
+      const over = await small.graphql(query, { ids: [a, b, c, d, a] });
+      expect(over.status).toBe(400);
+      expect(over.body.errors?.[0]?.message).toBe('The request names 4 distinct persons; the maximum is 3.');
+    } finally {
+      await small.close();
+    }
+  });
+
   it('refuses a document with too many tokens', async () => {
     const fields = Array.from({ length: 3000 }, () => '__typename').join(' ');
     await refused(`{ ${fields} }`);
