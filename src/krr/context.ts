@@ -166,20 +166,18 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
     }
     if (fresh.length === 0) return ids.length === 0;
     const dataGroups: AuditDataGroup[] = withPost ? ['contact_information', 'digital_post'] : ['contact_information'];
-    const caller = { sub: opts.caller.subject, clientId: opts.caller.clientId };
-    const { requestId, callerRequestId } = opts;
     const { consumer, supplier } = party;
-    const entries = fresh.map((personId) => ({
-      requestId,
-      callerRequestId,
-      caller,
-      personId,
+    const record = {
+      requestId: opts.requestId,
+      callerRequestId: opts.callerRequestId,
+      caller: { sub: opts.caller.subject, clientId: opts.caller.clientId },
+      personIds: fresh,
       dataGroups,
       operationName,
       consumer,
       supplier,
-    }));
-    opts.audit.write(entries).then(settle?.resolve, settle?.reject);
+    };
+    opts.audit.write([record]).then(settle?.resolve, settle?.reject);
     return fresh.length === ids.length;
   };
 

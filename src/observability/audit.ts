@@ -21,13 +21,18 @@ export const AUDIT_MAX_LIST_ITEMS = 32;
 
 export type AuditDataGroup = 'contact_information' | 'digital_post';
 
-export interface AuditEntry {
+/**
+ * The persons one look-up revealed, and what their records share: one line is written per person
+ * (`{"time", "type":"person_revealed", "requestId", "callerRequestId"?, "caller", "personId", "dataGroups",
+ * "operationName", "consumer"?, "supplier"?}`).
+ */
+export interface PersonsRevealed {
   requestId: string;
   /** The caller's own (validated) `x-request-id`, when it sent one; written as `"callerRequestId"`. */
   callerRequestId?: string;
   caller: { sub: string; clientId?: string };
-  /** The fødselsnummer: the audit log is the ONE place it is written. */
-  personId: string;
+  /** The fødselsnumre, one line each: the audit log is the ONE place they are written. */
+  personIds: readonly string[];
   dataGroups: AuditDataGroup[];
   operationName: string | null;
   /** The legal consumer's organisation number: ours, or the customer's in supplier mode. */
@@ -68,11 +73,10 @@ export interface ClientChangeRecord {
 
 export interface AuditLog {
   /**
-   * Appends one line per entry (`{"time": ISO, "type":"person_revealed", "requestId", "callerRequestId"?,
-   * "caller": {...}, "personId", "dataGroups", "operationName"}`), in one write; resolves when written, rejects (with
-   * {@link AuditLogError}) when not. An empty batch resolves without writing.
+   * Appends one line per person of each record (see {@link PersonsRevealed}), in one write; resolves when written,
+   * rejects (with {@link AuditLogError}) when not. Nothing to write resolves without writing.
    */
-  write(entries: AuditEntry[]): Promise<void>;
+  write(records: readonly PersonsRevealed[]): Promise<void>;
   /**
    * Appends one line (`{"time": ISO, "type":"client_change", "stage", "requestId", "callerRequestId"?, "caller",
    * "action", "clientId"?, "onBehalfOfId"?, "kid"?, "kids"?, "fields"?, "outcome"?, "userErrorCodes"?, "errorCode"?}`),
@@ -122,39 +126,35 @@ export function auditLogFileHandleForTests(log: AuditLog): FileHandle | null {
 }
 
 /**
- * The lines of one write, as bytes: the entries of one write usually differ only in the person, so everything around
- * the id is serialized once (per run of entries sharing it) and copied, and the lines never exist as strings (a
- * 1000-person answer's 230 KB were built, joined and encoded to UTF-8 again before). A run whose ids are all plain
- * and of one length (every valid fødselsnummer: 11 digits) copies its first line over the whole run, doubling, and
- * then writes each id in its place: a few memmoves instead of two copies per line.
+ * The lines of one write, as bytes: the lines of one record differ only in the person, so everything around the id is
+ * serialized once per record and copied, and the lines never exist as strings (a 1000-person answer's 230 KB were
+ * built, joined and encoded to UTF-8 again before). A record whose ids are all plain and of one length (every valid
+ * fødselsnummer: 11 digits) copies its first line over the whole record, doubling, and then writes each id in its
+ * place: a few memmoves instead of two copies per line.
  */
-function formatLines(entries: readonly AuditEntry[], time: string, tagged: boolean): Buffer {
-  const runs: { head: Buffer; tail: Buffer; count: number }[] = [];
-  let shared: AuditEntry | undefined;
-  let run: { head: Buffer; tail: Buffer; count: number } | undefined;
+function formatLines(records: readonly PersonsRevealed[], time: string, tagged: boolean): Buffer {
+  const contexts = records.map((record) => lineContext(record, time, tagged));
   let bound = 0;
-  for (const e of entries) {
-    if (!run || !shared || !sameContext(shared, e)) {
-      shared = e;
-      run = { ...lineContext(e, time, tagged), count: 0 };
-      runs.push(run);
+  records.forEach((record, r) => {
+    const { head, tail } = contexts[r] as { head: Buffer; tail: Buffer };
+    for (const id of record.personIds) {
+      // JSON escapes a UTF-16 unit to at most 6 bytes (\uXXXX), and UTF-8 needs at most 3; plus the quotes.
+      bound += head.length + tail.length + String(id).length * 6 + 2;
     }
-    run.count++;
-    // JSON escapes a UTF-16 unit to at most 6 bytes (\uXXXX), and UTF-8 needs at most 3; plus the quotes.
-    bound += run.head.length + run.tail.length + String(e.personId).length * 6 + 2;
-  }
+  });
   const out = Buffer.allocUnsafe(bound);
   let offset = 0;
-  let i = 0;
-  for (const { head, tail, count } of runs) {
-    const ids = entries.slice(i, i + count).map((e) => String(e.personId));
-    i += count;
+  records.forEach((record, r) => {
+    const { head, tail } = contexts[r] as { head: Buffer; tail: Buffer };
+    const ids = record.personIds.map(String);
+    const count = ids.length;
+    if (count === 0) return;
     const lineStart = offset;
     out.set(head, offset);
     offset = writeJsonString(out, offset + head.length, ids[0] as string);
     out.set(tail, offset);
     offset += tail.length;
-    if (count === 1) continue;
+    if (count === 1) return;
     const length = (ids[0] as string).length;
     if (!ids.every((id) => id.length === length && isPlain(id))) {
       for (let k = 1; k < count; k++) {
@@ -163,7 +163,7 @@ function formatLines(entries: readonly AuditEntry[], time: string, tagged: boole
         out.set(tail, offset);
         offset += tail.length;
       }
-      continue;
+      return;
     }
     const lineLength = offset - lineStart;
     const total = lineLength * count;
@@ -176,7 +176,7 @@ function formatLines(entries: readonly AuditEntry[], time: string, tagged: boole
       for (let j = 0; j < length; j++) out[at + j] = id.charCodeAt(j);
     }
     offset = lineStart + total;
-  }
+  });
   return out.subarray(0, offset);
 }
 
@@ -190,7 +190,7 @@ function isPlain(value: string): boolean {
 }
 
 /** A line's bytes before the person id (up to `"personId":`) and after it (through the newline). */
-function lineContext(e: AuditEntry, time: string, tagged: boolean): { head: Buffer; tail: Buffer } {
+function lineContext(e: PersonsRevealed, time: string, tagged: boolean): { head: Buffer; tail: Buffer } {
   const before = {
     time,
     ...(tagged ? { log: 'audit' } : {}),
@@ -220,19 +220,6 @@ function writeJsonString(out: Buffer, offset: number, value: string): number {
   for (let j = 0; j < value.length; j++) out[offset++] = value.charCodeAt(j);
   out[offset++] = 0x22;
   return offset;
-}
-
-function sameContext(a: AuditEntry, b: AuditEntry): boolean {
-  return (
-    a.requestId === b.requestId &&
-    a.callerRequestId === b.callerRequestId &&
-    a.operationName === b.operationName &&
-    a.caller.sub === b.caller.sub &&
-    a.caller.clientId === b.caller.clientId &&
-    a.consumer === b.consumer &&
-    a.supplier === b.supplier &&
-    (a.dataGroups === b.dataGroups || a.dataGroups.join() === b.dataGroups.join())
-  );
 }
 
 function formatChange(r: ClientChangeRecord, time: string, tagged: boolean): Buffer {
@@ -376,11 +363,11 @@ class FileAuditLog implements AuditLog {
     return this.opened?.handle ?? null;
   }
 
-  async write(entries: AuditEntry[]): Promise<void> {
+  async write(records: readonly PersonsRevealed[]): Promise<void> {
     if (this.closing) throw new AuditLogError('audit log is closed');
-    if (entries.length === 0) return;
-    const data = formatLines(entries, isoTime(this.now), false);
-    return traced(this.queue.submit(data), entries);
+    if (!records.some((record) => record.personIds.length > 0)) return;
+    const data = formatLines(records, isoTime(this.now), false);
+    return traced(this.queue.submit(data), records);
   }
 
   async writeChange(record: ClientChangeRecord): Promise<void> {
@@ -433,11 +420,11 @@ class StreamAuditLog implements AuditLog {
     private readonly now: () => number,
   ) {}
 
-  async write(entries: AuditEntry[]): Promise<void> {
+  async write(records: readonly PersonsRevealed[]): Promise<void> {
     if (this.closing) throw new AuditLogError('audit log is closed');
-    if (entries.length === 0) return;
-    const data = formatLines(entries, isoTime(this.now), true);
-    return traced(this.queue.submit(data), entries);
+    if (!records.some((record) => record.personIds.length > 0)) return;
+    const data = formatLines(records, isoTime(this.now), true);
+    return traced(this.queue.submit(data), records);
   }
 
   async writeChange(record: ClientChangeRecord): Promise<void> {
@@ -517,11 +504,16 @@ class StreamAuditLog implements AuditLog {
 }
 
 /** With tracing on, a write is a span (record type and count, outcome) under the request's operation. */
-function traced(written: Promise<void>, what: AuditEntry[] | ClientChangeRecord): Promise<void> {
+function traced(written: Promise<void>, what: readonly PersonsRevealed[] | ClientChangeRecord): Promise<void> {
   if (!tracingEnabled) return written;
-  return Array.isArray(what)
-    ? traceAuditWrite(written, what[0]?.requestId, 'person_revealed', what.length)
-    : traceAuditWrite(written, what.requestId, 'client_change', 1);
+  if (!isRecordList(what)) return traceAuditWrite(written, what.requestId, 'client_change', 1);
+  let lines = 0;
+  for (const record of what) lines += record.personIds.length;
+  return traceAuditWrite(written, what[0]?.requestId, 'person_revealed', lines);
+}
+
+function isRecordList(what: readonly PersonsRevealed[] | ClientChangeRecord): what is readonly PersonsRevealed[] {
+  return Array.isArray(what);
 }
 
 function isoTime(now: () => number): string {

@@ -3,7 +3,10 @@ import type { PersonBatcher } from '../../src/krr/batcher.js';
 import type { LookupKind } from '../../src/krr/client.js';
 import { createPersonsContext, type PersonsContextOptions } from '../../src/krr/context.js';
 import { PersonRateLimiter } from '../../src/krr/rate-limit.js';
-import type { AuditEntry, AuditLog } from '../../src/observability/audit.js';
+import type { AuditLog, PersonsRevealed } from '../../src/observability/audit.js';
+
+/** One written line: a record's fields with one of its persons. */
+type AuditEntry = Omit<PersonsRevealed, 'personIds'> & { personId: string };
 import type { PersonLimiter, RateLimitDecision } from '../../src/krr/rate-limit.js';
 
 const CONTACT: LookupKind = { digitalPost: false };
@@ -20,8 +23,9 @@ function context(extra: Partial<PersonsContextOptions> = {}) {
     },
   } as unknown as PersonBatcher;
   const audit = {
-    write(written: AuditEntry[]) {
-      entries.push(...written);
+    write(records: readonly PersonsRevealed[]) {
+      for (const { personIds, ...record } of records)
+        for (const personId of personIds) entries.push({ ...record, personId });
       return Promise.resolve();
     },
     close: () => Promise.resolve(),

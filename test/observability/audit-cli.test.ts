@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished as after } from 'vitest';
-import { createAuditLog, type AuditEntry } from '../../src/observability/audit.js';
+import { createAuditLog, type PersonsRevealed } from '../../src/observability/audit.js';
 import { SANDBOX_CUSTOMERS, SANDBOX_ORGNO } from '../../src/sandbox/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import type { LookUp } from '../../scripts/audit.js';
@@ -90,10 +90,10 @@ async function rotatedFile(
   await log.close();
 }
 
-const entry = (personId: string, overrides: Partial<AuditEntry> = {}): AuditEntry => ({
+const entry = (personId: string, overrides: Partial<Omit<PersonsRevealed, 'personIds'>> = {}): PersonsRevealed => ({
   requestId: 'req-archived',
   caller: { sub: 'archived-user', clientId: 'archived-client' },
-  personId,
+  personIds: [personId],
   dataGroups: ['contact_information'],
   operationName: 'Archived',
   consumer: SANDBOX_ORGNO,

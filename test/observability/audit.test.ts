@@ -10,7 +10,7 @@ import {
   AuditLogError,
   auditLogFileHandleForTests,
   createAuditLog,
-  type AuditEntry,
+  type PersonsRevealed,
   type AuditLog,
   type ClientChangeRecord,
 } from '../../src/observability/audit.js';
@@ -18,11 +18,15 @@ import {
 const NOW = Date.parse('2025-06-15T12:00:00.000Z');
 const now = () => NOW;
 
-function entry(personId: string, overrides: Partial<AuditEntry> = {}): AuditEntry {
+/** A written line, parsed. */
+type AuditLine = Omit<PersonsRevealed, 'personIds'> & { personId: string };
+
+/** A record of one person. */
+function entry(personId: string, overrides: Partial<Omit<PersonsRevealed, 'personIds'>> = {}): PersonsRevealed {
   return {
     requestId: 'req-1',
     caller: { sub: 'caller-sub', clientId: 'client-1' },
-    personId,
+    personIds: [personId],
     dataGroups: ['contact_information'],
     operationName: 'LookUp',
     ...overrides,
@@ -126,7 +130,7 @@ describe('audit log, file mode', () => {
         requestId: e.requestId,
         caller:
           e.caller.clientId === undefined ? { sub: e.caller.sub } : { sub: e.caller.sub, clientId: e.caller.clientId },
-        personId: e.personId,
+        personId: e.personIds[0],
         dataGroups: e.dataGroups,
         operationName: e.operationName,
       }),
@@ -152,23 +156,25 @@ describe('audit log, file mode', () => {
     expect(written.map((line) => line.operationName)).toEqual(odd.map((_, i) => (i % 2 ? 'Ø "other"' : 'LookUp')));
   });
 
-  it('writes long runs of one context byte for byte, whatever their ids (same length or not, plain or odd)', async () => {
+  it('writes records of many persons byte for byte, whatever their ids (same length or not, plain or odd)', async () => {
     const file = join(dir, 'audit.log');
     const log = await open(file);
     const elevenDigits = Array.from({ length: 1000 }, (_, i) => String(10_000_000_000 + i * 7919));
     const mixed = ['11822648950', '01010112345', 'a"b', '1182264895', 'ø€😀', '11822648950', '\ud800', '01010112345'];
-    const other = { requestId: 'req-2', operationName: 'Other' };
-    const batch = [
-      ...elevenDigits.map((id) => entry(id)),
-      ...mixed.map((id) => entry(id, other)),
-      ...elevenDigits.slice(0, 3).map((id) => entry(id)),
+    const records = [
+      { ...entry(''), personIds: elevenDigits },
+      { ...entry('', { requestId: 'req-2', operationName: 'Other' }), personIds: mixed },
+      { ...entry(''), personIds: [] },
+      { ...entry(''), personIds: elevenDigits.slice(0, 3) },
     ];
-    await log.write(batch);
-    const expected = batch.map(
-      (e) =>
-        `{"time":"2025-06-15T12:00:00.000Z","type":"person_revealed","requestId":${JSON.stringify(e.requestId)},` +
-        `"caller":{"sub":"caller-sub","clientId":"client-1"},"personId":${JSON.stringify(e.personId)},` +
-        `"dataGroups":["contact_information"],"operationName":${JSON.stringify(e.operationName)}}`,
+    await log.write(records);
+    const expected = records.flatMap((r) =>
+      r.personIds.map(
+        (id) =>
+          `{"time":"2025-06-15T12:00:00.000Z","type":"person_revealed","requestId":${JSON.stringify(r.requestId)},` +
+          `"caller":{"sub":"caller-sub","clientId":"client-1"},"personId":${JSON.stringify(id)},` +
+          `"dataGroups":["contact_information"],"operationName":${JSON.stringify(r.operationName)}}`,
+      ),
     );
     expect(await readFile(file, 'utf8')).toBe(expected.join('\n') + '\n');
   });
@@ -199,7 +205,7 @@ describe('audit log, file mode', () => {
         ),
       ),
     );
-    const parsed = lines(await readFile(file, 'utf8')) as AuditEntry[];
+    const parsed = lines(await readFile(file, 'utf8')) as AuditLine[];
     expect(parsed).toHaveLength(2000);
     // The lines of one batch stay together and in order.
     for (let r = 0; r < 200; r++) {
@@ -235,7 +241,7 @@ describe('audit log, file mode', () => {
     expect(String((error as Error).message)).not.toContain('22222222222');
 
     await log.write([entry('33333333333')]);
-    const personIds = (lines(await readFile(file, 'utf8')) as AuditEntry[]).map((l) => l.personId);
+    const personIds = (lines(await readFile(file, 'utf8')) as AuditLine[]).map((l) => l.personId);
     expect(personIds).toEqual(['11111111111', '33333333333']);
   });
 
