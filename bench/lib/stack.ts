@@ -79,7 +79,9 @@ export async function startFacadeProcess(
     SHUTDOWN_GRACE_MS: '2000',
     ...opts.env,
   };
-  const args = [...(opts.nodeFlags ?? []), ...nodeArgsOf(root, opts.entry === 'dist' ? 'start:dist' : 'start')];
+  // The extra flags go after the script's own and before its entry, so one the script also sets (a heap size) wins.
+  const script = nodeArgsOf(root, opts.entry === 'dist' ? 'start:dist' : 'start');
+  const args = [...script.slice(0, -1), ...(opts.nodeFlags ?? []), ...script.slice(-1)];
   const child = spawnNode(name, args, { ...process.env, ...env }, root);
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp200(`${url}/readyz`, child, 60_000);
