@@ -8,7 +8,7 @@ import { OWN_PARTY, type LookupKind, type LookupParty } from './client.js';
 import { monthsBefore } from '../upstream/timestamps.js';
 import { STALE_AFTER_MONTHS, toPersonModelStaleBefore } from './mapping.js';
 import type { PersonModel } from './model.js';
-import type { PersonLimiter } from './rate-limit.js';
+import type { PersonLimiter, RateLimitDecision } from './rate-limit.js';
 import { RequestLoader } from './request-loader.js';
 
 /** Per-request person look-ups: everything one GraphQL request asks for becomes as few KRR calls as possible. */
@@ -112,28 +112,22 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
    */
   const charge = (ids: readonly string[]): Promise<unknown> => {
     // Set for each fresh person as it is met (a person twice in `ids` is charged once), settled below.
-    let decided: Promise<void> | undefined;
-    let settle: { resolve: () => void; reject: (err: unknown) => void } | undefined;
+    let decided: Settleable | undefined;
     let fresh = 0;
     let earlier: Set<Promise<void>> | undefined;
     for (const id of ids) {
       const decision = charged.get(id);
       if (decision === undefined) {
-        decided ??= new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
-        charged.set(id, decided);
+        decided ??= settleable();
+        charged.set(id, decided.promise);
         fresh++;
-      } else if (decision !== decided) {
+      } else if (decision !== decided?.promise) {
         (earlier ??= new Set()).add(decision);
       }
     }
     if (decided) {
-      let taken;
-      try {
-        taken = Promise.resolve(opts.limiter.take(callerKey, fresh));
-      } catch (err) {
-        taken = Promise.reject(err); // settles `decided` all the same: later look-ups of these persons wait on it
-      }
-      taken
+      // A limiter that throws rejects here too: the decision settles, and later look-ups of these persons fail with it.
+      new Promise<RateLimitDecision>((resolve) => resolve(opts.limiter.take(callerKey, fresh)))
         .then(async (decision) => {
           if (!decision.ok) throw rateLimited(decision.retryAfterSeconds, 'look-ups');
           // A tenant's own limit counts every one of its callers together.
@@ -141,9 +135,9 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
           const shared = await opts.partyLimiter.take(party.key, fresh);
           if (!shared.ok) throw rateLimited(shared.retryAfterSeconds, 'look-ups for your organisation');
         })
-        .then(settle?.resolve, settle?.reject);
-      if (!earlier) return decided;
-      earlier.add(decided);
+        .then(decided.resolve, decided.reject);
+      if (!earlier) return decided.promise;
+      earlier.add(decided.promise);
     }
     if (!earlier) return Promise.resolve();
     return earlier.size === 1 ? (earlier.values().next().value as Promise<void>) : Promise.all(earlier);
@@ -156,12 +150,11 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
   const writeRecords = (ids: readonly string[], withPost: boolean, operationName: string | null): boolean => {
     const done = withPost ? auditedWithPost : auditedContactOnly;
     // Set for each person as it is taken up (a person twice in `ids` gets one record), settled by the write below.
-    let settle: { resolve: () => void; reject: (err: unknown) => void } | undefined;
-    const written = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    const written = settleable();
     const fresh: string[] = [];
     for (const id of ids) {
       if (withPost ? auditedWithPost.has(id) : recordOf(id) !== undefined) continue;
-      done.set(id, written);
+      done.set(id, written.promise);
       fresh.push(id);
     }
     if (fresh.length === 0) return ids.length === 0;
@@ -177,7 +170,7 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
       consumer,
       supplier,
     };
-    opts.audit.write([record]).then(settle?.resolve, settle?.reject);
+    opts.audit.write([record]).then(written.resolve, written.reject);
     return fresh.length === ids.length;
   };
 
@@ -256,4 +249,21 @@ function auditUnavailable(): GraphQLError {
   return new GraphQLError('This person cannot be shown right now: the audit log is unavailable.', {
     extensions: { code: 'AUDIT_UNAVAILABLE' },
   });
+}
+
+/** A promise with its settling functions, to be settled later (Promise.withResolvers, which Node 20 lacks). */
+interface Settleable {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+function settleable(): Settleable {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }

@@ -20,7 +20,7 @@ export class RequestLoader<V> {
   /** One result per id, in order: the value, or an Error for an id whose fetch failed. */
   async loadMany(ids: readonly string[]): Promise<(V | Error)[]> {
     // Each id's slot, found once (the answer is read from these, not looked up again).
-    const wanted = new Array<number>(ids.length);
+    const slotAt = new Array<number>(ids.length);
     let last = -1;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i] as string;
@@ -31,7 +31,7 @@ export class RequestLoader<V> {
         if (this.queued.length === 0) this.schedule();
         this.queued.push(id);
       }
-      wanted[i] = slot;
+      slotAt[i] = slot;
       if (slot > last) last = slot;
     }
     // An id still queued: wait until its fetch has started.
@@ -42,7 +42,7 @@ export class RequestLoader<V> {
       if (fetch.end > last) break;
     }
     const results = new Array<V | Error>(ids.length);
-    for (let i = 0; i < ids.length; i++) results[i] = this.values[wanted[i] as number] as V | Error;
+    for (let i = 0; i < ids.length; i++) results[i] = this.values[slotAt[i] as number] as V | Error;
     return results;
   }
 

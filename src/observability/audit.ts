@@ -150,19 +150,11 @@ function formatLines(records: readonly PersonsRevealed[], time: string, tagged: 
     const count = ids.length;
     if (count === 0) return;
     const lineStart = offset;
-    out.set(head, offset);
-    offset = writeJsonString(out, offset + head.length, ids[0] as string);
-    out.set(tail, offset);
-    offset += tail.length;
+    offset = writeLine(out, offset, head, ids[0] as string, tail);
     if (count === 1) return;
     const length = (ids[0] as string).length;
     if (!ids.every((id) => id.length === length && isPlain(id))) {
-      for (let k = 1; k < count; k++) {
-        out.set(head, offset);
-        offset = writeJsonString(out, offset + head.length, ids[k] as string);
-        out.set(tail, offset);
-        offset += tail.length;
-      }
+      for (let k = 1; k < count; k++) offset = writeLine(out, offset, head, ids[k] as string, tail);
       return;
     }
     const lineLength = offset - lineStart;
@@ -178,6 +170,14 @@ function formatLines(records: readonly PersonsRevealed[], time: string, tagged: 
     offset = lineStart + total;
   });
   return out.subarray(0, offset);
+}
+
+/** One line at `offset`: its head, the id as a JSON string, its tail; answers where the next line starts. */
+function writeLine(out: Buffer, offset: number, head: Buffer, id: string, tail: Buffer): number {
+  out.set(head, offset);
+  const end = writeJsonString(out, offset + head.length, id);
+  out.set(tail, end);
+  return end + tail.length;
 }
 
 /** Printable ASCII without a quote or backslash: written into JSON as it is, one byte per character. */
@@ -365,14 +365,20 @@ class FileAuditLog implements AuditLog {
 
   async write(records: readonly PersonsRevealed[]): Promise<void> {
     if (this.closing) throw new AuditLogError('audit log is closed');
-    if (!records.some((record) => record.personIds.length > 0)) return;
+    const lines = lineCount(records);
+    if (lines === 0) return;
     const data = formatLines(records, isoTime(this.now), false);
-    return traced(this.queue.submit(data), records);
+    return traced(this.queue.submit(data), records[0]?.requestId, 'person_revealed', lines);
   }
 
   async writeChange(record: ClientChangeRecord): Promise<void> {
     if (this.closing) throw new AuditLogError('audit log is closed');
-    return traced(this.queue.submit(formatChange(record, isoTime(this.now), false)), record);
+    return traced(
+      this.queue.submit(formatChange(record, isoTime(this.now), false)),
+      record.requestId,
+      'client_change',
+      1,
+    );
   }
 
   private async append(data: Buffer): Promise<void> {
@@ -422,14 +428,20 @@ class StreamAuditLog implements AuditLog {
 
   async write(records: readonly PersonsRevealed[]): Promise<void> {
     if (this.closing) throw new AuditLogError('audit log is closed');
-    if (!records.some((record) => record.personIds.length > 0)) return;
+    const lines = lineCount(records);
+    if (lines === 0) return;
     const data = formatLines(records, isoTime(this.now), true);
-    return traced(this.queue.submit(data), records);
+    return traced(this.queue.submit(data), records[0]?.requestId, 'person_revealed', lines);
   }
 
   async writeChange(record: ClientChangeRecord): Promise<void> {
     if (this.closing) throw new AuditLogError('audit log is closed');
-    return traced(this.queue.submit(formatChange(record, isoTime(this.now), true)), record);
+    return traced(
+      this.queue.submit(formatChange(record, isoTime(this.now), true)),
+      record.requestId,
+      'client_change',
+      1,
+    );
   }
 
   /**
@@ -504,16 +516,20 @@ class StreamAuditLog implements AuditLog {
 }
 
 /** With tracing on, a write is a span (record type and count, outcome) under the request's operation. */
-function traced(written: Promise<void>, what: readonly PersonsRevealed[] | ClientChangeRecord): Promise<void> {
-  if (!tracingEnabled) return written;
-  if (!isRecordList(what)) return traceAuditWrite(written, what.requestId, 'client_change', 1);
-  let lines = 0;
-  for (const record of what) lines += record.personIds.length;
-  return traceAuditWrite(written, what[0]?.requestId, 'person_revealed', lines);
+function traced(
+  written: Promise<void>,
+  requestId: string | undefined,
+  recordType: 'person_revealed' | 'client_change',
+  records: number,
+): Promise<void> {
+  return tracingEnabled ? traceAuditWrite(written, requestId, recordType, records) : written;
 }
 
-function isRecordList(what: readonly PersonsRevealed[] | ClientChangeRecord): what is readonly PersonsRevealed[] {
-  return Array.isArray(what);
+/** The lines `records` make: one per person. */
+function lineCount(records: readonly PersonsRevealed[]): number {
+  let lines = 0;
+  for (const record of records) lines += record.personIds.length;
+  return lines;
 }
 
 function isoTime(now: () => number): string {

@@ -477,6 +477,12 @@ afterAll(async () => {
   for (const t of started.reverse()) await t.close();
 });
 
+/** An example operation (README, GraphiQL tabs) as a request, with the variables its tab would fill in at `now`. */
+function exampleRequest(op: (typeof EXAMPLE_OPERATIONS)[number], now: Date): Request {
+  const vars = tabVariables(op, now);
+  return { query: op.document, ...(vars ? { variables: JSON.parse(vars) as Record<string, unknown> } : {}) };
+}
+
 const reads = (req: Request, label?: string) => compare(compiled, graphqlJs, req, label);
 const writes = (req: Request, label?: string) => compare(writesCompiled, writesGraphqlJs, req, label);
 
@@ -487,8 +493,7 @@ const writes = (req: Request, label?: string) => compare(writesCompiled, writesG
 describe('graphql-jit and graphql-js give identical responses', () => {
   it('person answers do not depend on the sandbox (so the write apps may compare them too)', async () => {
     for (const op of EXAMPLE_OPERATIONS.filter((o) => ['Contact', 'Batch'].includes(o.name))) {
-      const vars = tabVariables(op, new Date());
-      const req = { query: op.document, ...(vars ? { variables: JSON.parse(vars) } : {}) };
+      const req = exampleRequest(op, new Date());
       const [a, b] = await Promise.all([writesCompiled.send(req), writesGraphqlJs.send(req)]);
       expect(a.text).toBe(b.text);
       expect(a.audit).toEqual(b.audit);
@@ -498,8 +503,7 @@ describe('graphql-jit and graphql-js give identical responses', () => {
   it("the README example operations (reads; every scope, no digitalpost.read, no scope, a tenant's caller)", async () => {
     const now = new Date();
     for (const op of EXAMPLE_OPERATIONS.filter((o) => operationType(o.document) === 'query')) {
-      const vars = tabVariables(op, now);
-      const base = { query: op.document, ...(vars ? { variables: JSON.parse(vars) as Record<string, unknown> } : {}) };
+      const base = exampleRequest(op, now);
       await reads(base, op.name);
       await reads({ ...base, scope: 'contactinfo.read clients.read' }, `${op.name} (contactinfo.read clients.read)`);
       await reads({ ...base, scope: '' }, `${op.name} (no scope)`);
@@ -650,8 +654,7 @@ describe('mutations: each executor with a sandbox of its own, the same sequence 
   it('the README example mutations (twice, and without the scope) and the consumer examples', async () => {
     const now = new Date();
     for (const op of EXAMPLE_OPERATIONS.filter((o) => operationType(o.document) === 'mutation')) {
-      const vars = tabVariables(op, now);
-      const base = { query: op.document, ...(vars ? { variables: JSON.parse(vars) as Record<string, unknown> } : {}) };
+      const base = exampleRequest(op, now);
       await writes(base, op.name);
       await writes(base, `${op.name} (again)`);
       await writes({ ...base, scope: 'clients.read' }, `${op.name} (clients.read only)`);
