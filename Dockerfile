@@ -37,5 +37,8 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
 # marked the heap almost without pause (a mark-compact every ~150 ms under bulk load, write barriers always on):
 # --heap-growing-percent=200 lets it grow 3× first, and --max-semi-space-size=8 keeps the young generation at 2 × 8 MB
 # so the two together stay within the memory budget (npm run bench: peak RSS ≤ 200 MB). Measured side by side on
-# 100-person queries: +16 % throughput, −28 % CPU per query, +7 MB RSS. Same flags as `npm run start:dist`.
-CMD ["node", "--enable-source-maps", "--max-old-space-size=128", "--heap-growing-percent=200", "--max-semi-space-size=8", "dist/main.js"]
+# 100-person queries: +16 % throughput, −28 % CPU per query, +7 MB RSS. --min-semi-space-size=8 keeps the young
+# generation at that size between bursts instead of shrinking it to 1 MB when idle and growing it again by doubling
+# (each step a scavenge that promotes what a bulk look-up still holds): side by side, 64 callers, +0–8.5 % throughput
+# (mean +4 %, seven runs of 100- and 1000-person queries), peak RSS unchanged. Same flags as `npm run start:dist`.
+CMD ["node", "--enable-source-maps", "--max-old-space-size=128", "--heap-growing-percent=200", "--min-semi-space-size=8", "--max-semi-space-size=8", "dist/main.js"]

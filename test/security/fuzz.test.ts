@@ -57,6 +57,7 @@ beforeAll(async () => {
     [
       '--max-old-space-size=128',
       '--heap-growing-percent=200',
+      '--min-semi-space-size=8',
       '--max-semi-space-size=8',
       '--import',
       'tsx',
