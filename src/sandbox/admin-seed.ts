@@ -5,7 +5,6 @@
  * onbehalfof registrations (`facadeClient`), which the Maskinporten simulator consults for `iss_onbehalfof`.
  */
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { isValidOrganizationNumber } from '../graphql/identifiers.js';
 import {
   DEFAULT_LIFETIMES,
   JWT_BEARER,
@@ -15,6 +14,7 @@ import {
   type StoredJwk,
   type StoredOnBehalfOf,
 } from './admin-validation.js';
+import { isValidOrgno } from './norwegian-ids.js';
 
 /** The seeded client ids, stable across starts. */
 export const SEEDED_CLIENT_IDS = {
@@ -123,7 +123,7 @@ function obo(id: string, name: string, orgno: string, url: string, now: number):
 
 /** Picks the first candidate orgno that is valid and not one of `taken`. */
 function pickOrgno(candidates: readonly string[], taken: readonly string[]): string {
-  return candidates.find((o) => isValidOrganizationNumber(o) && !taken.includes(o)) ?? candidates[0] ?? '';
+  return candidates.find((o) => isValidOrgno(o) && !taken.includes(o)) ?? candidates[0] ?? '';
 }
 
 export function seedClients(opts: SeedOptions): StoredClient[] {

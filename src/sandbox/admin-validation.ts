@@ -2,7 +2,7 @@
  * The admin API simulator's data model and validation rules (reference §3). Pure functions: every rule answers the
  * problems it found, one entry per problem, so the server can send the Digdir validation body listing them all.
  */
-import { isValidOrganizationNumber } from '../graphql/identifiers.js';
+import { isValidOrgno } from './norwegian-ids.js';
 
 export const INTEGRATION_TYPES = [
   'idporten',
@@ -324,7 +324,7 @@ export function parseClient(
   const name = r.string('client_name', { max: 255 }) ?? r.string('display_name', { max: 255 });
   if (name === undefined && r.problems.length === 0) r.fail('client_name', 'client_name is required');
   const orgno = r.string('client_orgno');
-  if (orgno !== undefined && !isValidOrganizationNumber(orgno)) {
+  if (orgno !== undefined && !isValidOrgno(orgno)) {
     r.fail('client_orgno', `client_orgno '${orgno}' is not a valid organisation number`);
   }
   let integrationType = r.oneOf('integration_type', INTEGRATION_TYPES, !existing);
@@ -396,7 +396,7 @@ export function parseOnBehalfOf(body: unknown, pathId?: string): Parsed<OnBehalf
   const name = r.string('name', { max: 255 }) ?? r.string('display_name', { max: 255 });
   if (name === undefined) r.fail('name', 'name (display_name) is required');
   const orgno = r.string('orgno', { required: true });
-  if (orgno !== undefined && !isValidOrganizationNumber(orgno)) {
+  if (orgno !== undefined && !isValidOrgno(orgno)) {
     r.fail('orgno', `orgno '${orgno}' is not a valid organisation number`);
   }
   const url = r.string('url') ?? r.string('client_uri');

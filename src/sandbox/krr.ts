@@ -4,15 +4,16 @@
  * can be refused the way KRR refuses: the whole request answered 400 (`refuseIds`), never per id.
  */
 import { createServer } from 'node:http';
-import { STALE_AFTER_MONTHS } from '../krr/mapping.js';
-import { monthsBefore, parseUpstreamTimestamp } from '../upstream/timestamps.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isValidPersonIdentifier } from '../graphql/identifiers.js';
 import { createBearerVerifier } from './bearer.js';
 import { FaultInjector, faultStatus } from './faults.js';
 import { BodyTooLargeError, close, listen, readJson, sendJson } from './http-util.js';
 import { generatedPerson, krrSeedPersons } from './krr-seed.js';
 import type { KrrPerson, KrrVarslingsstatus } from './krr-seed.js';
+import { krrStaleCutoff, parseKrrTimestamp } from './krr-time.js';
+import { isValidPersonId } from './norwegian-ids.js';
+
+export { krrStaleCutoff, parseKrrTimestamp } from './krr-time.js';
 
 export type {
   KrrDigitalPost,
@@ -112,16 +113,6 @@ interface PersonEntry {
 }
 
 type ParsedRequest = { ok: true; ids: string[]; includeUnregistered: boolean } | { ok: false; message: string };
-
-/** KRR's 18-month rule, the same instant the facade computes (calendar months, day clamped to the month's end). */
-export function krrStaleCutoff(nowMs: number): number {
-  return monthsBefore(new Date(nowMs), STALE_AFTER_MONTHS).getTime();
-}
-
-/** Epoch ms of a KRR timestamp in any of its variants; NaN when unparsable (the facade's own lenient parser). */
-export function parseKrrTimestamp(value: string): number {
-  return parseUpstreamTimestamp(value)?.getTime() ?? NaN;
-}
 
 /** The later of "updated" and "verified", NaN when neither is known. */
 function lastTouched(updated: string | undefined, verified: string | undefined): number {
@@ -279,7 +270,7 @@ export async function startKrrSimulator(opts: KrrSimulatorOptions): Promise<KrrS
   function generatedEntry(id: string): PersonEntry | undefined {
     let entry = generated.get(id);
     if (!entry) {
-      if (!isValidPersonIdentifier(id)) return undefined;
+      if (!isValidPersonId(id)) return undefined;
       if (generated.size >= MAX_GENERATED) generated.clear();
       entry = indexPerson(generatedPerson(id));
       generated.set(id, entry);

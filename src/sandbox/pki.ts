@@ -1,4 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
 
 /** An enterprise certificate (virksomhetssertifikat-like) issued by the sandbox test CA. */
@@ -115,4 +116,38 @@ export function createTestPki(opts: { name?: string } = {}): TestPki {
   };
 }
 
-export { orgnoFromCertificate } from '../maskinporten/certificate.js';
+/**
+ * Where an enterprise certificate carries its organisation number (reference §1): the subject's serialNumber, else its
+ * organizationIdentifier; Node names each by its short name or, when it has none, by its dotted OID.
+ */
+const ORGNO_ATTRIBUTES = [
+  ['serialNumber', OID_SERIAL_NUMBER],
+  ['organizationIdentifier', OID_ORGANIZATION_IDENTIFIER],
+] as const;
+
+/** Nine digits, perhaps after a prefix such as `NTRNO-` (reference §1: `NTRNO-991825827`). */
+const ORGNO_VALUE = /^(?:[A-Za-z]+[-:])?(\d{9})$/;
+
+/**
+ * The organisation number the Maskinporten simulator reads from an enterprise certificate, undefined when none of its
+ * subject attributes holds one. The sandbox's own reading, so the simulator can disagree with the facade's
+ * (src/maskinporten/certificate.ts) about whose certificate it is.
+ */
+export function orgnoFromCertificate(cert: X509Certificate): string | undefined {
+  // Node prints the subject one RDN a line, `type=value`, the attributes of a multi-valued RDN joined by `+`.
+  const attributes = cert.subject
+    .split(/\n|\+/)
+    .filter((part) => part.indexOf('=') > 0)
+    .map((part) => {
+      const eq = part.indexOf('=');
+      return { type: part.slice(0, eq).trim().toLowerCase(), value: part.slice(eq + 1).trim() };
+    });
+  for (const names of ORGNO_ATTRIBUTES) {
+    for (const { type, value } of attributes) {
+      if (!names.some((name) => name.toLowerCase() === type)) continue;
+      const orgno = ORGNO_VALUE.exec(value)?.[1];
+      if (orgno) return orgno;
+    }
+  }
+  return undefined;
+}
