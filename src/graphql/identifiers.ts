@@ -1,5 +1,6 @@
 /**
- * Norwegian identifier checks (reference §4). Pure functions: the scalars, the sandbox and the tests share them.
+ * Norwegian identifier checks (reference §4), for the scalars and the facade's own code. The simulators judge ids by
+ * their own copy (src/sandbox/norwegian-ids.ts), so that the two can disagree.
  */
 
 const K1_WEIGHTS = [3, 7, 6, 1, 8, 9, 4, 5, 2];
