@@ -25,6 +25,9 @@
  * defaults), in `BENCH_TRACING_ROUNDS` (5) alternating slices, at BENCH_CONNECTIONS connections and at 1; with spans
  * exported per GraphQL request and any the SDK dropped (bench/lib/tracing.ts).
  *
+ * The one-person pair (a, the direct baseline, and b) runs side by side in BENCH_BULK_ROUNDS alternating slices, as the
+ * bulk pairs do.
+ *
  * Load: autocannon for the saturating runs; async loops over an undici Pool where callers share fewer connections
  * (target 1) or a call is two requests (e0); a steady open-loop rate for target 4 (autocannon's `overallRate` sends each
  * connection's quota in a burst at the start of every second, which measures burst draining, not added latency).
@@ -320,20 +323,31 @@ interface Stack {
 }
 
 /**
- * Direct `n`-id KRR calls against `n`-person queries through the facade, `connections` callers each, every answer
- * checked, side by side: after a warm-up of each, BENCH_BULK_ROUNDS rounds of one slice each (direct first on even
- * rounds, the facade first on odd ones), BENCH_DURATION per side in all, so whatever else the machine does meanwhile
- * falls on both alike. Pushes both rows (`<id>0`, `<id>`) and returns the facade's, its ratio filled in.
+ * Direct `n`-id KRR calls against `n`-person queries through the facade (`persons(ids:)`; for 1, `person(id:)`),
+ * `connections` callers each, every answer checked, side by side: after a warm-up of each, BENCH_BULK_ROUNDS rounds of
+ * one slice each (direct first on even rounds, the facade first on odd ones), BENCH_DURATION per side in all, so
+ * whatever else the machine does meanwhile falls on both alike. Pushes both rows (`baselineId`, default `<id>0`, then
+ * `<id>`) and returns the facade's, its ratio filled in.
  */
-async function throughputPair(stack: Stack, id: string, n: 100 | 1000, connections: number, rows: Row[]) {
+async function throughputPair(
+  stack: Stack,
+  id: string,
+  n: 1 | 100 | 1000,
+  connections: number,
+  rows: Row[],
+  names: { baselineId?: string; direct?: string; facade?: string } = {},
+) {
   const lat = `${stack.latencyMs} ms`;
   const callers = `${connections} callers`;
   const rounds = settings.bulkRounds;
   const sliceS = settings.durationS / rounds;
-  log(`${id}0 vs ${id}: ${n} ids/persons per call, ${callers}, ${rounds} alternating slices of ${sliceS} s [${lat}]`);
+  const baselineId = names.baselineId ?? `${id}0`;
+  log(
+    `${baselineId} vs ${id}: ${n} ids/persons per call, ${callers}, ${rounds} alternating slices of ${sliceS} s [${lat}]`,
+  );
   const token = await stack.direct.token([KRR_SCOPE], settings.warmupS + settings.durationS * 2 + 60);
-  const krr = n === 100 ? bodies.krr100 : bodies.krr1000;
-  const persons = n === 100 ? bodies.persons100 : bodies.persons1000;
+  const krr = n === 1 ? bodies.krr1 : n === 100 ? bodies.krr100 : bodies.krr1000;
+  const persons = n === 1 ? bodies.person : n === 100 ? bodies.persons100 : bodies.persons1000;
   const loads = [
     sampledCannon(krrPath(stack.sandbox), directHeaders(token), krr, connections, answers.krr(n)),
     sampledCannon(
@@ -341,7 +355,7 @@ async function throughputPair(stack: Stack, id: string, n: 100 | 1000, connectio
       facadeHeaders(stack.sandbox),
       persons,
       connections,
-      answers.persons(n),
+      n === 1 ? answers.person : answers.persons(n),
     ),
   ];
   const idle = () =>
@@ -365,8 +379,8 @@ async function throughputPair(stack: Stack, id: string, n: 100 | 1000, connectio
   const [direct, viaFacade] = runs.map((r) => mergeRuns(r)) as [LoadResult, LoadResult];
   const failed = (r: LoadResult) => r.non2xx + r.errors + (r.wrongBodies ?? 0);
   const base: Row = {
-    id: `${id}0`,
-    name: `direct KRR, ${n} ids/call, ${callers} [${lat}]`,
+    id: baselineId,
+    name: names.direct ?? `direct KRR, ${n} ids/call, ${callers} [${lat}]`,
     kind: 'direct',
     ...rowFrom(direct),
     upstreamPerRequest: 1,
@@ -376,7 +390,7 @@ async function throughputPair(stack: Stack, id: string, n: 100 | 1000, connectio
   };
   const row: Row = {
     id,
-    name: `facade persons(ids) ×${n}, ${callers} [${lat}]`,
+    name: names.facade ?? `facade persons(ids) ×${n}, ${callers} [${lat}]`,
     kind: 'facade',
     ...rowFrom(viaFacade),
     upstreamPerRequest: d.graphql > 0 ? (d.krr + d.admin) / d.graphql : undefined,
@@ -920,21 +934,18 @@ async function main(): Promise<void> {
     await Promise.all([facadeLimited.child.stop(), coalesce.child.stop(), directLimited.close()]);
   }
 
-  // (a) the baseline and (b) the one-person query; target 2 when the upstream latency is 0.
-  const a = await direct('a', `direct KRR, 1 id/call [${lat}] (baseline)`, directMain, main, KRR_SCOPE, 1, (token) =>
-    cannon(krrUrl, directHeaders(token), bodies.krr1, C, answers.krr(1)),
-  );
-  const b = await viaFacade(
-    'b',
-    `facade person(id) [${lat}]`,
-    facade,
-    main,
-    cannon(graphqlUrl, callerHeaders, bodies.person, C, answers.person),
-  );
+  // (a) the baseline and (b) the one-person query, side by side in alternating slices as the bulk pairs are (run one
+  // after the other, a machine whose speed drifts moved this ratio by ±0.15); target 2 when the upstream latency is 0.
+  const mainStack: Stack = { sandbox: main, facade, direct: directMain, latencyMs: settings.latencyMs };
+  const b = await throughputPair(mainStack, 'b', 1, C, rows, {
+    baselineId: 'a',
+    direct: `direct KRR, 1 id/call [${lat}] (baseline)`,
+    facade: `facade person(id) [${lat}]`,
+  });
+  const a = rows.find((r) => r.id === 'a') as Row;
   {
     const ratio = (b.reqPerSec ?? 0) / (a.reqPerSec ?? NaN);
     Object.assign(b, {
-      baseline: 'a',
       ratio: times(ratio),
       target: `≥ ${TARGETS.overheadThroughput}× req/s`,
       targetNo: 2,
@@ -942,7 +953,6 @@ async function main(): Promise<void> {
       ...(settings.latencyMs === 0 ? {} : { note: 'target 2 is defined for 0 ms upstream latency' }),
     });
   }
-  rows.push(a, b);
 
   // Target 4: p99 added by the facade at half its maximum one-person throughput (b); the same steady rate direct.
   {
@@ -1002,7 +1012,6 @@ async function main(): Promise<void> {
 
   // (c) 100 persons per query with 64 and 16 callers, (d) 1000 persons per query with 64, under load; target 3 and
   // the bulk targets 6 and 7; then the same bulk scenarios with BENCH_BULK_LATENCY_MS of upstream latency.
-  const mainStack: Stack = { sandbox: main, facade, direct: directMain, latencyMs: settings.latencyMs };
   const bulkTarget = (row: Row, targetNo: number, min: number) => {
     const ratio = (row.reqPerSec ?? 0) / (rows.find((r) => r.id === row.baseline)?.reqPerSec ?? NaN);
     const failed = (row.errors ?? 0) > 0;
