@@ -145,19 +145,24 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
 
   /**
    * Writes a record for each of `ids` not yet covered: with digital post unless one with it exists, else unless any.
-   * Answers whether that write covers every one of `ids` (none had a record already).
+   * Answers that write when it covers every one of `ids` (none had a record already), else undefined.
    */
-  const writeRecords = (ids: readonly string[], withPost: boolean, operationName: string | null): boolean => {
+  const writeRecords = (
+    ids: readonly string[],
+    withPost: boolean,
+    operationName: string | null,
+  ): Promise<void> | undefined => {
     const done = withPost ? auditedWithPost : auditedContactOnly;
     // Set for each person as it is taken up (a person twice in `ids` gets one record), settled by the write below.
-    const written = settleable();
+    let written: Settleable | undefined;
     const fresh: string[] = [];
     for (const id of ids) {
       if (withPost ? auditedWithPost.has(id) : recordOf(id) !== undefined) continue;
+      written ??= settleable();
       done.set(id, written.promise);
       fresh.push(id);
     }
-    if (fresh.length === 0) return ids.length === 0;
+    if (!written) return undefined;
     const dataGroups: AuditDataGroup[] = withPost ? ['contact_information', 'digital_post'] : ['contact_information'];
     const { consumer, supplier } = party;
     const record = {
@@ -171,7 +176,7 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
       supplier,
     };
     opts.audit.write([record]).then(written.resolve, written.reject);
-    return fresh.length === ids.length;
+    return fresh.length === ids.length ? written.promise : undefined;
   };
 
   /**
@@ -182,9 +187,8 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
     const ids = persons.map((p) => p.id);
     if (kind.digitalPost || servedWithPost.size === 0) {
       // The usual case, every person new to this request: this call's one write is all there is to wait for.
-      if (writeRecords(ids, kind.digitalPost, operationName) && ids.length > 0) {
-        return new Set([recordFor(ids[0] as string, kind) as Promise<void>]);
-      }
+      const covering = writeRecords(ids, kind.digitalPost, operationName);
+      if (covering) return new Set([covering]);
     } else {
       writeRecords(
         ids.filter((id) => servedWithPost.has(id)),

@@ -139,14 +139,14 @@ function formatLines(records: readonly PersonsRevealed[], time: string, tagged: 
     const { head, tail } = contexts[r] as { head: Buffer; tail: Buffer };
     for (const id of record.personIds) {
       // JSON escapes a UTF-16 unit to at most 6 bytes (\uXXXX), and UTF-8 needs at most 3; plus the quotes.
-      bound += head.length + tail.length + String(id).length * 6 + 2;
+      bound += head.length + tail.length + id.length * 6 + 2;
     }
   });
   const out = Buffer.allocUnsafe(bound);
   let offset = 0;
   records.forEach((record, r) => {
     const { head, tail } = contexts[r] as { head: Buffer; tail: Buffer };
-    const ids = record.personIds.map(String);
+    const ids = record.personIds;
     const count = ids.length;
     if (count === 0) return;
     const lineStart = offset;
