@@ -10,7 +10,7 @@ import { buildSchema } from './graphql/schema.js';
 import { createGraphQLServer } from './graphql/server.js';
 import { readBody } from './http/body.js';
 import { createGraphiQL } from './http/graphiql.js';
-import { createHttpServer, sendJson, sendMetrics } from './http/server.js';
+import { createHttpServer, sendJson, sendMetrics, type ContextRequest } from './http/server.js';
 import { loadTrustedDocuments } from './http/trusted-documents.js';
 import { KRR_CONTACT_SCOPE, KrrClient } from './krr/client.js';
 import { createPersonsContext, type PersonsContext } from './krr/context.js';
@@ -45,16 +45,27 @@ import { UpstreamClient } from './upstream/http-client.js';
 class RequestContext implements GraphQLContext {
   personsContext: PersonsContext | undefined = undefined;
   clientsContext: ClientsContext | undefined = undefined;
+  readonly caller: Caller;
+  readonly requestId: string;
+  readonly callerRequestId: string | undefined;
+  readonly log: () => Logger;
+  readonly operationName: string | null;
+  readonly admitted: boolean;
+  readonly acceptedAt: number;
 
   constructor(
-    readonly caller: Caller,
-    readonly requestId: string,
-    readonly callerRequestId: string | undefined,
-    readonly log: () => Logger,
-    readonly operationName: string | null,
+    request: ContextRequest,
     readonly actingFor: ActingFor,
     readonly make: { persons: () => PersonsContext; clients: () => ClientsContext },
-  ) {}
+  ) {
+    this.caller = request.caller;
+    this.requestId = request.requestId;
+    this.callerRequestId = request.callerRequestId;
+    this.log = request.log;
+    this.operationName = request.operationName;
+    this.admitted = request.admitted;
+    this.acceptedAt = request.acceptedAt;
+  }
 
   get persons(): PersonsContext {
     return (this.personsContext ??= this.make.persons());
@@ -167,7 +178,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     const trustedDocuments = config.trustedDocumentsFile
       ? await loadTrustedDocuments(config.trustedDocumentsFile)
       : undefined;
-    const apollo = createGraphQLServer({
+    const { apollo, admission } = createGraphQLServer({
       schema: buildSchema([personResolvers, clientResolvers, callerResolvers]),
       metrics,
       introspection: config.introspection ?? !config.production,
@@ -233,49 +244,43 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
         const resolution = tenantDirectory.resolve(caller);
         return resolution.ok ? undefined : resolution.message;
       },
-      buildContext: (caller, requestId, requestLog, operationName, upstreamContext, callerRequestId) => {
+      admission,
+      buildContext: (request) => {
+        const { caller, requestId, callerRequestId, upstream: upstreamContext } = request;
         const resolution = tenantDirectory.resolve(caller);
         const tenant = resolution.ok ? resolution.tenant : undefined;
         const acting = tenant ? parties.get(tenant) : undefined;
-        return new RequestContext(
-          caller,
-          requestId,
-          callerRequestId,
-          requestLog,
-          operationName,
-          actingFor(tenant, ownOrgno),
-          {
-            persons: () =>
-              createPersonsContext({
-                batcher,
-                now,
-                audit,
-                limiter: shared.limiter,
-                requestId,
-                callerRequestId,
-                caller,
-                upstream: upstreamContext,
-                party: acting?.party ?? ownParty,
-                partyLimiter: acting?.limiter,
-                onLookedUp: (consumer, count) => metrics.personsLookedUp.inc({ consumer }, count),
-                onAuditFailed: () => metrics.auditWriteFailures.inc({ kind: 'person' }),
-              }),
-            clients: () =>
-              createClientsContext({
-                api: admin.forRequest(upstreamContext),
-                locks: shared.locks,
-                audit,
-                caller,
-                requestId,
-                callerRequestId,
-                onBehalfOfChanged: (clientId, id) => {
-                  // Our own client's registration changed: tokens obtained through it must not outlive the change.
-                  if (clientId === upstream.maskinporten.clientId) tokens.forgetOnBehalfOf(id);
-                },
-                onAuditFailed: () => metrics.auditWriteFailures.inc({ kind: 'change' }),
-              }),
-          },
-        );
+        return new RequestContext(request, actingFor(tenant, ownOrgno), {
+          persons: () =>
+            createPersonsContext({
+              batcher,
+              now,
+              audit,
+              limiter: shared.limiter,
+              requestId,
+              callerRequestId,
+              caller,
+              upstream: upstreamContext,
+              party: acting?.party ?? ownParty,
+              partyLimiter: acting?.limiter,
+              onLookedUp: (consumer, count) => metrics.personsLookedUp.inc({ consumer }, count),
+              onAuditFailed: () => metrics.auditWriteFailures.inc({ kind: 'person' }),
+            }),
+          clients: () =>
+            createClientsContext({
+              api: admin.forRequest(upstreamContext),
+              locks: shared.locks,
+              audit,
+              caller,
+              requestId,
+              callerRequestId,
+              onBehalfOfChanged: (clientId, id) => {
+                // Our own client's registration changed: tokens obtained through it must not outlive the change.
+                if (clientId === upstream.maskinporten.clientId) tokens.forgetOnBehalfOf(id);
+              },
+              onAuditFailed: () => metrics.auditWriteFailures.inc({ kind: 'change' }),
+            }),
+        });
       },
       health,
       readiness,

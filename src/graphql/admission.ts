@@ -1,4 +1,6 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { LRUCache } from 'lru-cache';
+import { measureOperation, type OperationMeasure, type QueryLimits } from './limits.js';
 
 /**
  * Four 1000-person queries of a few fields (cost ~3000 each) at once, or one maximal operation (QUERY_MAX_COST) alone:
@@ -99,4 +101,105 @@ function overloaded(): GraphQLError {
   return new GraphQLError('The service is busy: try again shortly.', {
     extensions: { code: 'OVERLOADED', http: { status: 503 } },
   });
+}
+
+/** A request's GraphQL-over-HTTP fields as sent, before Apollo parses them. */
+export interface RawOperation {
+  query: unknown;
+  operationName: unknown;
+  /** The parsed JSON body's `variables` (POST), or their JSON text (GET). */
+  variables: unknown;
+}
+
+/** Parsed documents kept for measuring, by weight (source and tree, about two bytes a character each). */
+const MEASURED_DOCUMENTS_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Admission at the door: an operation waits for its turn before Apollo builds anything for it. Measured from the raw
+ * request (its document parsed once and cached, without locations), so what waits is the request as read, and what
+ * an admitted operation makes (its context, Apollo's request, KRR's answer, the result) is made after the wait.
+ *
+ * Why not wait inside Apollo (it did, in `didResolveOperation`): whatever waits there for a while is moved to V8's old
+ * generation, and everything the operation then attaches to it (the persons, the result tree) is kept alive by it
+ * until the next full collection; with 64 callers of 1000-person queries that made each scavenge copy about 4 MB and
+ * cost a third of the facade's CPU (README "Benchmarks"). An operation measured here is within the query limits;
+ * one that cannot be measured here (a persisted query sent by hash alone, a document that does not parse, variables
+ * that are not JSON, limits exceeded) is left to Apollo, which refuses it or admits it after validation
+ * (`GraphQLContext.admitted` tells the two apart).
+ */
+export class RequestAdmission {
+  private readonly documents = new LRUCache<string, DocumentNode | false>({
+    maxSize: MEASURED_DOCUMENTS_BYTES,
+    sizeCalculation: (_document, query) => 2 * query.length + 64,
+  });
+
+  constructor(
+    private readonly admission: Admission,
+    private readonly schema: GraphQLSchema,
+    private readonly limits: QueryLimits,
+    /** Told of each operation refused (OVERLOADED) at the door: Apollo never sees it, so its metrics do not either. */
+    private readonly onRefused?: (operationType: string, waitedSeconds: number) => void,
+  ) {}
+
+  /**
+   * Waits for the operation's turn and answers its release (call it once the response is ready), or undefined when
+   * its cost cannot be told here. Rejects with OVERLOADED when its turn does not come within the queue timeout.
+   */
+  async enter(operation: RawOperation): Promise<(() => void) | undefined> {
+    const measure = this.measure(operation);
+    if (!measure) return undefined;
+    const waiting = performance.now();
+    try {
+      return await this.admission.acquire(measure.cost);
+    } catch (err) {
+      this.onRefused?.(measure.operationType, (performance.now() - waiting) / 1000);
+      throw err;
+    }
+  }
+
+  /** The operation's measure, when it can be measured here and is within the limits. */
+  measure(operation: RawOperation): OperationMeasure | undefined {
+    if (typeof operation.query !== 'string') return undefined;
+    const document = this.parsed(operation.query);
+    if (!document) return undefined;
+    const variables = variablesOf(operation.variables);
+    if (variables === undefined) return undefined;
+    const measure = measureOperation({
+      schema: this.schema,
+      document,
+      operationName: typeof operation.operationName === 'string' ? operation.operationName : null,
+      variables,
+    });
+    if (measure.cost > this.limits.maxCost) return undefined;
+    if (measure.namedPersons > this.limits.maxPersons && measure.distinctPersons > this.limits.maxPersons) {
+      return undefined;
+    }
+    return measure;
+  }
+
+  private parsed(query: string): DocumentNode | false {
+    let document = this.documents.get(query);
+    if (document === undefined) {
+      try {
+        document = parse(query, { noLocation: true, maxTokens: this.limits.maxTokens });
+      } catch {
+        document = false; // Apollo answers the syntax error
+      }
+      this.documents.set(query, document);
+    }
+    return document;
+  }
+}
+
+/** The variables as measureOperation takes them; undefined when they are neither absent nor a JSON object. */
+function variablesOf(raw: unknown): Record<string, unknown> | null | undefined {
+  if (raw === undefined || raw === null) return null;
+  if (typeof raw === 'string') {
+    try {
+      return variablesOf(JSON.parse(raw) as unknown);
+    } catch {
+      return undefined;
+    }
+  }
+  return typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : undefined;
 }

@@ -16,6 +16,13 @@ export interface GraphQLContext {
   operationName: string | null;
   /** The organisation the caller's look-ups are made for (supplier mode: its tenant). */
   actingFor: ActingFor;
+  /**
+   * The operation was measured within the query limits and admitted at the door, before Apollo ran it (admission.ts,
+   * RequestAdmission); false: Apollo's limits plugin measures it after validation and admits it then.
+   */
+  admitted: boolean;
+  /** `performance.now()` when the HTTP layer accepted the request, before any wait for admission. */
+  acceptedAt: number;
   persons: PersonsContext;
   clients: ClientsContext;
 }

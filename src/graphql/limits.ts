@@ -301,15 +301,17 @@ export function measureOperation(args: {
   variables?: Record<string, unknown> | null;
 }): OperationMeasure {
   const operation = findOperation(args.document, args.operationName);
-  if (!operation) return measured(0, []);
+  if (!operation) return measured('unknown', 0, []);
   const root = rootType(args.schema, operation);
-  if (!root) return measured(0, []);
+  if (!root) return measured(operation.operation, 0, []);
   const meter = new CostMeter(args.schema, args.document, operation, args.variables ?? {});
   const cost = meter.selectionSet(root, operation.selectionSet);
-  return measured(cost, meter.persons);
+  return measured(operation.operation, cost, meter.persons);
 }
 
 export interface OperationMeasure {
+  /** `query`, `mutation` or `subscription`; `unknown` when the document has no such operation. */
+  operationType: string;
   cost: number;
   /** The persons named, a person named twice counted twice: never fewer than the distinct ones. */
   namedPersons: number;
@@ -317,9 +319,10 @@ export interface OperationMeasure {
   readonly distinctPersons: number;
 }
 
-function measured(cost: number, persons: readonly string[]): OperationMeasure {
+function measured(operationType: string, cost: number, persons: readonly string[]): OperationMeasure {
   let distinct: number | undefined;
   return {
+    operationType,
     cost,
     namedPersons: persons.length,
     get distinctPersons() {
@@ -523,15 +526,16 @@ function isComposite(type: unknown): type is GraphQLCompositeType {
 /**
  * Runs {@link measureOperation} once the operation is resolved (after parsing and validation, before execution) and
  * refuses the request with HTTP 400 when it is too costly or names too many distinct persons: nothing executes.
- * Messages carry counts and limits only, never an argument value.
- */
-/**
- * Checks each operation against `limits` before it executes and, given `admission`, holds it until its cost fits the
- * budget of operations executing at once (released when the response is ready).
+ * Messages carry counts and limits only, never an argument value. Given `admission`, it then holds the operation until
+ * its cost fits the budget of operations executing at once (released when the response is ready). An operation
+ * already measured within the limits and admitted at the door (graphql/admission.ts, RequestAdmission) is neither
+ * measured nor admitted again.
  */
 export function queryLimitsPlugin<TContext extends BaseContext = BaseContext>(
   limits: QueryLimits,
   admission?: Admission,
+  /** Whether the operation was measured within the limits and admitted at the door (RequestAdmission). */
+  admittedAtTheDoor?: (context: TContext) => boolean,
 ): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
@@ -540,7 +544,8 @@ export function queryLimitsPlugin<TContext extends BaseContext = BaseContext>(
         async willSendResponse() {
           release?.();
         },
-        async didResolveOperation({ schema, document, request }) {
+        async didResolveOperation({ schema, document, request, contextValue }) {
+          if (admittedAtTheDoor?.(contextValue)) return;
           const measure = measureOperation({
             schema,
             document,

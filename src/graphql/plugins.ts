@@ -56,7 +56,8 @@ export function logUnexpectedErrors(errors: readonly GraphQLError[], contextValu
 export function observabilityPlugin(metrics: Metrics): ApolloServerPlugin<GraphQLContext> {
   return {
     async requestDidStart({ contextValue }) {
-      const started = performance.now();
+      // From when the request was accepted: its wait for admission at the door counts, as it did inside Apollo.
+      const started = contextValue.acceptedAt;
       let operationType = 'unknown';
       const span = tracingEnabled ? startOperationSpan(contextValue.requestId) : undefined;
       return {

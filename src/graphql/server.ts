@@ -9,7 +9,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { GraphQLContext } from './context.js';
 import { createFormatError } from './errors.js';
 import { personalIdsPostOnlyPlugin } from './post-only.js';
-import { Admission } from './admission.js';
+import { Admission, RequestAdmission } from './admission.js';
 import { queryLimitRules, queryLimitsPlugin, type QueryLimits } from './limits.js';
 import { logUnexpectedErrors, observabilityPlugin } from './plugins.js';
 import { COMPILE_AFTER_RUNS, compiledExecutionPlugin, type Executor } from './compiled-execution.js';
@@ -51,7 +51,13 @@ function countTokens(document: DocumentNode): number {
   return count;
 }
 
-export function createGraphQLServer(opts: GraphQLServerOptions): ApolloServer<GraphQLContext> {
+export interface GraphQLServer {
+  apollo: ApolloServer<GraphQLContext>;
+  /** Admission control at the door: the HTTP layer lets an operation in here before it hands it to Apollo. */
+  admission: RequestAdmission;
+}
+
+export function createGraphQLServer(opts: GraphQLServerOptions): GraphQLServer {
   const { metrics } = opts;
   const admission = new Admission({
     ...opts.admission,
@@ -60,7 +66,7 @@ export function createGraphQLServer(opts: GraphQLServerOptions): ApolloServer<Gr
   });
   metrics.admissionState = admission;
   const formatError = createFormatError(!opts.introspection);
-  return new ApolloServer<GraphQLContext>({
+  const apollo = new ApolloServer<GraphQLContext>({
     schema: opts.schema,
     formatError,
     includeStacktraceInErrorResponses: false,
@@ -80,7 +86,7 @@ export function createGraphQLServer(opts: GraphQLServerOptions): ApolloServer<Gr
       // Responses carry personal data and are never cached; the plugin's per-field hook is pure overhead here.
       ApolloServerPluginCacheControlDisabled(),
       personalIdsPostOnlyPlugin(),
-      queryLimitsPlugin(opts.limits, admission),
+      queryLimitsPlugin(opts.limits, admission, (context) => context.admitted),
       observabilityPlugin(opts.metrics),
       // Last: every other plugin's hooks before execution have run when it answers.
       ...((opts.executor ?? 'compiled') === 'compiled'
@@ -95,4 +101,10 @@ export function createGraphQLServer(opts: GraphQLServerOptions): ApolloServer<Gr
         : []),
     ],
   });
+  const door = new RequestAdmission(admission, opts.schema, opts.limits, (operationType, waitedSeconds) => {
+    // What observabilityPlugin would have counted, had the operation reached Apollo.
+    metrics.graphqlRequests.inc({ operation_type: operationType, outcome: 'error' });
+    metrics.graphqlDuration.observe({ operation_type: operationType }, waitedSeconds);
+  });
+  return { apollo, admission: door };
 }

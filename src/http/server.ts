@@ -4,6 +4,8 @@ import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Caller } from '../auth/caller.js';
+import { GraphQLError } from 'graphql';
+import type { RequestAdmission } from '../graphql/admission.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { checkDocument, jsonDepthExceeds, type DocumentLimits } from '../graphql/document-limits.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -27,14 +29,9 @@ export interface HttpServerOptions {
    * OVERLOADED instead of being read into memory. Requests waiting for admission hold their body, so this bounds them.
    */
   bodyBytesInFlightLimit: number;
-  buildContext(
-    caller: Caller,
-    requestId: string,
-    log: () => Logger,
-    operationName: string | null,
-    upstream: UpstreamRequestContext,
-    callerRequestId: string | undefined,
-  ): GraphQLContext;
+  buildContext(request: ContextRequest): GraphQLContext;
+  /** Admission control at the door: an operation waits here for its turn before Apollo builds anything for it. */
+  admission?: Pick<RequestAdmission, 'enter'>;
   /**
    * After authentication: undefined to let the caller in, or why it may not act here (403 FORBIDDEN; supplier mode:
    * a caller without a tenant where one is required, or naming an organisation that is not a customer).
@@ -59,6 +56,20 @@ export interface HttpServerOptions {
   graphiql?: GraphiQL;
   /** Extra routes (sandbox mode's `/sandbox/caller-token`), given the exact path; answer true when handled. */
   extraRoutes?: (path: string, req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+}
+
+/** What the HTTP layer knows of a request when Apollo asks for its context. */
+export interface ContextRequest {
+  caller: Caller;
+  requestId: string;
+  callerRequestId: string | undefined;
+  log: () => Logger;
+  operationName: string | null;
+  upstream: UpstreamRequestContext;
+  /** Measured within the limits and admitted at the door (graphql/admission.ts, RequestAdmission). */
+  admitted: boolean;
+  /** `performance.now()` when the request was accepted, before any wait for admission. */
+  acceptedAt: number;
 }
 
 /** A caller's `x-request-id` worth keeping: short, plain, and never carrying an 11-digit run (a fødselsnummer). */
@@ -252,6 +263,57 @@ async function handleGraphQL(
   const refused = checkRequest(fields, opts.documentLimits);
   if (refused) return graphqlError(res, 400, refused, 'BAD_REQUEST');
 
+  const started = performance.now();
+  let release: (() => void) | undefined;
+  try {
+    release = await opts.admission?.enter(fields);
+  } catch (err) {
+    if (!(err instanceof GraphQLError)) throw err;
+    res.setHeader('retry-after', '1');
+    return graphqlError(res, 503, err.message, 'OVERLOADED');
+  }
+  try {
+    const accepted = {
+      caller: auth.caller,
+      method: req.method,
+      target,
+      search,
+      body,
+      fields,
+      requestId,
+      callerRequestId,
+    };
+    await runOperation(opts, req, res, { ...accepted, started, admitted: release !== undefined }, trace);
+  } finally {
+    release?.();
+  }
+}
+
+/** What handleGraphQL learned of a request before admitting it. */
+interface AcceptedRequest {
+  caller: Caller;
+  method: string;
+  target: RequestTarget;
+  search: string;
+  body: unknown;
+  fields: RequestFields;
+  requestId: string;
+  callerRequestId: string | undefined;
+  /** When the request was accepted (before any wait for admission). */
+  started: number;
+  /** Admitted at the door (else Apollo's limits plugin admits it). */
+  admitted: boolean;
+}
+
+/** Hands an admitted operation to Apollo and writes the answer; everything the operation makes is made from here on. */
+async function runOperation(
+  opts: HttpServerOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  accepted: AcceptedRequest,
+  trace: RequestTrace | undefined,
+): Promise<void> {
+  const { caller, method, target, search, body, fields, requestId, callerRequestId, started, admitted } = accepted;
   const headers = new HeaderMap();
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
@@ -260,7 +322,6 @@ async function handleGraphQL(
   // A child logger costs more than the rest of a small request's logging: made only when something logs.
   let requestLog: Logger | undefined;
   const log = () => (requestLog ??= opts.log.child({ requestId, callerRequestId }));
-  const started = performance.now();
   // The access log names the operation, never the query string or variables (they may carry personal ids).
   if (opts.log.isLevelEnabled('info')) {
     res.once('finish', () =>
@@ -269,7 +330,7 @@ async function handleGraphQL(
         {
           requestId,
           callerRequestId,
-          method: req.method,
+          method,
           path: target.path,
           status: res.statusCode,
           ms: Math.round(performance.now() - started),
@@ -279,12 +340,21 @@ async function handleGraphQL(
       ),
     );
   }
-  const method = req.method;
   const upstream = { correlationId: requestId, retryBudget: new RetryBudget(RETRY_BUDGET_PER_REQUEST) };
   if (trace) bindRequest(trace, requestId, upstream);
   const result = await opts.apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method, headers, search, body },
-    context: async () => opts.buildContext(auth.caller, requestId, log, operationName, upstream, callerRequestId),
+    context: async () =>
+      opts.buildContext({
+        caller,
+        requestId,
+        callerRequestId,
+        log,
+        operationName,
+        upstream,
+        admitted,
+        acceptedAt: started,
+      }),
   });
 
   for (const [key, value] of result.headers) res.setHeader(key, value);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GraphQLError } from 'graphql';
 import { Admission } from '../../src/graphql/admission.js';
@@ -86,6 +87,55 @@ describe('admission in the app', () => {
     const metrics = await (await fetch(`${app.url}/metrics`)).text();
     expect(metrics).toMatch(/^facade_admission_refused_total 1$/m);
     expect(metrics).toMatch(/^facade_admission_cost_in_flight 0$/m);
+  });
+
+  it('admits a persisted query sent by hash alone inside Apollo: what the door cannot measure never skips the line', async () => {
+    t = await startTestApp({ QUERY_MAX_COST_IN_FLIGHT: '100', QUERY_QUEUE_TIMEOUT_MS: '300' });
+    const app = t;
+    const token = await app.token();
+    const query = 'query($ids: [PersonIdentifier!]!) { persons(ids: $ids) { id } }';
+    const extensions = { persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') } };
+    const [first, second] = [syntheticPersonIdentifiers(60, 0), syntheticPersonIdentifiers(60, 60)];
+    const send = async (body: Record<string, unknown>) => {
+      const res = await fetch(`${app.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as { errors?: { extensions?: { code?: string } }[] } };
+    };
+    expect((await send({ query, variables: { ids: first }, extensions })).status).toBe(200); // registers it
+    app.sandbox.krr.setLatency(600);
+    const slow = app.graphql<{ persons: unknown[] }>(query, { ids: first }, { token }); // cost 60, at the door
+    await new Promise((r) => setTimeout(r, 50));
+    const byHash = await send({ variables: { ids: second }, extensions }); // cost 60 as well, measured by Apollo
+    expect(byHash.status).toBe(503);
+    expect(byHash.body.errors?.[0]?.extensions?.code).toBe('OVERLOADED');
+    expect((await slow).body.data?.persons).toHaveLength(60);
+    app.sandbox.krr.setLatency(0);
+    expect((await send({ variables: { ids: second }, extensions })).status).toBe(200);
+  });
+
+  it('refuses an operation over the limits at once, without queueing it behind a full budget', async () => {
+    t = await startTestApp({
+      QUERY_MAX_COST_IN_FLIGHT: '100',
+      QUERY_QUEUE_TIMEOUT_MS: '2000',
+      QUERY_MAX_PERSONS: '60',
+    });
+    const app = t;
+    const token = await app.token();
+    const query = 'query($ids: [PersonIdentifier!]!) { persons(ids: $ids) { id } }';
+    await app.graphql(query, { ids: ['11822648950'] }, { token }); // token cached
+    app.sandbox.krr.setLatency(1500);
+    let slowAnswered = false;
+    const slow = app.graphql<{ persons: unknown[] }>(query, { ids: syntheticPersonIdentifiers(60, 0) }, { token });
+    void slow.then(() => (slowAnswered = true));
+    await new Promise((r) => setTimeout(r, 50));
+    const tooMany = await app.graphql(query, { ids: syntheticPersonIdentifiers(61, 100) }, { token });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.errors?.[0]?.message).toBe('The request names 61 distinct persons; the maximum is 60.');
+    expect(slowAnswered).toBe(false); // refused while the slow look-up still held the whole budget
+    expect((await slow).body.data?.persons).toHaveLength(60);
   });
 
   it('refuses a request whose body would pass MAX_BODY_BYTES_IN_FLIGHT, and accepts it once the others are done', async () => {
