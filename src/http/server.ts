@@ -263,65 +263,9 @@ async function handleGraphQL(
   const refused = checkRequest(fields, opts.documentLimits);
   if (refused) return graphqlError(res, 400, refused, 'BAD_REQUEST');
 
-  const started = performance.now();
-  let release: (() => void) | undefined;
-  try {
-    release = await opts.admission?.enter(fields);
-  } catch (err) {
-    if (!(err instanceof GraphQLError)) throw err;
-    res.setHeader('retry-after', '1');
-    return graphqlError(res, 503, err.message, 'OVERLOADED');
-  }
-  try {
-    const accepted = {
-      caller: auth.caller,
-      method: req.method,
-      target,
-      search,
-      body,
-      fields,
-      requestId,
-      callerRequestId,
-    };
-    await runOperation(opts, req, res, { ...accepted, started, admitted: release !== undefined }, trace);
-  } finally {
-    release?.();
-  }
-}
-
-/** What handleGraphQL learned of a request before admitting it. */
-interface AcceptedRequest {
-  caller: Caller;
-  method: string;
-  target: RequestTarget;
-  search: string;
-  body: unknown;
-  fields: RequestFields;
-  requestId: string;
-  callerRequestId: string | undefined;
-  /** When the request was accepted (before any wait for admission). */
-  started: number;
-  /** Admitted at the door (else Apollo's limits plugin admits it). */
-  admitted: boolean;
-}
-
-/** Hands an admitted operation to Apollo and writes the answer; everything the operation makes is made from here on. */
-async function runOperation(
-  opts: HttpServerOptions,
-  req: IncomingMessage,
-  res: ServerResponse,
-  accepted: AcceptedRequest,
-  trace: RequestTrace | undefined,
-): Promise<void> {
-  const { caller, method, target, search, body, fields, requestId, callerRequestId, started, admitted } = accepted;
-  const headers = new HeaderMap();
-  for (const [key, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-  }
   const operationName = typeof fields.operationName === 'string' ? fields.operationName : null;
-  // A child logger costs more than the rest of a small request's logging: made only when something logs.
-  let requestLog: Logger | undefined;
-  const log = () => (requestLog ??= opts.log.child({ requestId, callerRequestId }));
+  const method = req.method;
+  const started = performance.now();
   // The access log names the operation, never the query string or variables (they may carry personal ids).
   if (opts.log.isLevelEnabled('info')) {
     res.once('finish', () =>
@@ -340,6 +284,54 @@ async function runOperation(
       ),
     );
   }
+  let release: (() => void) | undefined;
+  try {
+    release = await opts.admission?.enter(fields);
+  } catch (err) {
+    if (!(err instanceof GraphQLError)) throw err;
+    res.setHeader('retry-after', '1');
+    return graphqlError(res, 503, err.message, 'OVERLOADED');
+  }
+  try {
+    const admitted = release !== undefined;
+    const accepted = { caller: auth.caller, method, search, body, operationName, requestId, callerRequestId };
+    await runOperation(opts, req, res, { ...accepted, started, admitted }, trace);
+  } finally {
+    release?.();
+  }
+}
+
+/** What handleGraphQL learned of a request before admitting it. */
+interface AcceptedRequest {
+  caller: Caller;
+  method: string;
+  search: string;
+  body: unknown;
+  operationName: string | null;
+  requestId: string;
+  callerRequestId: string | undefined;
+  /** When the request was accepted (before any wait for admission). */
+  started: number;
+  /** Admitted at the door (else Apollo's limits plugin admits it). */
+  admitted: boolean;
+}
+
+/** Hands an admitted operation to Apollo and writes the answer; everything the operation makes is made from here on. */
+async function runOperation(
+  opts: HttpServerOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  accepted: AcceptedRequest,
+  trace: RequestTrace | undefined,
+): Promise<void> {
+  const { caller, method, search, body, operationName, requestId, callerRequestId, started, admitted } = accepted;
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  // A child logger costs more than the rest of a small request's logging: made only when something logs.
+  let requestLog: Logger | undefined;
+  const log = () => (requestLog ??= opts.log.child({ requestId, callerRequestId }));
   const upstream = { correlationId: requestId, retryBudget: new RetryBudget(RETRY_BUDGET_PER_REQUEST) };
   if (trace) bindRequest(trace, requestId, upstream);
   const result = await opts.apollo.executeHTTPGraphQLRequest({

@@ -80,12 +80,16 @@ describe('admission in the app', () => {
     const waiting = await app.graphql(query, { ids: second }, { token }); // 60 + 60 > 100: waits, times out
     expect(waiting.status).toBe(503);
     expect(waiting.body.errors?.[0]?.extensions?.code).toBe('OVERLOADED');
+    // Refused at the door, before Apollo: still in the access log and the request metrics.
+    const accessLines = app.logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(accessLines).toContainEqual(expect.objectContaining({ msg: 'graphql request', status: 503 }));
     expect((await slow).body.data?.persons).toHaveLength(60);
     app.sandbox.krr.setLatency(0);
     const after = await app.graphql<{ persons: unknown[] }>(query, { ids: second }, { token });
     expect(after.body.data?.persons).toHaveLength(60);
     const metrics = await (await fetch(`${app.url}/metrics`)).text();
     expect(metrics).toMatch(/^facade_admission_refused_total 1$/m);
+    expect(metrics).toMatch(/^facade_graphql_requests_total\{operation_type="query",outcome="error"\} 1$/m);
     expect(metrics).toMatch(/^facade_admission_cost_in_flight 0$/m);
   });
 
