@@ -111,7 +111,7 @@ export interface RawOperation {
   variables: unknown;
 }
 
-/** Parsed documents kept for measuring, by weight (source and tree, about two bytes a character each). */
+/** Parsed documents kept for measuring, by weight: the source (two bytes a character) and the tree as JSON. */
 const MEASURED_DOCUMENTS_BYTES = 4 * 1024 * 1024;
 
 /**
@@ -130,7 +130,7 @@ const MEASURED_DOCUMENTS_BYTES = 4 * 1024 * 1024;
 export class RequestAdmission {
   private readonly documents = new LRUCache<string, DocumentNode | false>({
     maxSize: MEASURED_DOCUMENTS_BYTES,
-    sizeCalculation: (_document, query) => 2 * query.length + 64,
+    sizeCalculation: (document, query) => 2 * query.length + (document ? JSON.stringify(document).length : 64),
   });
 
   constructor(
