@@ -3,10 +3,12 @@ import { LRUCache } from 'lru-cache';
 import { measureOperation, type OperationMeasure, type QueryLimits } from './limits.js';
 
 /**
- * Four 1000-person queries of a few fields (cost ~3000 each) at once, or one maximal operation (QUERY_MAX_COST) alone:
- * enough to keep the CPU busy (more at once only adds memory and GC work: 64 concurrent 1000-person queries ran at the
- * same rate with 12 000 as with 25 000, in 160 MB instead of 175 MB), while 64 concurrent one-person queries (cost ~3)
- * never wait.
+ * Four 1000-person queries of a few fields (cost ~3000 each) at once, or one maximal operation (QUERY_MAX_COST) alone,
+ * while 64 concurrent one-person queries (cost ~3) never wait. More at once only adds memory and GC work (64
+ * concurrent 1000-person queries ran at the same rate with 12 000 as with 25 000, in 160 MB instead of 175 MB). Fewer
+ * is a trade (README "Admission control"): with KRR answering at once two keep the CPU busy and 6500 gave 1.17× the
+ * throughput of 12 000, but with 20 ms of KRR latency the operations admitted spend their turn waiting on KRR and 6500
+ * gave 0.65×.
  */
 export const DEFAULT_MAX_COST_IN_FLIGHT = 12_000;
 
