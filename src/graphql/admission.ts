@@ -1,6 +1,6 @@
 import { GraphQLError, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { LRUCache } from 'lru-cache';
-import { measureOperation, type OperationMeasure, type QueryLimits } from './limits.js';
+import { limitRefusal, measureOperation, type OperationMeasure, type QueryLimits } from './limits.js';
 
 /**
  * Four 1000-person queries of a few fields (cost ~3000 each) at once, or one maximal operation (QUERY_MAX_COST) alone,
@@ -172,11 +172,8 @@ export class RequestAdmission {
       operationName: typeof operation.operationName === 'string' ? operation.operationName : null,
       variables,
     });
-    if (measure.cost > this.limits.maxCost) return undefined;
-    if (measure.namedPersons > this.limits.maxPersons && measure.distinctPersons > this.limits.maxPersons) {
-      return undefined;
-    }
-    return measure;
+    // Apollo refuses it after validation, with the same check: a refused operation never waits in line.
+    return limitRefusal(measure, this.limits) ? undefined : measure;
   }
 
   private parsed(query: string): DocumentNode | false {

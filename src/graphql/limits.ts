@@ -524,6 +524,31 @@ function isComposite(type: unknown): type is GraphQLCompositeType {
 // ---------------------------------------------------------------------------------------------------------------------
 
 /**
+ * Why the limits refuse an operation of this measure (HTTP 400), or undefined when they let it run. Too many persons
+ * first: the more specific refusal (a long `ids` list is costly too). Distinct persons are counted only when more are
+ * named than the limit allows.
+ */
+export function limitRefusal(measure: OperationMeasure, limits: QueryLimits): GraphQLError | undefined {
+  if (measure.namedPersons > limits.maxPersons && measure.distinctPersons > limits.maxPersons) {
+    return new GraphQLError(
+      `The request names ${measure.distinctPersons} distinct persons; the maximum is ${limits.maxPersons}.`,
+      { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
+    );
+  }
+  if (measure.cost > limits.maxCost) {
+    return new GraphQLError(`Query cost ${measure.cost} exceeds the maximum of ${limits.maxCost}.`, {
+      extensions: {
+        code: 'GRAPHQL_VALIDATION_FAILED',
+        http: { status: 400 },
+        cost: measure.cost,
+        maxCost: limits.maxCost,
+      },
+    });
+  }
+  return undefined;
+}
+
+/**
  * Runs {@link measureOperation} once the operation is resolved (after parsing and validation, before execution) and
  * refuses the request with HTTP 400 when it is too costly or names too many distinct persons: nothing executes.
  * Messages carry counts and limits only, never an argument value. Given `admission`, it then holds the operation until
@@ -552,26 +577,9 @@ export function queryLimitsPlugin<TContext extends BaseContext = BaseContext>(
             operationName: request.operationName ?? null,
             variables: request.variables ?? null,
           });
-          const { cost } = measure;
-          // Too many persons first: the more specific refusal (a long `ids` list is costly too). Distinct persons are
-          // counted only when more are named than the limit allows.
-          if (measure.namedPersons > limits.maxPersons && measure.distinctPersons > limits.maxPersons) {
-            throw new GraphQLError(
-              `The request names ${measure.distinctPersons} distinct persons; the maximum is ${limits.maxPersons}.`,
-              { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
-            );
-          }
-          if (cost > limits.maxCost) {
-            throw new GraphQLError(`Query cost ${cost} exceeds the maximum of ${limits.maxCost}.`, {
-              extensions: {
-                code: 'GRAPHQL_VALIDATION_FAILED',
-                http: { status: 400 },
-                cost,
-                maxCost: limits.maxCost,
-              },
-            });
-          }
-          release = await admission?.acquire(cost);
+          const refusal = limitRefusal(measure, limits);
+          if (refusal) throw refusal;
+          release = await admission?.acquire(measure.cost);
         },
       };
     },

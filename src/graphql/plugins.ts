@@ -48,6 +48,12 @@ export function logUnexpectedErrors(errors: readonly GraphQLError[], contextValu
   }
 }
 
+/** One GraphQL request in `facade_graphql_requests_total` and the latency histogram. */
+export function countRequest(metrics: Metrics, operationType: string, outcome: string, seconds: number): void {
+  metrics.graphqlRequests.inc({ operation_type: operationType, outcome });
+  metrics.graphqlDuration.observe({ operation_type: operationType }, seconds);
+}
+
 /**
  * Request counts and latency by operation type and outcome, a log line for each unexpected error, and with tracing on
  * the operation span (type, bounded name, outcome, error codes). Only requestDidStart, didResolveOperation and
@@ -73,8 +79,7 @@ export function observabilityPlugin(metrics: Metrics): ApolloServerPlugin<GraphQ
           const hasErrors = body.kind === 'single' && (body.singleResult.errors?.length ?? 0) > 0;
           const hasData = body.kind === 'single' && body.singleResult.data != null;
           const outcome = !hasErrors ? 'success' : hasData ? 'partial' : 'error';
-          metrics.graphqlRequests.inc({ operation_type: operationType, outcome });
-          metrics.graphqlDuration.observe({ operation_type: operationType }, (performance.now() - started) / 1000);
+          countRequest(metrics, operationType, outcome, (performance.now() - started) / 1000);
           if (span) endOperationSpan(span, outcome, body.kind === 'single' ? body.singleResult.errors : undefined);
         },
       };

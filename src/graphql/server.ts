@@ -11,7 +11,7 @@ import { createFormatError } from './errors.js';
 import { personalIdsPostOnlyPlugin } from './post-only.js';
 import { Admission, RequestAdmission } from './admission.js';
 import { queryLimitRules, queryLimitsPlugin, type QueryLimits } from './limits.js';
-import { logUnexpectedErrors, observabilityPlugin } from './plugins.js';
+import { countRequest, logUnexpectedErrors, observabilityPlugin } from './plugins.js';
 import { COMPILE_AFTER_RUNS, compiledExecutionPlugin, type Executor } from './compiled-execution.js';
 
 export interface GraphQLServerOptions {
@@ -101,10 +101,9 @@ export function createGraphQLServer(opts: GraphQLServerOptions): GraphQLServer {
         : []),
     ],
   });
-  const door = new RequestAdmission(admission, opts.schema, opts.limits, (operationType, waitedSeconds) => {
-    // What observabilityPlugin would have counted, had the operation reached Apollo.
-    metrics.graphqlRequests.inc({ operation_type: operationType, outcome: 'error' });
-    metrics.graphqlDuration.observe({ operation_type: operationType }, waitedSeconds);
-  });
+  // Refused at the door, the operation never reaches Apollo: counted as observabilityPlugin would have counted it.
+  const door = new RequestAdmission(admission, opts.schema, opts.limits, (operationType, waitedSeconds) =>
+    countRequest(metrics, operationType, 'error', waitedSeconds),
+  );
   return { apollo, admission: door };
 }
