@@ -20,6 +20,8 @@ export interface AdmissionOptions {
   /** Told how long each admitted operation waited (seconds). */
   onAdmitted?: (waitedSeconds: number) => void;
   onRefused?: () => void;
+  /** Told of each operation whose caller went away while it waited (it never ran). */
+  onAbandoned?: () => void;
 }
 
 interface Waiter {
@@ -27,6 +29,14 @@ interface Waiter {
   enqueuedAt: number;
   admit: () => void;
   timer: NodeJS.Timeout;
+}
+
+/** The caller went away while its operation waited for admission: it never ran, and there is nobody to answer. */
+export class AdmissionAbandoned extends Error {
+  constructor() {
+    super('the caller went away while its operation waited for admission');
+    this.name = 'AdmissionAbandoned';
+  }
 }
 
 /**
@@ -51,29 +61,50 @@ export class Admission {
 
   constructor(private readonly opts: AdmissionOptions) {}
 
-  /** Resolves to a release function (call it once the operation's response is ready; further calls do nothing). */
-  acquire(cost: number): Promise<() => void> {
+  /**
+   * Resolves to a release function (call it once the operation's response is ready; further calls do nothing).
+   * Rejects with OVERLOADED when the turn does not come within the queue timeout, and with {@link AdmissionAbandoned}
+   * when `gone` aborts first (the caller disconnected): under overload, callers that timed out and left would
+   * otherwise still take their turn, look up their persons, write audit records of persons nobody received, and
+   * delay the callers still waiting.
+   */
+  acquire(cost: number, gone?: AbortSignal): Promise<() => void> {
+    if (gone?.aborted) {
+      this.opts.onAbandoned?.();
+      return Promise.reject(new AdmissionAbandoned());
+    }
     const weight = Math.min(Math.max(cost, 1), this.opts.maxCostInFlight);
     if (this.queue.length === 0 && this.inFlight + weight <= this.opts.maxCostInFlight) {
       this.opts.onAdmitted?.(0);
       return Promise.resolve(this.take(weight));
     }
     return new Promise((resolve, reject) => {
+      const leave = (reason: Error) => {
+        clearTimeout(waiter.timer);
+        gone?.removeEventListener('abort', onGone);
+        this.queue.splice(this.queue.indexOf(waiter), 1);
+        reject(reason);
+        this.admitWaiting(); // a large waiter leaving may let smaller ones behind it in
+      };
+      const onGone = () => {
+        this.opts.onAbandoned?.();
+        leave(new AdmissionAbandoned());
+      };
       const waiter: Waiter = {
         weight,
         enqueuedAt: performance.now(),
         admit: () => {
           clearTimeout(waiter.timer);
+          gone?.removeEventListener('abort', onGone);
           this.opts.onAdmitted?.((performance.now() - waiter.enqueuedAt) / 1000);
           resolve(this.take(weight));
         },
         timer: setTimeout(() => {
-          this.queue.splice(this.queue.indexOf(waiter), 1);
           this.opts.onRefused?.();
-          reject(overloaded());
-          this.admitWaiting(); // a large waiter leaving may let smaller ones behind it in
+          leave(overloaded());
         }, this.opts.queueTimeoutMs),
       };
+      gone?.addEventListener('abort', onGone, { once: true });
       this.queue.push(waiter);
     });
   }
@@ -145,16 +176,19 @@ export class RequestAdmission {
 
   /**
    * Waits for the operation's turn and answers its release (call it once the response is ready), or undefined when
-   * its cost cannot be told here. Rejects with OVERLOADED when its turn does not come within the queue timeout.
+   * its cost cannot be told here. Rejects with OVERLOADED when its turn does not come within the queue timeout, and
+   * with AdmissionAbandoned when `gone` aborts (the caller disconnected) while it waits.
    */
-  async enter(operation: RawOperation): Promise<(() => void) | undefined> {
+  async enter(operation: RawOperation, gone?: AbortSignal): Promise<(() => void) | undefined> {
     const measure = this.measure(operation);
     if (!measure) return undefined;
     const waiting = performance.now();
     try {
-      return await this.admission.acquire(measure.cost);
+      return await this.admission.acquire(measure.cost, gone);
     } catch (err) {
-      this.onRefused?.(measure.operationType, (performance.now() - waiting) / 1000);
+      if (!(err instanceof AdmissionAbandoned)) {
+        this.onRefused?.(measure.operationType, (performance.now() - waiting) / 1000);
+      }
       throw err;
     }
   }

@@ -63,6 +63,7 @@ export function createGraphQLServer(opts: GraphQLServerOptions): GraphQLServer {
     ...opts.admission,
     onAdmitted: (seconds) => metrics.admissionWait.observe(seconds),
     onRefused: () => metrics.admissionRefused.inc(),
+    onAbandoned: () => metrics.admissionAbandoned.inc(),
   });
   metrics.admissionState = admission;
   const formatError = createFormatError(!opts.introspection);

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Caller } from '../auth/caller.js';
 import { GraphQLError } from 'graphql';
-import type { RequestAdmission } from '../graphql/admission.js';
+import { AdmissionAbandoned, type RequestAdmission } from '../graphql/admission.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { checkDocument, jsonDepthExceeds, type DocumentLimits } from '../graphql/document-limits.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -285,12 +285,26 @@ async function handleGraphQL(
     );
   }
   let release: (() => void) | undefined;
+  // Aborted when the connection closes before the answer is written: a caller that gave up while its operation
+  // waited for admission is not served after it left.
+  const gone = new AbortController();
+  const leftEarly = () => {
+    if (!res.writableFinished) gone.abort();
+  };
+  res.once('close', leftEarly);
+  if (res.closed) leftEarly(); // it left while its body was read
   try {
-    release = await opts.admission?.enter(fields);
+    release = await opts.admission?.enter(fields, gone.signal);
   } catch (err) {
+    if (err instanceof AdmissionAbandoned) {
+      opts.log.debug({ requestId, operationName }, 'caller left while waiting for admission');
+      return;
+    }
     if (!(err instanceof GraphQLError)) throw err;
     res.setHeader('retry-after', '1');
     return graphqlError(res, 503, err.message, 'OVERLOADED');
+  } finally {
+    res.off('close', leftEarly);
   }
   try {
     const admitted = release !== undefined;

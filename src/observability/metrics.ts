@@ -127,6 +127,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly admissionAbandoned = new Counter({
+    name: 'facade_admission_abandoned_total',
+    help: 'GraphQL operations dropped unrun because their caller disconnected while they waited for admission',
+    registers: [this.registry],
+  });
+
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     for (const kind of ['person', 'change'] as const) this.auditWriteFailures.inc({ kind }, 0);
     // Unprefixed (process_cpu_seconds_total, nodejs_heap_size_used_bytes, …), as the stock Node.js dashboards expect;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GraphQLError } from 'graphql';
-import { Admission } from '../../src/graphql/admission.js';
+import { Admission, AdmissionAbandoned } from '../../src/graphql/admission.js';
 import { syntheticPersonIdentifiers } from '../../src/sandbox/krr-seed.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 
@@ -57,6 +57,35 @@ describe('Admission', () => {
     const small = await admission.acquire(2); // room for it, and nobody ahead any more
     small();
     held();
+  });
+
+  it('drops a waiter whose caller went away, lets those behind it in, and never admits it', async () => {
+    let abandoned = 0;
+    const admission = new Admission({ maxCostInFlight: 10, queueTimeoutMs: 60_000, onAbandoned: () => abandoned++ });
+    const held = await admission.acquire(6);
+    const gone = new AbortController();
+    let admittedLeaver = false;
+    const leaver = admission.acquire(5, gone.signal).then(() => (admittedLeaver = true));
+    let admittedBehind = false;
+    const behind = admission.acquire(4).then((release) => ((admittedBehind = true), release)); // fits, but FIFO
+    await settle();
+    expect([admittedLeaver, admittedBehind, admission.waiting]).toEqual([false, false, 2]);
+    gone.abort();
+    expect(await leaver.catch((err: unknown) => err)).toBeInstanceOf(AdmissionAbandoned);
+    await settle();
+    expect([admittedBehind, admission.waiting, abandoned]).toEqual([true, 0, 1]);
+    (await behind)();
+    held();
+    expect(admission.costInFlight).toBe(0); // the leaver took nothing
+    gone.abort(); // aborting again changes nothing
+    expect(abandoned).toBe(1);
+    // A caller already gone is not admitted even with room to spare, and one admitted is not taken back by a late abort.
+    expect(await admission.acquire(1, gone.signal).catch((err: unknown) => err)).toBeInstanceOf(AdmissionAbandoned);
+    const later = new AbortController();
+    const release = await admission.acquire(3, later.signal);
+    later.abort();
+    expect([admission.costInFlight, abandoned]).toEqual([3, 2]);
+    release();
   });
 });
 

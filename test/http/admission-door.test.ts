@@ -32,6 +32,8 @@ interface Door {
   /** Each context Apollo asked for, in order: made only when the HTTP layer handed the operation over. */
   contexts: ContextRequest[];
   refused: { operationType: string; waitedSeconds: number }[];
+  /** Operations dropped because their caller disconnected while they waited. */
+  abandoned: () => number;
 }
 
 let server: Server | undefined;
@@ -42,7 +44,8 @@ afterEach(async () => {
 });
 
 async function startDoor(maxCostInFlight: number, queueTimeoutMs = 60_000): Promise<Door> {
-  const admission = new Admission({ maxCostInFlight, queueTimeoutMs });
+  let abandoned = 0;
+  const admission = new Admission({ maxCostInFlight, queueTimeoutMs, onAbandoned: () => abandoned++ });
   const refused: Door['refused'] = [];
   const door = new RequestAdmission(admission, schema, DEFAULT_QUERY_LIMITS, (operationType, waitedSeconds) =>
     refused.push({ operationType, waitedSeconds }),
@@ -78,11 +81,11 @@ async function startDoor(maxCostInFlight: number, queueTimeoutMs = 60_000): Prom
   });
   await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/graphql`, admission, contexts, refused };
+  return { url: `http://127.0.0.1:${port}/graphql`, admission, contexts, refused, abandoned: () => abandoned };
 }
 
-const post = (url: string, body: unknown) =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const post = (url: string, body: unknown, signal?: AbortSignal) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal });
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -144,6 +147,27 @@ describe('admission at the door', () => {
     expect(door.refused[0]?.operationType).toBe('query');
     expect(door.refused[0]?.waitedSeconds).toBeGreaterThanOrEqual(0.09);
     holding();
+  });
+
+  it('drops an operation whose caller disconnects while it waits: never handed to Apollo, its place freed', async () => {
+    const door = await startDoor(100);
+    const holding = await door.admission.acquire(100);
+    const leaving = new AbortController();
+    const left = post(door.url, { query: PERSONS, variables: { ids: ids(10) } }, leaving.signal).catch(() => 'gone');
+    const staying = post(door.url, { query: PERSONS, variables: { ids: ids(10) } });
+    for (let i = 0; i < 100 && door.admission.waiting < 2; i++) await pause(10);
+    expect(door.admission.waiting).toBe(2);
+    leaving.abort(); // the caller gives up: its connection closes
+    expect(await left).toBe('gone');
+    for (let i = 0; i < 100 && door.admission.waiting > 1; i++) await pause(10);
+    expect(door.admission.waiting).toBe(1);
+    expect(door.abandoned()).toBe(1);
+    holding();
+    expect((await staying).status).toBe(200);
+    await pause(50);
+    expect(door.contexts).toHaveLength(1); // only the caller still there was served
+    expect(door.refused).toEqual([]); // leaving is not being refused
+    expect(door.admission.costInFlight).toBe(0);
   });
 });
 
