@@ -148,7 +148,6 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     });
     await tokens.warmUp();
     const krr = new KrrClient(krrHttp, tokens, { apiVersion: config.krrApiVersion, metrics });
-    const batcher = new PersonBatcher(krr, { windowMs: config.krrBatchWindowMs, deadlineMs: config.timeouts.krr });
     const adminHttp = http('admin', upstream.adminApiUrl);
     const admin = new AdminApiClient(adminHttp, tokens, {
       ownOrgno: organizationNumberOf(credentials),
@@ -187,6 +186,13 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       admission: config.admission,
       executor: config.executor,
       compileAfterRuns: opts.compileAfterRuns,
+    });
+    // The window trades latency for fewer, larger KRR calls. That pays only while the facade is at capacity (operations
+    // wait for admission): otherwise each look-up would wait for nothing (README "Reliability", cross-request batching).
+    const batcher = new PersonBatcher(krr, {
+      windowMs: config.krrBatchWindowMs,
+      deadlineMs: config.timeouts.krr,
+      ...(config.krrBatchWindowMode === 'busy' ? { collect: () => admission.busy } : {}),
     });
     await apollo.start();
     const authenticator = new Authenticator({

@@ -338,6 +338,14 @@ export const VARIABLES = {
     description:
       'how long person look-ups of concurrent requests are gathered into one KRR call (0: one event-loop turn)',
   },
+  KRR_BATCH_WINDOW_MODE: {
+    group: 'krr',
+    type: 'enum',
+    values: ['busy', 'always'],
+    default: 'busy',
+    description:
+      'when a KRR call waits KRR_BATCH_WINDOW_MS for more ids: `busy`, only while operations wait for admission (else it goes out at the end of the event-loop turn), or `always`',
+  },
 
   // ---- Admin API ----
   ADMIN_API_URL: {

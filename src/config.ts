@@ -106,6 +106,8 @@ export interface Config {
   shutdownGraceMs: number;
   /** `KRR_BATCH_WINDOW_MS` */
   krrBatchWindowMs: number;
+  /** When a KRR call waits krrBatchWindowMs for more ids (KRR_BATCH_WINDOW_MODE). */
+  krrBatchWindowMode: 'busy' | 'always';
   /** `KRR_API_VERSION` */
   krrApiVersion: 'v1' | 'v2';
 }
@@ -223,6 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     timeouts: { krr: v.KRR_TIMEOUT_MS, admin: v.ADMIN_TIMEOUT_MS, maskinporten: v.MASKINPORTEN_TIMEOUT_MS },
     breaker: { resetTimeoutMs: v.BREAKER_RESET_MS, volumeThreshold: v.BREAKER_VOLUME_THRESHOLD },
     krrBatchWindowMs: v.KRR_BATCH_WINDOW_MS,
+    krrBatchWindowMode: v.KRR_BATCH_WINDOW_MODE,
     shutdownDelayMs: v.SHUTDOWN_DELAY_MS,
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
     maxBodyBytes: v.MAX_BODY_BYTES,

@@ -193,6 +193,11 @@ export class RequestAdmission {
     }
   }
 
+  /** Whether operations wait for admission now: the facade is at the capacity QUERY_MAX_COST_IN_FLIGHT gives it. */
+  get busy(): boolean {
+    return this.admission.waiting > 0;
+  }
+
   /** The operation's measure, when it can be measured here and is within the limits. */
   measure(operation: RawOperation): OperationMeasure | undefined {
     if (typeof operation.query !== 'string') return undefined;

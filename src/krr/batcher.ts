@@ -83,6 +83,11 @@ export interface PersonBatcherOptions {
   /** How long a batch waits for more ids from other requests (ms); 0 flushes on the next turn of the event loop. */
   windowMs: number;
   /**
+   * Asked when a batch opens: whether it waits `windowMs` for more ids (default: always). When not, it is sent at the
+   * end of the event-loop turn, with the ids of every request that got this far in that turn (KRR_BATCH_WINDOW_MODE).
+   */
+  collect?: () => boolean;
+  /**
    * The KRR deadline (`KRR_TIMEOUT_MS`, default 5000): splits of a refused batch are not started after it, and split
    * calls still running when it passes fail (UPSTREAM_UNAVAILABLE) instead of being waited for.
    */
@@ -99,7 +104,8 @@ export interface PersonBatcherOptions {
 
 /**
  * Cross-request batching and coalescing of KRR look-ups. Ids asked for by concurrent GraphQL requests within
- * `windowMs` share one upstream call (up to 1000 ids), and a look-up of an id already waiting or in flight joins it.
+ * `windowMs` (or, when `collect` says not to wait, within the same event-loop turn) share one upstream call (up to 1000
+ * ids), and a look-up of an id already waiting or in flight joins it.
  *
  * Safe because every caller was authenticated and authorized (scopes, rate limit) before its look-up joins a batch, all
  * look-ups of one batch are made on one party's legal basis, and each answer is keyed by `personidentifikator`: a
@@ -274,7 +280,7 @@ export class PersonBatcher {
     const open = this.pending.get(key);
     if (open) return open;
     const batch = newBatch(context);
-    if (this.opts.windowMs > 0) {
+    if (this.opts.windowMs > 0 && (this.opts.collect?.() ?? true)) {
       const timer = setTimeout(() => this.flush(key, kind, party), this.opts.windowMs);
       batch.cancelTimer = () => clearTimeout(timer);
     } else {

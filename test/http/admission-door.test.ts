@@ -205,6 +205,18 @@ describe('RequestAdmission.measure', () => {
     expect(tight.measure({ query: PERSONS, operationName: null, variables: { ids: ids(6) } })).toBeUndefined();
   });
 
+  it('is busy while an operation waits for admission (the batcher then waits KRR_BATCH_WINDOW_MS for more ids)', async () => {
+    const budget = new Admission({ maxCostInFlight: 10, queueTimeoutMs: 60_000 });
+    const door = new RequestAdmission(budget, schema, DEFAULT_QUERY_LIMITS);
+    const first = await budget.acquire(10);
+    expect(door.busy).toBe(false); // at capacity, but nobody waits
+    const second = budget.acquire(1);
+    expect(door.busy).toBe(true);
+    first();
+    (await second)();
+    expect(door.busy).toBe(false);
+  });
+
   it('counts a person named many times once against the limit, as Apollo does', () => {
     const same = Array.from({ length: DEFAULT_QUERY_LIMITS.maxPersons + 5 }, () => 'same');
     expect(admission.measure({ query: PERSONS, operationName: null, variables: { ids: same } })).toBeDefined();

@@ -34,7 +34,7 @@ async function twoCallers(app: TestApp, mine: string[], theirs: string[]) {
 }
 
 async function started(env: Record<string, string> = {}): Promise<TestApp> {
-  const app = await startTestApp({ KRR_BATCH_WINDOW_MS: '50', ...env });
+  const app = await startTestApp({ KRR_BATCH_WINDOW_MS: '50', KRR_BATCH_WINDOW_MODE: 'always', ...env });
   // The caller token and the Maskinporten token are obtained before the test's requests.
   expect((await app.graphql(`{ person(id: "${STALE}") { status } }`)).body.errors).toBeUndefined();
   return app;

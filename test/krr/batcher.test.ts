@@ -116,6 +116,35 @@ describe('PersonBatcher', () => {
     expect(idsOf(await second)).toEqual(ids.slice(1500));
   });
 
+  it('waits the window only while `collect` says so (KRR_BATCH_WINDOW_MODE=busy): else the call goes out this turn', async () => {
+    const { client, calls } = fakeClient();
+    let busy = false;
+    const batcher = new PersonBatcher(client, { windowMs: 60_000, collect: () => busy });
+    // Not busy: the ids of the look-ups made in this turn go out together at its end, without waiting the window.
+    const same = [batcher.loadMany(['1', '2'], CONTACT), batcher.loadMany(['3'], CONTACT)];
+    await tick();
+    expect(calls.map((c) => c.ids)).toEqual([['1', '2', '3']]);
+    const next = batcher.loadMany(['4'], CONTACT); // a later turn: a call of its own
+    await tick();
+    expect(calls.map((c) => c.ids)).toEqual([['1', '2', '3'], ['4']]);
+    calls.forEach((c) => c.settle('answer'));
+    expect((await Promise.all([...same, next])).map(idsOf)).toEqual([['1', '2'], ['3'], ['4']]);
+    // Busy: a batch opened now waits the window for more ids, across turns (60 s here: the test would time out).
+    busy = true;
+    const waiting = batcher.loadMany(['5'], CONTACT);
+    await tick();
+    await new Promise((r) => setTimeout(r, 20));
+    const later = batcher.loadMany(['6'], CONTACT);
+    await tick();
+    expect(calls).toHaveLength(2);
+    busy = false; // asked when a batch opens, not again: this one keeps collecting until it is full or sent
+    const full = batcher.loadMany(syntheticPersonIdentifiers(998), CONTACT);
+    expect(calls[2]?.ids).toEqual(['5', '6', ...syntheticPersonIdentifiers(998)]); // the 1000th id sent it
+    calls[2]?.settle('answer');
+    expect((await Promise.all([waiting, later])).map(idsOf)).toEqual([['5'], ['6']]);
+    expect(idsOf(await full)).toHaveLength(998);
+  });
+
   it('lets a look-up join an identical one in flight instead of asking again', async () => {
     const { client, calls } = fakeClient();
     const batcher = new PersonBatcher(client, { windowMs: 0 });

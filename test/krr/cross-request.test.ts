@@ -10,7 +10,7 @@ afterEach(async () => {
 
 describe('cross-request batching and coalescing', () => {
   it('merges the look-ups of concurrent GraphQL requests into one KRR call', async () => {
-    t = await startTestApp({ KRR_BATCH_WINDOW_MS: '100' });
+    t = await startTestApp({ KRR_BATCH_WINDOW_MS: '100', KRR_BATCH_WINDOW_MODE: 'always' });
     const app = t;
     const token = await app.token();
     await app.graphql(`{ person(id: "11822648950") { status } }`, undefined, { token }); // token cached
@@ -24,6 +24,18 @@ describe('cross-request batching and coalescing', () => {
     const calls = app.sandbox.krr.requests.slice(before);
     expect(calls.length).toBeLessThanOrEqual(2);
     expect(calls.flatMap((c) => c.ids).sort()).toEqual([...ids].sort());
+  });
+
+  it('sends a look-up at once while no operation waits for admission (KRR_BATCH_WINDOW_MODE=busy, the default)', async () => {
+    t = await startTestApp({ KRR_BATCH_WINDOW_MS: '1000' });
+    const app = t;
+    const token = await app.token();
+    await app.graphql(`{ person(id: "11822648950") { status } }`, undefined, { token }); // token cached
+    const started = performance.now();
+    const res = await app.graphql(`{ person(id: "22859197810") { status } }`, undefined, { token });
+    expect(res.body).toEqual({ data: { person: { status: 'ACTIVE' } } });
+    // Held for the window, the answer could not come before its 1000 ms timer; sent at once, it comes in a few ms.
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   it('lets a look-up join an identical one already in flight', async () => {

@@ -55,7 +55,7 @@ const PERSONS = 'query($ids: [PersonIdentifier!]!) { persons(ids: $ids) { id sta
 
 describe('supplier mode', () => {
   it('keeps every KRR call to one legal consumer, with only its persons, under concurrent callers', async () => {
-    t = await startTestApp({ KRR_BATCH_WINDOW_MS: '50' });
+    t = await startTestApp({ KRR_BATCH_WINDOW_MS: '50', KRR_BATCH_WINDOW_MODE: 'always' });
     const app = t;
     const [own, delegating, registered] = await Promise.all([
       tokenFor(app),
