@@ -14,6 +14,7 @@ import { createHttpServer, sendJson, sendMetrics, type ContextRequest } from './
 import { loadTrustedDocuments } from './http/trusted-documents.js';
 import { KRR_CONTACT_SCOPE, KrrClient } from './krr/client.js';
 import { createPersonsContext, type PersonsContext } from './krr/context.js';
+import { collectWhenBusy, LoopUtilization } from './krr/batch-window.js';
 import { PersonBatcher } from './krr/batcher.js';
 import { PersonRateLimiter, type PersonLimiter } from './krr/rate-limit.js';
 import { inProcessLocks, type ClientLocks } from './clients/locks.js';
@@ -187,12 +188,21 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       executor: config.executor,
       compileAfterRuns: opts.compileAfterRuns,
     });
-    // The window trades latency for fewer, larger KRR calls. That pays only while the facade is at capacity (operations
-    // wait for admission): otherwise each look-up would wait for nothing (README "Reliability", cross-request batching).
+    // The window trades latency for fewer, larger KRR calls; with KRR_BATCH_WINDOW_MODE=busy only while that pays.
+    let collect: ((callsInFlight: number) => boolean) | undefined;
+    if (config.krrBatchWindowMode === 'busy') {
+      const loop = new LoopUtilization();
+      closers.push(async () => loop.stop());
+      collect = collectWhenBusy({
+        admissionBusy: () => admission.busy,
+        loopUtilization: () => loop.current,
+        connections: config.upstreamConnections,
+      });
+    }
     const batcher = new PersonBatcher(krr, {
       windowMs: config.krrBatchWindowMs,
       deadlineMs: config.timeouts.krr,
-      ...(config.krrBatchWindowMode === 'busy' ? { collect: () => admission.busy } : {}),
+      ...(collect ? { collect } : {}),
     });
     await apollo.start();
     const authenticator = new Authenticator({

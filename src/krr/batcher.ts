@@ -83,10 +83,11 @@ export interface PersonBatcherOptions {
   /** How long a batch waits for more ids from other requests (ms); 0 flushes on the next turn of the event loop. */
   windowMs: number;
   /**
-   * Asked when a batch opens: whether it waits `windowMs` for more ids (default: always). When not, it is sent at the
-   * end of the event-loop turn, with the ids of every request that got this far in that turn (KRR_BATCH_WINDOW_MODE).
+   * Asked when a batch opens, with the number of KRR calls under way: whether it waits `windowMs` for more ids (default:
+   * always). When not, it is sent at the end of the event-loop turn, with the ids of every request that got this far
+   * in that turn (KRR_BATCH_WINDOW_MODE).
    */
-  collect?: () => boolean;
+  collect?: (callsInFlight: number) => boolean;
   /**
    * The KRR deadline (`KRR_TIMEOUT_MS`, default 5000): splits of a refused batch are not started after it, and split
    * calls still running when it passes fail (UPSTREAM_UNAVAILABLE) instead of being waited for.
@@ -145,6 +146,8 @@ export class PersonBatcher {
   private readonly deadlineMs: number;
   private readonly splitCalls: (ids: number) => number;
   private readonly refused: RefusedIds;
+  /** Batches whose KRR call (and any split of it) is under way. */
+  private callsInFlight = 0;
 
   constructor(
     private readonly client: KrrClient,
@@ -280,7 +283,7 @@ export class PersonBatcher {
     const open = this.pending.get(key);
     if (open) return open;
     const batch = newBatch(context);
-    if (this.opts.windowMs > 0 && (this.opts.collect?.() ?? true)) {
+    if (this.opts.windowMs > 0 && (this.opts.collect?.(this.callsInFlight) ?? true)) {
       const timer = setTimeout(() => this.flush(key, kind, party), this.opts.windowMs);
       batch.cancelTimer = () => clearTimeout(timer);
     } else {
@@ -310,7 +313,11 @@ export class PersonBatcher {
   private send(batch: Batch, key: string, kind: LookupKind, party: LookupParty): Promise<BatchAnswer> {
     const deadlineAt = Date.now() + this.deadlineMs;
     const ids = [...batch.ids];
-    return this.client.lookup(ids, kind, batch.context, party, batch.ids).catch(async (err: unknown) => {
+    this.callsInFlight++;
+    const answered = () => {
+      this.callsInFlight--;
+    };
+    const call = this.client.lookup(ids, kind, batch.context, party, batch.ids).catch(async (err: unknown) => {
       if (ids.length < 2 || !isRefusal(err)) throw err;
       const isolation = new Isolation({ kind, party, context: batch.context, key, deadlineAt });
       const requests = [...batch.owners.values()].map((own) => ({ ids: own, calls: this.splitCalls(own.length) }));
@@ -320,6 +327,8 @@ export class PersonBatcher {
       if (isolation.succeeded) for (const [id, refusal] of isolation.refusedAlone) this.refused.add(key, id, refusal);
       return isolation.answer(ids, err);
     });
+    call.then(answered, answered);
+    return call;
   }
 
   /**

@@ -119,7 +119,8 @@ describe('PersonBatcher', () => {
   it('waits the window only while `collect` says so (KRR_BATCH_WINDOW_MODE=busy): else the call goes out this turn', async () => {
     const { client, calls } = fakeClient();
     let busy = false;
-    const batcher = new PersonBatcher(client, { windowMs: 60_000, collect: () => busy });
+    const asked: number[] = []; // the calls under way each time a batch opened
+    const batcher = new PersonBatcher(client, { windowMs: 60_000, collect: (calls) => (asked.push(calls), busy) });
     // Not busy: the ids of the look-ups made in this turn go out together at its end, without waiting the window.
     const same = [batcher.loadMany(['1', '2'], CONTACT), batcher.loadMany(['3'], CONTACT)];
     await tick();
@@ -143,6 +144,7 @@ describe('PersonBatcher', () => {
     calls[2]?.settle('answer');
     expect((await Promise.all([waiting, later])).map(idsOf)).toEqual([['5'], ['6']]);
     expect(idsOf(await full)).toHaveLength(998);
+    expect(asked).toEqual([0, 1, 0]); // the second batch opened while the first's call was under way
   });
 
   it('lets a look-up join an identical one in flight instead of asking again', async () => {
