@@ -267,23 +267,23 @@ async function handleGraphQL(
   const method = req.method;
   const started = performance.now();
   // The access log names the operation, never the query string or variables (they may carry personal ids).
-  if (opts.log.isLevelEnabled('info')) {
-    res.once('finish', () =>
-      // The same line a child logger would write, without building one.
-      opts.log.info(
-        {
-          requestId,
-          callerRequestId,
-          method,
-          path: target.path,
-          status: res.statusCode,
-          ms: Math.round(performance.now() - started),
-          operationName,
-        },
-        'graphql request',
-      ),
-    );
-  }
+  const logAccess = opts.log.isLevelEnabled('info')
+    ? (status: number) =>
+        // The same line a child logger would write, without building one.
+        opts.log.info(
+          {
+            requestId,
+            callerRequestId,
+            method,
+            path: target.path,
+            status,
+            ms: Math.round(performance.now() - started),
+            operationName,
+          },
+          'graphql request',
+        )
+    : undefined;
+  if (logAccess) res.once('finish', () => logAccess(res.statusCode));
   let release: (() => void) | undefined;
   // Aborted when the connection closes before the answer is written: a caller that gave up while its operation
   // waited for admission is not served after it left.
@@ -297,7 +297,8 @@ async function handleGraphQL(
     release = await opts.admission?.enter(fields, gone.signal);
   } catch (err) {
     if (err instanceof AdmissionAbandoned) {
-      opts.log.debug({ requestId, operationName }, 'caller left while waiting for admission');
+      // Nothing was sent: logged as 499, as nginx logs a client that closed the connection before its answer.
+      logAccess?.(499);
       return;
     }
     if (!(err instanceof GraphQLError)) throw err;

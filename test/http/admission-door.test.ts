@@ -43,7 +43,7 @@ afterEach(async () => {
   if (open) await new Promise((resolve) => open.close(resolve));
 });
 
-async function startDoor(maxCostInFlight: number, queueTimeoutMs = 60_000): Promise<Door> {
+async function startDoor(maxCostInFlight: number, queueTimeoutMs = 60_000, logLines?: object[]): Promise<Door> {
   let abandoned = 0;
   const admission = new Admission({ maxCostInFlight, queueTimeoutMs, onAbandoned: () => abandoned++ });
   const refused: Door['refused'] = [];
@@ -65,7 +65,9 @@ async function startDoor(maxCostInFlight: number, queueTimeoutMs = 60_000): Prom
     apollo,
     authenticator,
     metrics: new Metrics(),
-    log: pino({ level: 'silent' }),
+    log: logLines
+      ? pino({ level: 'info' }, { write: (line: string) => logLines.push(JSON.parse(line) as object) })
+      : pino({ level: 'silent' }),
     corsOrigins: [],
     bodyLimitBytes: 1_000_000,
     bodyBytesInFlightLimit: 10_000_000,
@@ -150,7 +152,8 @@ describe('admission at the door', () => {
   });
 
   it('drops an operation whose caller disconnects while it waits: never handed to Apollo, its place freed', async () => {
-    const door = await startDoor(100);
+    const logLines: object[] = [];
+    const door = await startDoor(100, 60_000, logLines);
     const holding = await door.admission.acquire(100);
     const leaving = new AbortController();
     const left = post(door.url, { query: PERSONS, variables: { ids: ids(10) } }, leaving.signal).catch(() => 'gone');
@@ -168,6 +171,9 @@ describe('admission at the door', () => {
     expect(door.contexts).toHaveLength(1); // only the caller still there was served
     expect(door.refused).toEqual([]); // leaving is not being refused
     expect(door.admission.costInFlight).toBe(0);
+    // One access line each: the caller that left as 499 (nothing sent), the one served as 200.
+    const access = logLines.filter((l) => (l as { msg?: string }).msg === 'graphql request');
+    expect(access.map((l) => (l as { status: number }).status).sort()).toEqual([200, 499]);
   });
 });
 
