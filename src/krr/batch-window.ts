@@ -1,7 +1,7 @@
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 
 /**
- * Above this share of the last interval spent running JavaScript, the facade counts as busy: a KRR batch then waits
+ * At or above this share of the last interval spent running JavaScript, the facade counts as busy: a batch then waits
  * KRR_BATCH_WINDOW_MS for more ids, as fewer, larger calls save CPU the facade is short of. Below it, the CPU is there
  * to spare and the window would only add latency (about 2.5 ms of a lone one-person query's 3.5).
  */

@@ -39,6 +39,26 @@ describe('cross-request batching and coalescing', () => {
     expect(performance.now() - started).toBeLessThan(1000);
   });
 
+  it('waits the window for more ids while every KRR connection has a call on it (KRR_BATCH_WINDOW_MODE=busy)', async () => {
+    t = await startTestApp({ KRR_BATCH_WINDOW_MS: '1000', UPSTREAM_CONNECTIONS: '1' });
+    const app = t;
+    const token = await app.token();
+    await app.graphql(`{ person(id: "11822648950") { status } }`, undefined, { token }); // token cached
+    app.sandbox.krr.setLatency(300);
+    const [busy, second, third] = syntheticPersonIdentifiers(3, 5000);
+    const before = app.sandbox.krr.requests.length;
+    const ask = (id: string) => app.graphql(`{ person(id: "${id}") { id } }`, undefined, { token });
+    const first = ask(busy as string); // takes the one connection for 300 ms
+    await new Promise((r) => setTimeout(r, 50));
+    const later = [ask(second as string)];
+    await new Promise((r) => setTimeout(r, 50)); // another turn: would be a call of its own if sent at once
+    later.push(ask(third as string));
+    const answers = await Promise.all([first, ...later]);
+    expect(answers.map((a) => (a.body.data as { person: { id: string } }).person.id)).toEqual([busy, second, third]);
+    // The second and third waited in one batch while the first held the connection.
+    expect(app.sandbox.krr.requests.slice(before).map((r) => r.ids)).toEqual([[busy], [second, third]]);
+  });
+
   it('lets a look-up join an identical one already in flight', async () => {
     t = await startTestApp();
     const app = t;
