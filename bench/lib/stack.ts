@@ -2,14 +2,13 @@
  * What a benchmark runs against: a sandbox process (the simulators, `npm run sandbox`), a facade process pointed at it
  * with the variables the sandbox prints, and a direct client (the repo's own TokenService) for the baselines.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { createStandaloneTokenService } from '../../src/maskinporten/standalone.js';
 import type { TokenService } from '../../src/maskinporten/token-service.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import type { UpstreamClient } from '../../src/upstream/http-client.js';
+import { nodeCommandOf } from './node-command.js';
 import { counters, parsePrometheus, type CounterSnapshot } from './prometheus.js';
 import { freePort, spawnNode, waitForHttp200, type Child } from './processes.js';
 
@@ -80,9 +79,9 @@ export async function startFacadeProcess(
     ...opts.env,
   };
   // The extra flags go after the script's own and before its entry, so one the script also sets (a heap size) wins.
-  const script = nodeArgsOf(root, opts.entry === 'dist' ? 'start:dist' : 'start');
-  const args = [...script.slice(0, -1), ...(opts.nodeFlags ?? []), ...script.slice(-1)];
-  const child = spawnNode(name, args, { ...process.env, ...env }, root);
+  const script = nodeCommandOf(root, opts.entry === 'dist' ? 'start:dist' : 'start');
+  const args = [...script.args.slice(0, -1), ...(opts.nodeFlags ?? []), ...script.args.slice(-1)];
+  const child = spawnNode(name, args, { ...process.env, ...script.env, ...env }, root);
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp200(`${url}/readyz`, child, 60_000);
   return {
@@ -94,17 +93,6 @@ export async function startFacadeProcess(
       return counters(parsePrometheus(await res.text()));
     },
   };
-}
-
-/**
- * The node arguments of an npm script (`node --flags… entry`), so the bench runs the facade exactly as `npm start` /
- * `npm run start:dist` (and the Dockerfile) do, heap flags included.
- */
-function nodeArgsOf(root: string, script: string): string[] {
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
-  const [command, ...args] = (pkg.scripts?.[script] ?? '').trim().split(/\s+/);
-  if (command !== 'node' || args.length === 0) throw new Error(`package.json script "${script}" must be "node …"`);
-  return args;
 }
 
 /**

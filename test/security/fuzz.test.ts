@@ -1,7 +1,7 @@
 /**
- * Random large documents and variables through the whole app, run as production runs it (its own process, the heap
- * capped at 128 MB with the heap flags of the Dockerfile): the process stays up, every answer is a structured refusal or a result,
- * memory stays bounded, and the audit log grows with the persons revealed only.
+ * Random large documents and variables through the whole app, run as production runs it (its own process, started as
+ * `npm start` starts it: the Dockerfile's heap flags, the heap capped at 128 MB): the process stays up, every answer is
+ * a structured refusal or a result, memory stays bounded, and the audit log grows with the persons revealed only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeCommandOf } from '../../bench/lib/node-command.js';
 import { syntheticPersonIdentifiers } from '../../src/sandbox/krr-seed.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -52,30 +53,21 @@ beforeAll(async () => {
   auditFile = join(dir, 'audit.jsonl');
   const port = await freePort();
   url = `http://127.0.0.1:${port}`;
-  child = spawn(
-    process.execPath,
-    [
-      '--max-old-space-size=128',
-      '--heap-growing-percent=200',
-      '--min-semi-space-size=8',
-      '--max-semi-space-size=8',
-      '--import',
-      'tsx',
-      'src/main.ts',
-    ],
-    {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        SANDBOX: 'true',
-        PORT: String(port),
-        LOG_LEVEL: 'warn',
-        AUDIT_LOG_FILE: auditFile,
-        RATE_LIMIT_PERSONS_PER_MINUTE: '100000000',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
+  // `npm start`'s command: the Dockerfile's heap flags and environment, through tsx.
+  const start = nodeCommandOf(ROOT, 'start');
+  child = spawn(process.execPath, start.args, {
+    cwd: ROOT,
+    env: {
+      ...start.env,
+      PATH: process.env.PATH,
+      SANDBOX: 'true',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      AUDIT_LOG_FILE: auditFile,
+      RATE_LIMIT_PERSONS_PER_MINUTE: '100000000',
     },
-  );
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   child.on('exit', (code) => (exited = code));
   await waitUntilUp(Date.now() + 30_000);
   const res = await fetch(`${url}/sandbox/caller-token`, { method: 'POST' });

@@ -1,0 +1,46 @@
+/**
+ * The image and `npm run start:dist` start the facade the same way: the bench and the fuzz test run the npm scripts, so
+ * what they measure holds for the image only while its CMD and environment match them.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { nodeCommandOf } from '../../bench/lib/node-command.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The final stage of the Dockerfile: its CMD (exec form) and the variables its ENV instructions set. */
+function finalStage(): { cmd: string[]; env: Record<string, string> } {
+  const text = readFileSync(join(ROOT, 'Dockerfile'), 'utf8').replace(/\\\n\s*/g, ' ');
+  const stage = text.slice(text.lastIndexOf('\nFROM '));
+  const instructions = stage.split('\n').filter((line) => !line.startsWith('#'));
+  const cmd = instructions.filter((line) => line.startsWith('CMD ')).pop();
+  if (!cmd) throw new Error('the Dockerfile has no CMD');
+  const env: Record<string, string> = {};
+  for (const line of instructions.filter((l) => l.startsWith('ENV '))) {
+    for (const [, name, value] of line.slice(4).matchAll(/([A-Z_][A-Z0-9_]*)=(\S*)/g))
+      env[name as string] = value as string;
+  }
+  return { cmd: JSON.parse(cmd.slice(4)) as string[], env };
+}
+
+describe('the production command', () => {
+  const image = finalStage();
+  const dist = nodeCommandOf(ROOT, 'start:dist');
+
+  it('the image runs node with the flags and entry of npm run start:dist', () => {
+    expect(image.cmd).toEqual(['node', ...dist.args]);
+  });
+
+  it('the image sets the variables npm run start:dist sets', () => {
+    for (const [name, value] of Object.entries(dist.env)) expect(image.env[name], name).toBe(value);
+  });
+
+  it('npm start (tsx) runs with the heap flags and variables of npm run start:dist', () => {
+    const start = nodeCommandOf(ROOT, 'start');
+    const heapFlags = (args: string[]) => args.filter((a) => /^--(max-old|heap-growing|min-semi|max-semi)/.test(a));
+    expect(heapFlags(start.args)).toEqual(heapFlags(dist.args));
+    expect(start.env).toEqual(dist.env);
+  });
+});
