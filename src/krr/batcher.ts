@@ -146,7 +146,7 @@ export class PersonBatcher {
   private readonly deadlineMs: number;
   private readonly splitCalls: (ids: number) => number;
   private readonly refused: RefusedIds;
-  /** Batches whose KRR call (and any split of it) is under way. */
+  /** KRR calls under way: batches' calls and the split calls isolating a refusal (each holds a connection). */
   private callsInFlight = 0;
 
   constructor(
@@ -313,11 +313,7 @@ export class PersonBatcher {
   private send(batch: Batch, key: string, kind: LookupKind, party: LookupParty): Promise<BatchAnswer> {
     const deadlineAt = Date.now() + this.deadlineMs;
     const ids = [...batch.ids];
-    this.callsInFlight++;
-    const answered = () => {
-      this.callsInFlight--;
-    };
-    const call = this.client.lookup(ids, kind, batch.context, party, batch.ids).catch(async (err: unknown) => {
+    return this.lookup(ids, kind, batch.context, party, batch.ids).catch(async (err: unknown) => {
       if (ids.length < 2 || !isRefusal(err)) throw err;
       const isolation = new Isolation({ kind, party, context: batch.context, key, deadlineAt });
       const requests = [...batch.owners.values()].map((own) => ({ ids: own, calls: this.splitCalls(own.length) }));
@@ -327,6 +323,21 @@ export class PersonBatcher {
       if (isolation.succeeded) for (const [id, refusal] of isolation.refusedAlone) this.refused.add(key, id, refusal);
       return isolation.answer(ids, err);
     });
+  }
+
+  /** One KRR call, counted in {@link callsInFlight} while it is under way. */
+  private lookup(
+    ids: readonly string[],
+    kind: LookupKind,
+    context: UpstreamRequestContext,
+    party: LookupParty,
+    wanted?: ReadonlySet<string>,
+  ): Promise<Map<string, KrrPersonDto>> {
+    this.callsInFlight++;
+    const call = this.client.lookup(ids, kind, context, party, wanted);
+    const answered = () => {
+      this.callsInFlight--;
+    };
     call.then(answered, answered);
     return call;
   }
@@ -419,7 +430,7 @@ export class PersonBatcher {
     const expired = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => reject(new UpstreamUnavailableError('krr', 'timeout')), left);
     });
-    return Promise.race([this.client.lookup(ids, call.kind, call.context, call.party), expired]).finally(() =>
+    return Promise.race([this.lookup(ids, call.kind, call.context, call.party), expired]).finally(() =>
       clearTimeout(timer),
     );
   }

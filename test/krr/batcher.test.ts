@@ -147,6 +147,24 @@ describe('PersonBatcher', () => {
     expect(asked).toEqual([0, 1, 0]); // the second batch opened while the first's call was under way
   });
 
+  it('tells `collect` of every KRR call under way, the split calls isolating a refusal included', async () => {
+    const { client, calls } = fakeClient();
+    const asked: number[] = [];
+    const batcher = new PersonBatcher(client, { windowMs: 60_000, collect: (n) => (asked.push(n), false) });
+    const refused = batcher.loadMany(['1', '2'], CONTACT);
+    await tick();
+    calls[0]?.settle(new UpstreamStatusError('krr', 400, undefined)); // refused as a whole: split in two calls
+    await tick();
+    expect(calls.slice(1).map((c) => c.ids)).toEqual([['1'], ['2']]);
+    const next = batcher.loadMany(['3'], CONTACT);
+    await tick();
+    expect(asked).toEqual([0, 2]); // both halves hold a connection
+    calls.slice(1).forEach((c) => c.settle('answer'));
+    calls[3]?.settle('answer');
+    expect((await refused).map((o) => o instanceof LookupFailure)).toEqual([false, false]);
+    expect(idsOf(await next)).toEqual(['3']);
+  });
+
   it('lets a look-up join an identical one in flight instead of asking again', async () => {
     const { client, calls } = fakeClient();
     const batcher = new PersonBatcher(client, { windowMs: 0 });
