@@ -130,6 +130,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       const client = new UpstreamClient(name, url, {
         metrics,
         connections: config.upstreamConnections,
+        maxResponseBytes: config.upstreamMaxResponseBytes,
+        compression: config.upstreamCompression,
         deadlineMs: config.timeouts[name],
         breaker: config.breaker,
       });

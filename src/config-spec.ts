@@ -631,6 +631,26 @@ export const VARIABLES = {
     max: 1024,
     description: 'keep-alive connections per upstream',
   },
+  UPSTREAM_MAX_RESPONSE_BYTES: {
+    group: 'upstream',
+    type: 'integer',
+    unit: 'bytes',
+    default: 16 * MiB,
+    min: 64 * 1024,
+    max: 256 * MiB,
+    description:
+      'largest upstream answer read, as sent and once decompressed (a 1000-person KRR answer is 0.5–3 MB); a larger ' +
+      'one fails that call with `UPSTREAM_UNAVAILABLE` ("answer too large"), not retried',
+  },
+  UPSTREAM_COMPRESSION: {
+    group: 'upstream',
+    type: 'boolean',
+    default: false,
+    description:
+      '`true`: ask upstreams for gzip, deflate or brotli answers (`Accept-Encoding`), decoded off the event loop. ' +
+      'Pays across the internet, where a 1000-person KRR answer shrinks several-fold; on a fast network it costs CPU ' +
+      'on both sides. `false` asks for `identity`; a compressed answer is decoded either way',
+  },
   BREAKER_RESET_MS: {
     group: 'upstream',
     type: 'integer',

@@ -78,6 +78,10 @@ export interface Config {
   documentLimits: DocumentLimits;
   /** `UPSTREAM_CONNECTIONS` */
   upstreamConnections: number;
+  /** `UPSTREAM_MAX_RESPONSE_BYTES` */
+  upstreamMaxResponseBytes: number;
+  /** `UPSTREAM_COMPRESSION` */
+  upstreamCompression: boolean;
   /** `ADMIN_SUPPLIER` (always set by `loadConfig`) */
   adminSupplier?: boolean;
   /** `GRAPHIQL` (always set by `loadConfig`) */
@@ -217,6 +221,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxNameLength: v.QUERY_MAX_NAME_LENGTH,
     },
     upstreamConnections: v.UPSTREAM_CONNECTIONS,
+    upstreamMaxResponseBytes: v.UPSTREAM_MAX_RESPONSE_BYTES,
+    upstreamCompression: v.UPSTREAM_COMPRESSION,
     krrApiVersion: v.KRR_API_VERSION,
     adminSupplier: v.ADMIN_SUPPLIER,
     graphiql: v.GRAPHIQL,

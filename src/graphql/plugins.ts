@@ -1,8 +1,9 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GraphQLError } from 'graphql';
+import { GraphQLError } from 'graphql';
 import type { Metrics } from '../observability/metrics.js';
 import { endOperationSpan, nameOperationSpan, startOperationSpan, tracingEnabled } from '../observability/tracing.js';
 import type { GraphQLContext } from './context.js';
+import { UpstreamUnavailableError, isUnreadableAnswer } from '../upstream/errors.js';
 import { errorCode } from './errors.js';
 
 const EXPECTED_CODES = new Set([
@@ -32,20 +33,37 @@ const UPSTREAM_CODES = new Set([
  * for its own execution, and the compiled executor (compiled-execution.ts) for its answers.
  */
 export function logUnexpectedErrors(errors: readonly GraphQLError[], contextValue: GraphQLContext): void {
+  let unreadable: Set<Error> | undefined;
   for (const error of errors) {
     const code = errorCode(error);
     if (EXPECTED_CODES.has(code)) continue;
     const original = error.originalError ?? error;
-    const level = UPSTREAM_CODES.has(code) ? 'debug' : 'error';
+    let level: 'debug' | 'warn' | 'error' = UPSTREAM_CODES.has(code) ? 'debug' : 'error';
+    // An upstream answer too large or undecodable needs an operator (UPSTREAM_MAX_RESPONSE_BYTES, a proxy's encoding):
+    // one line per such answer, not per person it failed.
+    const cause = rootCause(error);
+    if (cause instanceof UpstreamUnavailableError && isUnreadableAnswer(cause)) {
+      if (unreadable?.has(cause)) continue;
+      (unreadable ??= new Set()).add(cause);
+      level = 'warn';
+    }
+    const logged = level === 'warn' ? cause : original;
     contextValue.log()[level](
       {
         code,
         path: error.path,
-        err: { type: original.name, message: original.message, stack: original.stack },
+        err: { type: logged.name, message: logged.message, stack: logged.stack },
       },
       'GraphQL request failed',
     );
   }
+}
+
+/** The error under the GraphQL errors wrapping it (a field's error wraps the resolver's, which wraps the cause). */
+function rootCause(error: GraphQLError): Error {
+  let cause: Error = error;
+  while (cause instanceof GraphQLError && cause.originalError) cause = cause.originalError;
+  return cause;
 }
 
 /** One GraphQL request in `facade_graphql_requests_total` and the latency histogram. */

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { UpstreamName } from '../observability/metrics.js';
+import { UNREADABLE_BODY } from './response-body.js';
 
 /**
  * Upstream failures, and the one place they become GraphQL errors. Messages are written for the caller: they never
@@ -17,6 +18,11 @@ export class UpstreamUnavailableError extends Error {
   ) {
     super(`${upstream} is unavailable (${reason})`);
   }
+}
+
+/** An answer came but could not be read (too large, undecodable): another attempt gets the same. */
+export function isUnreadableAnswer(err: UpstreamUnavailableError): boolean {
+  return UNREADABLE_BODY.has(err.reason);
 }
 
 /** A 4xx answer the calling domain did not handle itself. `body` is kept for mapping only, never shown. */
@@ -72,7 +78,11 @@ export function toGraphQLError(err: unknown): GraphQLError {
     });
   }
   if (err instanceof UpstreamUnavailableError) {
-    return new GraphQLError(`${UPSTREAM_LABEL[err.upstream]} is unavailable right now; try again later.`, {
+    // An answer that could not be read comes back the same way: "try again later" would mislead.
+    const message = isUnreadableAnswer(err)
+      ? `${UPSTREAM_LABEL[err.upstream]} sent an answer the facade could not read (${err.reason}).`
+      : `${UPSTREAM_LABEL[err.upstream]} is unavailable right now; try again later.`;
+    return new GraphQLError(message, {
       extensions: { code: 'UPSTREAM_UNAVAILABLE', upstream: err.upstream },
       originalError: err,
     });

@@ -9,7 +9,15 @@ import {
   type TraceParent,
 } from '../observability/tracing.js';
 import { BreakerOpenError, UpstreamBreaker, type BreakerOptions, type BreakerState } from './breaker.js';
-import { UpstreamUnavailableError } from './errors.js';
+import { UpstreamUnavailableError, isUnreadableAnswer } from './errors.js';
+import {
+  COMPRESSED_ENCODINGS,
+  NO_COMPRESSION,
+  UnreadableBodyError,
+  contentCodings,
+  decodeBody,
+  type UnreadableBody,
+} from './response-body.js';
 import type { UpstreamRequestContext } from './request-context.js';
 import {
   DEFAULT_RETRY_POLICY,
@@ -58,9 +66,16 @@ export interface UpstreamClientOptions {
   connectTimeoutMs?: number;
   retryPolicy?: RetryPolicy;
   breaker?: Omit<BreakerOptions, 'name' | 'onStateChange'>;
+  /** The largest answer body read, as sent and once decoded (bytes); default {@link DEFAULT_MAX_RESPONSE_BYTES}. */
+  maxResponseBytes?: number;
+  /** Ask for gzip, deflate or brotli answers (UPSTREAM_COMPRESSION); compressed ones are decoded either way. */
+  compression?: boolean;
 }
 
 const DEFAULT_DEADLINE_MS = 5_000;
+/** As undici's `body.text()` reads: UTF-8, a byte order mark dropped. */
+const UTF8 = new TextDecoder();
+export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
 /**
@@ -73,6 +88,8 @@ export class UpstreamClient {
   private readonly base: URL;
   private readonly breaker: UpstreamBreaker;
   private readonly deadlineMs: number;
+  private readonly maxResponseBytes: number;
+  private readonly acceptEncoding: string;
 
   constructor(
     readonly name: UpstreamName,
@@ -81,6 +98,8 @@ export class UpstreamClient {
   ) {
     this.base = new URL(baseUrl);
     this.deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    this.maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.acceptEncoding = opts.compression ? COMPRESSED_ENCODINGS : NO_COMPRESSION;
     const gauge = opts.metrics.breakerState.labels({ upstream: name });
     gauge.set(0);
     this.breaker = new UpstreamBreaker({
@@ -148,7 +167,11 @@ export class UpstreamClient {
     const remaining = deadlineAt - Date.now();
     if (remaining <= 0) throw new UpstreamUnavailableError(this.name, 'timeout');
     const target = /^https?:\/\//.test(req.path) ? new URL(req.path) : this.resolve(req.path);
-    const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'accept-encoding': this.acceptEncoding,
+      ...req.headers,
+    };
     let body: string | undefined;
     if (req.json !== undefined) {
       body = JSON.stringify(req.json);
@@ -174,15 +197,25 @@ export class UpstreamClient {
         headersTimeout: remaining,
         bodyTimeout: remaining,
       });
-      status = String(res.statusCode);
-      const text = await res.body.text();
       if (res.statusCode >= 500) {
+        status = String(res.statusCode);
+        // Its body is never read: discarded, the connection kept when it is short.
+        await res.body.dump().catch(() => undefined);
         const retryAfterMs = parseRetryAfter(res.headers['retry-after'], Date.now());
         throw new UpstreamUnavailableError(this.name, `HTTP ${res.statusCode}`, res.statusCode, retryAfterMs);
       }
+      const codings = contentCodings(res.headers['content-encoding']);
+      // The body as sent is bounded by the pool (maxResponseSize); a decoded one by decodeBody.
+      const text =
+        codings.length === 0
+          ? await res.body.text()
+          : UTF8.decode(await decodeBody(Buffer.from(await res.body.arrayBuffer()), codings, this.maxResponseBytes));
+      // Counted by its status once the body was read: an answer too large or undecodable counts as an error.
+      status = String(res.statusCode);
       return { status: res.statusCode, headers: res.headers, body: parseJson(text) };
     } catch (err) {
       if (err instanceof UpstreamUnavailableError) throw err;
+      if (err instanceof UnreadableBodyError) throw new UpstreamUnavailableError(this.name, err.reason);
       throw new UpstreamUnavailableError(this.name, describeNetworkError(err));
     } finally {
       this.opts.metrics.upstreamRequests.inc({ upstream: this.name, method: req.method, status });
@@ -208,6 +241,8 @@ export class UpstreamClient {
         connectTimeout: Math.min(this.opts.connectTimeoutMs ?? 2_000, this.deadlineMs),
         headersTimeout: this.deadlineMs,
         bodyTimeout: this.deadlineMs,
+        // Refused by its Content-Length, or once that many bytes came: an upstream cannot fill the heap.
+        maxResponseSize: this.maxResponseBytes,
       });
       this.pools.set(origin, pool);
     }
@@ -227,7 +262,12 @@ export function retryDecision(outcome: RetryOutcome<UpstreamResponse>): RetryDec
       : { retry: false };
   }
   const err = outcome.error;
-  if (!(err instanceof UpstreamUnavailableError) || err.reason === 'circuit open' || err.reason === 'timeout') {
+  if (
+    !(err instanceof UpstreamUnavailableError) ||
+    err.reason === 'circuit open' ||
+    err.reason === 'timeout' ||
+    isUnreadableAnswer(err)
+  ) {
     return { retry: false };
   }
   const retryable = err.status === undefined || RETRYABLE_STATUSES.has(err.status);
@@ -258,6 +298,7 @@ function describeNetworkError(err: unknown): string {
     return 'timeout';
   }
   if (err instanceof undiciErrors.ConnectTimeoutError) return 'connect timeout';
+  if (err instanceof undiciErrors.ResponseExceededMaxSizeError) return 'answer too large' satisfies UnreadableBody;
   const code = (err as { code?: string } | undefined)?.code;
   return code ? code.toLowerCase() : 'network error';
 }
