@@ -506,7 +506,7 @@ export const VARIABLES = {
     default: MiB,
     min: 1024,
     max: 100 * MiB,
-    description: 'largest request body (HTTP 413 beyond)',
+    description: 'largest request body, as sent and once decompressed (HTTP 413 beyond)',
   },
   MAX_BODY_BYTES_IN_FLIGHT: {
     group: 'limits',

@@ -1,11 +1,39 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { COMPRESSED_ENCODINGS, ContentCodingError, contentCodings, decodeBody } from './content-coding.js';
 
 export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** Response headers the refusal needs (a 415's `Accept-Encoding`). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
+  }
+}
+
+/**
+ * The body as text, at most `limitBytes` as sent and, when the caller compressed it (`Content-Encoding`: gzip, deflate
+ * or br, RFC 9110 §8.4), once decoded too: a batch job's 1000-id query may come compressed.
+ */
+export async function readBody(req: IncomingMessage, limitBytes: number): Promise<string> {
+  const codings = contentCodings(req.headers['content-encoding']);
+  const bytes = await readBytes(req, limitBytes);
+  if (codings.length === 0) return bytes.toString('utf8');
+  try {
+    return (await decodeBody(bytes, codings, limitBytes)).toString('utf8');
+  } catch (err) {
+    if (!(err instanceof ContentCodingError)) throw err;
+    if (err.problem === 'too large') {
+      throw new HttpError(413, `The request body exceeds ${limitBytes} bytes once decompressed.`);
+    }
+    if (err.problem === 'corrupt') {
+      throw new HttpError(400, `The request body is not what its Content-Encoding says (${err.message}).`);
+    }
+    // RFC 7694: a 415 names the codings that would be accepted.
+    throw new HttpError(415, `Unsupported Content-Encoding (${err.message}): send gzip, deflate, br or none.`, {
+      'accept-encoding': COMPRESSED_ENCODINGS,
+    });
   }
 }
 
@@ -14,7 +42,7 @@ export class HttpError extends Error {
  * without one (chunked) grows beyond it. Plain 'data'/'end' listeners: an async iterator per request costs more than
  * the rest of reading a small body.
  */
-export function readBody(req: IncomingMessage, limitBytes: number): Promise<string> {
+function readBytes(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limitBytes) return Promise.reject(tooLarge(limitBytes));
   return new Promise((resolve, reject) => {
@@ -26,8 +54,7 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<stri
       req.off('error', onError);
       req.off('close', onClose);
       if (err) reject(err);
-      else
-        resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+      else resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;

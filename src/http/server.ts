@@ -246,6 +246,7 @@ async function handleGraphQL(
   } catch (err) {
     if (err instanceof HttpError) {
       if (err.status === 413) res.setHeader('connection', 'close'); // the rest of the body is never read
+      for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
       return graphqlError(res, err.status, err.message, 'BAD_REQUEST');
     }
     throw err;

@@ -1,6 +1,5 @@
 import { GraphQLError } from 'graphql';
 import type { UpstreamName } from '../observability/metrics.js';
-import { UNREADABLE_BODY } from './response-body.js';
 
 /**
  * Upstream failures, and the one place they become GraphQL errors. Messages are written for the caller: they never
@@ -20,9 +19,15 @@ export class UpstreamUnavailableError extends Error {
   }
 }
 
-/** An answer came but could not be read (too large, undecodable): another attempt gets the same. */
+/**
+ * Why an answer that came could not be read. Not retried: the same request gets the same body (a retry cannot shrink
+ * it or make it decodable), and each attempt would hold the memory again.
+ */
+export type UnreadableAnswer = 'answer too large' | 'undecodable answer';
+const UNREADABLE_ANSWERS: ReadonlySet<string> = new Set<UnreadableAnswer>(['answer too large', 'undecodable answer']);
+
 export function isUnreadableAnswer(err: UpstreamUnavailableError): boolean {
-  return UNREADABLE_BODY.has(err.reason);
+  return UNREADABLE_ANSWERS.has(err.reason);
 }
 
 /** A 4xx answer the calling domain did not handle itself. `body` is kept for mapping only, never shown. */

@@ -1,4 +1,11 @@
 import { Pool, errors as undiciErrors } from 'undici';
+import {
+  COMPRESSED_ENCODINGS,
+  ContentCodingError,
+  NO_COMPRESSION,
+  contentCodings,
+  decodeBody,
+} from '../http/content-coding.js';
 import type { Metrics, UpstreamName } from '../observability/metrics.js';
 import {
   endUpstreamSpan,
@@ -9,15 +16,7 @@ import {
   type TraceParent,
 } from '../observability/tracing.js';
 import { BreakerOpenError, UpstreamBreaker, type BreakerOptions, type BreakerState } from './breaker.js';
-import { UpstreamUnavailableError, isUnreadableAnswer } from './errors.js';
-import {
-  COMPRESSED_ENCODINGS,
-  NO_COMPRESSION,
-  UnreadableBodyError,
-  contentCodings,
-  decodeBody,
-  type UnreadableBody,
-} from './response-body.js';
+import { UpstreamUnavailableError, isUnreadableAnswer, type UnreadableAnswer } from './errors.js';
 import type { UpstreamRequestContext } from './request-context.js';
 import {
   DEFAULT_RETRY_POLICY,
@@ -215,7 +214,10 @@ export class UpstreamClient {
       return { status: res.statusCode, headers: res.headers, body: parseJson(text) };
     } catch (err) {
       if (err instanceof UpstreamUnavailableError) throw err;
-      if (err instanceof UnreadableBodyError) throw new UpstreamUnavailableError(this.name, err.reason);
+      if (err instanceof ContentCodingError) {
+        const reason: UnreadableAnswer = err.problem === 'too large' ? 'answer too large' : 'undecodable answer';
+        throw new UpstreamUnavailableError(this.name, reason);
+      }
       throw new UpstreamUnavailableError(this.name, describeNetworkError(err));
     } finally {
       this.opts.metrics.upstreamRequests.inc({ upstream: this.name, method: req.method, status });
@@ -298,7 +300,7 @@ function describeNetworkError(err: unknown): string {
     return 'timeout';
   }
   if (err instanceof undiciErrors.ConnectTimeoutError) return 'connect timeout';
-  if (err instanceof undiciErrors.ResponseExceededMaxSizeError) return 'answer too large' satisfies UnreadableBody;
+  if (err instanceof undiciErrors.ResponseExceededMaxSizeError) return 'answer too large' satisfies UnreadableAnswer;
   const code = (err as { code?: string } | undefined)?.code;
   return code ? code.toLowerCase() : 'network error';
 }

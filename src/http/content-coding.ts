@@ -2,22 +2,23 @@ import { promisify } from 'node:util';
 import { brotliDecompress, gunzip, inflate, inflateRaw, type ZlibOptions } from 'node:zlib';
 
 /**
- * Why an answer's body could not be read. Not retried: the same request gets the same body (a retry cannot shrink it or
- * make it decodable), and each attempt would hold the memory again.
+ * HTTP content codings (RFC 9110 §8.4) of bodies the facade reads: upstream answers and callers' requests. Decoded in
+ * libuv's thread pool with node:zlib, the decoded size bounded at every step.
  */
-export type UnreadableBody = 'answer too large' | 'undecodable answer';
-export const UNREADABLE_BODY: ReadonlySet<string> = new Set<UnreadableBody>(['answer too large', 'undecodable answer']);
 
-export class UnreadableBodyError extends Error {
+/** What went wrong: the body is larger than allowed, in a coding not decoded here, or not what its coding says. */
+export type CodingProblem = 'too large' | 'unsupported coding' | 'corrupt';
+
+export class ContentCodingError extends Error {
   constructor(
-    readonly reason: UnreadableBody,
-    detail: string,
+    readonly problem: CodingProblem,
+    message: string,
   ) {
-    super(`${reason}: ${detail}`);
+    super(message);
   }
 }
 
-/** What the facade asks for in `Accept-Encoding`: only what it decodes, so a server cannot pick anything else. */
+/** The codings decoded here, as `Accept-Encoding` lists them: a server asked for these cannot pick another. */
 export const COMPRESSED_ENCODINGS = 'gzip, deflate, br';
 export const NO_COMPRESSION = 'identity';
 
@@ -65,25 +66,25 @@ export function contentCodings(header: string | string[] | undefined): readonly 
 
 /**
  * A body's content codings undone, last applied first, each in libuv's thread pool (the event loop only waits). The
- * decoded size is bounded at every step: a few kilobytes of gzip can spell gigabytes. Throws UnreadableBodyError.
+ * decoded size is bounded at every step: a few kilobytes of gzip can spell gigabytes. Throws ContentCodingError.
  */
 export async function decodeBody(body: Buffer, codings: readonly string[], maxBytes: number): Promise<Buffer> {
   // No body to decode (a 204, or an empty answer some servers still label gzip).
   if (body.length === 0) return body;
   // Each coding may multiply the work by the limit: more than servers ever stack is refused unread.
-  if (codings.length > MAX_CODINGS) throw new UnreadableBodyError('undecodable answer', `${codings.length} codings`);
+  if (codings.length > MAX_CODINGS) throw new ContentCodingError('unsupported coding', `${codings.length} codings`);
   let decoded = body;
   for (let i = codings.length - 1; i >= 0; i--) {
     const coding = codings[i] as string;
     const decode = DECODERS[coding];
-    if (!decode) throw new UnreadableBodyError('undecodable answer', `content-encoding ${JSON.stringify(coding)}`);
+    if (!decode) throw new ContentCodingError('unsupported coding', `content coding ${JSON.stringify(coding)}`);
     try {
       decoded = await decode(decoded, { maxOutputLength: maxBytes });
     } catch (err) {
       if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new UnreadableBodyError('answer too large', `more than ${maxBytes} bytes once decoded`);
+        throw new ContentCodingError('too large', `more than ${maxBytes} bytes once decoded`);
       }
-      throw new UnreadableBodyError('undecodable answer', `corrupt ${coding} body`);
+      throw new ContentCodingError('corrupt', `not valid ${coding}`);
     }
   }
   return decoded;
