@@ -16,10 +16,15 @@ export class HttpError extends Error {
  * The body as text, at most `limitBytes` as sent and, when the caller compressed it (`Content-Encoding`: gzip, deflate
  * or br, RFC 9110 §8.4), once decoded too: a batch job's 1000-id query may come compressed.
  */
-export async function readBody(req: IncomingMessage, limitBytes: number): Promise<string> {
+export function readBody(req: IncomingMessage, limitBytes: number): Promise<string> {
   const codings = contentCodings(req.headers['content-encoding']);
-  const bytes = await readBytes(req, limitBytes);
-  if (codings.length === 0) return bytes.toString('utf8');
+  if (codings.length === 0) return readBytes(req, limitBytes, asText);
+  return readBytes(req, limitBytes, (bytes) => bytes).then((bytes) => decodeText(bytes, codings, limitBytes));
+}
+
+const asText = (bytes: Buffer) => bytes.toString('utf8');
+
+async function decodeText(bytes: Buffer, codings: readonly string[], limitBytes: number): Promise<string> {
   try {
     return (await decodeBody(bytes, codings, limitBytes)).toString('utf8');
   } catch (err) {
@@ -42,7 +47,7 @@ export async function readBody(req: IncomingMessage, limitBytes: number): Promis
  * without one (chunked) grows beyond it. Plain 'data'/'end' listeners: an async iterator per request costs more than
  * the rest of reading a small body.
  */
-function readBytes(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
+function readBytes<T>(req: IncomingMessage, limitBytes: number, finish: (bytes: Buffer) => T): Promise<T> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limitBytes) return Promise.reject(tooLarge(limitBytes));
   return new Promise((resolve, reject) => {
@@ -54,7 +59,7 @@ function readBytes(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
       req.off('error', onError);
       req.off('close', onClose);
       if (err) reject(err);
-      else resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+      else resolve(finish(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
