@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import pLimit from 'p-limit';
 import { COMPRESSED_ENCODINGS, ContentCodingError, contentCodings, decodeBody } from './content-coding.js';
 
 export class HttpError extends Error {
@@ -16,11 +17,23 @@ export class HttpError extends Error {
  * The body as text, at most `limitBytes` as sent and, when the caller compressed it (`Content-Encoding`: gzip, deflate
  * or br, RFC 9110 §8.4), once decoded too: a batch job's 1000-id query may come compressed.
  */
-export function readBody(req: IncomingMessage, limitBytes: number): Promise<string> {
+export function readBody(req: IncomingMessage, limitBytes: number, decoding: DecodeTurns = NO_WAIT): Promise<string> {
   const codings = contentCodings(req.headers['content-encoding']);
   if (codings.length === 0) return readBytes(req, limitBytes, asText);
-  return readBytes(req, limitBytes, (bytes) => bytes).then((bytes) => decodeText(bytes, codings, limitBytes));
+  return readBytes(req, limitBytes, (bytes) => bytes).then((bytes) =>
+    decoding(() => decodeText(bytes, codings, limitBytes)),
+  );
 }
+
+/**
+ * Runs a decode when its turn comes. A compressed body may grow to MAX_BODY_BYTES before its size is known, and a few
+ * kilobytes of gzip are enough for that: without turns, a thousand small requests arriving together would make the
+ * facade hold a thousand times MAX_BODY_BYTES. {@link BodyBudget.decoding} lets as many decode at once as the bodies'
+ * budget holds; the others wait (decoding is bounded, so the wait is short), none is refused for it.
+ */
+export type DecodeTurns = <T>(decode: () => Promise<T>) => Promise<T>;
+
+const NO_WAIT: DecodeTurns = (decode) => decode();
 
 const asText = (bytes: Buffer) => bytes.toString('utf8');
 
@@ -87,8 +100,15 @@ function tooLarge(limitBytes: number): HttpError {
 /** The bytes of request bodies held at once, against a limit (`MAX_BODY_BYTES_IN_FLIGHT`). */
 export class BodyBudget {
   private held = 0;
+  /** Turns for `limit` / `bodyLimitBytes` compressed bodies decoding at once, at least one (see DecodeTurns). */
+  readonly decoding: DecodeTurns;
 
-  constructor(private readonly limit: number) {}
+  constructor(
+    private readonly limit: number,
+    bodyLimitBytes: number,
+  ) {
+    this.decoding = pLimit(Math.max(1, Math.floor(limit / bodyLimitBytes)));
+  }
 
   /**
    * Holds `bytes` until `res` closes (sent, or the connection gone). False, holding nothing, when that would pass the

@@ -116,7 +116,7 @@ function isAmbiguousPath(path: string): boolean {
 
 /** node:http front: routing, CORS, body limits, caller authentication, then Apollo. */
 export function createHttpServer(opts: HttpServerOptions): Server {
-  const bodies = new BodyBudget(opts.bodyBytesInFlightLimit);
+  const bodies = new BodyBudget(opts.bodyBytesInFlightLimit, opts.bodyLimitBytes);
   const server = createServer((req, res) => {
     handle(opts, bodies, req, res).catch((err: unknown) => {
       // A client that hangs up mid-request is routine (load balancers, impatient callers), not a server fault.
@@ -237,7 +237,7 @@ async function handleGraphQL(
 
   let body: unknown;
   try {
-    const text = req.method === 'POST' ? await readBody(req, opts.bodyLimitBytes) : '';
+    const text = req.method === 'POST' ? await readBody(req, opts.bodyLimitBytes, bodies.decoding) : '';
     if (!bodies.hold(text.length, res)) {
       res.setHeader('retry-after', '1');
       return graphqlError(res, 503, 'The service is busy: try again shortly.', 'OVERLOADED');

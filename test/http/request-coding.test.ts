@@ -3,8 +3,11 @@
  * Decoded within MAX_BODY_BYTES as sent and once decoded; a coding the facade does not read gets 415 with the codings it
  * does (RFC 7694), not a misleading "not valid JSON".
  */
+import type { IncomingMessage } from 'node:http';
+import { PassThrough } from 'node:stream';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BodyBudget, readBody, type DecodeTurns } from '../../src/http/body.js';
 import { syntheticPersonIdentifiers } from '../../src/sandbox/krr-seed.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 
@@ -90,5 +93,52 @@ describe('compressed request bodies', () => {
     expect(upstreamCalls()).toBe(before);
     // The facade goes on serving.
     expect((await post(gzipSync(BODY), 'gzip')).status).toBe(200);
+  });
+});
+
+describe('decoding turns', () => {
+  /** A request whose body is `body`, sent in one chunk. */
+  const request = (body: Buffer, encoding?: string): IncomingMessage => {
+    const req = new PassThrough() as unknown as IncomingMessage & PassThrough;
+    req.headers = { 'content-length': String(body.length), ...(encoding ? { 'content-encoding': encoding } : {}) };
+    setImmediate(() => req.end(body));
+    return req;
+  };
+
+  it('decodes at most MAX_BODY_BYTES_IN_FLIGHT / MAX_BODY_BYTES bodies at once; the others wait, none is refused', async () => {
+    const limit = 1024 * 1024;
+    const budget = new BodyBudget(2 * limit + limit / 2, limit); // two and a half bodies: two turns
+    let active = 0;
+    let most = 0;
+    let turns = 0;
+    const counted: DecodeTurns = (decode) =>
+      budget.decoding(async () => {
+        turns++;
+        most = Math.max(most, ++active);
+        try {
+          return await decode();
+        } finally {
+          active--;
+        }
+      });
+    const bomb = gzipSync(Buffer.alloc(8 * limit, 0x20));
+    const reads = [
+      ...Array.from({ length: 8 }, () => readBody(request(bomb, 'gzip'), limit, counted)),
+      ...Array.from({ length: 4 }, () => readBody(request(gzipSync(BODY), 'gzip'), limit, counted)),
+      readBody(request(BODY), limit, counted),
+    ];
+    const outcomes = await Promise.allSettled(reads);
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value === BODY.toString() : o.reason.status))).toEqual([
+      ...Array.from({ length: 8 }, () => 413),
+      ...Array.from({ length: 5 }, () => true),
+    ]);
+    expect(most).toBe(2);
+    expect(turns).toBe(12); // the plain body takes no turn
+  });
+
+  it('gives one turn at least, when a body may be larger than the whole budget', () => {
+    const budget = new BodyBudget(1024, 4096);
+    expect(budget.decoding).toBeTypeOf('function');
+    expect((budget.decoding as unknown as { concurrency: number }).concurrency).toBe(1);
   });
 });
