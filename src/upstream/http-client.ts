@@ -74,7 +74,7 @@ export interface UpstreamClientOptions {
 const DEFAULT_DEADLINE_MS = 5_000;
 /** As undici's `body.text()` reads: UTF-8, a byte order mark dropped. */
 const UTF8 = new TextDecoder();
-export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
 /**
