@@ -77,7 +77,11 @@ export async function decodeBody(body: Buffer, codings: readonly string[], maxBy
   for (let i = codings.length - 1; i >= 0; i--) {
     const coding = codings[i] as string;
     const decode = DECODERS[coding];
-    if (!decode) throw new ContentCodingError('unsupported coding', `content coding ${JSON.stringify(coding)}`);
+    if (!decode) {
+      // Named in a caller's error: bounded, whatever the header held.
+      const named = coding.length > 32 ? `${coding.slice(0, 32)}…` : coding;
+      throw new ContentCodingError('unsupported coding', `content coding ${JSON.stringify(named)}`);
+    }
     try {
       decoded = await decode(decoded, { maxOutputLength: maxBytes });
     } catch (err) {

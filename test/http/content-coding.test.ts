@@ -42,6 +42,8 @@ describe('Content-Encoding', () => {
   it('refuses unknown codings and more codings than servers stack, without decoding', async () => {
     expect(await refusal(JSON_TEXT, ['compress-me'])).toBe('unsupported coding');
     expect(await refusal(JSON_TEXT, ['zstd'])).toBe('unsupported coding');
+    const long = await decodeBody(JSON_TEXT, ['x'.repeat(10_000)], 1024).catch((e: Error) => e.message);
+    expect(long).toBe(`content coding "${'x'.repeat(32)}…"`);
     const layered = gzipSync(gzipSync(gzipSync(gzipSync(JSON_TEXT))));
     expect(await refusal(layered, ['gzip', 'gzip', 'gzip', 'gzip'])).toBe('unsupported coding');
     expect(
