@@ -115,7 +115,8 @@ function causes(error: unknown): string[] {
   return messages;
 }
 
-function findOriginal(error: unknown, match: (e: unknown) => boolean): Error | undefined {
+/** The first error along `error`'s `originalError` chain (itself included, six deep at most) that `match`es. */
+export function findOriginal(error: unknown, match: (e: unknown) => boolean): Error | undefined {
   let current: unknown = error;
   for (let depth = 0; current && depth < 6; depth++) {
     if (match(current)) return current as Error;

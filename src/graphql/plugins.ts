@@ -1,10 +1,10 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import type { Metrics } from '../observability/metrics.js';
 import { endOperationSpan, nameOperationSpan, startOperationSpan, tracingEnabled } from '../observability/tracing.js';
 import type { GraphQLContext } from './context.js';
 import { UpstreamUnavailableError, isUnreadableAnswer } from '../upstream/errors.js';
-import { errorCode } from './errors.js';
+import { errorCode, findOriginal } from './errors.js';
 
 const EXPECTED_CODES = new Set([
   'BAD_USER_INPUT',
@@ -37,17 +37,17 @@ export function logUnexpectedErrors(errors: readonly GraphQLError[], contextValu
   for (const error of errors) {
     const code = errorCode(error);
     if (EXPECTED_CODES.has(code)) continue;
-    const original = error.originalError ?? error;
+    let logged = error.originalError ?? error;
     let level: 'debug' | 'warn' | 'error' = UPSTREAM_CODES.has(code) ? 'debug' : 'error';
     // An upstream answer too large or undecodable needs an operator (UPSTREAM_MAX_RESPONSE_BYTES, a proxy's encoding):
-    // one line per such answer, not per person it failed.
-    const cause = rootCause(error);
-    if (cause instanceof UpstreamUnavailableError && isUnreadableAnswer(cause)) {
-      if (unreadable?.has(cause)) continue;
-      (unreadable ??= new Set()).add(cause);
+    // one warning per such answer, not one per person it failed.
+    const answer = findOriginal(error, isUnreadable);
+    if (answer) {
+      if (unreadable?.has(answer)) continue;
+      (unreadable ??= new Set()).add(answer);
+      logged = answer;
       level = 'warn';
     }
-    const logged = level === 'warn' ? cause : original;
     contextValue.log()[level](
       {
         code,
@@ -59,12 +59,7 @@ export function logUnexpectedErrors(errors: readonly GraphQLError[], contextValu
   }
 }
 
-/** The error under the GraphQL errors wrapping it (a field's error wraps the resolver's, which wraps the cause). */
-function rootCause(error: GraphQLError): Error {
-  let cause: Error = error;
-  while (cause instanceof GraphQLError && cause.originalError) cause = cause.originalError;
-  return cause;
-}
+const isUnreadable = (e: unknown) => e instanceof UpstreamUnavailableError && isUnreadableAnswer(e);
 
 /** One GraphQL request in `facade_graphql_requests_total` and the latency histogram. */
 export function countRequest(metrics: Metrics, operationType: string, outcome: string, seconds: number): void {

@@ -214,11 +214,7 @@ export class UpstreamClient {
       return { status: res.statusCode, headers: res.headers, body: parseJson(text) };
     } catch (err) {
       if (err instanceof UpstreamUnavailableError) throw err;
-      if (err instanceof ContentCodingError) {
-        const reason: UnreadableAnswer = err.problem === 'too large' ? 'answer too large' : 'undecodable answer';
-        throw new UpstreamUnavailableError(this.name, reason);
-      }
-      throw new UpstreamUnavailableError(this.name, describeNetworkError(err));
+      throw new UpstreamUnavailableError(this.name, unreadableReason(err) ?? describeNetworkError(err));
     } finally {
       this.opts.metrics.upstreamRequests.inc({ upstream: this.name, method: req.method, status });
       this.opts.metrics.upstreamDuration.observe(
@@ -290,6 +286,13 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** Why an answer that came could not be read (undici's size limit, or its content coding), or undefined. */
+function unreadableReason(err: unknown): UnreadableAnswer | undefined {
+  if (err instanceof undiciErrors.ResponseExceededMaxSizeError) return 'answer too large';
+  if (err instanceof ContentCodingError) return err.problem === 'too large' ? 'answer too large' : 'undecodable answer';
+  return undefined;
+}
+
 function describeNetworkError(err: unknown): string {
   if (
     err instanceof undiciErrors.HeadersTimeoutError ||
@@ -300,7 +303,6 @@ function describeNetworkError(err: unknown): string {
     return 'timeout';
   }
   if (err instanceof undiciErrors.ConnectTimeoutError) return 'connect timeout';
-  if (err instanceof undiciErrors.ResponseExceededMaxSizeError) return 'answer too large' satisfies UnreadableAnswer;
   const code = (err as { code?: string } | undefined)?.code;
   return code ? code.toLowerCase() : 'network error';
 }
