@@ -18,8 +18,13 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 
 FROM node:24-bookworm-slim
+# MALLOC_ARENA_MAX=2: glibc gives every thread that allocates an arena of its own (up to 8 per core), and on Node 24
+# V8's compiler and GC threads keep 15–25 MB in theirs. Two arenas do the same work in less: side by side on the same
+# build, 64 callers of 1-, 100- and 1000-person queries, 6–12 MB less peak RSS at 1.02–1.12× the queries/s on Node 24
+# (10 MB less at 0.97× on Node 20). Same as `npm run start:dist`.
 ENV NODE_ENV=production \
-    PORT=4000
+    PORT=4000 \
+    MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=deps --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
