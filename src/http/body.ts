@@ -6,7 +6,7 @@ export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
-    /** Response headers the refusal needs (a 415's `Accept-Encoding`). */
+    /** Response headers the refusal needs (a 415's `Accept-Encoding`, `Connection: close` when the rest is unread). */
     readonly headers: Record<string, string> = {},
   ) {
     super(message);
@@ -94,7 +94,8 @@ function readBytes<T>(req: IncomingMessage, limitBytes: number, finish: (bytes: 
 }
 
 function tooLarge(limitBytes: number): HttpError {
-  return new HttpError(413, `The request body exceeds ${limitBytes} bytes.`);
+  // The rest of the body is never read: the connection cannot carry another request.
+  return new HttpError(413, `The request body exceeds ${limitBytes} bytes.`, { connection: 'close' });
 }
 
 /** The bytes of request bodies held at once, against a limit (`MAX_BODY_BYTES_IN_FLIGHT`). */

@@ -245,7 +245,6 @@ async function handleGraphQL(
     body = parseBody(text, req.headers['content-type']);
   } catch (err) {
     if (err instanceof HttpError) {
-      if (err.status === 413) res.setHeader('connection', 'close'); // the rest of the body is never read
       for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
       return graphqlError(res, err.status, err.message, 'BAD_REQUEST');
     }

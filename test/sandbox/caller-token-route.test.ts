@@ -1,4 +1,5 @@
 /** `POST /sandbox/caller-token` of a facade in sandbox mode: scope and tenant from the JSON body. */
+import { gzipSync } from 'node:zlib';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALLER_SCOPES } from '../../src/auth/scopes.js';
@@ -65,5 +66,34 @@ describe('POST /sandbox/caller-token', () => {
     for (const body of ['null', '[]', '"910825534"', '{"scope": 5}', 'not json']) {
       expect((await callerToken(body)).status, body).toBe(400);
     }
+  });
+
+  it('refuses a body it cannot read instead of reading it as empty (which would give every scope)', async () => {
+    const asked = Buffer.from(JSON.stringify({ scope: 'contactinfo.read' }));
+    const cases: { encoding?: string; body: Buffer; status: number }[] = [
+      { encoding: 'zstd', body: asked, status: 415 },
+      { encoding: 'gzip', body: asked, status: 400 },
+      { body: Buffer.alloc(17 * 1024, 0x20), status: 413 },
+      { encoding: 'gzip', body: gzipSync(Buffer.alloc(17 * 1024, 0x20)), status: 413 },
+    ];
+    for (const { encoding, body, status } of cases) {
+      const res = await fetch(`${t.url}/sandbox/caller-token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(encoding ? { 'content-encoding': encoding } : {}) },
+        body,
+      });
+      const answer = (await res.json()) as Record<string, unknown>;
+      expect(res.status, `${encoding} ${body.length}`).toBe(status);
+      expect(answer.error).toBe('invalid_request');
+      expect(answer).not.toHaveProperty('access_token');
+      if (status === 415) expect(res.headers.get('accept-encoding')).toBe('gzip, deflate, br');
+    }
+    // A gzip body it can read is read: the scope asked for, not every scope.
+    const res = await fetch(`${t.url}/sandbox/caller-token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gzipSync(asked),
+    });
+    expect(((await res.json()) as { scope?: string }).scope).toBe('contactinfo.read');
   });
 });

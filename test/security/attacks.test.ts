@@ -24,7 +24,7 @@ async function post(body: string, headers: Record<string, string>, token?: strin
     headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body,
   });
-  return { status: res.status, text: await res.text() };
+  return { status: res.status, headers: res.headers, text: await res.text() };
 }
 
 function upstreamCalls(): number {
@@ -179,6 +179,8 @@ describe('request shapes that must be refused', () => {
     const huge = JSON.stringify({ query: `{ __typename }`, variables: { pad: 'x'.repeat(1_100_000) } });
     const res = await post(huge, { 'content-type': 'application/json' }, await prod.token());
     expect(res.status).toBe(413);
+    // The rest of the body stays unread: the connection cannot carry another request.
+    expect(res.headers.get('connection')).toBe('close');
   });
 
   it('refuses a chunked body (no Content-Length) once it grows beyond the limit, with 413', async () => {
