@@ -2,6 +2,7 @@ import { DEFAULT_MAX_COST_IN_FLIGHT } from './graphql/admission.js';
 import { DEFAULT_DOCUMENT_LIMITS } from './graphql/document-limits.js';
 import { DEFAULT_QUERY_LIMITS } from './graphql/limits.js';
 import { DEFAULT_SERVICE_NAME } from './observability/tracing.js';
+import { DEFAULT_MAX_RESPONSE_BYTES } from './upstream/http-client.js';
 
 /**
  * Every environment variable of the facade, declared once: name, type, default, range or allowed values, description,
@@ -635,7 +636,7 @@ export const VARIABLES = {
     group: 'upstream',
     type: 'integer',
     unit: 'bytes',
-    default: 4 * MiB,
+    default: DEFAULT_MAX_RESPONSE_BYTES,
     min: 64 * 1024,
     max: 256 * MiB,
     description:
