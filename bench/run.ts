@@ -841,7 +841,7 @@ async function main(): Promise<void> {
     `duration ${settings.durationS} s + warm-up ${settings.warmupS} s per scenario, ${settings.connections} connections, ` +
       `upstream latency ${settings.latencyMs} ms (target 1: ${settings.coalesceLatencyMs} ms, ` +
       `${settings.coalesceConnections} upstream connections), facade via ${settings.facadeEntry}, ` +
-      `node ${process.version} for every process (the image runs Node 24)`,
+      `node ${process.version} for every process`,
   );
 
   log('starting the sandbox processes');
