@@ -1,6 +1,6 @@
 import { domainToASCII } from 'node:url';
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
-import { parseUpstreamTimestamp } from '../upstream/timestamps.js';
+import { formatInstant, parseUpstreamTimestamp } from '../upstream/timestamps.js';
 import { isValidOrganizationNumber, isValidPersonIdentifier } from './identifiers.js';
 
 /**
@@ -65,8 +65,9 @@ export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   name: 'DateTime',
   serialize: (value) => {
     const date = value instanceof Date ? value : parseUpstreamTimestamp(value);
-    if (!date || Number.isNaN(date.getTime())) throw new GraphQLError('DateTime cannot represent this value');
-    return date.toISOString();
+    const time = date ? date.getTime() : NaN;
+    if (Number.isNaN(time)) throw new GraphQLError('DateTime cannot represent this value');
+    return formatInstant(time);
   },
   parseValue: (value) => parseDateTime(value),
   parseLiteral: (ast) => onLiteral(ast, 'DateTime', parseDateTime),

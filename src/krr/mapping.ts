@@ -1,4 +1,4 @@
-import { monthsBefore, parseUpstreamInstant, parseUpstreamTimestamp } from '../upstream/timestamps.js';
+import { dateOfInstant, monthsBefore, parseUpstreamInstant, parseUpstreamTimestamp } from '../upstream/timestamps.js';
 import type { KrrContactInfoDto, KrrPersonDto } from './dto.js';
 import type {
   ContactPointModel,
@@ -179,6 +179,10 @@ const MOBILE_PHONE: ContactKeys = {
 
 /** One contact point of a person, read on demand like the person (see KrrPerson). */
 class KrrContactPoint implements ContactPointModel {
+  /** Read once: `stale` reads the times `updatedAt` and `lastVerifiedAt` send, and a full selection asks for all three. */
+  private updatedMs: number | undefined;
+  private verifiedMs: number | undefined;
+
   constructor(
     readonly value: string,
     private readonly contact: KrrContactInfoDto,
@@ -187,11 +191,11 @@ class KrrContactPoint implements ContactPointModel {
   ) {}
 
   get updatedAt(): Date | null {
-    return parseUpstreamTimestamp(this.contact[this.keys.updated]);
+    return dateOfInstant(this.updated());
   }
 
   get lastVerifiedAt(): Date | null {
-    return parseUpstreamTimestamp(this.contact[this.keys.verified]);
+    return dateOfInstant(this.verified());
   }
 
   get lastValidatedAt(): Date | null {
@@ -205,8 +209,15 @@ class KrrContactPoint implements ContactPointModel {
   /** Neither updated nor verified since the cut-off (an unreadable time counts as never). */
   get stale(): boolean {
     // Verified is read only when the update is too old: fresh contact points (most) take one parse.
-    if (parseUpstreamInstant(this.contact[this.keys.updated]) >= this.staleBefore) return false;
-    return !(parseUpstreamInstant(this.contact[this.keys.verified]) >= this.staleBefore);
+    return !(this.updated() >= this.staleBefore) && !(this.verified() >= this.staleBefore);
+  }
+
+  private updated(): number {
+    return (this.updatedMs ??= parseUpstreamInstant(this.contact[this.keys.updated]));
+  }
+
+  private verified(): number {
+    return (this.verifiedMs ??= parseUpstreamInstant(this.contact[this.keys.verified]));
   }
 }
 

@@ -4,8 +4,12 @@
  * unreadable becomes null rather than failing a whole person or client.
  */
 export function parseUpstreamTimestamp(value: unknown): Date | null {
-  const at = parseUpstreamInstant(value);
-  return Number.isNaN(at) ? null : new Date(at);
+  return dateOfInstant(parseUpstreamInstant(value));
+}
+
+/** The Date of an instant {@link parseUpstreamInstant} read, or null when it was unreadable (NaN). */
+export function dateOfInstant(ms: number): Date | null {
+  return Number.isNaN(ms) ? null : new Date(ms);
 }
 
 /**
@@ -154,3 +158,51 @@ export function monthsBefore(date: Date, months: number): Date {
   result.setUTCFullYear(year, month, Math.min(date.getUTCDate(), daysInMonth(year, month + 1)));
   return result;
 }
+
+/**
+ * `new Date(ms).toISOString()` without the Date: `2023-08-05T10:45:15.768Z`, years outside 0–9999 as `+YYYYYY` or
+ * `-YYYYYY`. V8 formats toISOString through its C++ runtime at about 1.2 µs a call, and a 1000-person answer with every
+ * field has seven timestamps a person (8 ms of a 40 ms query); this takes about a sixth of that, from the tables below.
+ * `ms` must be a Date's time value (an integer within ±8.64e15); anything else is a RangeError.
+ */
+export function formatInstant(ms: number): string {
+  if (!Number.isInteger(ms) || Math.abs(ms) > 8.64e15) throw new RangeError('Invalid time value');
+  const days = Math.floor(ms / 86_400_000);
+  const msOfDay = ms - days * 86_400_000;
+  const millis = msOfDay % 1000;
+  const seconds = (msOfDay - millis) / 1000;
+  const second = seconds % 60;
+  return datePart(days) + HOUR_MINUTE[(seconds - second) / 60] + SECOND[second] + MILLIS[millis];
+}
+
+/** `YYYY-MM-DDT` of the day `days` after 1970-01-01 (H. Hinnant's civil_from_days, the inverse of daysFromCivil). */
+function datePart(days: number): string {
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor(
+    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365,
+  );
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  // Months counted from March (0) to February (11), so the leap day comes last.
+  const fromMarch = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * fromMarch + 2) / 5) + 1;
+  const month = fromMarch < 10 ? fromMarch + 3 : fromMarch - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  const yearText =
+    year >= 0 && year <= 9999
+      ? String(year).padStart(4, '0')
+      : (year < 0 ? '-' : '+') + String(Math.abs(year)).padStart(6, '0');
+  return yearText + MONTH_DAY[month * 32 + day];
+}
+
+const pad = (value: number, width: number) => String(value).padStart(width, '0');
+/** `-MM-DDT` at month * 32 + day. */
+const MONTH_DAY: string[] = [];
+for (let month = 1; month <= 12; month++) {
+  for (let day = 1; day <= 31; day++) MONTH_DAY[month * 32 + day] = `-${pad(month, 2)}-${pad(day, 2)}T`;
+}
+/** `HH:MM:` at the minute of the day. */
+const HOUR_MINUTE = Array.from({ length: 1440 }, (_, i) => `${pad(Math.floor(i / 60), 2)}:${pad(i % 60, 2)}:`);
+const SECOND = Array.from({ length: 60 }, (_, i) => `${pad(i, 2)}.`);
+const MILLIS = Array.from({ length: 1000 }, (_, i) => `${pad(i, 3)}Z`);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseUpstreamTimestamp } from '../../src/upstream/timestamps.js';
+import { formatInstant, parseUpstreamTimestamp } from '../../src/upstream/timestamps.js';
 
 const iso = (value: unknown) => parseUpstreamTimestamp(value)?.toISOString() ?? null;
 
@@ -128,6 +128,59 @@ describe('parseUpstreamTimestamp', () => {
       const parsed = parseUpstreamTimestamp(value);
       expect(Number.isNaN(parsed?.getTime()), `Invalid Date for ${value}`).toBe(false);
       expect(parsed).toBeNull();
+    }
+  });
+});
+
+describe('formatInstant', () => {
+  const MAX = 8.64e15;
+
+  it('formats as Date#toISOString does, at the edges of days, months, years, eras and the range', () => {
+    const edges = [
+      0,
+      -0,
+      1,
+      -1,
+      999,
+      1000,
+      86_399_999,
+      86_400_000,
+      -86_400_000,
+      -86_400_001,
+      Date.UTC(2000, 1, 29, 23, 59, 59, 999),
+      Date.UTC(1900, 1, 28, 12),
+      Date.UTC(2100, 2, 1),
+      Date.UTC(2024, 11, 31, 23, 59, 59, 999),
+      Date.UTC(9999, 11, 31, 23, 59, 59, 999),
+      Date.UTC(10_000, 0, 1),
+      Date.UTC(0, 0, 1) - 1,
+      -62_167_219_200_000,
+      -62_167_219_200_001,
+      -62_198_755_200_000,
+      MAX,
+      -MAX,
+      MAX - 1,
+      -MAX + 1,
+    ];
+    for (const ms of edges) expect(formatInstant(ms), String(ms)).toBe(new Date(ms).toISOString());
+  });
+
+  it('formats every time a Date can hold as Date#toISOString does', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -MAX, max: MAX }), (ms) => formatInstant(ms) === new Date(ms).toISOString()),
+      { numRuns: 20_000 },
+    );
+    // Times of this era, where upstream timestamps are.
+    const recent = fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2100, 0, 1) });
+    fc.assert(
+      fc.property(recent, (ms) => formatInstant(ms) === new Date(ms).toISOString()),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('refuses what toISOString refuses', () => {
+    for (const ms of [NaN, Infinity, -Infinity, MAX + 1, -MAX - 1, 1.5]) {
+      expect(() => formatInstant(ms), String(ms)).toThrow(RangeError);
     }
   });
 });
