@@ -34,7 +34,8 @@
  *
  * Bulk scenarios: 100 persons per query with 64 callers (c) and 16 (c16), 1000 with 64 (d), and 1000-person queries
  * one at a time interleaved with direct 1000-id calls (d-seq), each against direct KRR calls of as many ids, side by
- * side (c, c16 and d in BENCH_BULK_ROUNDS alternating slices, d-seq call by call); then c16 and d-seq again against a
+ * side (c, c16 and d in BENCH_BULK_ROUNDS alternating slices, d-seq call by call); d-seq again with every field of
+ * Person but digitalMailbox selected (d-seq-all, no target); then c16 and d-seq again against a
  * sandbox and facade of their own with BENCH_BULK_LATENCY_MS (20) of KRR latency.
  *
  * Every answer of every row is checked (the persons asked for present, no errors; a direct call's `personer`): a
@@ -127,6 +128,10 @@ const CLIENT_ID = '3f6a2c1e-8b4d-4f7a-9c2e-1d5b7a9e0c41';
 const PERSON_FIELDS = 'id status email { value stale } mobilePhone { value stale }';
 const PERSON_QUERY = `query Person($id: PersonIdentifier!) { person(id: $id) { ${PERSON_FIELDS} } }`;
 const PERSONS_QUERY = `query Persons($ids: [PersonIdentifier!]!) { persons(ids: $ids) { ${PERSON_FIELDS} } }`;
+/** Every field of Person but digitalMailbox (another KRR scope): what a caller copying the whole type asks for. */
+const CONTACT_POINT_ALL = '{ value updatedAt lastVerifiedAt lastValidatedAt duplicated stale }';
+const PERSON_ALL_FIELDS = `id status reserved reservedAt notificationStatus language languageUpdatedAt email ${CONTACT_POINT_ALL} mobilePhone ${CONTACT_POINT_ALL}`;
+const PERSONS_ALL_QUERY = `query Persons($ids: [PersonIdentifier!]!) { persons(ids: $ids) { ${PERSON_ALL_FIELDS} } }`;
 const CLIENT_QUERY = `{ client(id: "${CLIENT_ID}") { id name jwks { keys { kid } } } }`;
 
 // Distinct ids per request, rotating through one pool of ids: every request in flight at one time asks for other ids
@@ -147,6 +152,7 @@ const bodies = {
   person: singleIds.map((id) => JSON.stringify({ query: PERSON_QUERY, variables: { id } })),
   persons100: hundreds.map((list) => JSON.stringify({ query: PERSONS_QUERY, variables: { ids: list } })),
   persons1000: thousands.map((list) => JSON.stringify({ query: PERSONS_QUERY, variables: { ids: list } })),
+  persons1000All: thousands.map((list) => JSON.stringify({ query: PERSONS_ALL_QUERY, variables: { ids: list } })),
   client: [JSON.stringify({ query: CLIENT_QUERY })],
 };
 
@@ -408,18 +414,27 @@ async function throughputPair(
 /**
  * BENCH_SEQUENTIAL_CALLS 1000-id calls one at a time, direct and through the facade interleaved (after 5 not
  * measured), every answer checked; pushes both rows and returns the facade's with `ratioValue` (p50 / direct p50).
+ * The facade's queries select the bench's fields of each person, or with `everyField` every field but digitalMailbox.
  */
-async function sequentialPair(stack: Stack, id: string, rows: Row[]): Promise<Row & { ratioValue: number }> {
+async function sequentialPair(
+  stack: Stack,
+  id: string,
+  rows: Row[],
+  everyField = false,
+): Promise<Row & { ratioValue: number }> {
   const n = settings.sequentialCalls;
   const lat = `${stack.latencyMs} ms`;
-  log(`${id}: ${n} sequential 1000-id calls each (after 5 not measured), direct and facade interleaved [${lat}]`);
+  const selection = everyField ? ', every field' : '';
+  log(
+    `${id}: ${n} sequential 1000-id calls each (after 5 not measured), direct and facade interleaved [${lat}${selection}]`,
+  );
   const krrTarget = new URL(krrPath(stack.sandbox));
   const krrPool = new Pool(krrTarget.origin, { connections: 1 });
   const facadePool = new Pool(stack.facade.url, { connections: 1 });
   const tokensBefore = await stack.direct.tokenRequests();
   const krrHeaders = directHeaders(await stack.direct.token([KRR_SCOPE], 120));
   const nextKrr = rotating(bodies.krr1000);
-  const nextFacade = rotating(bodies.persons1000);
+  const nextFacade = rotating(everyField ? bodies.persons1000All : bodies.persons1000);
   const timed = async (pool: Pool, path: string, headers: Record<string, string>, body: string) => {
     const t0 = performance.now();
     const res = await pool.request({ method: 'POST', path, headers, body });
@@ -449,7 +464,7 @@ async function sequentialPair(stack: Stack, id: string, rows: Row[]): Promise<Ro
   const fp = percentiles(facadeMs);
   const row: Row & { ratioValue: number } = {
     id,
-    name: `facade persons ×1000, sequential ×${n} [${lat}]`,
+    name: `facade persons ×1000${selection}, sequential ×${n} [${lat}]`,
     kind: 'facade',
     p50Ms: fp.p50,
     p99Ms: fp.p99,
@@ -466,7 +481,7 @@ async function sequentialPair(stack: Stack, id: string, rows: Row[]): Promise<Ro
   rows.push(
     {
       id: `${id}0`,
-      name: `direct KRR 1000 ids, sequential ×${n} [${lat}]`,
+      name: `direct KRR 1000 ids, sequential ×${n} [${lat}${everyField ? ', beside every field' : ''}]`,
       kind: 'direct',
       p50Ms: dp.p50,
       p99Ms: dp.p99,
@@ -1035,6 +1050,8 @@ async function main(): Promise<void> {
     targetNo: 3,
     verdict: (seq.errors ?? 0) > 0 ? 'MISS' : verdict(seq.ratioValue <= TARGETS.largeQueryLatency),
   });
+  // No target: how far a caller that selects every field is from the bench's selection (DateTime fields cost most).
+  await sequentialPair(mainStack, 'd-seq-all', rows, true);
 
   // (e) a client with its JWKS. The direct baseline asks the admin API for both at once, as a client knowing the id
   // would (the facade has to ask one after the other: jwks is a field of the client).
