@@ -1,6 +1,6 @@
 import { domainToASCII } from 'node:url';
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
-import { formatInstant, parseUpstreamTimestamp } from '../upstream/timestamps.js';
+import { formatInstant, parseUpstreamInstant, parseUpstreamTimestamp } from '../upstream/timestamps.js';
 import { isValidOrganizationNumber, isValidPersonIdentifier } from './identifiers.js';
 
 /**
@@ -64,8 +64,8 @@ function parseOrganizationNumber(value: unknown): string {
 export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   name: 'DateTime',
   serialize: (value) => {
-    const date = value instanceof Date ? value : parseUpstreamTimestamp(value);
-    const time = date ? date.getTime() : NaN;
+    // An upstream value (text, epoch seconds) is read to an instant without making a Date of it.
+    const time = value instanceof Date ? value.getTime() : parseUpstreamInstant(value);
     if (Number.isNaN(time)) throw new GraphQLError('DateTime cannot represent this value');
     return formatInstant(time);
   },

@@ -190,10 +190,7 @@ function datePart(days: number): string {
   const day = dayOfYear - Math.floor((153 * fromMarch + 2) / 5) + 1;
   const month = fromMarch < 10 ? fromMarch + 3 : fromMarch - 9;
   const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
-  const yearText =
-    year >= 0 && year <= 9999
-      ? String(year).padStart(4, '0')
-      : (year < 0 ? '-' : '+') + String(Math.abs(year)).padStart(6, '0');
+  const yearText = year >= 0 && year <= 9999 ? pad(year, 4) : (year < 0 ? '-' : '+') + pad(Math.abs(year), 6);
   return yearText + MONTH_DAY[month * 32 + day];
 }
 

@@ -133,6 +133,8 @@ describe('DateTime', () => {
     expect(DateTimeScalar.serialize(new Date('2024-05-01T10:00:00+02:00'))).toBe('2024-05-01T08:00:00.000Z');
     expect(DateTimeScalar.serialize('2010-12-16T13:32:05.000+01:00')).toBe('2010-12-16T12:32:05.000Z');
     expect(DateTimeScalar.serialize('2023-06-29T10:14:52+02')).toBe('2023-06-29T08:14:52.000Z');
+    // Epoch seconds, as the admin API sends some times.
+    expect(DateTimeScalar.serialize(1714564800)).toBe('2024-05-01T12:00:00.000Z');
   });
 
   it('refuses to serialize what is not a time', () => {
