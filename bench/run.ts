@@ -36,7 +36,10 @@
  * one at a time interleaved with direct 1000-id calls (d-seq), each against direct KRR calls of as many ids, side by
  * side (c, c16 and d in BENCH_BULK_ROUNDS alternating slices, d-seq call by call); d-seq again with every field of
  * Person but digitalMailbox selected (d-seq-all, no target); then c16 and d-seq again against a
- * sandbox and facade of their own with BENCH_BULK_LATENCY_MS (20) of KRR latency.
+ * sandbox and facade of their own with BENCH_BULK_LATENCY_MS (20) of KRR latency. d and d-seq also run the bare hop
+ * (bench/lib/bare-hop.ts: one KRR call, JSON.parse, the facade's mapping, JSON.stringify, nothing else) in the same
+ * slices and interleaving (rows d-bare, d-seq-bare, no target): how much of targets 7 and 3 the hop itself costs on
+ * the machine at hand, whatever a service between caller and KRR does.
  *
  * Every answer of every row is checked (the persons asked for present, no errors; a direct call's `personer`): a
  * response that fails the check counts as an error, never as throughput.
@@ -79,8 +82,10 @@ import {
   ADMIN_READ_SCOPE,
   DirectClient,
   KRR_SCOPE,
+  startBareHop,
   startFacadeProcess,
   startSandboxProcess,
+  type BareHopProcess,
   type FacadeProcess,
   type SandboxProcess,
 } from './lib/stack.js';
@@ -342,6 +347,7 @@ async function throughputPair(
   connections: number,
   rows: Row[],
   names: { baselineId?: string; direct?: string; facade?: string } = {},
+  bare?: BareHopProcess,
 ) {
   const lat = `${stack.latencyMs} ms`;
   const callers = `${connections} callers`;
@@ -363,9 +369,12 @@ async function throughputPair(
       connections,
       n === 1 ? answers.person : answers.persons(n),
     ),
+    ...(bare
+      ? [sampledCannon(`${bare.url}/graphql`, facadeHeaders(stack.sandbox), persons, connections, answers.persons(n))]
+      : []),
   ];
   const idle = () =>
-    waitForIdle([stack.facade.child.pid, stack.sandbox.child.pid], {
+    waitForIdle([stack.facade.child.pid, stack.sandbox.child.pid, ...(bare ? [bare.child.pid] : [])], {
       progress: async () => (await stack.facade.scrape()).graphql,
     });
   if (settings.warmupS > 0) for (const load of loads) await load(settings.warmupS);
@@ -373,16 +382,18 @@ async function throughputPair(
   const tokensBefore = await stack.direct.tokenRequests();
   const before = await stack.facade.scrape();
   const rss = sampleRss(stack.facade.child.pid);
-  const runs: SampledResult[][] = [[], []];
+  const bareRss = bare && sampleRss(bare.child.pid);
+  const runs: SampledResult[][] = loads.map(() => []);
+  const order = loads.map((_, side) => side);
   for (let round = 0; round < rounds; round++) {
-    for (const side of round % 2 === 0 ? [0, 1] : [1, 0]) {
+    for (const side of round % 2 === 0 ? order : [...order].reverse()) {
       runs[side]?.push(await (loads[side] as (s: number) => Promise<SampledResult>)(sliceS));
       await idle();
     }
   }
   const peakRssMb = rss.stop();
   const d = delta(await stack.facade.scrape(), before);
-  const [direct, viaFacade] = runs.map((r) => mergeRuns(r)) as [LoadResult, LoadResult];
+  const [direct, viaFacade, viaBare] = runs.map((r) => mergeRuns(r)) as [LoadResult, LoadResult, LoadResult?];
   const failed = (r: LoadResult) => r.non2xx + r.errors + (r.wrongBodies ?? 0);
   const base: Row = {
     id: baselineId,
@@ -408,6 +419,20 @@ async function throughputPair(
     details: { connections, rounds, sliceS, load: viaFacade, counters: d },
   };
   rows.push(base, row);
+  if (viaBare) {
+    rows.push({
+      id: `${id}-bare`,
+      name: `bare hop (no facade) ×${n}, ${callers} [${lat}]`,
+      kind: 'reference',
+      ...rowFrom(viaBare),
+      upstreamPerRequest: 1,
+      peakRssMb: bareRss?.stop(),
+      errors: failed(viaBare),
+      baseline: base.id,
+      ratio: times((viaBare.reqPerSec ?? 0) / (direct.reqPerSec || NaN)),
+      details: { connections, rounds, sliceS, load: viaBare },
+    });
+  }
   return row;
 }
 
@@ -420,8 +445,9 @@ async function sequentialPair(
   stack: Stack,
   id: string,
   rows: Row[],
-  everyField = false,
+  opts: { everyField?: boolean; bare?: BareHopProcess } = {},
 ): Promise<Row & { ratioValue: number }> {
+  const { everyField = false, bare } = opts;
   const n = settings.sequentialCalls;
   const lat = `${stack.latencyMs} ms`;
   const selection = everyField ? ', every field' : '';
@@ -431,6 +457,7 @@ async function sequentialPair(
   const krrTarget = new URL(krrPath(stack.sandbox));
   const krrPool = new Pool(krrTarget.origin, { connections: 1 });
   const facadePool = new Pool(stack.facade.url, { connections: 1 });
+  const barePool = bare && new Pool(bare.url, { connections: 1 });
   const tokensBefore = await stack.direct.tokenRequests();
   const krrHeaders = directHeaders(await stack.direct.token([KRR_SCOPE], 120));
   const nextKrr = rotating(bodies.krr1000);
@@ -443,7 +470,9 @@ async function sequentialPair(
   };
   const directMs: number[] = [];
   const facadeMs: number[] = [];
+  const bareMs: number[] = [];
   let failures = 0;
+  let bareFailures = 0;
   const before = await stack.facade.scrape();
   const rss = sampleRss(stack.facade.child.pid);
   for (let i = -5; i < n; i++) {
@@ -452,13 +481,16 @@ async function sequentialPair(
     if (dr.status !== 200 || fr.status !== 200 || !answers.krr(1000)(dr.text) || !answers.persons(1000)(fr.text)) {
       failures++;
     }
+    const br = barePool && (await timed(barePool, '/graphql', facadeHeaders(stack.sandbox), nextFacade()));
+    if (br && (br.status !== 200 || !answers.persons(1000)(br.text))) bareFailures++;
     if (i < 0) continue; // warm-up
     directMs.push(dr.ms);
     facadeMs.push(fr.ms);
+    if (br) bareMs.push(br.ms);
   }
   const peakRssMb = rss.stop();
   const counters = delta(await stack.facade.scrape(), before);
-  await Promise.all([krrPool.close(), facadePool.close()]);
+  await Promise.all([krrPool.close(), facadePool.close(), barePool?.close()]);
   const ratioValue = median(facadeMs) / median(directMs);
   const dp = percentiles(directMs);
   const fp = percentiles(facadeMs);
@@ -491,6 +523,21 @@ async function sequentialPair(
     },
     row,
   );
+  if (bare) {
+    const bp = percentiles(bareMs);
+    rows.push({
+      id: `${id}-bare`,
+      name: `bare hop (no facade) ×1000, sequential ×${n} [${lat}]`,
+      kind: 'reference',
+      p50Ms: bp.p50,
+      p99Ms: bp.p99,
+      upstreamPerRequest: 1,
+      baseline: `${id}0`,
+      ratio: `${times(median(bareMs) / median(directMs))} p50`,
+      errors: bareFailures,
+      details: { latencyMs: bp, samplesMs: bareMs },
+    });
+  }
   return row;
 }
 
@@ -1042,16 +1089,23 @@ async function main(): Promise<void> {
   bulkTarget(c, 6, TARGETS.hundredThroughput);
   const c16 = await throughputPair(mainStack, 'c16', 100, BULK_CALLERS, rows);
   bulkTarget(c16, 6, TARGETS.hundredThroughput);
-  const d = await throughputPair(mainStack, 'd', 1000, C, rows);
+  // Targets 7 and 3 beside the bare hop (bench/lib/bare-hop.ts): how much of each ratio the hop itself costs here.
+  const bare = await startBareHop('bare-hop', ROOT, main);
+  const d = await throughputPair(mainStack, 'd', 1000, C, rows, {}, bare);
   bulkTarget(d, 7, TARGETS.thousandThroughput);
-  const seq = await sequentialPair(mainStack, 'd-seq', rows);
+  const seq = await sequentialPair(mainStack, 'd-seq', rows, { bare });
   Object.assign(seq, {
     target: `≤ ${TARGETS.largeQueryLatency}× p50 (lasting goal ${TARGETS.largeQueryLatencyGoal}×)`,
     targetNo: 3,
     verdict: (seq.errors ?? 0) > 0 ? 'MISS' : verdict(seq.ratioValue <= TARGETS.largeQueryLatency),
   });
+  for (const row of [d, seq]) {
+    const floor = rows.find((r) => r.id === `${row.id}-bare`);
+    if (floor?.ratio) row.note = [row.note, `the bare hop, no facade: ${floor.ratio}`].filter(Boolean).join('; ');
+  }
+  await bare.child.stop();
   // No target: how far a caller that selects every field is from the bench's selection (DateTime fields cost most).
-  await sequentialPair(mainStack, 'd-seq-all', rows, true);
+  await sequentialPair(mainStack, 'd-seq-all', rows, { everyField: true });
 
   // (e) a client with its JWKS. The direct baseline asks the admin API for both at once, as a client knowing the id
   // would (the facade has to ask one after the other: jwks is a field of the client).

@@ -5,7 +5,8 @@ export type Verdict = 'PASS' | 'MISS' | 'n/a';
 export interface Row {
   id: string;
   name: string;
-  kind: 'direct' | 'facade' | 'summary';
+  /** `reference`: neither direct nor the facade (the bare hop, bench/lib/bare-hop.ts). */
+  kind: 'direct' | 'facade' | 'reference' | 'summary';
   reqPerSec?: number;
   p50Ms?: number;
   p99Ms?: number;

@@ -95,6 +95,29 @@ export async function startFacadeProcess(
   };
 }
 
+/** The bare hop (bench/lib/bare-hop.ts): a service between caller and KRR that does nothing the facade adds. */
+export interface BareHopProcess {
+  child: Child;
+  url: string;
+}
+
+/**
+ * Starts the bare hop against `sandbox`, with the node flags and variables of `npm run start:dist` (the facade's heap
+ * settings), its source through tsx as the sandbox's.
+ */
+export async function startBareHop(name: string, root: string, sandbox: SandboxProcess): Promise<BareHopProcess> {
+  const port = await freePort();
+  const script = nodeCommandOf(root, 'start:dist');
+  const child = spawnNode(
+    name,
+    [...script.args.slice(0, -1), ...TSX, 'bench/lib/bare-hop.ts'],
+    { ...process.env, ...script.env, ...sandbox.vars, PORT: String(port) },
+    root,
+  );
+  await child.waitForLine((line) => line === 'bare hop listening', 60_000);
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
 /**
  * A client without the facade: the repo's TokenService and credential loading with the key and certificate the sandbox
  * printed, its own metrics (to count its token requests).
