@@ -426,11 +426,11 @@ async function throughputPair(
       kind: 'reference',
       ...rowFrom(viaBare),
       upstreamPerRequest: 1,
-      peakRssMb: bareRss?.stop(),
       errors: failed(viaBare),
       baseline: base.id,
       ratio: times((viaBare.reqPerSec ?? 0) / (direct.reqPerSec || NaN)),
-      details: { connections, rounds, sliceS, load: viaBare },
+      // Not peakRssMb, which is the facade's (target 5): the bare hop has no admission control or heap budget of its own.
+      details: { connections, rounds, sliceS, load: viaBare, bareHopPeakRssMb: bareRss?.stop() },
     });
   }
   return row;
