@@ -8,8 +8,8 @@
  *
  * No GraphQL (the query text is not read), no caller authentication, scopes, limits, admission, rate limit, batching
  * across callers, audit record, metrics or logging: its answers carry the same data as the facade's, so the rows that
- * run it (c-bare, d-bare, d-seq-bare) show how much of a target's ratio the hop itself costs on this machine, measured side by
- * side with the facade and the direct calls. Not a product and not a baseline to beat: a floor.
+ * run it (c-bare, d-bare, d-seq-bare) show how much of a target's ratio the hop itself costs on this machine,
+ * measured side by side with the facade and the direct calls. Not a product and not a baseline to beat: a floor.
  *
  * Variables: PORT (loopback), KRR_URL, MASKINPORTEN_ISSUER, MASKINPORTEN_CLIENT_ID, MASKINPORTEN_KEY_FILE,
  * MASKINPORTEN_CERT_FILE (the sandbox's). Prints `bare hop listening` when ready.
