@@ -482,12 +482,15 @@ async function sequentialPair(
     if (dr.status !== 200 || fr.status !== 200 || !answers.krr(1000)(dr.text) || !answers.persons(1000)(fr.text)) {
       failures++;
     }
-    const br = barePool && (await timed(barePool, '/graphql', facadeHeaders(stack.sandbox), nextFacade()));
-    if (br && (br.status !== 200 || !answers.persons(1000)(br.text))) bareFailures++;
+    // The bare hop failing (or gone) counts against its own row only, never stops the facade's.
+    const br =
+      barePool &&
+      (await timed(barePool, '/graphql', facadeHeaders(stack.sandbox), nextFacade()).catch(() => undefined));
+    if (barePool && (br?.status !== 200 || !answers.persons(1000)(br.text))) bareFailures++;
     if (i < 0) continue; // warm-up
     directMs.push(dr.ms);
     facadeMs.push(fr.ms);
-    if (br) bareMs.push(br.ms);
+    if (br?.status === 200) bareMs.push(br.ms);
   }
   const peakRssMb = rss.stop();
   const counters = delta(await stack.facade.scrape(), before);
@@ -1087,7 +1090,11 @@ async function main(): Promise<void> {
     });
   };
   // Targets 6 (64 callers), 7 and 3 beside the bare hop (bench/lib/bare-hop.ts): what the hop itself costs here.
-  const bare = await startBareHop('bare-hop', ROOT, main);
+  // A reference, not a measurement of the facade: when it cannot start, its rows are left out and the run goes on.
+  const bare = await startBareHop('bare-hop', ROOT, main).catch((err: unknown) => {
+    log(`the bare hop did not start, rows c-bare, d-bare and d-seq-bare are left out: ${String(err)}`);
+    return undefined;
+  });
   const c = await throughputPair(mainStack, 'c', 100, C, rows, {}, bare);
   bulkTarget(c, 6, TARGETS.hundredThroughput);
   const c16 = await throughputPair(mainStack, 'c16', 100, BULK_CALLERS, rows);
@@ -1102,9 +1109,11 @@ async function main(): Promise<void> {
   });
   for (const row of [c, d, seq]) {
     const floor = rows.find((r) => r.id === `${row.id}-bare`);
-    if (floor?.ratio) row.note = [row.note, `the bare hop, no facade: ${floor.ratio}`].filter(Boolean).join('; ');
+    const failed = floor?.errors ? ` (${floor.errors} of its answers failed or were wrong)` : '';
+    if (floor?.ratio)
+      row.note = [row.note, `the bare hop, no facade: ${floor.ratio}${failed}`].filter(Boolean).join('; ');
   }
-  await bare.child.stop();
+  await bare?.child.stop();
   // No target: how far a caller that selects every field is from the bench's selection (DateTime fields cost most).
   await sequentialPair(mainStack, 'd-seq-all', rows, { everyField: true });
 
