@@ -4,7 +4,7 @@
  * organisation that the owner must never see; in the sandbox also the facade's own Maskinporten client with its
  * onbehalfof registrations (`facadeClient`), which the Maskinporten simulator consults for `iss_onbehalfof`.
  */
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, type JsonWebKey } from 'node:crypto';
 import {
   DEFAULT_LIFETIMES,
   JWT_BEARER,
@@ -97,10 +97,19 @@ function client(
   };
 }
 
-/** A fresh 2048-bit RS256 public JWK (the private half is discarded: nobody signs with seeded keys). */
+/**
+ * A 2048-bit RS256 public JWK made once per process and kid (the private half is discarded: nobody signs with seeded
+ * keys). Made anew per seed it cost two RSA key generations, about half a second on a slow machine, at every sandbox
+ * start and every rendering of the sandbox guide.
+ */
+const seededKeys = new Map<string, JsonWebKey>();
+
 function seededJwk(kid: string, nowSec: number): StoredJwk {
-  const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const jwk = publicKey.export({ format: 'jwk' });
+  let jwk = seededKeys.get(kid);
+  if (!jwk) {
+    jwk = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' });
+    seededKeys.set(kid, jwk);
+  }
   return {
     kty: 'RSA',
     alg: 'RS256',

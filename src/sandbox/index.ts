@@ -6,7 +6,7 @@ import { startAdminSimulator, type AdminSimulator } from './admin.js';
 import { startCallerIssuer, type CallerIssuer } from './caller-issuer.js';
 import { startKrrSimulator, type KrrSimulator } from './krr.js';
 import { startMaskinportenSimulator, type MaskinportenSimulator } from './maskinporten.js';
-import { createTestPki, type IssuedCertificate, type TestPki } from './pki.js';
+import { createTestPki, generateRsaKeyPairAsync, type IssuedCertificate, type TestPki } from './pki.js';
 
 /** The facade's own organisation in the sandbox (a valid orgno: Digdir's). */
 export const SANDBOX_ORGNO = '991825827';
@@ -106,10 +106,34 @@ export interface SandboxOptions {
  * writes the key and chain to PEM files so the facade loads them exactly as it would in production.
  */
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
-  const pki = createTestPki({ name: 'Sandbox Test CA' });
+  const tenants = sandboxTenants();
+  // The RSA key generations (0.1–0.4 s each on a slow machine) run at once on the thread pool: the caller issuer's,
+  // the CA's and the enterprise certificate's; the Maskinporten simulator's follows (it needs the CA). One after the
+  // other they took most of a sandbox's start, which every test app makes.
+  const callerIssuerStarting = startCallerIssuer({ tenantClaim: tenants.claim });
+  callerIssuerStarting.catch(() => undefined); // awaited further on: its failure must not go unhandled meanwhile
+  const started: Promise<{ close(): Promise<void> }>[] = [callerIssuerStarting];
+  try {
+    return await startWith(opts, tenants, callerIssuerStarting, started);
+  } catch (err) {
+    // Nothing a failed start opened stays listening.
+    await Promise.allSettled(started.map(async (s) => (await s).close()));
+    throw err;
+  }
+}
+
+async function startWith(
+  opts: SandboxOptions,
+  tenants: ReturnType<typeof sandboxTenants>,
+  callerIssuerStarting: Promise<CallerIssuer>,
+  started: Promise<{ close(): Promise<void> }>[],
+): Promise<Sandbox> {
+  const [caKeys, enterpriseKeys] = await Promise.all([generateRsaKeyPairAsync(), generateRsaKeyPairAsync()]);
+  const pki = createTestPki({ name: 'Sandbox Test CA', caKeys });
   const enterprise = pki.issueEnterpriseCertificate({
     orgno: SANDBOX_ORGNO,
     organizationName: 'DIGITALISERINGSDIREKTORATET TEST',
+    keys: enterpriseKeys,
   });
   const dir = await mkdtemp(join(tmpdir(), 'facade-sandbox-'));
   await chmod(dir, 0o700);
@@ -118,7 +142,6 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   await writeFile(keyFile, enterprise.keyPem, { mode: 0o600 });
   await writeFile(certFile, enterprise.chainPem, { mode: 0o600 });
 
-  const tenants = sandboxTenants();
   const tenantsFile = join(dir, 'tenants.json');
   await writeFile(tenantsFile, `${JSON.stringify(tenants.file, null, 2)}\n`, { mode: 0o600 });
 
@@ -130,35 +153,39 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     accessTokenTtlSeconds: opts.accessTokenTtlSeconds ?? 120,
     now: opts.now,
   });
+  started.push(Promise.resolve(maskinporten));
   const resource = {
     maskinportenIssuer: maskinporten.issuer,
     maskinportenJwksUrl: maskinporten.jwksUrl,
     now: opts.now,
   };
-  const [krr, admin, callerIssuer] = await Promise.all([
-    startKrrSimulator({ ...resource, latencyMs: opts.krrLatencyMs, populateUnknown: opts.populateUnknownPersons }),
-    startAdminSimulator({
-      ...resource,
-      ownerOrgno: SANDBOX_ORGNO,
-      maskinportenClients: [
-        {
-          clientId: SANDBOX_CLIENT_ID,
-          clientName: 'GraphQL-fasade for KRR og selvbetjening (sandkasse)',
-          description: "The facade's own Maskinporten client",
-          scopes: SANDBOX_CLIENT_SCOPES,
-          onBehalfOf: [
-            {
-              onbehalfof: onBehalfOf.onBehalfOf,
-              name: onBehalfOf.name,
-              orgno: onBehalfOf.orgno,
-              url: 'https://annen-kommune.eksempel.no',
-            },
-          ],
-        },
-      ],
-    }),
-    startCallerIssuer({ tenantClaim: tenants.claim }),
-  ]);
+  const krrStarting = startKrrSimulator({
+    ...resource,
+    latencyMs: opts.krrLatencyMs,
+    populateUnknown: opts.populateUnknownPersons,
+  });
+  const adminStarting = startAdminSimulator({
+    ...resource,
+    ownerOrgno: SANDBOX_ORGNO,
+    maskinportenClients: [
+      {
+        clientId: SANDBOX_CLIENT_ID,
+        clientName: 'GraphQL-fasade for KRR og selvbetjening (sandkasse)',
+        description: "The facade's own Maskinporten client",
+        scopes: SANDBOX_CLIENT_SCOPES,
+        onBehalfOf: [
+          {
+            onbehalfof: onBehalfOf.onBehalfOf,
+            name: onBehalfOf.name,
+            orgno: onBehalfOf.orgno,
+            url: 'https://annen-kommune.eksempel.no',
+          },
+        ],
+      },
+    ],
+  });
+  started.push(krrStarting, adminStarting);
+  const [krr, admin, callerIssuer] = await Promise.all([krrStarting, adminStarting, callerIssuerStarting]);
   // iss_onbehalfof is checked against the admin simulator's registrations as they are at each token request.
   maskinporten.setOnBehalfOfLookup((clientId, id) => admin.findOnBehalfOf(clientId, id));
 

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPair, generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
 
@@ -22,6 +22,8 @@ export interface TestPki {
     organizationName?: string;
     validDays?: number;
     notBefore?: Date;
+    /** The certificate's key pair; default a new one. */
+    keys?: RsaKeyPairPem;
   }): IssuedCertificate;
 }
 
@@ -29,13 +31,33 @@ const OID_SERIAL_NUMBER = '2.5.4.5';
 const OID_ORGANIZATION_IDENTIFIER = '2.5.4.97';
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-function generateRsaKeyPair(): { privateKeyPem: string; publicKeyPem: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
+/** An RSA 2048 key pair as PEM (PKCS#8 private, SPKI public). */
+export interface RsaKeyPairPem {
+  privateKeyPem: string;
+  publicKeyPem: string;
+}
+
+const RSA_2048_PEM = {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+} as const;
+
+function generateRsaKeyPair(): RsaKeyPairPem {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', RSA_2048_PEM);
   return { privateKeyPem: privateKey, publicKeyPem: publicKey };
+}
+
+/**
+ * As generateRsaKeyPair, on libuv's thread pool: several made at once take a fraction of the time one after the other
+ * (each takes 0.1–0.4 s), and the event loop goes on meanwhile.
+ */
+export function generateRsaKeyPairAsync(): Promise<RsaKeyPairPem> {
+  return new Promise((resolve, reject) =>
+    generateKeyPair('rsa', RSA_2048_PEM, (err, publicKey, privateKey) =>
+      err ? reject(err) : resolve({ privateKeyPem: privateKey, publicKeyPem: publicKey }),
+    ),
+  );
 }
 
 /** A random positive serial number, 16 bytes, as hex (the high bit cleared so DER keeps it positive). */
@@ -53,9 +75,9 @@ function pemToBase64Der(pem: string): string {
 }
 
 /** Creates a throwaway CA at start; everything it issues is for the sandbox and the tests only. */
-export function createTestPki(opts: { name?: string } = {}): TestPki {
+export function createTestPki(opts: { name?: string; caKeys?: RsaKeyPairPem } = {}): TestPki {
   const caName = opts.name ?? 'Sandbox Test CA';
-  const caKeys = generateRsaKeyPair();
+  const caKeys = opts.caKeys ?? generateRsaKeyPair();
   const caPrivateKey = forge.pki.privateKeyFromPem(caKeys.privateKeyPem);
 
   const ca = forge.pki.createCertificate();
@@ -80,9 +102,9 @@ export function createTestPki(opts: { name?: string } = {}): TestPki {
 
   return {
     caCertPem,
-    issueEnterpriseCertificate({ orgno, organizationName, validDays = 365, notBefore }) {
+    issueEnterpriseCertificate({ orgno, organizationName, validDays = 365, notBefore, keys: given }) {
       const name = organizationName ?? `Sandbox organisation ${orgno}`;
-      const keys = generateRsaKeyPair();
+      const keys = given ?? generateRsaKeyPair();
       const cert = forge.pki.createCertificate();
       cert.publicKey = forge.pki.publicKeyFromPem(keys.publicKeyPem);
       cert.serialNumber = randomSerial();
