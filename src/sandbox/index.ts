@@ -136,6 +136,7 @@ async function startWith(
     keys: enterpriseKeys,
   });
   const dir = await mkdtemp(join(tmpdir(), 'facade-sandbox-'));
+  started.push(Promise.resolve({ close: () => rm(dir, { recursive: true, force: true }) }));
   await chmod(dir, 0o700);
   const keyFile = join(dir, 'enterprise-key.pem');
   const certFile = join(dir, 'enterprise-chain.pem');
