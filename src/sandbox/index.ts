@@ -112,102 +112,96 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   // other they took most of a sandbox's start, which every test app makes.
   const callerIssuerStarting = startCallerIssuer({ tenantClaim: tenants.claim });
   callerIssuerStarting.catch(() => undefined); // awaited further on: its failure must not go unhandled meanwhile
-  const started: Promise<{ close(): Promise<void> }>[] = [callerIssuerStarting];
+  /** The simulators started so far (closed again when the start fails, and by `close`), and the key's directory. */
+  const servers: Promise<{ close(): Promise<void> }>[] = [callerIssuerStarting];
+  let dir: string | undefined;
+  const removeDir = () => (dir === undefined ? Promise.resolve() : rm(dir, { recursive: true, force: true }));
   try {
-    return await startWith(opts, tenants, callerIssuerStarting, started);
+    const [caKeys, enterpriseKeys] = await Promise.all([generateRsaKeyPairAsync(), generateRsaKeyPairAsync()]);
+    const pki = createTestPki({ name: 'Sandbox Test CA', caKeys });
+    const enterprise = pki.issueEnterpriseCertificate({
+      orgno: SANDBOX_ORGNO,
+      organizationName: 'DIGITALISERINGSDIREKTORATET TEST',
+      keys: enterpriseKeys,
+    });
+    dir = await mkdtemp(join(tmpdir(), 'facade-sandbox-'));
+    await chmod(dir, 0o700);
+    const keyFile = join(dir, 'enterprise-key.pem');
+    const certFile = join(dir, 'enterprise-chain.pem');
+    await writeFile(keyFile, enterprise.keyPem, { mode: 0o600 });
+    await writeFile(certFile, enterprise.chainPem, { mode: 0o600 });
+
+    const tenantsFile = join(dir, 'tenants.json');
+    await writeFile(tenantsFile, `${JSON.stringify(tenants.file, null, 2)}\n`, { mode: 0o600 });
+
+    const { delegating, onBehalfOf } = SANDBOX_CUSTOMERS;
+    const maskinporten = await startMaskinportenSimulator({
+      trustedCaCertsPem: [pki.caCertPem],
+      clients: [{ clientId: SANDBOX_CLIENT_ID, orgno: SANDBOX_ORGNO, scopes: SANDBOX_CLIENT_SCOPES }],
+      delegations: [{ consumerOrg: delegating.orgno, supplierOrgno: SANDBOX_ORGNO, scopes: SANDBOX_KRR_SCOPES }],
+      accessTokenTtlSeconds: opts.accessTokenTtlSeconds ?? 120,
+      now: opts.now,
+    });
+    servers.push(Promise.resolve(maskinporten));
+    const resource = {
+      maskinportenIssuer: maskinporten.issuer,
+      maskinportenJwksUrl: maskinporten.jwksUrl,
+      now: opts.now,
+    };
+    const krrStarting = startKrrSimulator({
+      ...resource,
+      latencyMs: opts.krrLatencyMs,
+      populateUnknown: opts.populateUnknownPersons,
+    });
+    const adminStarting = startAdminSimulator({
+      ...resource,
+      ownerOrgno: SANDBOX_ORGNO,
+      maskinportenClients: [
+        {
+          clientId: SANDBOX_CLIENT_ID,
+          clientName: 'GraphQL-fasade for KRR og selvbetjening (sandkasse)',
+          description: "The facade's own Maskinporten client",
+          scopes: SANDBOX_CLIENT_SCOPES,
+          onBehalfOf: [
+            {
+              onbehalfof: onBehalfOf.onBehalfOf,
+              name: onBehalfOf.name,
+              orgno: onBehalfOf.orgno,
+              url: 'https://annen-kommune.eksempel.no',
+            },
+          ],
+        },
+      ],
+    });
+    servers.push(krrStarting, adminStarting);
+    const [krr, admin, callerIssuer] = await Promise.all([krrStarting, adminStarting, callerIssuerStarting]);
+    // iss_onbehalfof is checked against the admin simulator's registrations as they are at each token request.
+    maskinporten.setOnBehalfOfLookup((clientId, id) => admin.findOnBehalfOf(clientId, id));
+
+    return {
+      pki,
+      enterprise,
+      maskinporten,
+      krr,
+      admin,
+      callerIssuer,
+      upstream: {
+        maskinporten: { issuer: maskinporten.issuer, clientId: SANDBOX_CLIENT_ID, keyFile, certFile },
+        krrUrl: krr.url,
+        adminApiUrl: admin.url,
+        auth: { issuer: callerIssuer.issuer, audience: callerIssuer.audience },
+      },
+      tenants,
+      tenantsFile,
+      async close() {
+        await Promise.all(servers.map(async (server) => (await server).close()));
+        await removeDir();
+      },
+    };
   } catch (err) {
-    // Nothing a failed start opened stays listening.
-    await Promise.allSettled(started.map(async (s) => (await s).close()));
+    // Nothing a failed start opened stays listening or on disk.
+    await Promise.allSettled(servers.map(async (server) => (await server).close()));
+    await removeDir();
     throw err;
   }
-}
-
-async function startWith(
-  opts: SandboxOptions,
-  tenants: ReturnType<typeof sandboxTenants>,
-  callerIssuerStarting: Promise<CallerIssuer>,
-  started: Promise<{ close(): Promise<void> }>[],
-): Promise<Sandbox> {
-  const [caKeys, enterpriseKeys] = await Promise.all([generateRsaKeyPairAsync(), generateRsaKeyPairAsync()]);
-  const pki = createTestPki({ name: 'Sandbox Test CA', caKeys });
-  const enterprise = pki.issueEnterpriseCertificate({
-    orgno: SANDBOX_ORGNO,
-    organizationName: 'DIGITALISERINGSDIREKTORATET TEST',
-    keys: enterpriseKeys,
-  });
-  const dir = await mkdtemp(join(tmpdir(), 'facade-sandbox-'));
-  started.push(Promise.resolve({ close: () => rm(dir, { recursive: true, force: true }) }));
-  await chmod(dir, 0o700);
-  const keyFile = join(dir, 'enterprise-key.pem');
-  const certFile = join(dir, 'enterprise-chain.pem');
-  await writeFile(keyFile, enterprise.keyPem, { mode: 0o600 });
-  await writeFile(certFile, enterprise.chainPem, { mode: 0o600 });
-
-  const tenantsFile = join(dir, 'tenants.json');
-  await writeFile(tenantsFile, `${JSON.stringify(tenants.file, null, 2)}\n`, { mode: 0o600 });
-
-  const { delegating, onBehalfOf } = SANDBOX_CUSTOMERS;
-  const maskinporten = await startMaskinportenSimulator({
-    trustedCaCertsPem: [pki.caCertPem],
-    clients: [{ clientId: SANDBOX_CLIENT_ID, orgno: SANDBOX_ORGNO, scopes: SANDBOX_CLIENT_SCOPES }],
-    delegations: [{ consumerOrg: delegating.orgno, supplierOrgno: SANDBOX_ORGNO, scopes: SANDBOX_KRR_SCOPES }],
-    accessTokenTtlSeconds: opts.accessTokenTtlSeconds ?? 120,
-    now: opts.now,
-  });
-  started.push(Promise.resolve(maskinporten));
-  const resource = {
-    maskinportenIssuer: maskinporten.issuer,
-    maskinportenJwksUrl: maskinporten.jwksUrl,
-    now: opts.now,
-  };
-  const krrStarting = startKrrSimulator({
-    ...resource,
-    latencyMs: opts.krrLatencyMs,
-    populateUnknown: opts.populateUnknownPersons,
-  });
-  const adminStarting = startAdminSimulator({
-    ...resource,
-    ownerOrgno: SANDBOX_ORGNO,
-    maskinportenClients: [
-      {
-        clientId: SANDBOX_CLIENT_ID,
-        clientName: 'GraphQL-fasade for KRR og selvbetjening (sandkasse)',
-        description: "The facade's own Maskinporten client",
-        scopes: SANDBOX_CLIENT_SCOPES,
-        onBehalfOf: [
-          {
-            onbehalfof: onBehalfOf.onBehalfOf,
-            name: onBehalfOf.name,
-            orgno: onBehalfOf.orgno,
-            url: 'https://annen-kommune.eksempel.no',
-          },
-        ],
-      },
-    ],
-  });
-  started.push(krrStarting, adminStarting);
-  const [krr, admin, callerIssuer] = await Promise.all([krrStarting, adminStarting, callerIssuerStarting]);
-  // iss_onbehalfof is checked against the admin simulator's registrations as they are at each token request.
-  maskinporten.setOnBehalfOfLookup((clientId, id) => admin.findOnBehalfOf(clientId, id));
-
-  return {
-    pki,
-    enterprise,
-    maskinporten,
-    krr,
-    admin,
-    callerIssuer,
-    upstream: {
-      maskinporten: { issuer: maskinporten.issuer, clientId: SANDBOX_CLIENT_ID, keyFile, certFile },
-      krrUrl: krr.url,
-      adminApiUrl: admin.url,
-      auth: { issuer: callerIssuer.issuer, audience: callerIssuer.audience },
-    },
-    tenants,
-    tenantsFile,
-    async close() {
-      await Promise.all([maskinporten.close(), krr.close(), admin.close(), callerIssuer.close()]);
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
 }
