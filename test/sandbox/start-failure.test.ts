@@ -10,50 +10,32 @@ import type * as MaskinportenModule from '../../src/sandbox/maskinporten.js';
 const opened: string[] = [];
 let failKrr = false;
 
+/** `start`, with the URL of whatever it starts added to `opened`. */
+function recording<A extends unknown[], T extends { url: string }>(start: (...args: A) => Promise<T>) {
+  return async (...args: A): Promise<T> => {
+    const started = await start(...args);
+    opened.push(started.url);
+    return started;
+  };
+}
+
 vi.mock('../../src/sandbox/caller-issuer.js', async (original) => {
   const real = await original<typeof CallerIssuerModule>();
-  return {
-    ...real,
-    startCallerIssuer: async (...args: Parameters<typeof real.startCallerIssuer>) => {
-      const issuer = await real.startCallerIssuer(...args);
-      opened.push(issuer.url);
-      return issuer;
-    },
-  };
+  return { ...real, startCallerIssuer: recording(real.startCallerIssuer) };
 });
 vi.mock('../../src/sandbox/maskinporten.js', async (original) => {
   const real = await original<typeof MaskinportenModule>();
-  return {
-    ...real,
-    startMaskinportenSimulator: async (...args: Parameters<typeof real.startMaskinportenSimulator>) => {
-      const simulator = await real.startMaskinportenSimulator(...args);
-      opened.push(simulator.url);
-      return simulator;
-    },
-  };
+  return { ...real, startMaskinportenSimulator: recording(real.startMaskinportenSimulator) };
 });
 vi.mock('../../src/sandbox/admin.js', async (original) => {
   const real = await original<typeof AdminModule>();
-  return {
-    ...real,
-    startAdminSimulator: async (...args: Parameters<typeof real.startAdminSimulator>) => {
-      const simulator = await real.startAdminSimulator(...args);
-      opened.push(simulator.url);
-      return simulator;
-    },
-  };
+  return { ...real, startAdminSimulator: recording(real.startAdminSimulator) };
 });
 vi.mock('../../src/sandbox/krr.js', async (original) => {
   const real = await original<typeof KrrModule>();
-  return {
-    ...real,
-    startKrrSimulator: async (...args: Parameters<typeof real.startKrrSimulator>) => {
-      if (failKrr) throw new Error('KRR simulator could not listen');
-      const simulator = await real.startKrrSimulator(...args);
-      opened.push(simulator.url);
-      return simulator;
-    },
-  };
+  const start: typeof real.startKrrSimulator = (...args) =>
+    failKrr ? Promise.reject(new Error('KRR simulator could not listen')) : real.startKrrSimulator(...args);
+  return { ...real, startKrrSimulator: recording(start) };
 });
 
 const { startSandbox } = await import('../../src/sandbox/index.js');
