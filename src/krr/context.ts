@@ -8,6 +8,7 @@ import { OWN_PARTY, type LookupKind, type LookupParty } from './client.js';
 import { monthsBefore } from '../upstream/timestamps.js';
 import { STALE_AFTER_MONTHS, toPersonModelStaleBefore } from './mapping.js';
 import type { PersonModel } from './model.js';
+import { PerPerson } from './per-person.js';
 import type { PersonLimiter, RateLimitDecision } from './rate-limit.js';
 import { RequestLoader } from './request-loader.js';
 
@@ -83,7 +84,7 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
     const own = ids.filter((id) => !wantedWithPost.has(id));
     shared.forEach((id) => servedWithPost.add(id));
     const [sharedResults, ownResults] = await Promise.all([
-      loaderFor(WITH_POST).loadMany(shared),
+      loaderFor(WITH_POST).loadMany(shared, true),
       own.length > 0 ? fetchPersons(own, CONTACT_ONLY) : [],
     ]);
     const byId = new Map<string, PersonModel | Error>();
@@ -92,39 +93,45 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
     return ids.map((id) => byId.get(id) as PersonModel | Error);
   };
   /** Per id, the rate-limit decision that charged it in this request (a person counts once per request). */
-  const charged = new Map<string, Promise<void>>();
+  const charged = new PerPerson<Promise<void>>();
   /**
    * One audit record per person and kind per request; every field revealing the person waits for it. A record with
    * `digital_post` covers the person's contact-only fields too, so a person selected both ways gets one record with
    * it (whichever field is audited first), and a person selected twice the same way gets one record.
    */
-  const auditedWithPost = new Map<string, Promise<void>>();
-  const auditedContactOnly = new Map<string, Promise<void>>();
-  const recordOf = (id: string) =>
-    (auditedWithPost.size > 0 ? auditedWithPost.get(id) : undefined) ?? auditedContactOnly.get(id);
+  const auditedWithPost = new PerPerson<Promise<void>>();
+  const auditedContactOnly = new PerPerson<Promise<void>>();
+  const recordOf = (id: string) => auditedWithPost.get(id) ?? auditedContactOnly.get(id);
   /** The record a person's field of this kind waits for. */
   const recordFor = (id: string, kind: LookupKind) => (kind.digitalPost ? auditedWithPost.get(id) : recordOf(id));
   const callerKey = `${opts.caller.clientId ?? ''}|${opts.caller.subject}`;
 
   /**
-   * Charges the persons not yet charged in this request, in one decision; a lookup of a person whose charge is still
-   * being decided (the shared limiter answers asynchronously) waits for that decision and shares its outcome.
+   * Charges the persons (`ids`, distinct) not yet charged in this request, in one decision; a lookup of a person whose
+   * charge is still being decided (the shared limiter answers asynchronously) waits for that decision and shares its
+   * outcome.
    */
   const charge = (ids: readonly string[]): Promise<unknown> => {
-    // Set for each fresh person as it is met (a person twice in `ids` is charged once), settled below.
+    // Set for each fresh person as it is met, settled below.
     let decided: Settleable | undefined;
     let fresh = 0;
     let earlier: Set<Promise<void>> | undefined;
-    for (const id of ids) {
-      const decision = charged.get(id);
-      if (decision === undefined) {
-        decided ??= settleable();
-        charged.set(id, decided.promise);
-        fresh++;
-      } else if (decision !== decided?.promise) {
-        (earlier ??= new Set()).add(decision);
+    if (charged.isEmpty && ids.length > 0) {
+      // The request's first look-up: every person is fresh.
+      decided = settleable();
+      charged.setAll(ids, decided.promise);
+      fresh = ids.length;
+    } else
+      for (const id of ids) {
+        const decision = charged.get(id);
+        if (decision === undefined) {
+          decided ??= settleable();
+          charged.set(id, decided.promise);
+          fresh++;
+        } else if (decision !== decided?.promise) {
+          (earlier ??= new Set()).add(decision);
+        }
       }
-    }
     if (decided) {
       // A limiter that throws rejects here too: the decision settles, and later look-ups of these persons fail with it.
       new Promise<RateLimitDecision>((resolve) => resolve(opts.limiter.take(callerKey, fresh)))
@@ -144,8 +151,8 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
   };
 
   /**
-   * Writes a record for each of `ids` not yet covered: with digital post unless one with it exists, else unless any.
-   * Answers that write when it covers every one of `ids` (none had a record already), else undefined.
+   * Writes a record for each of `ids` (distinct) not yet covered: with digital post unless one with it exists, else
+   * unless any. Answers that write when it covers every one of `ids` (none had a record already), else undefined.
    */
   const writeRecords = (
     ids: readonly string[],
@@ -153,16 +160,26 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
     operationName: string | null,
   ): Promise<void> | undefined => {
     const done = withPost ? auditedWithPost : auditedContactOnly;
-    // Set for each person as it is taken up (a person twice in `ids` gets one record), settled by the write below.
+    // Set for each person as it is taken up, settled by the write below.
     let written: Settleable | undefined;
-    const fresh: string[] = [];
-    for (const id of ids) {
-      if (withPost ? auditedWithPost.has(id) : recordOf(id) !== undefined) continue;
-      written ??= settleable();
-      done.set(id, written.promise);
-      fresh.push(id);
+    let fresh: readonly string[];
+    if (auditedWithPost.isEmpty && auditedContactOnly.isEmpty) {
+      // The request's first records: every person is new.
+      if (ids.length === 0) return undefined;
+      written = settleable();
+      done.setAll(ids, written.promise);
+      fresh = ids;
+    } else {
+      const taken: string[] = [];
+      for (const id of ids) {
+        if (withPost ? auditedWithPost.has(id) : recordOf(id) !== undefined) continue;
+        written ??= settleable();
+        done.set(id, written.promise);
+        taken.push(id);
+      }
+      if (!written) return undefined;
+      fresh = taken;
     }
-    if (!written) return undefined;
     const dataGroups: AuditDataGroup[] = withPost ? ['contact_information', 'digital_post'] : ['contact_information'];
     const { consumer, supplier } = party;
     const record = {
@@ -217,9 +234,11 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
           extensions: { code: 'FORBIDDEN' },
         });
       }
-      await charge(ids);
-      if (kind.digitalPost) for (const id of ids) wantedWithPost.add(id);
-      const results = await loaderFor(kind).loadMany(ids);
+      // Each person once from here on (charged, fetched and audited once); the answer follows `ids`.
+      const unique = distinct(ids);
+      await charge(unique);
+      if (kind.digitalPost) for (const id of unique) wantedWithPost.add(id);
+      const results = await loaderFor(kind).loadMany(unique, true);
       const revealed = results.filter((r): r is PersonModel => !(r instanceof Error));
       const writes = audit(revealed, kind, operationName);
       const failed = new Set<Promise<void>>();
@@ -230,18 +249,34 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
           }),
         ),
       );
-      if (failed.size === 0) return results;
-      opts.onAuditFailed?.();
-      // Fail closed: a person whose audit record was not written is not returned.
-      return results.map((r) =>
-        r instanceof Error ? r : failed.has(recordFor(r.id, kind) as Promise<void>) ? auditUnavailable() : r,
-      );
+      let answer = results;
+      if (failed.size > 0) {
+        opts.onAuditFailed?.();
+        // Fail closed: a person whose audit record was not written is not returned.
+        answer = results.map((r) =>
+          r instanceof Error ? r : failed.has(recordFor(r.id, kind) as Promise<void>) ? auditUnavailable() : r,
+        );
+      }
+      return unique === ids ? answer : inOrderOf(ids, unique, answer);
     },
   };
 }
 
 const CONTACT_ONLY: LookupKind = Object.freeze({ digitalPost: false });
 const WITH_POST: LookupKind = Object.freeze({ digitalPost: true });
+
+/** `ids` itself when no id repeats (the usual case), else each id once, in the order first met. */
+function distinct(ids: readonly string[]): readonly string[] {
+  if (ids.length < 2) return ids;
+  const seen = new Set(ids);
+  return seen.size === ids.length ? ids : [...seen];
+}
+
+/** The answers for `unique` (distinct), one per id of `ids` (which may repeat them). */
+function inOrderOf<T>(ids: readonly string[], unique: readonly string[], answers: readonly T[]): T[] {
+  const at = new Map(unique.map((id, i) => [id, i]));
+  return ids.map((id) => answers[at.get(id) as number] as T);
+}
 
 function rateLimited(retryAfterSeconds: number, what: string): GraphQLError {
   return new GraphQLError(`Too many person ${what}: try again in ${retryAfterSeconds} s (or split the request).`, {

@@ -7,6 +7,7 @@ import type { AuditLog, PersonsRevealed } from '../../src/observability/audit.js
 
 /** One written line: a record's fields with one of its persons. */
 type AuditEntry = Omit<PersonsRevealed, 'personIds'> & { personId: string };
+import type { PersonModel } from '../../src/krr/model.js';
 import type { PersonLimiter, RateLimitDecision } from '../../src/krr/rate-limit.js';
 
 const CONTACT: LookupKind = { digitalPost: false };
@@ -121,6 +122,41 @@ describe('createPersonsContext', () => {
     expect([...a, ...b].every((r) => !(r instanceof Error))).toBe(true);
     await persons.lookup(['3', '4'], CONTACT, null);
     expect(taken).toEqual([3, 1]);
+  });
+
+  it('looks up, charges and audits a person repeated in a first look-up once, and answers every position', async () => {
+    const taken: number[] = [];
+    const limiter: PersonLimiter = {
+      take(_caller, count) {
+        taken.push(count);
+        return { ok: true, retryAfterSeconds: 0, remaining: 100 };
+      },
+    };
+    const { persons, lookups, entries } = context({ limiter });
+    const results = await persons.lookup(['1', '2', '1', '3', '2'], CONTACT, null);
+    expect(results.map((r) => (r as PersonModel).id)).toEqual(['1', '2', '1', '3', '2']);
+    expect(results[0]).toBe(results[2]);
+    expect(taken).toEqual([3]);
+    expect(lookups).toEqual([{ ids: ['1', '2', '3'], digitalPost: false }]);
+    expect(groups(entries)).toEqual([
+      ['1', 'contact_information'],
+      ['2', 'contact_information'],
+      ['3', 'contact_information'],
+    ]);
+  });
+
+  it('withholds every position of a repeated person whose audit record could not be written', async () => {
+    const audit = {
+      write: () => Promise.reject(new Error('disk full')),
+      close: () => Promise.resolve(),
+    } as unknown as AuditLog;
+    const { persons } = context({ audit });
+    const results = await persons.lookup(['1', '2', '1'], CONTACT, null);
+    expect(results.map((r) => (r as { extensions?: { code?: string } }).extensions?.code)).toEqual([
+      'AUDIT_UNAVAILABLE',
+      'AUDIT_UNAVAILABLE',
+      'AUDIT_UNAVAILABLE',
+    ]);
   });
 
   it('fails every look-up waiting on a refused decision, and one whose limiter throws, without hanging', async () => {

@@ -54,4 +54,26 @@ describe('RequestLoader', () => {
     expect(answers[0]).toBe('Y'); // answers are by position: the fetch's contract is one per id, in order
     expect(answers[1]).toBeInstanceOf(Error);
   });
+
+  it('takes a first look-up of distinct ids without an index, and still shares and remembers its ids', async () => {
+    const { l, fetches } = loader();
+    // The first look-up's ids and another look-up's in the same turn go out together.
+    const [a, b] = await Promise.all([l.loadMany(['x', 'y'], true), l.loadMany(['y', 'z', 'y'])]);
+    expect(a).toEqual(['X', 'Y']);
+    expect(b).toEqual(['Y', 'Z', 'Y']);
+    expect(fetches).toEqual([['x', 'y', 'z']]);
+    // Later look-ups find them (distinct or not), and fetch only the new ones.
+    expect(await l.loadMany(['z', 'w', 'x'], true)).toEqual(['Z', 'W', 'X']);
+    expect(await l.loadMany(['w', 'v'])).toEqual(['W', 'V']);
+    expect(fetches).toEqual([['x', 'y', 'z'], ['w'], ['v']]);
+  });
+
+  it("answers a first look-up of distinct ids with its fetch's failure, and with nothing for no ids", async () => {
+    const failing = loader(() => Promise.reject(new Error('down')));
+    expect((await failing.l.loadMany(['x', 'y'], true)).map((r) => (r as Error).message)).toEqual(['down', 'down']);
+    const { l, fetches } = loader();
+    expect(await l.loadMany([], true)).toEqual([]);
+    expect(await l.loadMany(['x'], true)).toEqual(['X']);
+    expect(fetches).toEqual([['x']]);
+  });
 });
