@@ -26,6 +26,7 @@ import { OWN_PARTY, type LookupParty } from './krr/client.js';
 import { actingFor, tenantParty } from './tenants/parties.js';
 import { callerResolvers } from './tenants/resolvers.js';
 import { loadTenantsFile, parseTenants, TenantDirectory, type Tenant } from './tenants/tenants.js';
+import { SERIALIZED_MODEL_TYPES } from './krr/model.js';
 import { personResolvers } from './krr/resolvers.js';
 import { createAuditLog } from './observability/audit.js';
 import { AdminApiClient } from './clients/admin-client.js';
@@ -189,6 +190,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       admission: config.admission,
       executor: config.executor,
       compileAfterRuns: opts.compileAfterRuns,
+      serializedTypes: SERIALIZED_MODEL_TYPES,
     });
     // The window trades latency for fewer, larger KRR calls; with KRR_BATCH_WINDOW_MODE=busy only while that pays.
     let collect: ((callsInFlight: number) => boolean) | undefined;

@@ -29,6 +29,8 @@ export interface GraphQLServerOptions {
   executor?: Executor;
   /** See {@link COMPILE_AFTER_RUNS}. */
   compileAfterRuns?: number;
+  /** Types whose leaves the compiled executor need not serialize (compiled-execution.ts, `serializedTypes`). */
+  serializedTypes?: ReadonlySet<string>;
 }
 
 /** What the cache of parsed and validated documents may hold, by {@link documentSize}. */
@@ -97,6 +99,7 @@ export function createGraphQLServer(opts: GraphQLServerOptions): GraphQLServer {
               formatError,
               onErrors: logUnexpectedErrors,
               compileAfterRuns: opts.compileAfterRuns ?? COMPILE_AFTER_RUNS,
+              serializedTypes: opts.serializedTypes,
             }),
           ]
         : []),

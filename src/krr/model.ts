@@ -1,5 +1,12 @@
 /** What the Person resolvers receive (codegen `mappers`): KRR data already mapped to schema terms. */
 
+/**
+ * The schema types of this model. Every enum and built-in scalar member of theirs is already in its serialized form (an
+ * enum value's name, a string, a boolean, or null), for any document KRR may send (test/krr/mapping.test.ts), so the
+ * compiled executor leaves their serialization out (compiled-execution.ts, `serializedTypes`).
+ */
+export const SERIALIZED_MODEL_TYPES: ReadonlySet<string> = new Set(['Person', 'ContactPoint', 'DigitalMailbox']);
+
 export type PersonStatusModel = 'ACTIVE' | 'DELETED' | 'NOT_REGISTERED';
 export type NotificationStatusModel = 'CAN_BE_NOTIFIED' | 'CANNOT_BE_NOTIFIED';
 

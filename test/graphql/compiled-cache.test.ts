@@ -7,15 +7,17 @@ import { clientResolvers } from '../../src/clients/resolvers.js';
 import { compiledExecutionPlugin, compiledWeight } from '../../src/graphql/compiled-execution.js';
 import type { GraphQLContext } from '../../src/graphql/context.js';
 import { buildSchema } from '../../src/graphql/schema.js';
+import { SERIALIZED_MODEL_TYPES } from '../../src/krr/model.js';
 import { personResolvers } from '../../src/krr/resolvers.js';
 
-const compiles = vi.hoisted(() => ({ count: 0 }));
+const compiles = vi.hoisted(() => ({ count: 0, options: [] as unknown[] }));
 vi.mock('graphql-jit', async (importOriginal) => {
   const original = await importOriginal<typeof GraphqlJit>();
   return {
     ...original,
     compileQuery: (...args: Parameters<typeof original.compileQuery>) => {
       compiles.count++;
+      compiles.options.push(args[3]);
       return original.compileQuery(...args);
     },
   };
@@ -25,14 +27,14 @@ const schema = buildSchema([personResolvers, clientResolvers, callerResolvers]);
 const context = { caller: { scopes: new Set<string>() } } as unknown as GraphQLContext;
 
 /** The plugin's answer to one run of `document` (null: left to Apollo's own execution). */
-async function run(plugin: ReturnType<typeof compiledExecutionPlugin>, document: DocumentNode) {
+async function run(plugin: ReturnType<typeof compiledExecutionPlugin>, document: DocumentNode, contextValue = context) {
   const listener = (await plugin.requestDidStart?.({} as never)) as GraphQLRequestListener<GraphQLContext>;
   const operation = document.definitions[0] as OperationDefinitionNode;
   return listener.responseForOperation?.({
     document,
     operation,
     request: {},
-    contextValue: context,
+    contextValue,
   } as unknown as GraphQLRequestContextResponseForOperation<GraphQLContext>);
 }
 
@@ -74,5 +76,40 @@ describe('the compiled executor cache', () => {
     expect(compiles.count).toBe(before + 2);
     await run(plugin, documents[0] as DocumentNode);
     expect(compiles.count).toBe(before + 3);
+  });
+
+  it('leaves out leaf serialization only where every enum and built-in scalar leaf is a field of the model', async () => {
+    const plugin = compiledExecutionPlugin({
+      schema,
+      formatError: (f) => f,
+      compileAfterRuns: 0,
+      serializedTypes: SERIALIZED_MODEL_TYPES,
+    });
+    // A caller who may read every field: nothing is left to graphql-js for a refused non-null field.
+    const reader = {
+      caller: { scopes: new Set(['contactinfo.read', 'digitalpost.read', 'dcr.read']) },
+    } as unknown as GraphQLContext;
+    const cases: [string, boolean][] = [
+      ['query($ids: [PersonIdentifier!]!) { persons(ids: $ids) { id status email { value stale } __typename } }', true],
+      [
+        'query($id: PersonIdentifier!) { person(id: $id) { ...P } } ' +
+          'fragment P on Person { language reserved digitalMailbox { address providerOrganizationNumber } }',
+        true,
+      ],
+      ['query($id: PersonIdentifier!) { person(id: $id) { id status } __type(name: "Person") { name } }', false],
+      ['{ me { actingFor } }', false],
+      ['{ __schema { queryType { name } } }', false],
+    ];
+    for (const [source, expected] of cases) {
+      const before = compiles.options.length;
+      await run(plugin, parse(source), reader);
+      expect(compiles.options.length, source).toBe(before + 1);
+      expect(compiles.options[before], source).toMatchObject({ disableLeafSerialization: expected });
+    }
+    // Without serializedTypes every leaf is serialized.
+    const plain = compiledExecutionPlugin({ schema, formatError: (f) => f, compileAfterRuns: 0 });
+    const before = compiles.options.length;
+    await run(plain, parse(cases[0]![0]), reader);
+    expect(compiles.options[before]).toMatchObject({ disableLeafSerialization: false });
   });
 });

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { KrrPersonDto } from '../../src/krr/dto.js';
 import { STALE_AFTER_MONTHS, materializePerson, toPersonModel as lazyPersonModel } from '../../src/krr/mapping.js';
-import type { PersonModel } from '../../src/krr/model.js';
+import { getNamedType, isEnumType, isObjectType, isSpecifiedScalarType, type GraphQLLeafType } from 'graphql';
+import { buildSchema } from '../../src/graphql/schema.js';
+import { SERIALIZED_MODEL_TYPES, type PersonModel } from '../../src/krr/model.js';
+import { personResolvers } from '../../src/krr/resolvers.js';
 
 const ID = '11822648950';
 /** A fixed "now"; 18 months earlier is exactly 2023-12-15T12:00:00.000Z. */
@@ -382,6 +385,44 @@ describe('toPersonModel on random documents of the documented shape', () => {
   }
 
   const isDateOrNull = (value: unknown) => value === null || value instanceof Date;
+
+  it('gives every enum and built-in scalar member of the model types in its serialized form', () => {
+    // The compiled executor leaves their serialization out (SERIALIZED_MODEL_TYPES): it must change nothing.
+    const schema = buildSchema([personResolvers]);
+    const leaves = (typeName: string) => {
+      const type = schema.getType(typeName);
+      if (!isObjectType(type)) throw new Error(`${typeName} is not an object type`);
+      return Object.values(type.getFields()).flatMap((field) => {
+        const named = getNamedType(field.type);
+        return isEnumType(named) || isSpecifiedScalarType(named)
+          ? [[field.name, named as GraphQLLeafType] as const]
+          : [];
+      });
+    };
+    const objects = (person: PersonModel): [string, object | null][] => [
+      ['Person', person],
+      ['ContactPoint', person.email],
+      ['ContactPoint', person.mobilePhone],
+      ['DigitalMailbox', person.digitalMailbox],
+    ];
+    expect(new Set(objects(toPersonModel(ID, activePerson(), NOW)).map(([name]) => name))).toEqual(
+      SERIALIZED_MODEL_TYPES,
+    );
+    let checked = 0;
+    for (let i = 0; i < 500; i++) {
+      const person = lazyPersonModel(ID, randomPerson() as KrrPersonDto, NOW);
+      for (const [typeName, object] of objects(person)) {
+        if (object === null) continue;
+        for (const [field, type] of leaves(typeName)) {
+          const value = (object as Record<string, unknown>)[field];
+          if (value === null) continue;
+          expect(type.serialize(value), `${typeName}.${field}`).toBe(value);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(1000);
+  });
 
   it('never throws, and always answers a well-formed person', () => {
     for (let i = 0; i < 500; i++) {
