@@ -121,7 +121,7 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
       decided = settleable();
       charged.setAll(ids, decided.promise);
       fresh = ids.length;
-    } else
+    } else {
       for (const id of ids) {
         const decision = charged.get(id);
         if (decision === undefined) {
@@ -132,6 +132,7 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
           (earlier ??= new Set()).add(decision);
         }
       }
+    }
     if (decided) {
       // A limiter that throws rejects here too: the decision settles, and later look-ups of these persons fail with it.
       new Promise<RateLimitDecision>((resolve) => resolve(opts.limiter.take(callerKey, fresh)))
