@@ -13,10 +13,12 @@ import {
   isSpecifiedScalarType,
   visit,
   type DocumentNode,
+  type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLField,
   type GraphQLFormattedError,
   type GraphQLNamedType,
+  type GraphQLObjectType,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
@@ -46,7 +48,7 @@ export interface CompiledExecutionOptions {
   compileAfterRuns?: number;
   /**
    * Object types whose resolvers give every enum and built-in scalar field (String, Boolean, …) in its serialized form
-   * already, so that serializing it changes nothing (the KRR model: {@link SERIALIZED_MODEL_TYPES}). An operation whose
+   * already, so that serializing it changes nothing (the KRR model: `SERIALIZED_MODEL_TYPES` in krr/model.ts). An operation whose
    * every such leaf is a field of one of them is compiled without leaf serialization (graphql-jit's
    * `disableLeafSerialization`): per leaf, graphql-jit otherwise calls a runtime check with a fresh locations array,
    * path array and rest arguments, which V8 removes only when it inlines the call (a 1000-person query made 0.33 or
@@ -198,10 +200,35 @@ export function graphqlJsOnlyReason(schema: GraphQLSchema) {
   };
 }
 
-function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
+/**
+ * The field selections of `set`, selected on `type`, fragments followed: each with the type it is selected on (an inline
+ * or named fragment's type condition, else `type`). A named fragment is followed once per walk (`walk.spread`).
+ */
+function* fieldsOf(
+  walk: { schema: GraphQLSchema; fragments: Map<string, FragmentDefinitionNode>; spread: Set<string> },
+  set: SelectionSetNode,
+  type: GraphQLNamedType | null | undefined,
+): Generator<[FieldNode, GraphQLNamedType | null | undefined]> {
+  for (const selection of set.selections) {
+    if (selection.kind === Kind.FIELD) {
+      yield [selection, type];
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      const on = selection.typeCondition ? walk.schema.getType(selection.typeCondition.name.value) : type;
+      yield* fieldsOf(walk, selection.selectionSet, on);
+    } else {
+      const fragment = walk.fragments.get(selection.name.value);
+      if (!fragment || walk.spread.has(fragment.name.value)) continue;
+      walk.spread.add(fragment.name.value);
+      yield* fieldsOf(walk, fragment.selectionSet, walk.schema.getType(fragment.typeCondition.name.value));
+    }
+  }
+}
+
+/** A walk of `document`'s selections with {@link fieldsOf}. */
+function walkOf(schema: GraphQLSchema, document: DocumentNode) {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-  return fragments;
+  return { schema, fragments, spread: new Set<string>() };
 }
 
 /** More than one root field (fragments followed, `@skip`/`@include` ignored, `__typename` left out), one non-null. */
@@ -212,28 +239,14 @@ function nonNullAmongRootFields(
 ): boolean {
   const root = schema.getRootType(operation.operation);
   if (!root) return false;
-  const fragments = fragmentsOf(document);
   const names = new Set<string>();
   let nonNull = false;
-  const spread = new Set<string>();
-  const collect = (set: SelectionSetNode): void => {
-    for (const selection of set.selections) {
-      if (selection.kind === Kind.FIELD) {
-        const field = root.getFields()[selection.name.value];
-        if (!field) continue;
-        names.add(selection.alias?.value ?? selection.name.value);
-        if (isNonNullType(field.type)) nonNull = true;
-      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        collect(selection.selectionSet);
-      } else {
-        const fragment = fragments.get(selection.name.value);
-        if (!fragment || spread.has(fragment.name.value)) continue;
-        spread.add(fragment.name.value);
-        collect(fragment.selectionSet);
-      }
-    }
-  };
-  collect(operation.selectionSet);
+  for (const [selection] of fieldsOf(walkOf(schema, document), operation.selectionSet, root)) {
+    const field = root.getFields()[selection.name.value];
+    if (!field) continue;
+    names.add(selection.alias?.value ?? selection.name.value);
+    if (isNonNullType(field.type)) nonNull = true;
+  }
   return nonNull && names.size > 1;
 }
 
@@ -266,30 +279,18 @@ function leavesAlreadySerialized(
   operation: OperationDefinitionNode,
   types: ReadonlySet<string>,
 ): boolean {
-  const fragments = fragmentsOf(document);
-  const spread = new Set<string>();
+  const walk = walkOf(schema, document);
   const serialized = (set: SelectionSetNode, type: GraphQLNamedType | null | undefined): boolean => {
-    for (const selection of set.selections) {
-      if (selection.kind === Kind.FIELD) {
-        if (selection.name.value === '__typename') continue;
-        if (!isObjectType(type)) return false;
-        const field = type.getFields()[selection.name.value];
-        if (!field) return false;
-        const named = getNamedType(field.type);
-        if (isLeafType(named)) {
-          if ((isEnumType(named) || isSpecifiedScalarType(named)) && !types.has(type.name)) return false;
-        } else if (!selection.selectionSet || !serialized(selection.selectionSet, named)) {
-          return false;
-        }
-      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        const on = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : type;
-        if (!serialized(selection.selectionSet, on)) return false;
-      } else {
-        const fragment = fragments.get(selection.name.value);
-        if (!fragment) return false;
-        if (spread.has(fragment.name.value)) continue;
-        spread.add(fragment.name.value);
-        if (!serialized(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value))) return false;
+    for (const [selection, on] of fieldsOf(walk, set, type)) {
+      if (selection.name.value === '__typename') continue;
+      if (!isObjectType(on)) return false;
+      const field = on.getFields()[selection.name.value];
+      if (!field) return false;
+      const named = getNamedType(field.type);
+      if (isLeafType(named)) {
+        if ((isEnumType(named) || isSpecifiedScalarType(named)) && !types.has(on.name)) return false;
+      } else if (!selection.selectionSet || !serialized(selection.selectionSet, named)) {
+        return false;
       }
     }
     return true;
@@ -327,30 +328,20 @@ function scopeRequirements(schema: GraphQLSchema) {
      */
     refusesNonNull(document: DocumentNode, operation: OperationDefinitionNode, scopes: ReadonlySet<string>): boolean {
       if (everyScope.every((scope) => scopes.has(scope))) return false; // the usual caller: nothing refused
-      const fragments = fragmentsOf(document);
-      const spread = new Set<string>();
+      const walk = walkOf(schema, document);
+      /** `selection` selected on the object type `on`: refused, or selecting a refused field below. */
+      const refusedField = (selection: FieldNode, on: GraphQLObjectType): boolean => {
+        const field = on.getFields()[selection.name.value];
+        if (!field) return false; // __typename and the like
+        const required = byField.get(field);
+        if (required && !hasRequiredScopes(scopes, required)) return isNonNullType(field.type);
+        return !!selection.selectionSet && refused(selection.selectionSet, getNamedType(field.type));
+      };
       const refused = (set: SelectionSetNode, type: GraphQLNamedType | null | undefined): boolean => {
-        if (isAbstractType(type)) return schema.getPossibleTypes(type).some((t) => refused(set, t));
-        if (!isObjectType(type)) return false;
-        for (const selection of set.selections) {
-          if (selection.kind === Kind.FIELD) {
-            const field = type.getFields()[selection.name.value];
-            if (!field) continue; // __typename and the like
-            const required = byField.get(field);
-            if (required && !hasRequiredScopes(scopes, required)) {
-              if (isNonNullType(field.type)) return true;
-            } else if (selection.selectionSet && refused(selection.selectionSet, getNamedType(field.type))) {
-              return true;
-            }
-          } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-            const on = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : type;
-            if (refused(selection.selectionSet, on)) return true;
-          } else {
-            const fragment = fragments.get(selection.name.value);
-            if (!fragment || spread.has(fragment.name.value)) continue;
-            spread.add(fragment.name.value);
-            if (refused(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value))) return true;
-          }
+        for (const [selection, on] of fieldsOf(walk, set, type)) {
+          // On an interface or union, the field as each type that may be there selects it.
+          const objects = isAbstractType(on) ? schema.getPossibleTypes(on) : isObjectType(on) ? [on] : [];
+          if (objects.some((object) => refusedField(selection, object))) return true;
         }
         return false;
       };

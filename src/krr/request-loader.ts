@@ -27,7 +27,8 @@ export class RequestLoader<V> {
     // Each id's slot, when it is not its place in `ids` (the request's first look-up, of distinct ids).
     let slotAt: number[] | undefined;
     let last: number;
-    if (distinct && this.dispatchedEnd === 0 && this.queued.length === 0 && !this.slots) {
+    // Nothing asked for yet, and no index made (one made for a look-up of no ids would miss these).
+    if (distinct && !this.slots && this.dispatchedEnd === 0 && this.queued.length === 0) {
       if (ids.length === 0) return [];
       this.schedule();
       this.queued = ids.slice();

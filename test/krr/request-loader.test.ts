@@ -58,7 +58,9 @@ describe('RequestLoader', () => {
   it('takes a first look-up of distinct ids without an index, and still shares and remembers its ids', async () => {
     const { l, fetches } = loader();
     // The first look-up's ids and another look-up's in the same turn go out together.
-    const [a, b] = await Promise.all([l.loadMany(['x', 'y'], true), l.loadMany(['y', 'z', 'y'])]);
+    const asked = ['x', 'y'];
+    const [a, b] = await Promise.all([l.loadMany(asked, true), l.loadMany(['y', 'z', 'y'])]);
+    expect(asked).toEqual(['x', 'y']); // the caller's list is not the queue the other look-up joined
     expect(a).toEqual(['X', 'Y']);
     expect(b).toEqual(['Y', 'Z', 'Y']);
     expect(fetches).toEqual([['x', 'y', 'z']]);
@@ -75,5 +77,11 @@ describe('RequestLoader', () => {
     expect(await l.loadMany([], true)).toEqual([]);
     expect(await l.loadMany(['x'], true)).toEqual(['X']);
     expect(fetches).toEqual([['x']]);
+    // A look-up of no ids that made an (empty) index first: a later first look-up is still found by the next one.
+    const indexed = loader();
+    expect(await indexed.l.loadMany([])).toEqual([]);
+    expect(await indexed.l.loadMany(['x'], true)).toEqual(['X']);
+    expect(await indexed.l.loadMany(['x', 'y'])).toEqual(['X', 'Y']);
+    expect(indexed.fetches).toEqual([['x'], ['y']]);
   });
 });
