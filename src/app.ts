@@ -18,9 +18,6 @@ import { collectWhenBusy, LoopUtilization } from './krr/batch-window.js';
 import { PersonBatcher } from './krr/batcher.js';
 import { PersonRateLimiter, type PersonLimiter } from './krr/rate-limit.js';
 import { inProcessLocks, type ClientLocks } from './clients/locks.js';
-import { RedisLeaseLocks } from './state/lease.js';
-import { connectSharedStore, describeRedisUrl } from './state/redis.js';
-import { SharedPersonRateLimiter } from './state/shared-rate-limit.js';
 import type { ActingFor } from './generated/graphql.js';
 import { OWN_PARTY, type LookupParty } from './krr/client.js';
 import { actingFor, tenantParty } from './tenants/parties.js';
@@ -315,6 +312,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
               defaultHeaders: sandbox
                 ? async () => ({ Authorization: `Bearer ${(await sandbox.callerIssuer.issueToken()).access_token}` })
                 : undefined,
+              sandboxGuide: sandbox ? (await import('./http/sandbox-guide.js')).sandboxGuideHtml : undefined,
             })
           : undefined,
     });
@@ -424,6 +422,9 @@ async function sharedState(
     const makeLimiter = (personsPerMinute: number) => new PersonRateLimiter({ personsPerMinute });
     return { limiter: makeLimiter(config.personsPerMinute), makeLimiter, locks: inProcessLocks() };
   }
+  // Loaded only here: ioredis and rate-limiter-flexible (~2.4 MB of heap) are of no use to a replica without Redis.
+  const [{ connectSharedStore, describeRedisUrl }, { SharedPersonRateLimiter }, { RedisLeaseLocks }] =
+    await Promise.all([import('./state/redis.js'), import('./state/shared-rate-limit.js'), import('./state/lease.js')]);
   const store = await connectSharedStore(config.redis.url, config.redis.keyPrefix, log);
   log.info({ redis: describeRedisUrl(config.redis.url) }, 'rate limits and client locks are shared through Redis');
   const makeLimiter = (personsPerMinute: number, name: string) =>

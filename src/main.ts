@@ -5,7 +5,7 @@ import { CredentialsError } from './maskinporten/credentials.js';
 import { AuditLogError } from './observability/audit.js';
 import { createLogger } from './observability/logger.js';
 import { startTracing, stopTracing, TracingConfigError } from './observability/tracing.js';
-import { RedisConfigError } from './state/redis.js';
+import { RedisConfigError } from './state/redis-config-error.js';
 import { TenantsError } from './tenants/tenants.js';
 
 async function main(): Promise<void> {

@@ -1,6 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { sandboxGuideMarkdown } from './sandbox-guide.js';
 
 /**
  * The example operations, with variables that work against the sandbox: the one source of the README's
@@ -202,8 +201,11 @@ export function tabVariables(op: ExampleOperation, now: Date): string | undefine
   return JSON.stringify({ ...op.variables, ...op.liveVariables?.(now) }, null, 2);
 }
 
-/** The body of README's "## Example operations" section (everything between its heading and the next `## `). */
-export function readmeExampleSection(): string {
+/**
+ * The body of README's "## Example operations" section (everything between its heading and the next `## `), ending
+ * with the sandbox guide (`sandboxGuideMarkdown`).
+ */
+function readmeExampleSection(sandboxGuide: string): string {
   const parts = [
     'Each is a tab in GraphiQL (`npm start`, then http://localhost:4000/graphql in a browser), with the sandbox caller',
     'token in Headers and the variables below. Operations and variables come from `src/http/example-operations.ts`; the',
@@ -224,7 +226,7 @@ export function readmeExampleSection(): string {
         );
     }
   }
-  parts.push(sandboxGuideMarkdown('###').trimEnd(), '');
+  parts.push(sandboxGuide.trimEnd(), '');
   return `\n${parts.join('\n')}\n`;
 }
 
@@ -244,8 +246,11 @@ export function withExampleSection(readme: string, body: string): string {
 /** README with the section rewritten from this module, formatted as `prettier --check` wants it. */
 export async function readmeWithExamples(readme: string): Promise<string> {
   const prettier = await import('prettier'); // a devDependency: loaded only to write or check the README
+  // Loaded here, not at the top: GraphiQL imports this module, and the guide loads the sandbox's seeds and simulators.
+  const { sandboxGuideMarkdown } = await import('./sandbox-guide.js');
   const options = (await prettier.resolveConfig(README)) ?? {};
-  return prettier.format(withExampleSection(readme, readmeExampleSection()), { ...options, filepath: README });
+  const section = readmeExampleSection(sandboxGuideMarkdown('###'));
+  return prettier.format(withExampleSection(readme, section), { ...options, filepath: README });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && process.argv.includes('--write-readme')) {

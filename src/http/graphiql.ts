@@ -3,7 +3,6 @@ import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EXAMPLE_OPERATIONS, tabVariables } from './example-operations.js';
-import { sandboxGuideHtml } from './sandbox-guide.js';
 
 /**
  * GraphiQL served by the facade itself, from npm packages: public-sector networks often block CDNs. Assets are read
@@ -61,6 +60,12 @@ export interface GraphiQLOptions {
    * them in sandbox mode only).
    */
   sandbox?: boolean;
+  /**
+   * The sandbox guide's page (sandbox-guide.ts `sandboxGuideHtml`), served at `/graphiql/sandbox-guide` in sandbox mode.
+   * Given by the caller rather than imported here: the guide reads the sandbox's seeds, and importing them would load
+   * the simulators and node-forge (~10 MB resident) into every facade with GraphiQL on, sandbox or not.
+   */
+  sandboxGuide?: (now: Date) => string;
   /** The clock for live tab variables (tests). */
   now?: () => Date;
 }
@@ -177,13 +182,13 @@ ${banner}
     asset(path: string, res: ServerResponse): boolean {
       if (!path.startsWith('/graphiql/')) return false;
       if (path === SANDBOX_GUIDE_PATH) {
-        if (!sandbox) return false;
+        if (!sandbox || !opts.sandboxGuide) return false;
         res.writeHead(200, {
           'content-type': 'text/html; charset=utf-8',
           'cache-control': 'no-store',
           'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
         });
-        res.end(sandboxGuideHtml(now()));
+        res.end(opts.sandboxGuide(now()));
         return true;
       }
       const asset = assets.get(path.slice('/graphiql/'.length));

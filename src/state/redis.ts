@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { RedisConfigError } from './redis-config-error.js';
 import type { Logger } from 'pino';
 
 /**
@@ -12,11 +13,6 @@ import type { Logger } from 'pino';
 export const REDIS_COMMAND_TIMEOUT_MS = 500;
 const CONNECT_TIMEOUT_MS = 3_000;
 const MAX_RECONNECT_DELAY_MS = 2_000;
-
-/** A start that cannot use `REDIS_URL` as given: the message names the variable, never the password. */
-export class RedisConfigError extends Error {
-  override name = 'RedisConfigError';
-}
 
 export interface SharedStore {
   redis: Redis;

@@ -7,7 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { RedisConfigError } from '../../src/state/redis.js';
+import { RedisConfigError } from '../../src/state/redis-config-error.js';
 import { requireRedisServer, startRedis, type RedisServer } from '../helpers/redis.js';
 import { sandboxUpstreamEnv, startTestApp, type TestApp } from '../helpers/app.js';
 
