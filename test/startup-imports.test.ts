@@ -65,4 +65,8 @@ describe('what a replica loads at start (static imports from src/main.ts)', () =
   it('loads neither node-forge (keystores only), ioredis nor rate-limiter-flexible (REDIS_URL only)', () => {
     expect([...packages].filter((p) => /^(node-forge|ioredis|rate-limiter-flexible)(\/|$)/.test(p))).toEqual([]);
   });
+
+  it("loads undici's parts, not its index (src/upstream/undici-parts.ts)", () => {
+    expect([...packages].filter((p) => p === 'undici')).toEqual([]);
+  });
 });

@@ -1,4 +1,3 @@
-import { Pool, errors as undiciErrors } from 'undici';
 import {
   COMPRESSED_ENCODINGS,
   ContentCodingError,
@@ -18,6 +17,7 @@ import {
 import { BreakerOpenError, UpstreamBreaker, type BreakerOptions, type BreakerState } from './breaker.js';
 import { UpstreamUnavailableError, isUnreadableAnswer, type UnreadableAnswer } from './errors.js';
 import type { UpstreamRequestContext } from './request-context.js';
+import { Pool, request, undiciErrors } from './undici-parts.js';
 import {
   DEFAULT_RETRY_POLICY,
   RETRYABLE_STATUSES,
@@ -187,7 +187,7 @@ export class UpstreamClient {
     const started = performance.now();
     let status = 'error';
     try {
-      const res = await this.pool(target.origin).request({
+      const res = await request(this.pool(target.origin), {
         method: req.method,
         path: target.pathname + target.search,
         headers,
