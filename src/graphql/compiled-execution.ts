@@ -47,9 +47,9 @@ export interface CompiledExecutionOptions {
   /** Runs of a document by graphql-js before it is compiled; default {@link COMPILE_AFTER_RUNS}. */
   compileAfterRuns?: number;
   /**
-   * Object types whose resolvers give every enum and built-in scalar field (String, Boolean, …) in its serialized form
-   * already, so that serializing it changes nothing (the KRR model: `SERIALIZED_MODEL_TYPES` in krr/model.ts). An operation whose
-   * every such leaf is a field of one of them is compiled without leaf serialization (graphql-jit's
+   * Object types whose resolvers give every enum and built-in scalar field (String, Boolean, …) in its serialized
+   * form already, so that serializing it changes nothing (the KRR model: `SERIALIZED_MODEL_TYPES` in krr/model.ts). An
+   * operation whose every such leaf is a field of one of them is compiled without leaf serialization (graphql-jit's
    * `disableLeafSerialization`): per leaf, graphql-jit otherwise calls a runtime check with a fresh locations array,
    * path array and rest arguments, which V8 removes only when it inlines the call (a 1000-person query made 0.33 or
    * 0.67 MB of them, by how it was optimized). Null checks and errors stay as they were.
@@ -201,8 +201,8 @@ export function graphqlJsOnlyReason(schema: GraphQLSchema) {
 }
 
 /**
- * The field selections of `set`, selected on `type`, fragments followed: each with the type it is selected on (an inline
- * or named fragment's type condition, else `type`). A named fragment is followed once per walk (`walk.spread`).
+ * The field selections of `set`, selected on `type`, fragments followed: each with the type it is selected on (an
+ * inline or named fragment's type condition, else `type`). A named fragment is followed once per walk (`walk.spread`).
  */
 function* fieldsOf(
   walk: { schema: GraphQLSchema; fragments: Map<string, FragmentDefinitionNode>; spread: Set<string> },
@@ -270,8 +270,9 @@ function hasSkipOrInclude(document: DocumentNode): boolean {
 }
 
 /**
- * Whether every enum and built-in scalar field `operation` selects (fragments followed, `__typename` aside) is a field of
- * one of `types`. Any other field on the way (an interface, a union, introspection, a field not found) answers false.
+ * Whether every enum and built-in scalar field `operation` selects (fragments followed, `__typename` aside) is a field
+ * of one of `types`. Any other field on the way (an interface, a union, introspection, a field not found) answers
+ * false.
  */
 function leavesAlreadySerialized(
   schema: GraphQLSchema,

@@ -55,15 +55,16 @@ export interface GraphiQLOptions {
   /** Headers pre-filled in every tab (sandbox mode: a fresh caller token). */
   defaultHeaders?: () => Promise<Record<string, string>>;
   /**
-   * Sandbox mode: every example operation of the README as its own tab with working variables, and the sandbox guide
-   * at `/graphiql/sandbox-guide`, linked from the page. Default: true when `defaultHeaders` is given (app.ts gives
-   * them in sandbox mode only).
+   * Sandbox mode: every example operation of the README as its own tab with working variables, a banner, and the
+   * sandbox guide when `sandboxGuide` is given. Default: true when `defaultHeaders` is given (app.ts gives them in
+   * sandbox mode only).
    */
   sandbox?: boolean;
   /**
-   * The sandbox guide's page (sandbox-guide.ts `sandboxGuideHtml`), served at `/graphiql/sandbox-guide` in sandbox mode.
-   * Given by the caller rather than imported here: the guide reads the sandbox's seeds, and importing them loaded the
-   * simulators and node-forge (1.9 MB of heap) into every facade, sandbox or not (test/startup-imports.test.ts).
+   * The sandbox guide's page (sandbox-guide.ts `sandboxGuideHtml`), served at `/graphiql/sandbox-guide` and linked
+   * from the page in sandbox mode. Given by the caller rather than imported here: the guide reads the sandbox's seeds,
+   * and importing them loaded the simulators and node-forge (1.9 MB of heap) into every facade, sandbox or not
+   * (test/startup-imports.test.ts).
    */
   sandboxGuide?: (now: Date) => string;
   /** The clock for live tab variables (tests). */
@@ -93,6 +94,8 @@ export const SANDBOX_GUIDE_PATH = '/graphiql/sandbox-guide';
 
 export function createGraphiQL(opts: GraphiQLOptions) {
   const sandbox = opts.sandbox ?? opts.defaultHeaders !== undefined;
+  /** The guide, served and linked in sandbox mode when given. */
+  const guide = sandbox ? opts.sandboxGuide : undefined;
   const now = opts.now ?? (() => new Date());
   const assets = new Map(
     Object.entries(ASSETS).map(([name, a]) => {
@@ -114,12 +117,15 @@ export function createGraphiQL(opts: GraphiQLOptions) {
 
     async page(res: ServerResponse): Promise<void> {
       const headers = JSON.stringify((await opts.defaultHeaders?.()) ?? {}, null, 2);
-      const config = { tabs: graphiqlTabs(sandbox, headers, now()), sandbox, guide: SANDBOX_GUIDE_PATH };
+      const config = { tabs: graphiqlTabs(sandbox, headers, now()), sandbox };
       const banner = sandbox
         ? `<header id="sandbox-banner">Sandbox: synthetic persons and clients, a caller token with every scope in
-Headers, one tab per example operation. <a href="${SANDBOX_GUIDE_PATH}" target="_blank" rel="noopener">Sandbox guide</a>
-(who is reserved, deleted, stale, has a mailbox; the clients; the two tenants and their tokens). Each field's
-description says which scope it requires.</header>`
+Headers, one tab per example operation.${
+            guide
+              ? ` <a href="${SANDBOX_GUIDE_PATH}" target="_blank" rel="noopener">Sandbox guide</a>
+(who is reserved, deleted, stale, has a mailbox; the clients; the two tenants and their tokens).`
+              : ''
+          } Each field's description says which scope it requires.</header>`
         : '';
       const html = `<!doctype html>
 <html lang="en">
@@ -182,13 +188,13 @@ ${banner}
     asset(path: string, res: ServerResponse): boolean {
       if (!path.startsWith('/graphiql/')) return false;
       if (path === SANDBOX_GUIDE_PATH) {
-        if (!sandbox || !opts.sandboxGuide) return false;
+        if (!guide) return false;
         res.writeHead(200, {
           'content-type': 'text/html; charset=utf-8',
           'cache-control': 'no-store',
           'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
         });
-        res.end(opts.sandboxGuide(now()));
+        res.end(guide(now()));
         return true;
       }
       const asset = assets.get(path.slice('/graphiql/'.length));

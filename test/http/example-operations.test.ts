@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_OPERATIONS, README, readmeWithExamples, tabVariables } from '../../src/http/example-operations.js';
-import { graphiqlTabs } from '../../src/http/graphiql.js';
+import type { ServerResponse } from 'node:http';
+import { createGraphiQL, graphiqlTabs, SANDBOX_GUIDE_PATH } from '../../src/http/graphiql.js';
 import { sandboxGuide, sandboxGuideMarkdown } from '../../src/http/sandbox-guide.js';
 import { createKrrSeed } from '../../src/sandbox/krr-seed.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
@@ -38,6 +39,26 @@ describe('example operations', () => {
     const update = tabs[EXAMPLE_OPERATIONS.findIndex((op) => op.name === 'Update')];
     expect(JSON.parse(update?.variables ?? '{}')).toEqual({ id: 'oidc_eksempel_klient', seen: now.toISOString() });
     expect(graphiqlTabs(false, '{}', now)).toHaveLength(1);
+  });
+
+  it('GraphiQL links and serves the sandbox guide only in sandbox mode, and only when given one', async () => {
+    const served = async (opts: Parameters<typeof createGraphiQL>[0]) => {
+      const graphiql = createGraphiQL(opts);
+      let html = '';
+      const res = { writeHead: () => res, end: (body: string) => (html = body) } as unknown as ServerResponse;
+      await graphiql.page(res);
+      const linked = html.includes(`href="${SANDBOX_GUIDE_PATH}"`);
+      html = '';
+      return { linked, handled: graphiql.asset(SANDBOX_GUIDE_PATH, res), guide: html };
+    };
+    const guide = () => '<p>the guide</p>';
+    expect(await served({ sandbox: true, sandboxGuide: guide })).toEqual({
+      linked: true,
+      handled: true,
+      guide: '<p>the guide</p>',
+    });
+    expect(await served({ sandbox: true })).toEqual({ linked: false, handled: false, guide: '' });
+    expect(await served({ sandbox: false, sandboxGuide: guide })).toEqual({ linked: false, handled: false, guide: '' });
   });
 
   it('the guide reads the seeds: every seeded person is listed, with the facts the seed comment promises', () => {
