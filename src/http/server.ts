@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Caller } from '../auth/caller.js';
 import { GraphQLError } from 'graphql';
-import { AdmissionAbandoned, type RequestAdmission } from '../graphql/admission.js';
+import { AdmissionAbandoned, type Departure, type RequestAdmission } from '../graphql/admission.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { checkDocument, jsonDepthExceeds, type DocumentLimits } from '../graphql/document-limits.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -285,16 +285,8 @@ async function handleGraphQL(
     : undefined;
   if (logAccess) res.once('finish', () => logAccess(res.statusCode));
   let release: (() => void) | undefined;
-  // Aborted when the connection closes before the answer is written: a caller that gave up while its operation
-  // waited for admission is not served after it left.
-  const gone = new AbortController();
-  const leftEarly = () => {
-    if (!res.writableFinished) gone.abort();
-  };
-  res.once('close', leftEarly);
-  if (res.closed) leftEarly(); // it left while its body was read
   try {
-    release = await opts.admission?.enter(fields, gone.signal);
+    release = await opts.admission?.enter(fields, departureOf(res));
   } catch (err) {
     if (err instanceof AdmissionAbandoned) {
       // Nothing was sent: logged as 499, as nginx logs a client that closed the connection before its answer.
@@ -304,8 +296,6 @@ async function handleGraphQL(
     if (!(err instanceof GraphQLError)) throw err;
     res.setHeader('retry-after', '1');
     return graphqlError(res, 503, err.message, 'OVERLOADED');
-  } finally {
-    res.off('close', leftEarly);
   }
   try {
     const admitted = release !== undefined;
@@ -314,6 +304,29 @@ async function handleGraphQL(
   } finally {
     release?.();
   }
+}
+
+/**
+ * The caller's departure as admission asks for it: gone when the connection closed before the answer was written (it
+ * may have left while its body was read), so a caller that gave up while its operation waited is not served after it
+ * left. The signal and its listener are made only for an operation that has to wait.
+ */
+function departureOf(res: ServerResponse): Departure {
+  const left = () => res.closed && !res.writableFinished;
+  return {
+    get gone() {
+      return left();
+    },
+    signal() {
+      const controller = new AbortController();
+      const onClose = () => {
+        if (left()) controller.abort();
+      };
+      res.once('close', onClose);
+      onClose();
+      return controller.signal;
+    },
+  };
 }
 
 /** What handleGraphQL learned of a request before admitting it. */
