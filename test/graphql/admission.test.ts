@@ -100,7 +100,7 @@ describe('Admission', () => {
     const staying = departure(later);
     const release = await admission.acquire(3, staying);
     later.abort();
-    // Admitted at once: no signal was made for it (a signal per request costs throughput on Node 20).
+    // Admitted at once: no signal was made for it (making one per request costs CPU on Node 20).
     expect([admission.costInFlight, abandoned, staying.signals]).toEqual([3, 2, 0]);
     release();
   });
