@@ -301,12 +301,12 @@ export function measureOperation(args: {
   variables?: Record<string, unknown> | null;
 }): OperationMeasure {
   const operation = findOperation(args.document, args.operationName);
-  if (!operation) return measured('unknown', 0, []);
+  if (!operation) return new Measure('unknown', 0, []);
   const root = rootType(args.schema, operation);
-  if (!root) return measured(operation.operation, 0, []);
+  if (!root) return new Measure(operation.operation, 0, []);
   const meter = new CostMeter(args.schema, args.document, operation, args.variables ?? {});
   const cost = meter.selectionSet(root, operation.selectionSet);
-  return measured(operation.operation, cost, meter.persons);
+  return new Measure(operation.operation, cost, meter.persons);
 }
 
 export interface OperationMeasure {
@@ -317,10 +317,6 @@ export interface OperationMeasure {
   namedPersons: number;
   /** The distinct persons named; counted when first read (a 1000-person request under the limit never needs to). */
   readonly distinctPersons: number;
-}
-
-function measured(operationType: string, cost: number, persons: readonly string[]): OperationMeasure {
-  return new Measure(operationType, cost, persons);
 }
 
 /** A class, not an object literal with a getter: on Node 20 such a literal takes about 0.8 µs to make. */

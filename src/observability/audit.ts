@@ -223,7 +223,7 @@ function formatChange(r: ClientChangeRecord, time: string, tagged: boolean): Buf
   // Built field by field (not spread from the record): nothing the record carries beyond these fields is written.
   const line: Record<string, unknown> = {
     time,
-    log: tagged ? 'audit' : undefined, // left out when undefined, as below
+    log: tagged ? 'audit' : undefined, // undefined: JSON.stringify leaves it out (see lineContext)
     type: 'client_change',
     stage: r.stage,
     requestId: bounded(r.requestId),

@@ -470,6 +470,22 @@ describe('audit log, stream mode (stdout)', () => {
     expect(out.stream.destroyed).toBe(false); // stdout is not ours to end
   });
 
+  it('writes every optional member of a tagged person line in its place, byte for byte', async () => {
+    const out = collector();
+    const log = await createAuditLog({ destination: out.stream, now });
+    const optional = { callerRequestId: 'their-id', consumer: '991825827', supplier: '987654325' };
+    await log.write([entry('11822648950', optional), entry('01010112345')]);
+    expect(out.text()).toBe(
+      '{"time":"2025-06-15T12:00:00.000Z","log":"audit","type":"person_revealed","requestId":"req-1",' +
+        '"callerRequestId":"their-id","caller":{"sub":"caller-sub","clientId":"client-1"},"personId":"11822648950",' +
+        '"dataGroups":["contact_information"],"operationName":"LookUp","consumer":"991825827","supplier":"987654325"}\n' +
+        '{"time":"2025-06-15T12:00:00.000Z","log":"audit","type":"person_revealed","requestId":"req-1",' +
+        '"caller":{"sub":"caller-sub","clientId":"client-1"},"personId":"01010112345",' +
+        '"dataGroups":["contact_information"],"operationName":"LookUp"}\n',
+    );
+    await log.close();
+  });
+
   it('defaults to process.stdout', async () => {
     const log = await createAuditLog({ now });
     await log.write([]);
