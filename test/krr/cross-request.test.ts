@@ -8,6 +8,12 @@ afterEach(async () => {
   t = undefined;
 });
 
+/**
+ * Waits until the event loop's last sampled interval (100 ms, krr/batch-window.ts) was idle: right after start-up it
+ * may read busy, and with KRR_BATCH_WINDOW_MODE=busy even a lone look-up would then wait the window.
+ */
+const loopIdle = () => new Promise((r) => setTimeout(r, 250));
+
 describe('cross-request batching and coalescing', () => {
   it('merges the look-ups of concurrent GraphQL requests into one KRR call', async () => {
     t = await startTestApp({ KRR_BATCH_WINDOW_MS: '100', KRR_BATCH_WINDOW_MODE: 'always' });
@@ -31,7 +37,7 @@ describe('cross-request batching and coalescing', () => {
     const app = t;
     const token = await app.token();
     await app.graphql(`{ person(id: "11822648950") { status } }`, undefined, { token }); // token cached
-    await new Promise((r) => setTimeout(r, 250)); // the event loop's last sampled interval was idle
+    await loopIdle();
     const started = performance.now();
     const res = await app.graphql(`{ person(id: "22859197810") { status } }`, undefined, { token });
     expect(res.body).toEqual({ data: { person: { status: 'ACTIVE' } } });
@@ -45,9 +51,7 @@ describe('cross-request batching and coalescing', () => {
     const token = await app.token();
     await app.graphql(`{ person(id: "11822648950") { status } }`, undefined, { token }); // token cached
     app.sandbox.krr.setLatency(300);
-    // Right after start-up the event loop's last sampled interval may read busy, and then even the first look-up would
-    // wait the window; after an idle interval only the taken connection can make a batch wait.
-    await new Promise((r) => setTimeout(r, 250));
+    await loopIdle(); // then only the taken connection can make a batch wait
     const [busy, second, third] = syntheticPersonIdentifiers(3, 5000);
     const before = app.sandbox.krr.requests.length;
     const ask = (id: string) => app.graphql(`{ person(id: "${id}") { id } }`, undefined, { token });
