@@ -82,7 +82,14 @@ export class KrrClient {
         this.tokenProvider,
         token,
         // A look-up is a read, though sent as POST: safe to retry.
-        { method: 'POST', path: `/rest/${this.opts.apiVersion}/personer`, json: body, retry: true, context },
+        {
+          method: 'POST',
+          path: `/rest/${this.opts.apiVersion}/personer`,
+          json: body,
+          retry: true,
+          context,
+          jsonArray: 'personer',
+        },
       );
     } catch (err) {
       // A customer's token refused: say which customer and what to set up (Altinn delegation or onbehalfof).

@@ -16,6 +16,7 @@ import {
 } from '../observability/tracing.js';
 import { BreakerOpenError, UpstreamBreaker, type BreakerOptions, type BreakerState } from './breaker.js';
 import { UpstreamUnavailableError, isUnreadableAnswer, type UnreadableAnswer } from './errors.js';
+import { JsonArrayBody, parseJsonText } from './json-array-body.js';
 import type { UpstreamRequestContext } from './request-context.js';
 import { Pool, request, undiciErrors } from './undici-parts.js';
 import {
@@ -47,6 +48,11 @@ export interface UpstreamRequest {
   trace?: TraceParent;
   /** Tracing: this call's attempt number (1-based) when the caller retries it itself (token requests). */
   attempt?: number;
+  /**
+   * The answer is expected as `{"<jsonArray>":[…]}` (KRR's `personer`): read in pieces as it arrives, never as one
+   * large string (upstream/json-array-body.ts). The parsed body is the same either way.
+   */
+  jsonArray?: string;
 }
 
 export interface UpstreamResponse {
@@ -204,14 +210,22 @@ export class UpstreamClient {
         throw new UpstreamUnavailableError(this.name, `HTTP ${res.statusCode}`, res.statusCode, retryAfterMs);
       }
       const codings = contentCodings(res.headers['content-encoding']);
+      const arrayReader = req.jsonArray === undefined ? undefined : new JsonArrayBody(req.jsonArray);
+      let answer: unknown;
       // The body as sent is bounded by the pool (maxResponseSize); a decoded one by decodeBody.
-      const text =
-        codings.length === 0
-          ? await res.body.text()
-          : UTF8.decode(await decodeBody(Buffer.from(await res.body.arrayBuffer()), codings, this.maxResponseBytes));
+      if (codings.length > 0) {
+        const decoded = await decodeBody(Buffer.from(await res.body.arrayBuffer()), codings, this.maxResponseBytes);
+        if (arrayReader) arrayReader.push(decoded);
+        answer = arrayReader ? arrayReader.end() : parseJsonText(UTF8.decode(decoded));
+      } else if (arrayReader) {
+        for await (const chunk of res.body) arrayReader.push(chunk as Buffer);
+        answer = arrayReader.end();
+      } else {
+        answer = parseJsonText(await res.body.text());
+      }
       // Counted by its status once the body was read: an answer too large or undecodable counts as an error.
       status = String(res.statusCode);
-      return { status: res.statusCode, headers: res.headers, body: parseJson(text) };
+      return { status: res.statusCode, headers: res.headers, body: answer };
     } catch (err) {
       if (err instanceof UpstreamUnavailableError) throw err;
       throw new UpstreamUnavailableError(this.name, unreadableReason(err) ?? describeNetworkError(err));
@@ -275,15 +289,6 @@ export function retryDecision(outcome: RetryOutcome<UpstreamResponse>): RetryDec
 /** 5xx, timeouts and connection errors count against the breaker; answers below 500 never reach here as errors. */
 function isUpstreamFailure(err: unknown): boolean {
   return err instanceof UpstreamUnavailableError;
-}
-
-function parseJson(text: string): unknown {
-  if (text.length === 0) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Why an answer that came could not be read (undici's size limit, or its content coding), or undefined. */
