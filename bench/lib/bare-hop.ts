@@ -2,9 +2,10 @@
  * The bare hop: what any service between a caller and KRR pays on this machine, without the facade. A child process
  * (started by `startBareHop`, bench/lib/stack.ts) that answers `POST /graphql` with a body `{"variables":{"ids":[…]}}`
  * by one KRR call for those ids (the facade's KRR client's body, over an undici pool of UPSTREAM_CONNECTIONS' default
- * 16 connections, with a Maskinporten token it obtains once through the repo's token service), `JSON.parse` of the
- * answer, the facade's own mapping (`toPersonModel`) for the bench's selection (`id status email { value stale }
- * mobilePhone { value stale }`), `JSON.stringify` and the bytes.
+ * 16 connections, with a Maskinporten token it obtains once through the repo's token service), its answer parsed as
+ * the facade parses it (in pieces as it arrives, src/upstream/json-array-body.ts), the facade's own mapping
+ * (`toPersonModel`) for the bench's selection (`id status email { value stale } mobilePhone { value stale }`),
+ * `JSON.stringify` and the bytes.
  *
  * No GraphQL (the query text is not read), no caller authentication, scopes, limits, admission, rate limit, batching
  * across callers, audit record, metrics or logging: its answers carry the same data as the facade's, so the rows that
@@ -18,6 +19,7 @@ import { createServer } from 'node:http';
 import { decodeJwt } from 'jose';
 import { Pool } from 'undici';
 import { toPersonModel } from '../../src/krr/mapping.js';
+import { JsonArrayBody } from '../../src/upstream/json-array-body.js';
 import type { ContactPointModel } from '../../src/krr/model.js';
 import { createStandaloneTokenService } from '../../src/maskinporten/standalone.js';
 import { Metrics } from '../../src/observability/metrics.js';
@@ -66,11 +68,15 @@ async function answer(body: string): Promise<{ status: number; text: string }> {
     },
     body: JSON.stringify({ personidentifikatorer: ids, inkluderIkkeRegistrerte: true }),
   });
-  const text = await res.body.text();
-  if (res.statusCode !== 200)
+  if (res.statusCode !== 200) {
+    await res.body.dump();
     return { status: 502, text: JSON.stringify({ errors: [{ message: `KRR ${res.statusCode}` }] }) };
+  }
+  const reader = new JsonArrayBody('personer');
+  for await (const chunk of res.body) reader.push(chunk as Buffer);
+  const parsed = reader.end() as { personer: { personidentifikator: string }[] };
   const byId = new Map<string, unknown>();
-  for (const person of (JSON.parse(text) as { personer: { personidentifikator: string }[] }).personer) {
+  for (const person of parsed.personer) {
     byId.set(person.personidentifikator, person);
   }
   const now = new Date();
