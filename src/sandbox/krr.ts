@@ -144,6 +144,26 @@ function varslingsstatusOf(entry: PersonEntry, cutoff: number): KrrVarslingsstat
     : 'KAN_IKKE_VARSLES';
 }
 
+/** Persons per piece of an answer: about 50 KB. */
+const PERSONS_PER_PIECE = 100;
+
+/**
+ * `{"personer":[…]}` as bytes in pieces of at most PERSONS_PER_PIECE persons. As one string, a 1000-person answer
+ * (about 500 KB) is a large object to V8, in pages fresh from the OS each time: on the bench machine that made the
+ * simulator's work per person 2.5 times what it is for 100-person answers, CPU that real KRR does not take from the
+ * facade and its callers.
+ */
+function answerPieces(personer: readonly string[]): Buffer[] {
+  const pieces: Buffer[] = [];
+  for (let at = 0; at < personer.length || at === 0; at += PERSONS_PER_PIECE) {
+    const items = personer.slice(at, at + PERSONS_PER_PIECE).join(',');
+    const first = at === 0 ? '{"personer":[' : ',';
+    const last = at + PERSONS_PER_PIECE >= personer.length ? ']}' : '';
+    pieces.push(Buffer.from(first + items + last));
+  }
+  return pieces;
+}
+
 /** The person as a consumer with these scopes sees it, serialized (cached per entry and visible variant). */
 function serialize(entry: PersonEntry, contact: boolean, post: boolean, cutoff: number): string {
   const varslingsstatus = contact ? varslingsstatusOf(entry, cutoff) : undefined;
@@ -395,12 +415,16 @@ export async function startKrrSimulator(opts: KrrSimulatorOptions): Promise<KrrS
     if (shuffle) shuffleInPlace(personer, ++requestCounter * 0x9e3779b1);
 
     record(path, correlationId, 200, recordIds, scopeList, parties);
-    const payload = `{"personer":[${personer.join(',')}]}`;
+    const pieces = answerPieces(personer);
     res.writeHead(200, {
       'content-type': 'application/json;charset=UTF-8',
-      'content-length': Buffer.byteLength(payload),
+      'content-length': pieces.reduce((sum, piece) => sum + piece.length, 0),
     });
-    res.end(payload);
+    // One write of every piece (corked), as one string would have gone.
+    res.cork();
+    for (const piece of pieces) res.write(piece);
+    res.uncork();
+    res.end();
   }
 
   const server = createServer((req, res) => {
