@@ -3,7 +3,7 @@
  * (started by `startBareHop`, bench/lib/stack.ts) that answers `POST /graphql` with a body `{"variables":{"ids":[…]}}`
  * by one KRR call for those ids (the facade's KRR client's body, over an undici pool of UPSTREAM_CONNECTIONS' default
  * 16 connections, with a Maskinporten token it obtains once through the repo's token service), its answer parsed as
- * the facade parses it (in pieces as it arrives, src/upstream/json-array-body.ts), the facade's own mapping
+ * the facade parses it (in pieces once it is all here, src/upstream/json-array-body.ts), the facade's own mapping
  * (`toPersonModel`) for the bench's selection (`id status email { value stale } mobilePhone { value stale }`),
  * `JSON.stringify` and the bytes.
  *
@@ -73,7 +73,9 @@ async function answer(body: string): Promise<{ status: number; text: string }> {
     return { status: 502, text: JSON.stringify({ errors: [{ message: `KRR ${res.statusCode}` }] }) };
   }
   const reader = new JsonArrayBody('personer');
-  for await (const chunk of res.body) reader.push(chunk as Buffer);
+  const chunks: Buffer[] = [];
+  for await (const chunk of res.body) chunks.push(chunk as Buffer);
+  for (const chunk of chunks) reader.push(chunk);
   const parsed = reader.end() as { personer: { personidentifikator: string }[] };
   const byId = new Map<string, unknown>();
   for (const person of parsed.personer) {

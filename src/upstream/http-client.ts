@@ -49,8 +49,8 @@ export interface UpstreamRequest {
   /** Tracing: this call's attempt number (1-based) when the caller retries it itself (token requests). */
   attempt?: number;
   /**
-   * The answer is expected as `{"<jsonArray>":[…]}` (KRR's `personer`): read in pieces as it arrives, never as one
-   * large string (upstream/json-array-body.ts). The parsed body is the same either way.
+   * The answer is expected as `{"<jsonArray>":[…]}` (KRR's `personer`): parsed in pieces, never as one large string
+   * (upstream/json-array-body.ts). The parsed body is the same either way.
    */
   jsonArray?: string;
 }
@@ -218,7 +218,12 @@ export class UpstreamClient {
         if (arrayReader) arrayReader.push(decoded);
         answer = arrayReader ? arrayReader.end() : parseJsonText(UTF8.decode(decoded));
       } else if (arrayReader) {
-        for await (const chunk of res.body) arrayReader.push(chunk as Buffer);
+        // Parsed once all of it is here: persons parsed from its first pieces would live through the scavenges while
+        // the rest arrives, and under load be moved to the old generation (64 callers of 1000 persons: garbage
+        // collection 25-30 % of the facade's CPU against 18-24 % parsing at the end, no faster one at a time).
+        const chunks: Buffer[] = [];
+        for await (const chunk of res.body) chunks.push(chunk as Buffer);
+        for (const chunk of chunks) arrayReader.push(chunk);
         answer = arrayReader.end();
       } else {
         answer = parseJsonText(await res.body.text());

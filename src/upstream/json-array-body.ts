@@ -1,11 +1,11 @@
 /**
- * Reads an upstream JSON answer of the shape `{"<key>":[item, …]}` (KRR's `{"personer":[…]}`) in pieces of about
- * {@link PIECE_BYTES} as its bytes arrive, with the same result as `JSON.parse` of the whole text.
+ * Reads an upstream JSON answer of the shape `{"<key>":[item, …]}` (KRR's `{"personer":[…]}`) from its chunks in
+ * pieces of about {@link PIECE_BYTES}, with the same result as `JSON.parse` of the whole text.
  *
  * Why: V8 puts a string over 128 KB in large-object space, fresh pages from the OS for each one. A 1000-person KRR
  * answer (about 500 KB) read whole costs its decoding 3–4 ns a byte in page faults against 0.1 ns for a string under
- * that size (measured on the bench machine), more than `JSON.parse` itself; and read whole, nothing is parsed while the
- * rest of the answer is still on its way. Pieces are decoded and parsed as they come, never a large string.
+ * that size (measured on the bench machine), more than `JSON.parse` itself. Pieces are decoded and parsed one by one,
+ * never a large string. (Chunks can be pushed as they arrive; the HTTP client pushes them once all are here.)
  *
  * A piece ends at an item boundary found in its bytes (`}`, `,`, `{` with optional whitespace between, outside of
  * any string as far as the piece can tell) and is parsed as `[piece]`. A boundary inside a string or a nested value
