@@ -19,7 +19,7 @@ import { createServer } from 'node:http';
 import { decodeJwt } from 'jose';
 import { Pool } from 'undici';
 import { toPersonModel } from '../../src/krr/mapping.js';
-import { JsonArrayBody } from '../../src/upstream/json-array-body.js';
+import { readJsonArray } from '../../src/upstream/json-array-body.js';
 import type { ContactPointModel } from '../../src/krr/model.js';
 import { createStandaloneTokenService } from '../../src/maskinporten/standalone.js';
 import { Metrics } from '../../src/observability/metrics.js';
@@ -72,11 +72,9 @@ async function answer(body: string): Promise<{ status: number; text: string }> {
     await res.body.dump();
     return { status: 502, text: JSON.stringify({ errors: [{ message: `KRR ${res.statusCode}` }] }) };
   }
-  const reader = new JsonArrayBody('personer');
-  const chunks: Buffer[] = [];
-  for await (const chunk of res.body) chunks.push(chunk as Buffer);
-  for (const chunk of chunks) reader.push(chunk);
-  const parsed = reader.end() as { personer: { personidentifikator: string }[] };
+  const parsed = (await readJsonArray('personer', res.body as AsyncIterable<Buffer>)) as {
+    personer: { personidentifikator: string }[];
+  };
   const byId = new Map<string, unknown>();
   for (const person of parsed.personer) {
     byId.set(person.personidentifikator, person);

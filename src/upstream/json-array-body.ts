@@ -5,7 +5,7 @@
  * Why: V8 puts a string over 128 KB in large-object space, fresh pages from the OS for each one. A 1000-person KRR
  * answer (about 500 KB) read whole costs its decoding 3–4 ns a byte in page faults against 0.1 ns for a string under
  * that size (measured on the bench machine), more than `JSON.parse` itself. Pieces are decoded and parsed one by one,
- * never a large string. (Chunks can be pushed as they arrive; the HTTP client pushes them once all are here.)
+ * never a large string.
  *
  * A piece ends at an item boundary found in its bytes (`}`, `,`, `{` with optional whitespace between, outside of
  * any string as far as the piece can tell) and is parsed as `[piece]`. A boundary inside a string or a nested value
@@ -43,6 +43,25 @@ export function parseJsonText(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** `{"<key>":[…]}` parsed from `chunks` in pieces ({@link JsonArrayBody}): what `JSON.parse` of their text gives. */
+export function parseJsonArray(key: string, chunks: readonly Buffer[]): unknown {
+  const reader = new JsonArrayBody(key);
+  for (const chunk of chunks) reader.push(chunk);
+  return reader.end();
+}
+
+/**
+ * Reads `body` to its end, then parses it as {@link parseJsonArray} does. Not while the rest arrives: persons parsed
+ * from the first pieces would live through the scavenges meanwhile and, under load, be moved to the old generation
+ * (64 callers of 1000 persons: garbage collection 25-30 % of the facade's CPU against 15-24 % parsing at the end, and
+ * one at a time no faster).
+ */
+export async function readJsonArray(key: string, body: AsyncIterable<Buffer>): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk);
+  return parseJsonArray(key, chunks);
 }
 
 export class JsonArrayBody {

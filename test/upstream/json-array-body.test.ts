@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { JsonArrayBody, parseJsonText, utf8Text } from '../../src/upstream/json-array-body.js';
+import { JsonArrayBody, parseJsonText, readJsonArray, utf8Text } from '../../src/upstream/json-array-body.js';
 
 /** What the HTTP client read before: the whole answer decoded, then `JSON.parse`d (undefined when not JSON). */
 const whole = (bytes: Buffer): unknown => parseJsonText(utf8Text(bytes));
@@ -126,6 +126,16 @@ describe('reading {"personer":[…]} in pieces', () => {
     const single = inPieces(bytes, [], 2000);
     expect(single.value).toStrictEqual({ personer });
     expect(single.pieces).toBeGreaterThanOrEqual(Math.floor(bytes.length / 2000));
+  });
+
+  it('reads a body to its end before parsing it, chunk by chunk as a socket delivers it', async () => {
+    const personer = [{ personidentifikator: '11822648950', epostadresse: 'ø@eksempel.no' }];
+    const bytes = Buffer.from(JSON.stringify({ personer }));
+    async function* chunks() {
+      for (let at = 0; at < bytes.length; at += 7) yield bytes.subarray(at, at + 7);
+    }
+    expect(await readJsonArray('personer', chunks())).toStrictEqual({ personer });
+    expect(await readJsonArray('personer', (async function* () {})())).toBeUndefined();
   });
 
   it('reads an empty list, a body that is not JSON and no body at all as JSON.parse would', () => {
