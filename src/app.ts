@@ -7,9 +7,11 @@ import { CALLER_SCOPES } from './auth/scopes.js';
 import type { Config, UpstreamConfig } from './config.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { buildSchema } from './graphql/schema.js';
+import { AnswerHandOff } from './graphql/answer-hand-off.js';
 import { createGraphQLServer } from './graphql/server.js';
 import { HttpError, readBody } from './http/body.js';
 import { createGraphiQL } from './http/graphiql.js';
+import { hasLongList } from './http/json-pieces.js';
 import { createHttpServer, sendJson, sendMetrics, type ContextRequest } from './http/server.js';
 import { loadTrustedDocuments } from './http/trusted-documents.js';
 import { KRR_CONTACT_SCOPE, KrrClient } from './krr/client.js';
@@ -178,7 +180,9 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     const trustedDocuments = config.trustedDocumentsFile
       ? await loadTrustedDocuments(config.trustedDocumentsFile)
       : undefined;
+    const answers = new AnswerHandOff<GraphQLContext>(hasLongList);
     const { apollo, admission } = createGraphQLServer({
+      answers,
       schema: buildSchema([personResolvers, clientResolvers, callerResolvers]),
       metrics,
       introspection: config.introspection ?? !config.production,
@@ -251,6 +255,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       components(await within(READY_WAIT_MS, tokenState(), () => lastTokenState ?? 'token probe in progress'));
     const server = createHttpServer({
       apollo,
+      answers,
       authenticator,
       metrics,
       log,

@@ -13,6 +13,7 @@ import { Admission, RequestAdmission } from './admission.js';
 import { queryLimitRules, queryLimitsPlugin, type QueryLimits } from './limits.js';
 import { countRequest, logUnexpectedErrors, observabilityPlugin } from './plugins.js';
 import { COMPILE_AFTER_RUNS, compiledExecutionPlugin, type Executor } from './compiled-execution.js';
+import type { AnswerHandOff } from './answer-hand-off.js';
 
 export interface GraphQLServerOptions {
   schema: GraphQLSchema;
@@ -31,6 +32,8 @@ export interface GraphQLServerOptions {
   compileAfterRuns?: number;
   /** Types whose leaves the compiled executor need not serialize (compiled-execution.ts, `serializedTypes`). */
   serializedTypes?: ReadonlySet<string>;
+  /** Long answers handed to the HTTP layer as objects, to be written in pieces (answer-hand-off.ts). */
+  answers?: AnswerHandOff<GraphQLContext>;
 }
 
 /** What the cache of parsed and validated documents may hold, by {@link documentSize}. */
@@ -83,6 +86,7 @@ export function createGraphQLServer(opts: GraphQLServerOptions): GraphQLServer {
     hideSchemaDetailsFromClientErrors: !opts.introspection,
     // main.ts owns SIGTERM/SIGINT (graceful shutdown of the whole app); Apollo's own handlers would race it.
     stopOnTerminationSignals: false,
+    ...(opts.answers ? { stringifyResult: opts.answers.stringifyResult } : {}),
     // Apollo's landing page loads from a CDN; the facade serves its own page (http/graphiql.ts).
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
@@ -91,6 +95,7 @@ export function createGraphQLServer(opts: GraphQLServerOptions): GraphQLServer {
       personalIdsPostOnlyPlugin(),
       queryLimitsPlugin(opts.limits, admission, (context) => context.admitted),
       observabilityPlugin(opts.metrics),
+      ...(opts.answers ? [opts.answers.plugin] : []),
       // Last: every other plugin's hooks before execution have run when it answers.
       ...((opts.executor ?? 'compiled') === 'compiled'
         ? [
