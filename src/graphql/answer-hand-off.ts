@@ -11,6 +11,7 @@ interface Slot {
  */
 const SLOT = Symbol('answer hand-off');
 type Holder = { [SLOT]?: Slot };
+const SHARED = Symbol('data of more than one request');
 
 /**
  * Long answers handed from Apollo to the HTTP layer as objects, not as one string. Apollo turns every single result
@@ -21,8 +22,11 @@ type Holder = { [SLOT]?: Slot };
  * Every other answer is Apollo's own string, as before.
  */
 export class AnswerHandOff<Context extends object> {
-  /** A result's `data` → its request's slot (each request's data is an object of its own). */
-  readonly #owners = new WeakMap<object, Slot>();
+  /**
+   * A result's `data` → its request's slot. The executors make each request's data an object of its own; should one
+   * object ever answer two requests at once (a plugin sharing results), it is {@link SHARED} and goes to Apollo.
+   */
+  readonly #owners = new WeakMap<object, Slot | typeof SHARED>();
 
   /** @param worthPieces whether an answer is long enough to be written in pieces (http/json-pieces.ts, hasLongList) */
   constructor(private readonly worthPieces: (answer: FormattedExecutionResult) => boolean) {}
@@ -49,7 +53,9 @@ export class AnswerHandOff<Context extends object> {
         willSendResponse: async ({ response }) => {
           if (response.body.kind !== 'single') return;
           const { data } = response.body.singleResult;
-          if (typeof data === 'object' && data !== null) this.#owners.set(data, slot);
+          if (typeof data === 'object' && data !== null) {
+            this.#owners.set(data, this.#owners.has(data) ? SHARED : slot);
+          }
         },
       };
     },
@@ -57,10 +63,14 @@ export class AnswerHandOff<Context extends object> {
 
   /** Apollo's `stringifyResult` (its default is `JSON.stringify(value) + '\n'`). */
   readonly stringifyResult = (value: FormattedExecutionResult): string => {
-    const slot = typeof value.data === 'object' && value.data !== null ? this.#owners.get(value.data) : undefined;
-    if (slot !== undefined && this.worthPieces(value)) {
-      slot.answer = value;
-      return '';
+    const { data } = value;
+    const slot = typeof data === 'object' && data !== null ? this.#owners.get(data) : undefined;
+    if (slot !== undefined && slot !== SHARED) {
+      this.#owners.delete(data as object);
+      if (this.worthPieces(value)) {
+        slot.answer = value;
+        return '';
+      }
     }
     return JSON.stringify(value) + '\n';
   };

@@ -72,6 +72,52 @@ describe('AnswerHandOff with Apollo Server', () => {
   });
 });
 
+describe('AnswerHandOff when one data object answers two requests', () => {
+  const shared = { list: Array.from({ length: 1000 }, (_x, i) => `shared ${i}`) };
+  const handOff = new AnswerHandOff<object>(hasLongList);
+  const server = new ApolloServer<object>({
+    schema,
+    // Before the hand-off's plugin: every answer's data becomes the one object.
+    plugins: [
+      {
+        requestDidStart: async () => ({
+          willSendResponse: async ({ response }) => {
+            if (response.body.kind === 'single') response.body.singleResult.data = shared;
+          },
+        }),
+      },
+      handOff.plugin,
+    ],
+    stringifyResult: handOff.stringifyResult,
+  });
+  beforeAll(async () => server.start());
+  afterAll(async () => server.stop());
+
+  it('gives each request its whole answer, from Apollo or from the slot', async () => {
+    const contexts = Array.from({ length: 8 }, () => handOff.expect({}));
+    const responses = await Promise.all(
+      contexts.map((context) =>
+        server.executeHTTPGraphQLRequest({
+          httpGraphQLRequest: {
+            method: 'POST',
+            headers: new HeaderMap([['content-type', 'application/json']]),
+            search: '',
+            body: { query: '{ list(n: 1) }' },
+          },
+          context: async () => context,
+        }),
+      ),
+    );
+    const expected = JSON.stringify({ data: shared }) + '\n';
+    responses.forEach((response, i) => {
+      const text = response.body.kind === 'complete' ? response.body.string : null;
+      const answer = handOff.take(contexts[i] as object);
+      expect(answer ? jsonLineBytes(answer).toString('utf8') : text).toBe(expected);
+      if (answer) expect(text).toBe('');
+    });
+  });
+});
+
 describe('a 1000-person answer over HTTP', () => {
   let t: TestApp | undefined;
   afterEach(async () => {
