@@ -57,6 +57,8 @@ function writeValue(value: unknown, depth: number, pieces: string[]): boolean {
     return true;
   }
   // undefined, a function or a symbol (or a toJSON answering one of them): left out of an object, null in a list.
+  // A toJSON here is called with the key '' (JSON.stringify of the whole passes the member's name); results of
+  // GraphQL execution hold none, and a Date's ignores it.
   const text = JSON.stringify(value) as string | undefined;
   if (text === undefined) return false;
   pieces.push(text);
