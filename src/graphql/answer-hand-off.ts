@@ -66,7 +66,7 @@ export class AnswerHandOff<Context extends object> {
     const { data } = value;
     const slot = typeof data === 'object' && data !== null ? this.#owners.get(data) : undefined;
     if (slot !== undefined && slot !== SHARED) {
-      this.#owners.delete(data as object);
+      this.#owners.delete(data!);
       if (this.worthPieces(value)) {
         slot.answer = value;
         return '';

@@ -1,7 +1,7 @@
 /**
  * A long answer's JSON text written in pieces. On this project's VMs a V8 string over 128 KB (the large-object size) is
  * placed in pages fresh from the OS and costs 3–4 ns a byte to make, against 0.1 ns below it (README, "KRR's answer in
- * pieces"): `JSON.stringify` of a 1000-person answer (157 KB) made one such string, and joining Apollo's newline to it a
+ * pieces"): `JSON.stringify` of a 1000-person answer (about 150 KB) made one such string, and joining Apollo's newline to it a
  * second. Here the items of a long list are stringified a slice at a time, each slice a small string, and the pieces
  * are encoded into one buffer: the bytes are exactly `JSON.stringify(value) + '\n'`.
  */

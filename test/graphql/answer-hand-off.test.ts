@@ -22,6 +22,19 @@ const schema = makeExecutableSchema({
   },
 });
 
+/** A POST of `query` through Apollo's HTTP entry point, as http/server.ts makes it, with `context` as the context. */
+const run = (server: ApolloServer<object>, query: string, context: object) =>
+  server.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: {
+      method: 'POST',
+      headers: new HeaderMap([['content-type', 'application/json']]),
+      search: '',
+      body: { query },
+    },
+    context: async () => context,
+  });
+const text = (response: HTTPGraphQLResponse) => (response.body.kind === 'complete' ? response.body.string : null);
+
 describe('AnswerHandOff with Apollo Server', () => {
   const handOff = new AnswerHandOff<object>(hasLongList);
   const handing = new ApolloServer<object>({
@@ -32,16 +45,6 @@ describe('AnswerHandOff with Apollo Server', () => {
   const plain = new ApolloServer<object>({ schema });
   beforeAll(async () => Promise.all([handing.start(), plain.start()]));
   afterAll(async () => Promise.all([handing.stop(), plain.stop()]));
-
-  const run = async (server: ApolloServer<object>, query: string, context: object) => {
-    const headers = new HeaderMap([['content-type', 'application/json']]);
-    const response = await server.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: 'POST', headers, search: '', body: { query } },
-      context: async () => context,
-    });
-    return response;
-  };
-  const text = (response: HTTPGraphQLResponse) => (response.body.kind === 'complete' ? response.body.string : null);
 
   it.each([
     ['a long list', `{ list(n: ${SLICE_ITEMS * 3 + 5}) }`],
@@ -95,25 +98,12 @@ describe('AnswerHandOff when one data object answers two requests', () => {
 
   it('gives each request its whole answer, from Apollo or from the slot', async () => {
     const contexts = Array.from({ length: 8 }, () => handOff.expect({}));
-    const responses = await Promise.all(
-      contexts.map((context) =>
-        server.executeHTTPGraphQLRequest({
-          httpGraphQLRequest: {
-            method: 'POST',
-            headers: new HeaderMap([['content-type', 'application/json']]),
-            search: '',
-            body: { query: '{ list(n: 1) }' },
-          },
-          context: async () => context,
-        }),
-      ),
-    );
+    const responses = await Promise.all(contexts.map((context) => run(server, '{ list(n: 1) }', context)));
     const expected = JSON.stringify({ data: shared }) + '\n';
     responses.forEach((response, i) => {
-      const text = response.body.kind === 'complete' ? response.body.string : null;
       const answer = handOff.take(contexts[i] as object);
-      expect(answer ? jsonLineBytes(answer).toString('utf8') : text).toBe(expected);
-      if (answer) expect(text).toBe('');
+      expect(answer ? jsonLineBytes(answer).toString('utf8') : text(response)).toBe(expected);
+      if (answer) expect(text(response)).toBe('');
     });
   });
 });
