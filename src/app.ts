@@ -206,6 +206,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     }
     const batcher = new PersonBatcher(krr, {
       windowMs: config.krrBatchWindowMs,
+      maxIds: config.krrBatchMaxIds,
       deadlineMs: config.timeouts.krr,
       ...(collect ? { collect } : {}),
     });

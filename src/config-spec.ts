@@ -339,6 +339,14 @@ export const VARIABLES = {
     description:
       'how long person look-ups of concurrent requests are gathered into one KRR call (0: one event-loop turn)',
   },
+  KRR_BATCH_MAX_IDS: {
+    group: 'krr',
+    type: 'integer',
+    default: 1000,
+    min: 1,
+    max: 1000,
+    description: 'most person ids in one KRR call; a query asking for more persons is looked up in several calls at once',
+  },
   KRR_BATCH_WINDOW_MODE: {
     group: 'krr',
     type: 'enum',

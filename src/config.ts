@@ -112,6 +112,8 @@ export interface Config {
   krrBatchWindowMs: number;
   /** When a KRR call waits krrBatchWindowMs for more ids (KRR_BATCH_WINDOW_MODE). */
   krrBatchWindowMode: 'busy' | 'always';
+  /** `KRR_BATCH_MAX_IDS` */
+  krrBatchMaxIds: number;
   /** `KRR_API_VERSION` */
   krrApiVersion: 'v1' | 'v2';
 }
@@ -232,6 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     breaker: { resetTimeoutMs: v.BREAKER_RESET_MS, volumeThreshold: v.BREAKER_VOLUME_THRESHOLD },
     krrBatchWindowMs: v.KRR_BATCH_WINDOW_MS,
     krrBatchWindowMode: v.KRR_BATCH_WINDOW_MODE,
+    krrBatchMaxIds: v.KRR_BATCH_MAX_IDS,
     shutdownDelayMs: v.SHUTDOWN_DELAY_MS,
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
     maxBodyBytes: v.MAX_BODY_BYTES,

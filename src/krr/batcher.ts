@@ -88,6 +88,8 @@ export interface PersonBatcherOptions {
    * in that turn (KRR_BATCH_WINDOW_MODE).
    */
   collect?: (callsInFlight: number) => boolean;
+  /** Most ids in one KRR call (default and at most KRR_MAX_IDS_PER_REQUEST, KRR's own limit). */
+  maxIds?: number;
   /**
    * The KRR deadline (`KRR_TIMEOUT_MS`, default 5000): splits of a refused batch are not started after it, and split
    * calls still running when it passes fail (UPSTREAM_UNAVAILABLE) instead of being waited for.
@@ -144,6 +146,7 @@ export class PersonBatcher {
    */
   private readonly inflight = new Map<string, Set<Batch>>();
   private readonly deadlineMs: number;
+  private readonly maxIds: number;
   private readonly splitCalls: (ids: number) => number;
   private readonly refused: RefusedIds;
   /** KRR calls under way: batches' calls and the split calls isolating a refusal (each holds a connection). */
@@ -154,6 +157,7 @@ export class PersonBatcher {
     private readonly opts: PersonBatcherOptions,
   ) {
     this.deadlineMs = opts.deadlineMs ?? DEFAULT_BATCH_DEADLINE_MS;
+    this.maxIds = Math.min(Math.max(1, opts.maxIds ?? KRR_MAX_IDS_PER_REQUEST), KRR_MAX_IDS_PER_REQUEST);
     this.splitCalls = opts.splitCalls ?? splitCallsFor;
     this.refused = new RefusedIds(
       opts.refusedIdTtlMs ?? REFUSED_ID_TTL_MS,
@@ -206,7 +210,7 @@ export class PersonBatcher {
         if (!mine) open.owners.set(owner, (mine = []));
       }
       (mine as string[]).push(id);
-      if (open.ids.size >= KRR_MAX_IDS_PER_REQUEST) {
+      if (open.ids.size >= this.maxIds) {
         this.flush(key, kind, party);
         open = undefined;
       }

@@ -116,6 +116,36 @@ describe('PersonBatcher', () => {
     expect(idsOf(await second)).toEqual(ids.slice(1500));
   });
 
+  it('sends at most `maxIds` per call (KRR_BATCH_MAX_IDS): one request of 1000 persons goes out as four calls at once', async () => {
+    const { client, calls } = fakeClient();
+    const batcher = new PersonBatcher(client, { windowMs: 50, maxIds: 250 });
+    const ids = syntheticPersonIdentifiers(1000);
+    const load = batcher.loadMany(ids, CONTACT);
+    expect(calls.map((c) => c.ids)).toEqual([0, 250, 500, 750].map((at) => ids.slice(at, at + 250)));
+    calls.forEach((c) => c.settle('answer'));
+    expect(idsOf(await load)).toEqual(ids);
+    // Ids of another request fill the open batch up to the cap too; never more than KRR's own 1000.
+    const { client: other, calls: otherCalls } = fakeClient();
+    const capped = new PersonBatcher(other, { windowMs: 50, maxIds: 3 });
+    const two = [capped.loadMany(['1', '2'], CONTACT), capped.loadMany(['3', '4'], CONTACT)];
+    expect(otherCalls.map((c) => c.ids)).toEqual([['1', '2', '3']]);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(otherCalls.map((c) => c.ids)).toEqual([['1', '2', '3'], ['4']]);
+    otherCalls.forEach((c) => c.settle('answer'));
+    expect((await Promise.all(two)).map(idsOf)).toEqual([
+      ['1', '2'],
+      ['3', '4'],
+    ]);
+    const { client: big, calls: bigCalls } = fakeClient();
+    const unbounded = new PersonBatcher(big, { windowMs: 50, maxIds: 5000 });
+    const many = unbounded.loadMany(syntheticPersonIdentifiers(1500), CONTACT);
+    expect(bigCalls.map((c) => c.ids.length)).toEqual([1000]);
+    bigCalls.forEach((c) => c.settle('answer'));
+    await new Promise((r) => setTimeout(r, 80));
+    bigCalls.forEach((c) => c.settle('answer'));
+    expect(await many).toHaveLength(1500);
+  });
+
   it('waits the window only while `collect` says so (KRR_BATCH_WINDOW_MODE=busy): else the call goes out this turn', async () => {
     const { client, calls } = fakeClient();
     let busy = false;

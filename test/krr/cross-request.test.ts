@@ -66,6 +66,30 @@ describe('cross-request batching and coalescing', () => {
     expect(app.sandbox.krr.requests.slice(before).map((r) => r.ids)).toEqual([[busy], [second, third]]);
   });
 
+  it('looks up a query of 1000 persons in calls of at most KRR_BATCH_MAX_IDS ids, made at once', async () => {
+    t = await startTestApp({ KRR_BATCH_MAX_IDS: '300', POPULATE_UNKNOWN_PERSONS: 'true' });
+    const app = t;
+    const token = await app.token();
+    await app.graphql(`{ person(id: "11822648950") { status } }`, undefined, { token }); // token cached
+    app.sandbox.krr.setLatency(200);
+    const ids = syntheticPersonIdentifiers(1000, 9000);
+    const before = app.sandbox.krr.requests.length;
+    const started = performance.now();
+    const res = await app.graphql<{ persons: { id: string }[] }>(
+      `query($ids: [PersonIdentifier!]!) { persons(ids: $ids) { id } }`,
+      { ids },
+      { token },
+    );
+    const elapsed = performance.now() - started;
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data?.persons.map((p) => p.id)).toEqual(ids);
+    const calls = app.sandbox.krr.requests.slice(before);
+    expect(calls.map((c) => c.ids.length)).toEqual([300, 300, 300, 100]);
+    expect(calls.flatMap((c) => c.ids)).toEqual(ids);
+    // Made one after another, the four calls of 200 ms each could not answer within 800 ms.
+    expect(elapsed).toBeLessThan(800);
+  });
+
   it('lets a look-up join an identical one already in flight', async () => {
     t = await startTestApp();
     const app = t;
