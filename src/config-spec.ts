@@ -345,7 +345,8 @@ export const VARIABLES = {
     default: 1000,
     min: 1,
     max: 1000,
-    description: 'most person ids in one KRR call; a query asking for more persons is looked up in several calls at once',
+    description:
+      'most person ids in one KRR call; a query asking for more persons is looked up in several calls at once',
   },
   KRR_BATCH_WINDOW_MODE: {
     group: 'krr',
