@@ -181,7 +181,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       ? await loadTrustedDocuments(config.trustedDocumentsFile)
       : undefined;
     const answers = new AnswerHandOff<GraphQLContext>(hasLongList);
-    const { apollo, admission } = createGraphQLServer({
+    const { apollo, admission, costBudget } = createGraphQLServer({
       answers,
       schema: buildSchema([personResolvers, clientResolvers, callerResolvers]),
       metrics,
@@ -193,6 +193,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       compileAfterRuns: opts.compileAfterRuns,
       serializedTypes: SERIALIZED_MODEL_TYPES,
     });
+    if (costBudget) closers.push(async () => costBudget.stop());
     // The window trades latency for fewer, larger KRR calls; with KRR_BATCH_WINDOW_MODE=busy only while that pays.
     let collect: ((callsInFlight: number) => boolean) | undefined;
     if (config.krrBatchWindowMode === 'busy') {
@@ -287,6 +288,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
               party: acting?.party ?? ownParty,
               partyLimiter: acting?.limiter,
               onLookedUp: (consumer, count) => metrics.personsLookedUp.inc({ consumer }, count),
+              ...(costBudget ? { onWaited: (ms: number) => costBudget.upstreamWaited(ms) } : {}),
               onAuditFailed: () => metrics.auditWriteFailures.inc({ kind: 'person' }),
             }),
           clients: () =>

@@ -622,6 +622,15 @@ export const VARIABLES = {
       'admission control: the summed cost of the operations executing at once (the default is about four ' +
       '1000-person queries); more wait in line',
   },
+  QUERY_COST_IN_FLIGHT_MODE: {
+    group: 'limits',
+    type: 'enum',
+    values: ['adaptive', 'fixed'],
+    default: 'adaptive',
+    description:
+      'admission control: `adaptive` admits between half of QUERY_MAX_COST_IN_FLIGHT and all of it, as much as keeps ' +
+      'the CPU busy while operations wait for KRR (measured every 250 ms), or `fixed`, always QUERY_MAX_COST_IN_FLIGHT',
+  },
   QUERY_QUEUE_TIMEOUT_MS: {
     group: 'limits',
     type: 'integer',

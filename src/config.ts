@@ -98,8 +98,8 @@ export interface Config {
   personsPerMinute: number;
   /** `QUERY_MAX_DEPTH`, `QUERY_MAX_ALIASES`, `QUERY_MAX_DIRECTIVES`, `QUERY_MAX_TOKENS`, `QUERY_MAX_COST`, … */
   queryLimits: QueryLimits;
-  /** `QUERY_MAX_COST_IN_FLIGHT`, `QUERY_QUEUE_TIMEOUT_MS` */
-  admission: { maxCostInFlight: number; queueTimeoutMs: number };
+  /** `QUERY_MAX_COST_IN_FLIGHT`, `QUERY_COST_IN_FLIGHT_MODE`, `QUERY_QUEUE_TIMEOUT_MS` */
+  admission: { maxCostInFlight: number; mode: 'adaptive' | 'fixed'; queueTimeoutMs: number };
   /** `KRR_TIMEOUT_MS`, `ADMIN_TIMEOUT_MS`, `MASKINPORTEN_TIMEOUT_MS` */
   timeouts: { krr: number; admin: number; maskinporten: number };
   /** `BREAKER_RESET_MS`, `BREAKER_VOLUME_THRESHOLD` */
@@ -249,7 +249,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxPersons: v.QUERY_MAX_PERSONS,
       maxMutations: v.QUERY_MAX_MUTATIONS,
     },
-    admission: { maxCostInFlight: v.QUERY_MAX_COST_IN_FLIGHT, queueTimeoutMs: v.QUERY_QUEUE_TIMEOUT_MS },
+    admission: {
+      maxCostInFlight: v.QUERY_MAX_COST_IN_FLIGHT,
+      mode: v.QUERY_COST_IN_FLIGHT_MODE,
+      queueTimeoutMs: v.QUERY_QUEUE_TIMEOUT_MS,
+    },
   };
 
   if (!sandbox) {

@@ -22,6 +22,8 @@ export interface AdmissionOptions {
   onRefused?: () => void;
   /** Told of each operation whose caller went away while it waited (it never ran). */
   onAbandoned?: () => void;
+  /** Told of each admitted operation's weight (its cost, at most maxCostInFlight) once it is released. */
+  onReleased?: (weight: number) => void;
 }
 
 interface Waiter {
@@ -58,6 +60,7 @@ export class AdmissionAbandoned extends Error {
 export class Admission {
   private inFlight = 0;
   private readonly queue: Waiter[] = [];
+  private limit: number;
 
   /** The summed cost of the operations admitted and not yet released. */
   get costInFlight(): number {
@@ -69,7 +72,20 @@ export class Admission {
     return this.queue.length;
   }
 
-  constructor(private readonly opts: AdmissionOptions) {}
+  /** The summed cost admitted at once now: maxCostInFlight, or less while an adaptive budget says so (cost-budget.ts). */
+  get budget(): number {
+    return this.limit;
+  }
+
+  constructor(private readonly opts: AdmissionOptions) {
+    this.limit = opts.maxCostInFlight;
+  }
+
+  /** Sets the budget (clamped to 1..maxCostInFlight); waiters it now has room for are admitted. */
+  setBudget(budget: number): void {
+    this.limit = Math.min(Math.max(budget, 1), this.opts.maxCostInFlight);
+    this.admitWaiting();
+  }
 
   /**
    * Resolves to a release function (call it once the operation's response is ready; further calls do nothing).
@@ -84,7 +100,7 @@ export class Admission {
       return Promise.reject(new AdmissionAbandoned());
     }
     const weight = Math.min(Math.max(cost, 1), this.opts.maxCostInFlight);
-    if (this.queue.length === 0 && this.inFlight + weight <= this.opts.maxCostInFlight) {
+    if (this.queue.length === 0 && this.fits(weight)) {
       this.opts.onAdmitted?.(0);
       return Promise.resolve(this.take(weight));
     }
@@ -127,14 +143,20 @@ export class Admission {
       if (released) return;
       released = true;
       this.inFlight -= weight;
+      this.opts.onReleased?.(weight);
       this.admitWaiting();
     };
+  }
+
+  /** Nothing in flight admits anything: an operation costlier than the budget runs alone. */
+  private fits(weight: number): boolean {
+    return this.inFlight === 0 || this.inFlight + weight <= this.limit;
   }
 
   private admitWaiting(): void {
     for (;;) {
       const next = this.queue[0];
-      if (!next || this.inFlight + next.weight > this.opts.maxCostInFlight) return;
+      if (!next || !this.fits(next.weight)) return;
       this.queue.shift();
       next.admit();
     }

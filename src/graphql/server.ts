@@ -10,6 +10,7 @@ import type { GraphQLContext } from './context.js';
 import { createFormatError } from './errors.js';
 import { personalIdsPostOnlyPlugin } from './post-only.js';
 import { Admission, RequestAdmission } from './admission.js';
+import { AdaptiveCostBudget } from './cost-budget.js';
 import { queryLimitRules, queryLimitsPlugin, type QueryLimits } from './limits.js';
 import { countRequest, logUnexpectedErrors, observabilityPlugin } from './plugins.js';
 import { COMPILE_AFTER_RUNS, compiledExecutionPlugin, type Executor } from './compiled-execution.js';
@@ -24,8 +25,11 @@ export interface GraphQLServerOptions {
   persistedQueries: boolean;
   /** Depth, aliases, directives, tokens, cost and distinct persons, all checked before execution. */
   limits: QueryLimits;
-  /** Admission control: the summed cost of operations executing at once, and how long one may wait for its turn. */
-  admission: { maxCostInFlight: number; queueTimeoutMs: number };
+  /**
+   * Admission control: the summed cost of operations executing at once (at most; `adaptive`: as much of it as keeps the
+   * CPU busy, cost-budget.ts), and how long one may wait for its turn.
+   */
+  admission: { maxCostInFlight: number; mode?: 'adaptive' | 'fixed'; queueTimeoutMs: number };
   /** graphql-jit (default) or graphql-js answers resolved operations; the responses are the same. */
   executor?: Executor;
   /** See {@link COMPILE_AFTER_RUNS}. */
@@ -60,15 +64,24 @@ export interface GraphQLServer {
   apollo: ApolloServer<GraphQLContext>;
   /** Admission control at the door: the HTTP layer lets an operation in here before it hands it to Apollo. */
   admission: RequestAdmission;
+  /** The adaptive budget (QUERY_COST_IN_FLIGHT_MODE=adaptive), started: tell it of KRR waits, stop it on close. */
+  costBudget?: AdaptiveCostBudget;
 }
 
 export function createGraphQLServer(opts: GraphQLServerOptions): GraphQLServer {
   const { metrics } = opts;
-  const admission = new Admission({
-    ...opts.admission,
+  const { maxCostInFlight, mode, queueTimeoutMs } = opts.admission;
+  const costBudget =
+    mode === 'adaptive'
+      ? new AdaptiveCostBudget({ max: maxCostInFlight, apply: (budget) => admission.setBudget(budget) })
+      : undefined;
+  const admission: Admission = new Admission({
+    maxCostInFlight,
+    queueTimeoutMs,
     onAdmitted: (seconds) => metrics.admissionWait.observe(seconds),
     onRefused: () => metrics.admissionRefused.inc(),
     onAbandoned: () => metrics.admissionAbandoned.inc(),
+    ...(costBudget ? { onReleased: (weight: number) => costBudget.operationDone(weight) } : {}),
   });
   metrics.admissionState = admission;
   const formatError = createFormatError(!opts.introspection);
@@ -114,5 +127,5 @@ export function createGraphQLServer(opts: GraphQLServerOptions): GraphQLServer {
   const door = new RequestAdmission(admission, opts.schema, opts.limits, (operationType, waitedSeconds) =>
     countRequest(metrics, operationType, 'error', waitedSeconds),
   );
-  return { apollo, admission: door };
+  return { apollo, admission: door, ...(costBudget ? { costBudget: costBudget.start() } : {}) };
 }

@@ -98,13 +98,20 @@ export class Metrics {
   });
 
   /** Read by the admission gauges when scraped (not set per request: they change twice per operation). */
-  admissionState: { costInFlight: number; waiting: number } | undefined;
+  admissionState: { costInFlight: number; waiting: number; budget: number } | undefined;
 
   readonly admissionCostInFlight: Gauge = new Gauge({
     name: 'facade_admission_cost_in_flight',
     help: 'Summed cost of the GraphQL operations executing now (admission control, QUERY_MAX_COST_IN_FLIGHT)',
     registers: [this.registry],
     collect: (): void => this.admissionCostInFlight.set(this.admissionState?.costInFlight ?? 0),
+  });
+
+  readonly admissionBudget: Gauge = new Gauge({
+    name: 'facade_admission_budget',
+    help: 'The summed cost admitted at once now: QUERY_MAX_COST_IN_FLIGHT, or less while the adaptive budget says so',
+    registers: [this.registry],
+    collect: (): void => this.admissionBudget.set(this.admissionState?.budget ?? 0),
   });
 
   readonly admissionWaiting: Gauge = new Gauge({

@@ -59,6 +59,38 @@ describe('Admission', () => {
     (await huge)();
   });
 
+  it('admits within a budget set below maxCostInFlight, and lets waiters in at once when it grows again', async () => {
+    const released: number[] = [];
+    const admission = new Admission({
+      maxCostInFlight: 10,
+      queueTimeoutMs: 60_000,
+      onReleased: (w) => released.push(w),
+    });
+    admission.setBudget(6);
+    expect(admission.budget).toBe(6);
+    const order: string[] = [];
+    const a = await admission.acquire(4);
+    const b = admission.acquire(3).then((release) => (order.push('b'), release)); // 4 + 3 > 6
+    await settle();
+    expect(order).toEqual([]);
+    admission.setBudget(100); // clamped to maxCostInFlight; b fits now
+    expect(admission.budget).toBe(10);
+    await settle();
+    expect(order).toEqual(['b']);
+    admission.setBudget(2);
+    a();
+    (await b)();
+    // Nothing in flight: an operation costlier than the budget runs alone, weighed at most maxCostInFlight.
+    const huge = await admission.acquire(50);
+    const small = admission.acquire(1).then((release) => (order.push('small'), release));
+    await settle();
+    expect(order).toEqual(['b']);
+    huge();
+    (await small)();
+    expect(released).toEqual([4, 3, 10, 1]);
+    expect(admission.costInFlight).toBe(0);
+  });
+
   it('refuses a waiter with OVERLOADED (503) after the queue timeout, and lets those behind it in', async () => {
     const refused: number[] = [];
     const admission = new Admission({ maxCostInFlight: 10, queueTimeoutMs: 30, onRefused: () => refused.push(1) });
@@ -137,6 +169,41 @@ describe('admission in the app', () => {
     expect(metrics).toMatch(/^facade_admission_refused_total 1$/m);
     expect(metrics).toMatch(/^facade_graphql_requests_total\{operation_type="query",outcome="error"\} 1$/m);
     expect(metrics).toMatch(/^facade_admission_cost_in_flight 0$/m);
+  });
+
+  it('adapts the budget between half and all of QUERY_MAX_COST_IN_FLIGHT to how long look-ups wait for KRR', async () => {
+    for (const mode of ['adaptive', 'fixed']) {
+      t = await startTestApp({ QUERY_MAX_COST_IN_FLIGHT: '4000', QUERY_COST_IN_FLIGHT_MODE: mode });
+      const app = t;
+      const token = await app.token();
+      const budget = async () => {
+        const metrics = await (await fetch(`${app.url}/metrics`)).text();
+        return Number(/^facade_admission_budget (\d+)$/m.exec(metrics)?.[1]);
+      };
+      const query = 'query($ids: [PersonIdentifier!]!) { persons(ids: $ids) { id } }';
+      const ids = syntheticPersonIdentifiers(3000);
+      const lookUp = async (i: number) => {
+        const res = await app.graphql<{ persons: unknown[] }>(
+          query,
+          { ids: ids.slice(i * 100, i * 100 + 100) },
+          { token },
+        );
+        expect(res.body.data?.persons).toHaveLength(100);
+      };
+      expect(await budget()).toBe(4000);
+      // KRR answering at once: a few hundred units of cost in flight (100-person queries) keep the CPU busy.
+      for (let i = 0; i < 20; i++) await lookUp(i);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(await budget()).toBe(mode === 'adaptive' ? 2000 : 4000);
+      // KRR taking 400 ms: once the short waits are a second old, the ceiling.
+      app.sandbox.krr.setLatency(400);
+      await new Promise((r) => setTimeout(r, 700));
+      await Promise.all(Array.from({ length: 10 }, (_, i) => lookUp(20 + i)));
+      await new Promise((r) => setTimeout(r, 400));
+      expect(await budget()).toBe(4000);
+      await t.close();
+      t = undefined;
+    }
   });
 
   it('admits a persisted query sent by hash alone inside Apollo: what the door cannot measure never skips the line', async () => {
