@@ -620,7 +620,7 @@ export const VARIABLES = {
     max: 1_000_000_000,
     description:
       'admission control: the summed cost of the operations executing at once (the default is about four ' +
-      '1000-person queries); more wait in line',
+      '1000-person queries; the ceiling of the adaptive budget, see QUERY_COST_IN_FLIGHT_MODE); more wait in line',
   },
   QUERY_COST_IN_FLIGHT_MODE: {
     group: 'limits',

@@ -8,7 +8,7 @@ import { limitRefusal, measureOperation, type OperationMeasure, type QueryLimits
  * concurrent 1000-person queries ran at the same rate with 12 000 as with 25 000, in 160 MB instead of 175 MB). Fewer
  * is a trade (README "Admission control"): with KRR answering at once two keep the CPU busy and 6500 gave 1.17× the
  * throughput of 12 000, but with 20 ms of KRR latency the operations admitted spend their turn waiting on KRR and 6500
- * gave 0.65×.
+ * gave 0.65×. The adaptive budget (cost-budget.ts) makes that trade as the load goes, between half of this and all.
  */
 export const DEFAULT_MAX_COST_IN_FLIGHT = 12_000;
 
