@@ -210,6 +210,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       maxIds: config.krrBatchMaxIds,
       deadlineMs: config.timeouts.krr,
       ...(collect ? { collect } : {}),
+      ...(costBudget ? { onAnswered: (ms: number) => costBudget.upstreamWaited(ms) } : {}),
     });
     await apollo.start();
     const authenticator = new Authenticator({
@@ -288,7 +289,6 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
               party: acting?.party ?? ownParty,
               partyLimiter: acting?.limiter,
               onLookedUp: (consumer, count) => metrics.personsLookedUp.inc({ consumer }, count),
-              ...(costBudget ? { onWaited: (ms: number) => costBudget.upstreamWaited(ms) } : {}),
               onAuditFailed: () => metrics.auditWriteFailures.inc({ kind: 'person' }),
             }),
           clients: () =>

@@ -15,7 +15,7 @@ const SAMPLE_INTERVAL_MS = 250;
 /** What each sample keeps of the sums before it: measurements fade over about a second. */
 const DECAY = 0.6;
 
-/** The shortest look-up wait is taken over this many intervals (a second). */
+/** The shortest wait for KRR is taken over this many intervals (a second). */
 const WAIT_INTERVALS = 4;
 
 /** Below this many operations (faded) the measurements say too little: the budget stays as it is. */
@@ -32,16 +32,17 @@ export interface CostBudgetSample {
   /** The event loop's busy time (ms). */
   busyMs: number;
   /**
-   * The shortest wait of a look-up for KRR (its batch's window and call, ms), undefined when none waited. The shortest,
-   * not the mean: a look-up waits longer the more are in flight (a later batch, KRR's and the connections' queues),
-   * so the mean would grow with the budget it sets; the shortest is what KRR's own latency costs.
+   * The shortest time a KRR batch took from its first id to KRR's answer (its window and its call, ms), undefined when
+   * none was answered. The shortest, not the mean: batches take longer the more operations are in flight (KRR's and
+   * the connections' queues), so the mean would grow with the budget it sets; the shortest is what KRR's own latency
+   * costs. Per batch, not per look-up: a look-up joining a call already under way waits only what is left of it.
    */
   shortestWaitMs: number | undefined;
 }
 
 /**
  * The cost in flight that keeps the facade's CPU busy, by Little's law: with `c` ms of event-loop time per unit of
- * cost and `W` ms of waiting for KRR per look-up, an operation of cost `k` stays in flight `c·k + W` ms, so the CPU is
+ * cost and `W` ms of waiting for KRR (a batch's time), an operation of cost `k` stays in flight `c·k + W` ms, so the CPU is
  * kept busy by `k + W / c` in flight (W the shortest wait) (k the cost-weighted mean cost), and the budget is {@link HEADROOM} times that.
  * More adds only memory and garbage-collection work; fewer leaves the CPU idle while operations wait for KRR. Clamped
  * to [max · MIN_BUDGET_SHARE, max]; undefined when the sample holds too few operations to tell.
@@ -66,11 +67,11 @@ export interface AdaptiveCostBudgetOptions {
 
 /**
  * QUERY_COST_IN_FLIGHT_MODE=adaptive: the admission budget follows {@link costBudgetFor}, recomputed every 250 ms from
- * the operations that finished, the event loop's busy time and the time look-ups waited for KRR.
+ * the operations that finished, the event loop's busy time and the time KRR batches took (PersonBatcher's `onAnswered`).
  */
 export class AdaptiveCostBudget {
   private sums = { operations: 0, cost: 0, costSquares: 0, busyMs: 0 };
-  /** The shortest look-up wait of each of the last intervals (Infinity: none waited), this one's last. */
+  /** The shortest batch time of each of the last intervals (Infinity: none answered), this one's last. */
   private readonly shortestWaits: number[] = [Infinity];
   private loop: EventLoopUtilization = performance.eventLoopUtilization();
   private timer: NodeJS.Timeout | undefined;
@@ -104,7 +105,7 @@ export class AdaptiveCostBudget {
     this.sums.costSquares += cost * cost;
   }
 
-  /** A look-up waited `ms` for KRR (its batch's window and call). */
+  /** A KRR batch took `ms` from its first id to the answer (its window and its call). */
   upstreamWaited(ms: number): void {
     const last = this.shortestWaits.length - 1;
     if (ms < this.shortestWaits[last]!) this.shortestWaits[last] = ms;

@@ -40,6 +40,8 @@ interface Batch {
   context: UpstreamRequestContext;
   start(call: Promise<BatchAnswer>): void;
   cancelTimer?: () => void;
+  /** `performance.now()` when the batch opened (its first id joined). */
+  openedAt: number;
 }
 
 /**
@@ -103,6 +105,11 @@ export interface PersonBatcherOptions {
   maxRefusedIds?: number;
   /** Default Date.now (tests). */
   now?: () => number;
+  /**
+   * Told, for each batch KRR answered, how long it took from its first id to the answer (its window and its call, ms):
+   * what a look-up waits for KRR, for the adaptive admission budget (graphql/cost-budget.ts). Failed batches are not.
+   */
+  onAnswered?: (ms: number) => void;
 }
 
 /**
@@ -308,7 +315,8 @@ export class PersonBatcher {
     if (!running) this.inflight.set(key, (running = new Set()));
     running.add(batch);
     batch.start(this.send(batch, key, kind, party));
-    void batch.answer.then(() => {
+    void batch.answer.then((answer) => {
+      if (!(answer instanceof LookupFailure)) this.opts.onAnswered?.(performance.now() - batch.openedAt);
       running.delete(batch);
       if (running.size === 0 && this.inflight.get(key) === running) this.inflight.delete(key);
     });
@@ -458,6 +466,7 @@ function newBatch(context: UpstreamRequestContext | undefined): Batch {
     answer,
     context: { correlationId: context?.correlationId ?? '', retryBudget: new RetryBudget(BATCH_RETRY_BUDGET) },
     start,
+    openedAt: performance.now(),
   };
 }
 

@@ -37,8 +37,6 @@ export interface PersonsContextOptions {
   partyLimiter?: PersonLimiter;
   /** Counts the persons looked up, per legal consumer. */
   onLookedUp?: (consumer: string, persons: number) => void;
-  /** Told how long each look-up waited for its KRR batch (ms): the adaptive admission budget (cost-budget.ts). */
-  onWaited?: (ms: number) => void;
   /** Told when a look-up withholds persons (AUDIT_UNAVAILABLE) because their audit records could not be written. */
   onAuditFailed?: () => void;
 }
@@ -49,9 +47,7 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
   const wantedWithPost = new Set<string>();
   /** KRR look-ups of `ids` through the shared cross-request batches; a failing call fails only its own persons. */
   const fetchPersons = async (ids: readonly string[], kind: LookupKind): Promise<(PersonModel | Error)[]> => {
-    const asked = performance.now();
     const outcomes = await opts.batcher.loadMany(ids, kind, opts.upstream, party);
-    opts.onWaited?.(performance.now() - asked);
     opts.onLookedUp?.(party.consumer ?? 'own', ids.length);
     const staleBefore = monthsBefore(new Date(opts.now()), STALE_AFTER_MONTHS);
     const errors = new Map<LookupFailure, Error>();

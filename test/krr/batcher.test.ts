@@ -116,6 +116,28 @@ describe('PersonBatcher', () => {
     expect(idsOf(await second)).toEqual(ids.slice(1500));
   });
 
+  it('tells how long each answered batch took from its first id to the answer, once per batch, never a failed one', async () => {
+    const { client, calls } = fakeClient();
+    const answered: number[] = [];
+    const batcher = new PersonBatcher(client, { windowMs: 30, onAnswered: (ms) => answered.push(ms) });
+    const first = batcher.loadMany(['1', '2'], CONTACT);
+    await new Promise((r) => setTimeout(r, 10));
+    const joined = batcher.loadMany(['2', '3'], CONTACT); // the same batch
+    await new Promise((r) => setTimeout(r, 40)); // the window passed: sent
+    const coalesced = batcher.loadMany(['3'], CONTACT); // joins the call under way
+    expect(calls.map((c) => c.ids)).toEqual([['1', '2', '3']]);
+    await new Promise((r) => setTimeout(r, 20));
+    calls[0]?.settle('answer');
+    await Promise.all([first, joined, coalesced]);
+    expect(answered).toHaveLength(1);
+    expect(answered[0]).toBeGreaterThanOrEqual(65); // 30 ms of window and 20 of call after the first 10 (timers' slack)
+    const failing = batcher.loadMany(['4'], CONTACT);
+    await new Promise((r) => setTimeout(r, 40));
+    calls[1]?.settle(new UpstreamUnavailableError('krr', 'down'));
+    expect((await failing)[0]).toBeInstanceOf(LookupFailure);
+    expect(answered).toHaveLength(1);
+  });
+
   it('sends at most `maxIds` per call (KRR_BATCH_MAX_IDS): one request of 1000 persons goes out as four calls at once', async () => {
     const { client, calls } = fakeClient();
     const batcher = new PersonBatcher(client, { windowMs: 50, maxIds: 250 });

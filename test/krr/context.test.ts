@@ -186,21 +186,4 @@ describe('createPersonsContext', () => {
     expect(refusing.lookups).toEqual([]);
     expect(throwing.lookups).toEqual([]);
   });
-
-  it('tells how long each look-up waited for its KRR batch (the adaptive admission budget measures it)', async () => {
-    const waits: number[] = [];
-    const given = context({ onWaited: (ms) => waits.push(ms) });
-    const slow = {
-      loadMany: async (ids: readonly string[]) => {
-        await new Promise((r) => setTimeout(r, 40));
-        return ids.map((id) => ({ personidentifikator: id, status: 'AKTIV', reservasjon: 'NEI' }));
-      },
-    } as unknown as PersonBatcher;
-    const timed = context({ batcher: slow, onWaited: (ms) => waits.push(ms) });
-    await given.persons.lookup(['1', '2'], CONTACT, null);
-    await timed.persons.lookup(['3'], CONTACT, null);
-    expect(waits).toHaveLength(2);
-    expect(waits[0]).toBeLessThan(40);
-    expect(waits[1]).toBeGreaterThanOrEqual(35); // timers may fire a little early by performance.now()
-  });
 });
