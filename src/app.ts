@@ -210,7 +210,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       maxIds: config.krrBatchMaxIds,
       deadlineMs: config.timeouts.krr,
       ...(collect ? { collect } : {}),
-      ...(costBudget ? { onAnswered: (ms: number) => costBudget.upstreamWaited(ms) } : {}),
+      ...(costBudget ? { onAnswered: (ms: number) => costBudget.batchAnswered(ms) } : {}),
     });
     await apollo.start();
     const authenticator = new Authenticator({

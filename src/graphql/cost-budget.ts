@@ -42,10 +42,10 @@ export interface CostBudgetSample {
 
 /**
  * The cost in flight that keeps the facade's CPU busy, by Little's law: with `c` ms of event-loop time per unit of
- * cost and `W` ms of waiting for KRR (a batch's time), an operation of cost `k` stays in flight `c·k + W` ms, so the CPU is
- * kept busy by `k + W / c` in flight (W the shortest wait) (k the cost-weighted mean cost), and the budget is {@link HEADROOM} times that.
- * More adds only memory and garbage-collection work; fewer leaves the CPU idle while operations wait for KRR. Clamped
- * to [max · MIN_BUDGET_SHARE, max]; undefined when the sample holds too few operations to tell.
+ * cost and `W` ms of waiting for KRR (the shortest batch time), an operation of cost `k` stays in flight `c·k + W` ms,
+ * so `k + W / c` in flight keep the CPU busy (`k` the cost-weighted mean cost); the budget is {@link HEADROOM} times
+ * that. More adds only memory and garbage-collection work; fewer leaves the CPU idle while operations wait for KRR.
+ * Clamped to [max · MIN_BUDGET_SHARE, max]; undefined when the sample holds too few operations to tell.
  */
 export function costBudgetFor(sample: CostBudgetSample, max: number): number | undefined {
   if (sample.operations < MIN_OPERATIONS || sample.cost <= 0) return undefined;
@@ -106,7 +106,7 @@ export class AdaptiveCostBudget {
   }
 
   /** A KRR batch took `ms` from its first id to the answer (its window and its call). */
-  upstreamWaited(ms: number): void {
+  batchAnswered(ms: number): void {
     const last = this.shortestWaits.length - 1;
     if (ms < this.shortestWaits[last]!) this.shortestWaits[last] = ms;
   }

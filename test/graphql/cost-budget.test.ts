@@ -58,7 +58,7 @@ describe('AdaptiveCostBudget', () => {
     const operations = (count: number, cost: number, waitMs: number) => {
       for (let i = 0; i < count; i++) {
         budget.operationDone(cost);
-        budget.upstreamWaited(waitMs);
+        budget.batchAnswered(waitMs);
       }
     };
     operations(7, 300, 40);
@@ -97,7 +97,7 @@ describe('AdaptiveCostBudget', () => {
     try {
       for (let i = 0; i < 100; i++) {
         budget.operationDone(300);
-        budget.upstreamWaited(0);
+        budget.batchAnswered(0);
       }
       const until = performance.now() + 300; // the loop busy for longer than one interval
       while (performance.now() < until);
