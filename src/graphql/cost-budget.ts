@@ -1,4 +1,4 @@
-import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 
 /** The adaptive budget never falls below this share of QUERY_MAX_COST_IN_FLIGHT (README "Admission control"). */
 export const MIN_BUDGET_SHARE = 0.5;
@@ -73,7 +73,8 @@ export class AdaptiveCostBudget {
   private sums = { operations: 0, cost: 0, costSquares: 0, busyMs: 0 };
   /** The shortest batch time of each of the last intervals (Infinity: none answered), this one's last. */
   private readonly shortestWaits: number[] = [Infinity];
-  private loop: EventLoopUtilization = performance.eventLoopUtilization();
+  /** The event loop's busy time since the process started (ms), at the last sample. */
+  private busySoFar = performance.eventLoopUtilization().active;
   private timer: NodeJS.Timeout | undefined;
   private budget: number;
 
@@ -128,9 +129,8 @@ export class AdaptiveCostBudget {
   }
 
   private sampleLoop(): void {
-    const now = performance.eventLoopUtilization();
-    const { active } = performance.eventLoopUtilization(now, this.loop);
-    this.loop = now;
-    this.sample(active);
+    const { active } = performance.eventLoopUtilization();
+    this.sample(active - this.busySoFar);
+    this.busySoFar = active;
   }
 }
