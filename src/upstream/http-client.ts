@@ -192,13 +192,18 @@ export class UpstreamClient {
 
     const started = performance.now();
     let status = 'error';
+    // Not AbortSignal.timeout: its timer and signal live until the deadline even when the answer came long before,
+    // thousands of them at full load, promoted to the old generation. This timer goes when the call ends.
+    const deadline = new AbortController();
+    const timer = setTimeout(abortAtDeadline, remaining, deadline);
     try {
       const res = await request(this.pool(target.origin), {
         method: req.method,
         path: target.pathname + target.search,
         headers,
         body,
-        signal: AbortSignal.timeout(remaining),
+        // Covers the wait for a pooled connection too, which headersTimeout does not.
+        signal: deadline.signal,
         headersTimeout: remaining,
         bodyTimeout: remaining,
       });
@@ -227,6 +232,7 @@ export class UpstreamClient {
       if (err instanceof UpstreamUnavailableError) throw err;
       throw new UpstreamUnavailableError(this.name, unreadableReason(err) ?? describeNetworkError(err));
     } finally {
+      clearTimeout(timer);
       this.opts.metrics.upstreamRequests.inc({ upstream: this.name, method: req.method, status });
       this.opts.metrics.upstreamDuration.observe(
         { upstream: this.name, method: req.method, status },
@@ -257,6 +263,10 @@ export class UpstreamClient {
     }
     return pool;
   }
+}
+
+function abortAtDeadline(deadline: AbortController): void {
+  deadline.abort(new DOMException('the upstream call reached its deadline', 'TimeoutError'));
 }
 
 /**
