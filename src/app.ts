@@ -86,7 +86,7 @@ export interface AppOptions {
   /** Where audit lines go when AUDIT_LOG_FILE is unset (default: stdout, a stream of their own). */
   auditDestination?: NodeJS.WritableStream;
   /** Runs of a document before it is compiled (compiled-execution.ts); tests set 0 so every answer is compiled. */
-  compileAfterRuns?: number;
+  compileAfterRuns?: 0 | 1;
 }
 
 export interface App {

@@ -238,7 +238,8 @@ export const VARIABLES = {
     default: 'compiled',
     description:
       "what executes operations: `compiled` (graphql-jit, compiled on a document's second run and cached, several " +
-      "times faster on large answers) or `graphql-js` (Apollo's own). The answers are the same: operations " +
+      "times faster on large answers; never a document with a person's id in its text) or `graphql-js` (Apollo's " +
+      'own). The answers are the same: operations ' +
       'graphql-jit would answer differently (several root fields with a non-null one, `@skip`/`@include`, a ' +
       'non-null field the caller may not read) run on graphql-js in either mode',
   },

@@ -60,7 +60,7 @@ async function main(): Promise<void> {
         `Authorization: Bearer ${token.access_token}`,
         '',
         `Try: curl -s ${publicUrl}/graphql -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\`,
-        `       -d '{"query":"{ person(id: \\"11822648950\\") { status email { value stale } } }"}'`,
+        `       -d '{"query":"query P($id: PersonIdentifier!) { person(id: $id) { status email { value stale } } }","variables":{"id":"11822648950"}}'`,
         '',
       ].join('\n'),
     );

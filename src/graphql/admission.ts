@@ -1,6 +1,7 @@
 import { GraphQLError, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import { limitRefusal, measureOperation, type OperationMeasure, type QueryLimits } from './limits.js';
+import { SecondSight, mayCacheDocument } from './second-sight.js';
 
 /**
  * Four 1000-person queries of a few fields (cost ~3000 each) at once, or one maximal operation (QUERY_MAX_COST) alone,
@@ -198,6 +199,7 @@ export class RequestAdmission {
     maxSize: MEASURED_DOCUMENTS_BYTES,
     sizeCalculation: (document, query) => 2 * query.length + (document ? JSON.stringify(document).length : 64),
   });
+  private readonly sight = new SecondSight();
 
   constructor(
     private readonly admission: Admission,
@@ -256,7 +258,8 @@ export class RequestAdmission {
       } catch {
         document = false; // Apollo answers the syntax error
       }
-      this.documents.set(query, document);
+      // Kept on its second sight, never with a person's id in its text (graphql/second-sight.ts).
+      if (mayCacheDocument(query) && this.sight.seenBefore(query)) this.documents.set(query, document);
     }
     return document;
   }

@@ -27,6 +27,7 @@ import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
 import { hasRequiredScopes } from '../auth/caller.js';
 import type { GraphQLContext } from './context.js';
+import { SecondSight, mayCacheDocument } from './second-sight.js';
 
 /**
  * Which executor answers operations: `compiled` (graphql-jit, through {@link compiledExecutionPlugin}) or `graphql-js`
@@ -44,8 +45,8 @@ export interface CompiledExecutionOptions {
   maxOperations?: number;
   /** Their summed weight ({@link compiledWeight}); default {@link MAX_COMPILED_BYTES}. */
   maxBytes?: number;
-  /** Runs of a document by graphql-js before it is compiled; default {@link COMPILE_AFTER_RUNS}. */
-  compileAfterRuns?: number;
+  /** Runs of a document by graphql-js before it is compiled: 0 or 1 (default, {@link COMPILE_AFTER_RUNS}). */
+  compileAfterRuns?: 0 | 1;
   /**
    * Object types whose resolvers give every enum and built-in scalar field (String, Boolean, …) in its serialized
    * form already, so that serializing it changes nothing (the KRR model: `SERIALIZED_MODEL_TYPES` in krr/model.ts). An
@@ -64,11 +65,10 @@ export const MAX_COMPILED_BYTES = 16 * 1024 * 1024;
  * on its second run, so one sent once (an explorer's edits, a caller sending endless distinct documents) never pays
  * for it.
  */
-export const COMPILE_AFTER_RUNS = 1;
+export const COMPILE_AFTER_RUNS: 0 | 1 = 1;
 
-/** A document's operations: compiled, not compilable (graphql-js runs them), and how often graphql-js ran it so far. */
+/** A compiled document's operations: compiled, or not compilable (graphql-js runs them). */
 interface Entry {
-  runs: number;
   operations: Map<string, CompiledQuery | undefined>;
   weight: number;
 }
@@ -100,24 +100,26 @@ export function compiledExecutionPlugin(opts: CompiledExecutionOptions): ApolloS
     maxSize: opts.maxBytes ?? MAX_COMPILED_BYTES,
     sizeCalculation: (entry) => entry.weight,
   });
+  // Documents run once, by their query's hash (graphql/second-sight.ts): one sent once (ids in the query text) is kept
+  // by nothing here, where an LRU entry would keep it, promoted to the old generation, until pushed out. Its second run
+  // is of the document Apollo's store keeps from then on (the store, too, keeps a document on its second sight).
+  const ranOnce = new SecondSight();
   const graphqlJsOnly = graphqlJsOnlyReason(opts.schema);
   const serializedTypes = opts.serializedTypes ?? new Set<string>();
 
   const compiledFor = (
     document: DocumentNode,
+    queryHash: string | undefined,
     operation: OperationDefinitionNode,
     operationName: string | undefined,
   ): CompiledQuery | undefined => {
     let entry = cache.get(document);
     if (!entry) {
-      // Counted by the document alone until it is compiled: a run by graphql-js keeps nothing else alive. Runs count
-      // from 0, so `compileAfterRuns: 0` compiles on the first run.
-      entry = { runs: 0, operations: new Map(), weight: 1 };
-      cache.set(document, entry);
-    }
-    if (entry.runs < compileAfterRuns) {
-      entry.runs++;
-      return undefined;
+      // Not kept (second-sight.ts): graphql-js answers, as it does a document's first run.
+      if (!mayCacheDocument(document.loc?.source.body ?? '')) return undefined;
+      // Apollo hashes every query before it resolves the operation; without a hash, nothing counts as a second run.
+      if (compileAfterRuns > 0 && (queryHash === undefined || !ranOnce.seenBefore(queryHash))) return undefined;
+      entry = { operations: new Map(), weight: 0 };
     }
     const key = operationName ?? '';
     if (entry.operations.has(key)) return entry.operations.get(key);
@@ -136,13 +138,13 @@ export function compiledExecutionPlugin(opts: CompiledExecutionOptions): ApolloS
     async requestDidStart() {
       return {
         async responseForOperation(requestContext): Promise<GraphQLResponse | null> {
-          const { document, operation, request, contextValue } = requestContext;
+          const { document, queryHash, operation, request, contextValue } = requestContext;
           // No operation when the name asked for is not in the document (typed as always there, it is not): Apollo's
           // execution answers that with graphql-js's message.
           if (!operation) return null;
           // Operations graphql-jit would answer differently (see graphqlJsOnly) go to graphql-js.
           if (graphqlJsOnly(document, operation, contextValue.caller.scopes)) return null;
-          const compiled = compiledFor(document, operation, request.operationName ?? operation.name?.value);
+          const compiled = compiledFor(document, queryHash, operation, request.operationName ?? operation.name?.value);
           if (!compiled) return null;
           const result = await compiled.query(undefined, contextValue, request.variables ?? {});
           // No data at all: the variables were refused before anything ran; Apollo's path answers with its messages.

@@ -15,6 +15,7 @@ import { queryLimitRules, queryLimitsPlugin, type QueryLimits } from './limits.j
 import { countRequest, logUnexpectedErrors, observabilityPlugin } from './plugins.js';
 import { COMPILE_AFTER_RUNS, compiledExecutionPlugin, type Executor } from './compiled-execution.js';
 import type { AnswerHandOff } from './answer-hand-off.js';
+import { SecondSightCache, mayCacheDocument } from './second-sight.js';
 
 export interface GraphQLServerOptions {
   schema: GraphQLSchema;
@@ -33,7 +34,7 @@ export interface GraphQLServerOptions {
   /** graphql-jit (default) or graphql-js answers resolved operations; the responses are the same. */
   executor?: Executor;
   /** See {@link COMPILE_AFTER_RUNS}. */
-  compileAfterRuns?: number;
+  compileAfterRuns?: 0 | 1;
   /** Types whose leaves the compiled executor need not serialize (compiled-execution.ts, `serializedTypes`). */
   serializedTypes?: ReadonlySet<string>;
   /** Long answers handed to the HTTP layer as objects, to be written in pieces (answer-hand-off.ts). */
@@ -93,7 +94,11 @@ export function createGraphQLServer(opts: GraphQLServerOptions): GraphQLServer {
     allowBatchedHttpRequests: false,
     validationRules: queryLimitRules(opts.limits),
     parseOptions: { maxTokens: opts.limits.maxTokens },
-    documentStore: new InMemoryLRUCache<DocumentNode>({ maxSize: DOCUMENT_STORE_BYTES, sizeCalculation: documentSize }),
+    // Kept on its second sight, and never with a person's id in its text (see mayCacheDocument).
+    documentStore: new SecondSightCache(
+      new InMemoryLRUCache<DocumentNode>({ maxSize: DOCUMENT_STORE_BYTES, sizeCalculation: documentSize }),
+      (document) => !mayCacheDocument(document.loc?.source.body ?? ''),
+    ),
     ...(opts.persistedQueries ? {} : { persistedQueries: false as const }),
     introspection: opts.introspection,
     hideSchemaDetailsFromClientErrors: !opts.introspection,

@@ -1,5 +1,8 @@
 import type { GraphQLRequestContextResponseForOperation, GraphQLRequestListener } from '@apollo/server';
-import { parse, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { createHash } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { parse, print, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type * as GraphqlJit from 'graphql-jit';
 import { describe, expect, it, vi } from 'vitest';
 import { callerResolvers } from '../../src/tenants/resolvers.js';
@@ -23,6 +26,14 @@ vi.mock('graphql-jit', async (importOriginal) => {
   };
 });
 
+/** A full collection, once the current job's references to weakly held objects are gone. */
+async function collectGarbage(): Promise<void> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  await new Promise((resolve) => setImmediate(resolve));
+  gc();
+}
+
 const schema = buildSchema([personResolvers, clientResolvers, callerResolvers]);
 const context = { caller: { scopes: new Set<string>() } } as unknown as GraphQLContext;
 
@@ -32,6 +43,8 @@ async function run(plugin: ReturnType<typeof compiledExecutionPlugin>, document:
   const operation = document.definitions[0] as OperationDefinitionNode;
   return listener.responseForOperation?.({
     document,
+    // As Apollo hashes the query: by its text.
+    queryHash: createHash('sha256').update(print(document)).digest('hex'),
     operation,
     request: {},
     contextValue,
@@ -51,6 +64,32 @@ describe('the compiled executor cache', () => {
       const answer = await run(plugin, document);
       expect(answer?.body).toEqual({ kind: 'single', singleResult: { data: { a: 'Query' } } });
     }
+    expect(compiles.count).toBe(before + 1);
+  });
+
+  it('keeps nothing of a document run once, and compiles on the second run a document parsed anew', async () => {
+    const plugin = compiledExecutionPlugin({ schema, formatError: (f) => f });
+    const before = compiles.count;
+    // Each run parses the text again, as Apollo does for a document its store does not hold (yet).
+    const first = new WeakRef(parse('{ once: __typename }'));
+    expect(await run(plugin, first.deref() as DocumentNode)).toBeNull();
+    const again = parse('{ once: __typename }');
+    expect((await run(plugin, again))?.body).toEqual({ kind: 'single', singleResult: { data: { once: 'Query' } } });
+    expect(compiles.count).toBe(before + 1);
+    // Documents each run once: none compiled, and the first one's tree is not kept alive by the plugin.
+    for (let i = 0; i < 200; i++) expect(await run(plugin, parse(`{ n${i}: __typename }`))).toBeNull();
+    expect(compiles.count).toBe(before + 1);
+    await collectGarbage();
+    expect(first.deref()).toBeUndefined();
+  });
+
+  it("never compiles a document with a person's id in its text: graphql-js answers it every time", async () => {
+    const plugin = compiledExecutionPlugin({ schema, formatError: (f) => f, compileAfterRuns: 0 });
+    const before = compiles.count;
+    const document = parse('# asked for 11822648950\n{ a: __typename }');
+    for (let i = 0; i < 3; i++) expect(await run(plugin, document)).toBeNull();
+    expect(compiles.count).toBe(before);
+    expect(await run(plugin, parse('{ a: __typename }'))).not.toBeNull();
     expect(compiles.count).toBe(before + 1);
   });
 
