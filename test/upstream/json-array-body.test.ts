@@ -138,6 +138,30 @@ describe('reading {"personer":[…]} in pieces', () => {
     expect(await readJsonArray('personer', (async function* () {})())).toBeUndefined();
   });
 
+  it('reads a person larger than the buffer pieces are staged in, and readers interleaved, each its own answer', () => {
+    // Pieces are staged in one buffer shared by every reader (twice PIECE_BYTES); an item larger grows it.
+    const large = { personidentifikator: '11822648950', sertifikat: 'æ'.repeat(200_000), reservasjon: 'NEI' };
+    const small = (i: number) => ({
+      personidentifikator: String(10_000_000_000 + i),
+      epostadresse: `p${i}@eksempel.no`,
+    });
+    const answers = [
+      { personer: [small(1), large, small(2), ...Array.from({ length: 3000 }, (_, i) => small(i + 3))] },
+      { personer: Array.from({ length: 5000 }, (_, i) => small(i)) },
+      { personer: [] },
+    ];
+    const bodies = answers.map((answer) => Buffer.from(JSON.stringify(answer)));
+    const readers = answers.map(() => new JsonArrayBody('personer'));
+    // Chunks of 16 KB, the readers taking turns, as answers for concurrent look-ups arrive.
+    for (let at = 0; bodies.some((b) => at < b.length); at += 16_384) {
+      bodies.forEach((body, i) => readers[i]?.push(body.subarray(at, at + 16_384)));
+    }
+    readers.forEach((reader, i) => expect(reader.end()).toStrictEqual(answers[i]));
+    // In pieces to the end, the large person's among them (read whole, the first answer would count none).
+    expect(readers[0]?.piecesParsed).toBeGreaterThanOrEqual(4);
+    expect(readers[1]?.piecesParsed).toBeGreaterThanOrEqual(4);
+  });
+
   it('reads an empty list, a body that is not JSON and no body at all as JSON.parse would', () => {
     for (const text of ['{"personer":[]}', '{ "personer" : [ ] }\n', 'not json', '', '{"personer":[]', '[]']) {
       const bytes = Buffer.from(text);
