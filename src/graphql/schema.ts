@@ -9,11 +9,14 @@ import { scalarResolvers } from './scalars.js';
 
 export const SCHEMA_DIR = fileURLToPath(new URL('../../schema/', import.meta.url));
 
-/** The SDL files of `schema/`, base first; read once at start. */
+/**
+ * The SDL files of `schema/`, base first, then by name in code-unit order; read once at start. Not `localeCompare`:
+ * its collation data kept 1.6 MB of the node binary's ICU pages resident in every replica, for one sort.
+ */
 export function loadTypeDefs(dir = SCHEMA_DIR): string[] {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.graphql'))
-    .sort((a, b) => (a === 'base.graphql' ? -1 : b === 'base.graphql' ? 1 : a.localeCompare(b)));
+    .sort((a, b) => (a === 'base.graphql' ? -1 : b === 'base.graphql' ? 1 : a < b ? -1 : a > b ? 1 : 0));
   return files.map((f) => readFileSync(join(dir, f), 'utf8'));
 }
 
