@@ -37,9 +37,10 @@ const CLOSE_BRACKET = 0x5d;
 
 /**
  * Where a piece is staged as `[piece]` to be decoded. Shared by every reader: a piece is copied, decoded and parsed in
- * one synchronous step, so no two use it at once. Grows for a larger piece (an item larger than a piece).
+ * one synchronous step, so no two use it at once. A larger piece (an item larger than a piece) gets a buffer of its own,
+ * so one large answer does not keep a large buffer for the process's life.
  */
-let staging = Buffer.allocUnsafeSlow(2 * PIECE_BYTES + 2);
+const STAGING = Buffer.allocUnsafeSlow(2 * PIECE_BYTES + 2);
 
 /** As undici's `body.text()` decodes: UTF-8, a byte order mark dropped. */
 export function utf8Text(bytes: Buffer): string {
@@ -117,10 +118,10 @@ export class JsonArrayBody {
   end(): unknown {
     if (this.state === 'head') this.readHead(true);
     if (this.state === 'items') {
-      const length = this.stagePending();
+      const staged = this.stagePending();
       // The envelope's own `]` closes the staged piece: `[` items ws* `]`.
-      const close = envelopeEnd(staging, length);
-      if (close > 0 && this.parseStaged(close + 1)) return { [this.key]: this.items };
+      const close = envelopeEnd(staged.bytes, staged.length);
+      if (close > 0 && this.parseStaged(staged.bytes, close + 1)) return { [this.key]: this.items };
     }
     return parseJsonText(utf8Text(this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks)));
   }
@@ -148,9 +149,9 @@ export class JsonArrayBody {
       if (!boundary) break;
       this.pending.push(bytes.subarray(from, boundary.close + 1));
       this.pendingLength += boundary.close + 1 - from;
-      const length = this.stagePending();
-      staging[length] = CLOSE_BRACKET;
-      if (!this.parseStaged(length + 1)) this.state = 'whole';
+      const staged = this.stagePending();
+      staged.bytes[staged.length] = CLOSE_BRACKET;
+      if (!this.parseStaged(staged.bytes, staged.length + 1)) this.state = 'whole';
       from = boundary.open;
     }
     if (from < bytes.length) {
@@ -160,30 +161,29 @@ export class JsonArrayBody {
   }
 
   /**
-   * Copies the pending bytes into {@link staging} after a `[` and takes them out of pending; returns where they end,
-   * with room for one byte more. A chunk can end inside a character: the parts are joined before decoding (a piece
-   * starts and ends at ASCII bytes).
+   * Copies the pending bytes after a `[` into {@link STAGING} (or a buffer of their own when larger) and takes them out
+   * of pending; `length` is where they end, with room for one byte more. A chunk can end inside a character: the parts
+   * are joined before decoding (a piece starts and ends at ASCII bytes).
    */
-  private stagePending(): number {
+  private stagePending(): { bytes: Buffer; length: number } {
     const needed = this.pendingLength + 2;
-    if (staging.length < needed) staging = Buffer.allocUnsafeSlow(needed);
-    staging[0] = OPEN_BRACKET;
+    const bytes = needed <= STAGING.length ? STAGING : Buffer.allocUnsafe(needed);
+    bytes[0] = OPEN_BRACKET;
     let length = 1;
-    for (const part of this.pending) length += part.copy(staging, length);
+    for (const part of this.pending) length += part.copy(bytes, length);
     this.pending = [];
     this.pendingLength = 0;
-    return length;
+    return { bytes, length };
   }
 
-  /** Adds the items of staging[0, end), `[` items `]` (ASCII whitespace alone for none); false if it is not that. */
-  private parseStaged(end: number): boolean {
+  /** Adds the items of bytes[0, end), `[` items `]` (ASCII whitespace alone for none); false if it is not that. */
+  private parseStaged(bytes: Buffer, end: number): boolean {
     let parsed: unknown[];
     try {
-      parsed = JSON.parse(staging.toString('utf8', 0, end)) as unknown[];
+      parsed = JSON.parse(bytes.toString('utf8', 0, end)) as unknown[];
     } catch {
       return false;
     }
-    if (!Array.isArray(parsed)) return false;
     for (let i = 0; i < parsed.length; i++) this.items.push(parsed[i]);
     this.pieces++;
     return true;

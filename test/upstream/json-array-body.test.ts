@@ -139,7 +139,7 @@ describe('reading {"personer":[…]} in pieces', () => {
   });
 
   it('reads a person larger than the buffer pieces are staged in, and readers interleaved, each its own answer', () => {
-    // Pieces are staged in one buffer shared by every reader (twice PIECE_BYTES); an item larger grows it.
+    // Pieces are staged in one buffer shared by every reader (twice PIECE_BYTES); a larger one gets its own.
     const large = { personidentifikator: '11822648950', sertifikat: 'æ'.repeat(200_000), reservasjon: 'NEI' };
     const small = (i: number) => ({
       personidentifikator: String(10_000_000_000 + i),
