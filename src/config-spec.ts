@@ -1,6 +1,7 @@
 import { DEFAULT_MAX_COST_IN_FLIGHT } from './graphql/admission.js';
 import { DEFAULT_DOCUMENT_LIMITS } from './graphql/document-limits.js';
 import { DEFAULT_QUERY_LIMITS } from './graphql/limits.js';
+import { DEFAULT_BATCH_MAX_IDS } from './krr/batcher.js';
 import { DEFAULT_SERVICE_NAME } from './observability/tracing.js';
 import { DEFAULT_MAX_RESPONSE_BYTES } from './upstream/http-client.js';
 
@@ -343,11 +344,12 @@ export const VARIABLES = {
   KRR_BATCH_MAX_IDS: {
     group: 'krr',
     type: 'integer',
-    default: 1000,
+    default: DEFAULT_BATCH_MAX_IDS,
     min: 1,
     max: 1000,
     description:
-      'most person ids in one KRR call; a query asking for more persons is looked up in several calls at once',
+      'most person ids in one KRR call (KRR takes up to 1000); a query asking for more persons is looked up in ' +
+      'several calls at once, and the default keeps each answer under 128 KB (README "Smaller KRR calls")',
   },
   KRR_BATCH_WINDOW_MODE: {
     group: 'krr',

@@ -89,6 +89,22 @@ describe('cross-request batching and coalescing', () => {
     expect(elapsed).toBeLessThan(1600);
   });
 
+  it('by default looks up a query of 1000 persons in five calls of 200 ids, made at once', async () => {
+    const { app, token } = await startPrimed();
+    const ids = syntheticPersonIdentifiers(1000, 12_000);
+    const before = app.sandbox.krr.requests.length;
+    const res = await app.graphql<{ persons: { id: string }[] }>(
+      `query($ids: [PersonIdentifier!]!) { persons(ids: $ids) { id } }`,
+      { ids },
+      { token },
+    );
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data?.persons.map((p) => p.id)).toEqual(ids);
+    const calls = app.sandbox.krr.requests.slice(before);
+    expect(calls.map((c) => c.ids.length)).toEqual([200, 200, 200, 200, 200]);
+    expect(calls.flatMap((c) => c.ids)).toEqual(ids);
+  });
+
   it('lets a look-up join an identical one already in flight', async () => {
     const { app, token } = await startPrimed();
     app.sandbox.krr.setLatency(400);
