@@ -99,10 +99,7 @@ export interface PersonBatcherOptions {
    * in that turn (KRR_BATCH_WINDOW_MODE).
    */
   collect?: (callsInFlight: number) => boolean;
-  /**
-   * Most ids in one KRR call (default and at most KRR_MAX_IDS_PER_REQUEST, KRR's own limit; the app passes
-   * KRR_BATCH_MAX_IDS, by default DEFAULT_BATCH_MAX_IDS).
-   */
+  /** Most ids in one KRR call (KRR_BATCH_MAX_IDS): default DEFAULT_BATCH_MAX_IDS, at most KRR's own limit. */
   maxIds?: number;
   /**
    * The KRR deadline (`KRR_TIMEOUT_MS`, default 5000): splits of a refused batch are not started after it, and split
@@ -127,7 +124,7 @@ export interface PersonBatcherOptions {
 /**
  * Cross-request batching and coalescing of KRR look-ups. Ids asked for by concurrent GraphQL requests within
  * `windowMs` (or, when `collect` says not to wait, within the same event-loop turn) share one upstream call (up to
- * `maxIds`, KRR_BATCH_MAX_IDS in the app; a full batch goes out at once and the next id opens another), and a look-up
+ * `maxIds`, by default 200; a full batch goes out at once and the next id opens another), and a look-up
  * of an id already waiting or in flight joins it.
  *
  * Safe because every caller was authenticated and authorized (scopes, rate limit) before its look-up joins a batch, all
@@ -177,7 +174,7 @@ export class PersonBatcher {
     private readonly opts: PersonBatcherOptions,
   ) {
     this.deadlineMs = opts.deadlineMs ?? DEFAULT_BATCH_DEADLINE_MS;
-    this.maxIds = Math.min(Math.max(1, opts.maxIds ?? KRR_MAX_IDS_PER_REQUEST), KRR_MAX_IDS_PER_REQUEST);
+    this.maxIds = Math.min(Math.max(1, opts.maxIds ?? DEFAULT_BATCH_MAX_IDS), KRR_MAX_IDS_PER_REQUEST);
     this.splitCalls = opts.splitCalls ?? splitCallsFor;
     this.refused = new RefusedIds(
       opts.refusedIdTtlMs ?? REFUSED_ID_TTL_MS,

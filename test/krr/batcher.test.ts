@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { BATCH_RETRY_BUDGET, LookupFailure, PersonBatcher, splitCallsFor } from '../../src/krr/batcher.js';
-import { OWN_PARTY, type KrrClient, type LookupKind } from '../../src/krr/client.js';
+import {
+  BATCH_RETRY_BUDGET,
+  DEFAULT_BATCH_MAX_IDS,
+  LookupFailure,
+  PersonBatcher,
+  splitCallsFor,
+} from '../../src/krr/batcher.js';
+import { KRR_MAX_IDS_PER_REQUEST, OWN_PARTY, type KrrClient, type LookupKind } from '../../src/krr/client.js';
 import type { KrrPersonDto } from '../../src/krr/dto.js';
 import { syntheticPersonIdentifiers } from '../../src/sandbox/krr-seed.js';
 import { UpstreamStatusError, UpstreamUnavailableError } from '../../src/upstream/errors.js';
@@ -9,6 +15,8 @@ import { RetryBudget } from '../../src/upstream/retry.js';
 
 const CONTACT: LookupKind = { digitalPost: false };
 const DIGITAL_POST: LookupKind = { digitalPost: true };
+/** Batches as large as KRR takes (the default is smaller): what the tests of 1000-id batches and their splits need. */
+const KRR_LIMIT = KRR_MAX_IDS_PER_REQUEST;
 
 interface Call {
   ids: string[];
@@ -100,9 +108,9 @@ describe('PersonBatcher', () => {
     expect((await Promise.all(loads)).map(idsOf)).toEqual([a, b, c]);
   });
 
-  it('sends at most 1000 ids per call: the 1000th id sends the batch at once, the rest start a new one', async () => {
+  it("sends at most `maxIds` ids per call, up to KRR's 1000: the 1000th id sends the batch at once, the rest start a new one", async () => {
     const { client, calls } = fakeClient();
-    const batcher = new PersonBatcher(client, { windowMs: 50 });
+    const batcher = new PersonBatcher(client, { windowMs: 50, maxIds: KRR_LIMIT });
     const ids = syntheticPersonIdentifiers(2500);
     const first = batcher.loadMany(ids.slice(0, 1500), CONTACT);
     const second = batcher.loadMany(ids.slice(1500), CONTACT);
@@ -158,6 +166,13 @@ describe('PersonBatcher', () => {
       ['1', '2'],
       ['3', '4'],
     ]);
+    // Without `maxIds`, DEFAULT_BATCH_MAX_IDS (200): a 1000-person request goes out as five calls at once.
+    const { client: plain, calls: plainCalls } = fakeClient();
+    const byDefault = new PersonBatcher(plain, { windowMs: 50 }).loadMany(ids, CONTACT);
+    expect(DEFAULT_BATCH_MAX_IDS).toBe(200);
+    expect(plainCalls.map((c) => c.ids)).toEqual([0, 200, 400, 600, 800].map((at) => ids.slice(at, at + 200)));
+    plainCalls.forEach((c) => c.settle('answer'));
+    expect(idsOf(await byDefault)).toEqual(ids);
     const { client: big, calls: bigCalls } = fakeClient();
     const unbounded = new PersonBatcher(big, { windowMs: 50, maxIds: 5000 });
     const many = unbounded.loadMany(syntheticPersonIdentifiers(1500), CONTACT);
@@ -173,7 +188,11 @@ describe('PersonBatcher', () => {
     const { client, calls } = fakeClient();
     let busy = false;
     const asked: number[] = []; // the calls under way each time a batch opened
-    const batcher = new PersonBatcher(client, { windowMs: 60_000, collect: (calls) => (asked.push(calls), busy) });
+    const batcher = new PersonBatcher(client, {
+      windowMs: 60_000,
+      maxIds: KRR_LIMIT,
+      collect: (calls) => (asked.push(calls), busy),
+    });
     // Not busy: the ids of the look-ups made in this turn go out together at its end, without waiting the window.
     const same = [batcher.loadMany(['1', '2'], CONTACT), batcher.loadMany(['3'], CONTACT)];
     await tick();
@@ -307,7 +326,7 @@ describe('PersonBatcher: a batch KRR refuses as a whole', () => {
   it('isolates one refused id among 1000: only it fails, with the refusal; every other id gets its person', async () => {
     const bad = ids[613] as string;
     const { client, calls, splits } = autoClient({ refuse: new Set([bad]) });
-    const batcher = new PersonBatcher(client, { windowMs: 0 });
+    const batcher = new PersonBatcher(client, { windowMs: 0, maxIds: KRR_LIMIT });
     const outcomes = await batcher.loadMany(ids, CONTACT);
     expect(outcomes.map(statusOf)).toEqual(ids.map((id) => (id === bad ? 400 : 'ok')));
     expect(idsOf(outcomes.filter((o) => !(o instanceof LookupFailure)))).toEqual(ids.filter((id) => id !== bad));
@@ -322,7 +341,7 @@ describe('PersonBatcher: a batch KRR refuses as a whole', () => {
     // three spread ids take 2 + 4 + 3 × 16 = 54 calls, within the bound
     const bad = [ids[0], ids[500], ids[998]] as string[];
     const { client, calls } = autoClient({ refuse: new Set(bad) });
-    const batcher = new PersonBatcher(client, { windowMs: 0 });
+    const batcher = new PersonBatcher(client, { windowMs: 0, maxIds: KRR_LIMIT });
     const outcomes = await batcher.loadMany(ids, CONTACT);
     expect(outcomes.map(statusOf)).toEqual(ids.map((id) => (bad.includes(id) ? 400 : 'ok')));
     const failures = outcomes.filter((o) => o instanceof LookupFailure);
@@ -341,7 +360,7 @@ describe('PersonBatcher: a batch KRR refuses as a whole', () => {
 
   it('makes at most 64 + 1000 / 4 extra calls for 1000 ids of one request; ids still unresolved then fail with the refusal', async () => {
     const { client, calls } = autoClient({ refuse: new Set(ids) });
-    const batcher = new PersonBatcher(client, { windowMs: 0 });
+    const batcher = new PersonBatcher(client, { windowMs: 0, maxIds: KRR_LIMIT });
     const outcomes = await batcher.loadMany(ids, CONTACT);
     expect(outcomes.map(statusOf)).toEqual(ids.map(() => 400));
     expect(splitCallsFor(1000)).toBe(64 + 250);
@@ -458,7 +477,7 @@ describe('PersonBatcher: a refusal stays with the request that caused it', () =>
   /** Caller A's requests of valid ids and caller B's of refused ones, all at once (B's after A's first), sharing batches. */
   async function shared(a: string[][], b: string[][]) {
     const client = autoClient({ refuse: new Set(refused), latencyMs: 2 });
-    const batcher = new PersonBatcher(client.client, { windowMs: 20 });
+    const batcher = new PersonBatcher(client.client, { windowMs: 20, maxIds: KRR_LIMIT });
     const load = (ids: string[], name: string) => batcher.loadMany(ids, CONTACT, request(name));
     const first = load(a[0] as string[], 'a0');
     const theirs = b.map((ids, i) => load(ids, `b${i}`));
@@ -573,7 +592,7 @@ describe('PersonBatcher: a refusal stays with the request that caused it', () =>
   it('never makes more than 2n − 2 extra calls for n ids, however they are spread over requests', async () => {
     // every one of 1000 requests sends one refused id: each must be asked alone
     const lone = autoClient({ refuse: new Set(valid) });
-    const batcher = new PersonBatcher(lone.client, { windowMs: 10 });
+    const batcher = new PersonBatcher(lone.client, { windowMs: 10, maxIds: KRR_LIMIT });
     const outcomes = await Promise.all(valid.map((id, i) => batcher.loadMany([id], CONTACT, request(`r${i}`))));
     expect(outcomes.flat().map(statusOf)).toEqual(valid.map(() => 400));
     expect(lone.calls.length - 1).toBe(2 * 1000 - 2);
@@ -583,7 +602,7 @@ describe('PersonBatcher: a refusal stays with the request that caused it', () =>
     for (let round = 0; round < 5; round++) {
       const bad = new Set(valid.filter(() => random() < 0.05 * round));
       const client = autoClient({ refuse: bad });
-      const mixed = new PersonBatcher(client.client, { windowMs: 10 });
+      const mixed = new PersonBatcher(client.client, { windowMs: 10, maxIds: KRR_LIMIT });
       const requests: string[][] = [];
       for (let at = 0; at < 1000;) {
         const size = 1 + Math.floor(random() * 120);
