@@ -1,7 +1,10 @@
 import { ApolloServer } from '@apollo/server';
 import {
   ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
@@ -110,6 +113,12 @@ export function createGraphQLServer(opts: GraphQLServerOptions): GraphQLServer {
       ApolloServerPluginLandingPageDisabled(),
       // Responses carry personal data and are never cached; the plugin's per-field hook is pure overhead here.
       ApolloServerPluginCacheControlDisabled(),
+      // Nothing leaves for Apollo's cloud, whatever APOLLO_KEY, APOLLO_GRAPH_REF or APOLLO_SCHEMA_REPORTING a platform
+      // sets for its other services: usage reports carry operations and error messages. Inline traces are for
+      // federated subgraphs, which this schema is not; left on, Apollo loads its protobuf code (~1.5 MB of heap).
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
       personalIdsPostOnlyPlugin(),
       queryLimitsPlugin(opts.limits, admission, (context) => context.admitted),
       observabilityPlugin(opts.metrics),
