@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Logger } from 'pino';
 import { scopesFromClaims, type Caller } from './caller.js';
+import { discoverJwksUrl, KeyDocumentUnavailable, remoteKeySet } from './key-documents.js';
 import { bearerChallenge, claimsForLog, refusalMessage, RefusalLog, type AuthFailureReason } from './refusal.js';
 
 export type { AuthFailureReason } from './refusal.js';
@@ -24,7 +25,7 @@ export interface AuthenticatorOptions {
   audience: string;
   /** Skips OIDC discovery when given. */
   jwksUrl?: string;
-  /** Discovery and JWKS fetches; defaults to global fetch. */
+  /** Discovery and JWKS fetches, each; default 5000 ms. */
   fetchTimeoutMs?: number;
   /**
    * `AUTH_MAX_TOKEN_LIFETIME_SECONDS` (default 86400): the longest lifetime a caller token may claim, `exp − iat`, or
@@ -156,7 +157,7 @@ export class Authenticator {
   }
 
   private keysUnavailable(token: string, err: unknown): AuthResult {
-    const error = err instanceof KeysUnavailable ? err.message : describeFetchFailure('OIDC discovery', err);
+    const error = err instanceof KeysUnavailable ? err.message : 'OIDC discovery failed';
     this.keysChecked = true;
     this.keysError = error;
     this.refusals.record('keys_unavailable', { status: 503, error, ...claimsForLog(token) });
@@ -184,14 +185,15 @@ export class Authenticator {
   }
 
   private jwks(): Promise<JWTVerifyGetKey> {
+    const timeoutMs = this.opts.fetchTimeoutMs ?? 5_000;
     if (!this.keys) {
-      this.keys = this.discoverJwksUrl()
-        .then((url) =>
-          this.watched(createRemoteJWKSet(new URL(url), { timeoutDuration: this.opts.fetchTimeoutMs ?? 5_000 })),
-        )
+      this.keys = (
+        this.opts.jwksUrl ? Promise.resolve(new URL(this.opts.jwksUrl)) : discoverJwksUrl(this.opts.issuer, timeoutMs)
+      )
+        .then((url) => this.watched(remoteKeySet(url, { timeoutMs })))
         .catch((err: unknown) => {
           this.keys = undefined; // retry discovery on the next request
-          throw err;
+          throw err instanceof KeyDocumentUnavailable ? new KeysUnavailable(err.message) : err;
         });
     }
     return this.keys;
@@ -210,23 +212,13 @@ export class Authenticator {
         return key;
       } catch (err) {
         this.keysChecked = true;
-        if (!isKeyFetchFailure(err)) {
+        if (!(err instanceof KeyDocumentUnavailable)) {
           this.keysError = undefined;
           throw err;
         }
-        throw new KeysUnavailable(describeFetchFailure('JWKS', err));
+        throw new KeysUnavailable(err.message);
       }
     };
-  }
-
-  private async discoverJwksUrl(): Promise<string> {
-    if (this.opts.jwksUrl) return this.opts.jwksUrl;
-    const url = `${this.opts.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
-    const res = await fetch(url, { signal: AbortSignal.timeout(this.opts.fetchTimeoutMs ?? 5_000) });
-    if (!res.ok) throw new Error(`discovery answered HTTP ${res.status}`);
-    const doc = (await res.json()) as { jwks_uri?: unknown };
-    if (typeof doc.jwks_uri !== 'string') throw new Error('discovery document lacks jwks_uri');
-    return doc.jwks_uri;
   }
 }
 
@@ -255,26 +247,4 @@ function reasonOf(err: unknown): { reason: AuthFailureReason; claim?: string } {
     return { reason: 'malformed' };
   // Anything else (a key the platform cannot import, …): the token could not be verified.
   return { reason: 'signature' };
-}
-
-/** Errors of jose's remote JWKS that mean "the keys could not be had", not "the token is wrong". */
-function isKeyFetchFailure(err: unknown): boolean {
-  if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) return true;
-  // fetch() itself: refused, reset, DNS, TLS (TypeError "fetch failed"); jose's generic error: not 200, not JSON.
-  if (err instanceof TypeError) return true;
-  return err instanceof errors.JOSEError && err.code === 'ERR_JOSE_GENERIC';
-}
-
-/** Why a discovery or JWKS fetch failed, for the log and readiness: the error's kind, never a URL or a body. */
-function describeFetchFailure(what: string, err: unknown): string {
-  const e = err as { name?: unknown; message?: unknown; cause?: { code?: unknown } };
-  if (err instanceof errors.JWKSTimeout || e.name === 'TimeoutError') return `${what} request timed out`;
-  if (err instanceof errors.JWKSInvalid) return `${what} is not a valid JSON Web Key Set`;
-  if (err instanceof TypeError) {
-    const code = typeof e.cause?.code === 'string' ? ` (${e.cause.code})` : '';
-    return `${what} could not be fetched${code}`;
-  }
-  if (err instanceof SyntaxError) return `${what} answer is not JSON`;
-  const message = typeof e.message === 'string' ? e.message.slice(0, 200) : 'failed';
-  return `${what}: ${message}`;
 }
