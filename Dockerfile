@@ -51,5 +51,8 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
 # at each operation's young persons and results and keep them through every scavenge until a full collection. In
 # some processes (2 of 3 runs of 64 callers of 100 persons) that tipped into a state with 3x the bytes surviving each
 # scavenge and 3x the full collections (8 against 3 ms a scavenge, 1.2-1.3 against 0.7-0.8 ms of CPU a query); with
-# the flag no run did. Same flags as `npm run start:dist`.
-CMD ["node", "--enable-source-maps", "--max-old-space-size=128", "--heap-growing-percent=200", "--no-allocation-site-pretenuring", "--min-semi-space-size=16", "--max-semi-space-size=16", "dist/main.js"]
+# the flag no run did. --no-maglev: hot code goes from Sparkplug to TurboFan, as on Node 20, where Maglev is off; on
+# Node 24 its compile jobs (a hundred at once at the start of load) left 10-30 MB of compiler memory with malloc, for no
+# throughput (side by side against an independent KRR stub: equal or faster in every row; whole-bench peak RSS 197 and
+# 209 MB against 214 and 219). Same flags as `npm run start:dist`.
+CMD ["node", "--enable-source-maps", "--max-old-space-size=128", "--heap-growing-percent=200", "--no-allocation-site-pretenuring", "--no-maglev", "--min-semi-space-size=16", "--max-semi-space-size=16", "dist/main.js"]

@@ -414,7 +414,8 @@ export const VARIABLES = {
     type: 'string',
     format: httpUrl,
     upstream: true,
-    description: "the issuer's signing keys; unset: the `jwks_uri` of the issuer's OpenID configuration",
+    description:
+      "the issuer's signing keys; unset: the `jwks_uri` of the issuer's OpenID configuration. Each read at most 1 MiB, redirects not followed; re-read after 10 minutes, and on an unknown `kid` at most every 30 s",
   },
   AUTH_MAX_TOKEN_LIFETIME_SECONDS: {
     group: 'auth',
