@@ -1,4 +1,5 @@
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { parseJsonText, utf8Text } from '../upstream/json-array-body.js';
 import { Pool, request } from '../upstream/undici-parts.js';
 
 /*
@@ -44,11 +45,10 @@ export async function fetchKeyDocument(what: string, url: URL, timeoutMs: number
       chunks.push(chunk);
     }
     if (res.statusCode !== 200) throw new KeyDocumentUnavailable(`${what} answered HTTP ${res.statusCode}`);
-    try {
-      return JSON.parse(Buffer.concat(chunks, length).toString('utf8')) as unknown;
-    } catch {
-      throw new KeyDocumentUnavailable(`${what} answer is not JSON`);
-    }
+    // Decoded as fetch's `json()` does (UTF-8, a byte order mark dropped); empty is not JSON either.
+    const json = parseJsonText(utf8Text(Buffer.concat(chunks, length)));
+    if (json === undefined) throw new KeyDocumentUnavailable(`${what} answer is not JSON`);
+    return json;
   } catch (err) {
     if (err instanceof KeyDocumentUnavailable) throw err;
     if (signal.aborted) throw new KeyDocumentUnavailable(`${what} request timed out`);

@@ -86,6 +86,11 @@ describe('fetchKeyDocument', () => {
     expect(await failure(fetchKeyDocument('JWKS', url, 2_000))).toBe('JWKS answered HTTP 302');
     handler = (_req, res) => res.writeHead(200).end('<html>');
     expect(await failure(fetchKeyDocument('JWKS', url, 2_000))).toBe('JWKS answer is not JSON');
+    handler = (_req, res) => res.writeHead(200).end();
+    expect(await failure(fetchKeyDocument('JWKS', url, 2_000))).toBe('JWKS answer is not JSON');
+    // A byte order mark is dropped, as fetch's json() drops it.
+    handler = (_req, res) => res.writeHead(200).end(Buffer.from(`\ufeff${JSON.stringify({ keys: [] })}`));
+    expect(await fetchKeyDocument('JWKS', url, 2_000)).toEqual({ keys: [] });
 
     const closed = createServer();
     await new Promise<void>((done) => closed.listen(0, '127.0.0.1', done));
