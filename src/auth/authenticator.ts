@@ -51,9 +51,6 @@ export const DEFAULT_CLOCK_SKEW_SECONDS = 30;
 /** Verified tokens remembered (bounded): a caller sends the same token with every request until it expires. */
 const VERIFIED_CACHE_SIZE = 10_000;
 
-/** The issuer's discovery document or JWKS could not be fetched: the token cannot be judged, 503. */
-class KeysUnavailable extends Error {}
-
 /**
  * Verifies callers' bearer JWTs against `AUTH_ISSUER`: signature from the issuer's JWKS (found through OIDC
  * discovery unless `AUTH_JWKS_URL` is set), algorithms pinned, `exp` required, issuer and audience checked, `nbf` and
@@ -117,7 +114,8 @@ export class Authenticator {
         currentDate: new Date(verifiedAt),
       }));
     } catch (err) {
-      if (err instanceof KeysUnavailable) return this.keysUnavailable(token, err);
+      // The issuer's discovery document or JWKS could not be had: the token cannot be judged, 503.
+      if (err instanceof KeyDocumentUnavailable) return this.keysUnavailable(token, err);
       const { reason, claim } = reasonOf(err);
       return this.refuse(reason, token, { claim });
     }
@@ -157,7 +155,7 @@ export class Authenticator {
   }
 
   private keysUnavailable(token: string, err: unknown): AuthResult {
-    const error = err instanceof KeysUnavailable ? err.message : 'OIDC discovery failed';
+    const error = err instanceof KeyDocumentUnavailable ? err.message : 'OIDC discovery failed';
     this.keysChecked = true;
     this.keysError = error;
     this.refusals.record('keys_unavailable', { status: 503, error, ...claimsForLog(token) });
@@ -185,23 +183,23 @@ export class Authenticator {
   }
 
   private jwks(): Promise<JWTVerifyGetKey> {
-    const timeoutMs = this.opts.fetchTimeoutMs ?? 5_000;
     if (!this.keys) {
+      const timeoutMs = this.opts.fetchTimeoutMs ?? 5_000;
       this.keys = (
         this.opts.jwksUrl ? Promise.resolve(new URL(this.opts.jwksUrl)) : discoverJwksUrl(this.opts.issuer, timeoutMs)
       )
         .then((url) => this.watched(remoteKeySet(url, { timeoutMs })))
         .catch((err: unknown) => {
           this.keys = undefined; // retry discovery on the next request
-          throw err instanceof KeyDocumentUnavailable ? new KeysUnavailable(err.message) : err;
+          throw err;
         });
     }
     return this.keys;
   }
 
   /**
-   * The remote JWKS, with a failure to fetch it (unreachable, timeout, not 200, not a JWKS) turned into
-   * `KeysUnavailable` (503) and remembered for readiness; a key that is not there stays the token's fault (401).
+   * The remote JWKS, with a failure to fetch it (unreachable, timeout, not 200, not a JWKS: `KeyDocumentUnavailable`,
+   * 503) remembered for readiness; a key that is not there stays the token's fault (401).
    */
   private watched(remote: JWTVerifyGetKey): JWTVerifyGetKey {
     return async (header, token) => {
@@ -212,11 +210,8 @@ export class Authenticator {
         return key;
       } catch (err) {
         this.keysChecked = true;
-        if (!(err instanceof KeyDocumentUnavailable)) {
-          this.keysError = undefined;
-          throw err;
-        }
-        throw new KeysUnavailable(err.message);
+        if (!(err instanceof KeyDocumentUnavailable)) this.keysError = undefined;
+        throw err;
       }
     };
   }

@@ -127,15 +127,12 @@ describe('fetchKeyDocument', () => {
   it('times out on a server that answers nothing, or headers without the body', async () => {
     const url = new URL(`${base}/jwks`);
     handler = () => undefined;
-    const started = Date.now();
     expect(await failure(fetchKeyDocument('JWKS', url, 300))).toBe('JWKS request timed out');
     handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"keys":');
     };
     expect(await failure(fetchKeyDocument('JWKS', url, 300))).toBe('JWKS request timed out');
-    // Bounded, not left waiting on the server (a generous bound: the machine is shared).
-    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
 
