@@ -50,8 +50,8 @@
  *   BENCH_BULK_ROUNDS (2), BENCH_SEQUENTIAL_CALLS (30), BENCH_REDIS_ROUNDS (5), BENCH_TRACING_ROUNDS (5),
  *   REDIS_SERVER_PATH (redis-server on PATH),
  *   BENCH_FACADE (dist: the production build, run with the node flags of `npm run start:dist` as the Dockerfile does,
- *   built by `npm run bench` first | tsx: `npm start`'s command, `src/main.ts` through tsx, whose keep-names helper
- *   makes every closure creation a `defineProperty` call)
+ *   built by `npm run bench` first, as `npm start` runs it too | tsx: the same flags with `src/main.ts` through tsx, as
+ *   `npm run dev` runs it, whose keep-names helper makes every closure creation a `defineProperty` call)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { VARIABLES, type Variable } from '../src/config-spec.js';
 import { ConfigError, loadConfig, UPSTREAM_VARIABLES } from '../src/config.js';
+import { nodeCommandOf } from '../bench/lib/node-command.js';
 
 /** Every upstream variable of a complete non-sandbox configuration (the files need not exist to load the config). */
 const UPSTREAM = {
@@ -195,10 +196,11 @@ describe('variables', () => {
   });
 });
 
+/** `npm start`'s command (the build) with only the variables given. */
 function start(env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
   const root = fileURLToPath(new URL('..', import.meta.url));
   return new Promise<{ code: number | null; out: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env });
+    const child = spawn(process.execPath, nodeCommandOf(root, 'start').args, { cwd: root, env });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));

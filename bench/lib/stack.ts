@@ -54,7 +54,7 @@ export interface FacadeProcess {
 }
 
 /**
- * The facade (`src/main.ts` through tsx, or `dist/main.js` with `entry: 'dist'`) as a child process against `sandbox`,
+ * The facade (`dist/main.js`, or `src/main.ts` through tsx with `entry: 'tsx'`) as a child process against `sandbox`,
  * on a free loopback port, in production posture, with limits out of the way of the load.
  */
 export async function startFacadeProcess(
@@ -79,8 +79,10 @@ export async function startFacadeProcess(
     ...opts.env,
   };
   // The extra flags go after the script's own and before its entry, so one the script also sets (a heap size) wins.
-  const script = nodeCommandOf(root, opts.entry === 'dist' ? 'start:dist' : 'start');
-  const args = [...script.args.slice(0, -1), ...(opts.nodeFlags ?? []), ...script.args.slice(-1)];
+  // With tsx, `npm run dev`'s loader takes the entry's place.
+  const script = nodeCommandOf(root, 'start:dist');
+  const entry = opts.entry === 'dist' ? script.args.slice(-1) : [...TSX, 'src/main.ts'];
+  const args = [...script.args.slice(0, -1), ...(opts.nodeFlags ?? []), ...entry];
   const child = spawnNode(name, args, { ...process.env, ...script.env, ...env }, root);
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp200(`${url}/readyz`, child, 60_000);

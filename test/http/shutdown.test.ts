@@ -1,9 +1,14 @@
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { nodeCommandOf } from '../../bench/lib/node-command.js';
 
-/** Starts `src/main.ts` as `npm start` does (sandbox mode, here on port 0) and waits for its GraphQL URL. */
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Starts the facade as `npm start` does (the build, sandbox mode, here on port 0) and waits for its GraphQL URL. */
 async function startMain(): Promise<{ child: ReturnType<typeof spawn>; url: string; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, nodeCommandOf(ROOT, 'start').args, {
+    cwd: ROOT,
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

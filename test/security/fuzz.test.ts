@@ -1,7 +1,8 @@
 /**
  * Random large documents and variables through the whole app, run as production runs it (its own process, started as
- * `npm start` starts it: the Dockerfile's heap flags, the heap capped at 128 MB): the process stays up, every answer is
- * a structured refusal or a result, memory stays bounded, and the audit log grows with the persons revealed only.
+ * `npm start` starts it: the build with the Dockerfile's node flags, the heap capped at 128 MB): the process stays up,
+ * every answer is a structured refusal or a result, memory stays bounded, and the audit log grows with the persons
+ * revealed only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
@@ -53,7 +54,7 @@ beforeAll(async () => {
   auditFile = join(dir, 'audit.jsonl');
   const port = await freePort();
   url = `http://127.0.0.1:${port}`;
-  // `npm start`'s command: the Dockerfile's heap flags and environment, through tsx.
+  // `npm start`'s command: the build, with the Dockerfile's node flags.
   const start = nodeCommandOf(ROOT, 'start');
   child = spawn(process.execPath, start.args, {
     cwd: ROOT,
