@@ -10,6 +10,7 @@ import { AdmissionAbandoned, type Departure, type RequestAdmission } from '../gr
 import type { GraphQLContext } from '../graphql/context.js';
 import { checkDocument, jsonDepthExceeds, type DocumentLimits } from '../graphql/document-limits.js';
 import type { Metrics } from '../observability/metrics.js';
+import { unredacted } from '../observability/logger.js';
 import { mayHoldPersonalId } from '../observability/personal-ids.js';
 import { bindRequest, startRequestSpan, tracingEnabled, type RequestTrace } from '../observability/tracing.js';
 import type { UpstreamRequestContext } from '../upstream/request-context.js';
@@ -118,8 +119,12 @@ function isAmbiguousPath(path: string): boolean {
   return /%2e|%2f|%5c|\\|\/\.{1,2}(\/|$)|\/\//i.test(path);
 }
 
+/** The options, and the access log made of their logger once. */
+type Serving = HttpServerOptions & { accessLog: Logger };
+
 /** node:http front: routing, CORS, body limits, caller authentication, then Apollo. */
-export function createHttpServer(opts: HttpServerOptions): Server {
+export function createHttpServer(options: HttpServerOptions): Server {
+  const opts: Serving = { ...options, accessLog: unredacted(options.log) };
   const bodies = new BodyBudget(opts.bodyBytesInFlightLimit, opts.bodyLimitBytes);
   const server = createServer((req, res) => {
     handle(opts, bodies, req, res).catch((err: unknown) => {
@@ -145,12 +150,7 @@ export function createHttpServer(opts: HttpServerOptions): Server {
   return server;
 }
 
-async function handle(
-  opts: HttpServerOptions,
-  bodies: BodyBudget,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<void> {
+async function handle(opts: Serving, bodies: BodyBudget, req: IncomingMessage, res: ServerResponse): Promise<void> {
   // Responses carry personal data, tokens or state: nothing here may be kept by a browser or a shared cache.
   res.setHeader('cache-control', 'no-store');
   const target = parseRequestTarget(req.url);
@@ -198,7 +198,7 @@ function headerCount(req: IncomingMessage, name: string): number {
 }
 
 async function handleGraphQL(
-  opts: HttpServerOptions,
+  opts: Serving,
   bodies: BodyBudget,
   req: IncomingMessage,
   res: ServerResponse,
@@ -271,10 +271,10 @@ async function handleGraphQL(
   const method = req.method;
   const started = performance.now();
   // The access log names the operation, never the query string or variables (they may carry personal ids).
-  const logAccess = opts.log.isLevelEnabled('info')
+  const logAccess = opts.accessLog.isLevelEnabled('info')
     ? (status: number) =>
         // The same line a child logger would write, without building one.
-        opts.log.info(
+        opts.accessLog.info(
           {
             requestId,
             callerRequestId,

@@ -23,6 +23,16 @@ beforeAll(async () => {
   const persons = `query($ids: [PersonIdentifier!]!) { persons(ids: $ids) { id status email { value } digitalMailbox { address } } }`;
   await run(persons, { ids: personIds });
   await run(`{ person(id: "11822648951") { id } }`); // invalid literal
+  // An operation name that holds an id, which the access log names (a line written without path redaction).
+  const named = await fetch(`${t.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${await t.token()}` },
+    body: JSON.stringify({
+      query: `query Lookup_11822648950 { person(id: "11822648950") { status } }`,
+      operationName: 'Lookup_11822648950',
+    }),
+  });
+  responses.push((await named.json()) as GraphQLResponse['body']);
   await run(persons, { ids: ['11822648950', '11822648951'] }); // invalid variable
   t.sandbox.krr.failNext(500, 1);
   await run(persons, { ids: personIds });
@@ -76,6 +86,7 @@ describe('no personal data or secrets where they do not belong', () => {
     );
     expect(secrets.every((s) => typeof s === 'string' && s.length > 10)).toBe(true);
     expect(t.logLines.length).toBeGreaterThan(10);
+    expect(t.logLines.join('\n')).toContain('"msg":"graphql request"');
   });
 
   it('keeps them out of every normal log line, metric and error message', async () => {
