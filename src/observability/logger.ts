@@ -1,8 +1,8 @@
 import { destination, pino, type DestinationStream, type Logger } from 'pino';
+import { redactPersonalIds } from './personal-ids.js';
 
 /** pino's own file-descriptor stream (sonic-boom). */
 type Destination = ReturnType<typeof destination>;
-import { redactPersonalIds } from './personal-ids.js';
 
 /**
  * Paths that may carry secrets or personal data. The facade never logs such values on purpose; redaction is the
