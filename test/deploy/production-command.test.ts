@@ -2,7 +2,9 @@
  * The image and `npm run start:dist` start the facade the same way: the bench and the fuzz test run the npm scripts, so
  * what they measure holds for the image only while its CMD and environment match them.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -42,11 +44,27 @@ describe('the production command', () => {
 
   it('npm start builds first, then runs the build exactly as npm run start:dist does', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-    expect(pkg.scripts.prestart).toBe('npm run build');
+    expect(pkg.scripts.prestart).toBe('tsx scripts/build.ts');
     const start = nodeCommandOf(ROOT, 'start');
     expect(start.args).toEqual(dist.args);
     // The quick start's command sets no variable, so that it runs in every shell npm uses (cmd.exe cannot prefix one);
     // the production process's own (MALLOC_ARENA_MAX) only lowers its memory.
     expect(start.env).toEqual({});
+  });
+
+  it('npm start without the dev dependencies says what to do instead of "tsc: not found"', () => {
+    // The build script where no node_modules holds TypeScript (tsx itself still comes from the repository).
+    const dir = mkdtempSync(join(tmpdir(), 'prestart-'));
+    try {
+      copyFileSync(join(ROOT, 'scripts/build.ts'), join(dir, 'build.ts'));
+      const run = spawnSync(process.execPath, ['--import', 'tsx', join(dir, 'build.ts')], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain('TypeScript (a dev dependency) is not installed: run `npm ci`');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
