@@ -10,6 +10,7 @@ RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY schema ./schema
 COPY src ./src
+COPY scripts/build.ts ./scripts/
 # The incremental build's record of what it compiled is of no use in the image.
 RUN npm run build && rm dist/.tsbuildinfo
 

@@ -1,7 +1,8 @@
 /**
- * `npm start`'s first step (`prestart`): compiles `src/` to `dist/` as `npm run build` does (incremental: 2–3 s when
- * nothing changed), so that `npm start` runs what the image runs. Without the dev dependencies (`npm ci --omit=dev`)
- * there is no compiler, and it says what to do instead of the shell's "tsc: not found".
+ * `npm run build`, also `npm start`'s first step (`prestart`) and the test suite's: compiles `src/` to `dist/` with
+ * tsconfig.build.json (incremental: 2–3 s when nothing changed), so that `npm start` runs what the image runs. Without
+ * the dev dependencies (`npm ci --omit=dev`) there is no compiler, and it says what to do instead of the shell's
+ * "tsc: not found".
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -16,7 +17,7 @@ export function buildDist(output: 'show' | 'keep'): string | undefined {
     tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   } catch {
     return (
-      'npm start compiles the service first, and TypeScript (a dev dependency) is not installed: run `npm ci`, not ' +
+      'The build (and so npm start) needs TypeScript, a dev dependency, which is not installed: run `npm ci`, not ' +
       '`npm ci --omit=dev`; or run a build made elsewhere with `npm run start:dist`, as the image does.'
     );
   }

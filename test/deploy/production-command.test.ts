@@ -44,7 +44,8 @@ describe('the production command', () => {
 
   it('npm start builds first, then runs the build exactly as npm run start:dist does', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-    expect(pkg.scripts.prestart).toBe('tsx scripts/build.ts');
+    expect(pkg.scripts.prestart).toBe('npm run build');
+    expect(pkg.scripts.build).toBe('tsx scripts/build.ts');
     const start = nodeCommandOf(ROOT, 'start');
     expect(start.args).toEqual(dist.args);
     // The quick start's command sets no variable, so that it runs in every shell npm uses (cmd.exe cannot prefix one);
@@ -52,7 +53,7 @@ describe('the production command', () => {
     expect(start.env).toEqual({});
   });
 
-  it('npm start without the dev dependencies says what to do instead of "tsc: not found"', () => {
+  it('the build (npm start) without the dev dependencies says what to do instead of "tsc: not found"', () => {
     // The build script where no node_modules holds TypeScript (tsx itself still comes from the repository).
     const dir = mkdtempSync(join(tmpdir(), 'prestart-'));
     try {
@@ -62,7 +63,7 @@ describe('the production command', () => {
         encoding: 'utf8',
       });
       expect(run.status).toBe(1);
-      expect(run.stderr).toContain('TypeScript (a dev dependency) is not installed: run `npm ci`');
+      expect(run.stderr).toContain('needs TypeScript, a dev dependency, which is not installed: run `npm ci`');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
