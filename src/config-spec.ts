@@ -350,7 +350,7 @@ export const VARIABLES = {
     max: 1000,
     description:
       'most person ids in one KRR call (KRR takes up to 1000); a query asking for more persons is looked up in ' +
-      'several calls at once, and the default keeps each answer under 128 KB (README "Smaller KRR calls")',
+      'several calls at once (README "KRR calls of up to 400 ids": why 400)',
   },
   KRR_BATCH_WINDOW_MODE: {
     group: 'krr',

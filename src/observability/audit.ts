@@ -273,6 +273,11 @@ function errorCode(err: unknown): string {
  * Group commit: one write at a time, in arrival order, and everything that arrived meanwhile goes out together in the
  * next write. Each caller learns whether its own lines were written (fail closed), and a busy facade makes one write
  * per round trip of the file system instead of one per request (which capped throughput).
+ *
+ * The first write waits for the end of the event-loop turn (`setImmediate`): the requests one KRR answer completes all
+ * submit their lines in that turn, and they go out as one write instead of the first alone and the rest in a second.
+ * Each write hands work to libuv's thread pool and back, about 16 µs of the main thread (100-person queries from 16
+ * callers: 0.46 writes a request before, 0.36 after; fewer still when one KRR call answers more requests).
  */
 class GroupCommit {
   private pending: { data: Buffer; resolve: () => void; reject: (err: unknown) => void }[] = [];
@@ -283,7 +288,7 @@ class GroupCommit {
   submit(data: Buffer): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ data, resolve, reject });
-      this.draining ??= this.drain();
+      this.draining ??= endOfTurn().then(() => this.drain());
     });
   }
 
@@ -307,6 +312,8 @@ class GroupCommit {
     this.draining = undefined;
   }
 }
+
+const endOfTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 interface OpenedFile {
   handle: FileHandle;

@@ -166,11 +166,14 @@ describe('PersonBatcher', () => {
       ['1', '2'],
       ['3', '4'],
     ]);
-    // Without `maxIds`, DEFAULT_BATCH_MAX_IDS (200): a 1000-person request goes out as five calls at once.
+    // Without `maxIds`, DEFAULT_BATCH_MAX_IDS (400): a 1000-person request goes out as two full calls at once, the
+    // last 200 ids waiting the window for more.
     const { client: plain, calls: plainCalls } = fakeClient();
     const byDefault = new PersonBatcher(plain, { windowMs: 50 }).loadMany(ids, CONTACT);
-    expect(DEFAULT_BATCH_MAX_IDS).toBe(200);
-    expect(plainCalls.map((c) => c.ids)).toEqual([0, 200, 400, 600, 800].map((at) => ids.slice(at, at + 200)));
+    expect(DEFAULT_BATCH_MAX_IDS).toBe(400);
+    expect(plainCalls.map((c) => c.ids)).toEqual([0, 400].map((at) => ids.slice(at, at + 400)));
+    await new Promise((r) => setTimeout(r, 80));
+    expect(plainCalls.map((c) => c.ids)).toEqual([0, 400, 800].map((at) => ids.slice(at, at + 400)));
     plainCalls.forEach((c) => c.settle('answer'));
     expect(idsOf(await byDefault)).toEqual(ids);
     const { client: big, calls: bigCalls } = fakeClient();

@@ -503,6 +503,29 @@ describe('audit log, stream mode (stdout)', () => {
     expect(lines(out.text())).toHaveLength(2000);
   });
 
+  it('writes the lines of every request finishing in one event-loop turn in one write', async () => {
+    const chunks: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        chunks.push(chunk.toString('utf8'));
+        callback();
+      },
+    });
+    const log = await createAuditLog({ destination: sink, now });
+    // As the requests one KRR answer completes: each submits its lines in the same turn.
+    await Promise.all(
+      Array.from({ length: 5 }, (_, r) => log.write([entry('11822648950', { requestId: `req-${r}` })])),
+    );
+    expect(chunks).toHaveLength(1);
+    expect(lines(chunks[0] as string).map((l) => (l as { requestId: string }).requestId)).toEqual([
+      'req-0',
+      'req-1',
+      'req-2',
+      'req-3',
+      'req-4',
+    ]);
+  });
+
   it('waits for drain when the stream asks for backpressure', async () => {
     const chunks: string[] = [];
     let release: (() => void) | undefined;
@@ -518,6 +541,7 @@ describe('audit log, stream mode (stdout)', () => {
     const first = log.write([entry('11822648950')]).then(() => {
       done = true;
     });
+    await new Promise((resolve) => setImmediate(resolve)); // the first write is under way
     const second = log.write([entry('01010112345')]);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(done).toBe(false);
