@@ -277,7 +277,7 @@ function errorCode(err: unknown): string {
  * The first write waits for the end of the event-loop turn (`setImmediate`): the requests one KRR answer completes all
  * submit their lines in that turn, and they go out as one write instead of the first alone and the rest in a second.
  * Each write hands work to libuv's thread pool and back, about 16 µs of the main thread (100-person queries from 16
- * callers: 0.46 writes a request before, 0.36 after; fewer still when one KRR call answers more requests).
+ * callers with KRR calls of 200 ids: 0.46 writes a request before, 0.36 after; with calls of 1000 ids 0.14).
  */
 class GroupCommit {
   private pending: { data: Buffer; resolve: () => void; reject: (err: unknown) => void }[] = [];
