@@ -29,6 +29,82 @@ export function parseUpstreamInstant(value: unknown): number {
  * no zone means UTC. A date or time that does not exist is NaN.
  */
 function scanTimestamp(text: string): number {
+  const usual = scanUsualTimestamp(text);
+  return usual === undefined ? scanAnyTimestamp(text) : usual;
+}
+
+/**
+ * The shape KRR and the admin API send, `YYYY-MM-DDTHH:MM:SS[.mmm](Z|±HH:MM)`, read at fixed places with char codes:
+ * about half the time of {@link scanAnyTimestamp}, which a 1000-person answer asks up to 4000 times. Undefined when the
+ * text is not in that shape (the general scan decides); for one that is, the same instant or NaN as the general scan
+ * (test/upstream/timestamps.test.ts compares both with a reference parser).
+ */
+function scanUsualTimestamp(text: string): number | undefined {
+  const n = text.length;
+  if (n < 20 || text.charCodeAt(10) !== T_CODE) return undefined;
+  if (text.charCodeAt(4) !== DASH || text.charCodeAt(7) !== DASH) return undefined;
+  if (text.charCodeAt(13) !== COLON || text.charCodeAt(16) !== COLON) return undefined;
+  let i = 19;
+  let millis = 0;
+  if (text.charCodeAt(i) === DOT) {
+    const tens = twoDigits(text, 20);
+    const last = digitAt(text, 22);
+    // Fewer fraction digits: the general scan (more leave a digit where the zone must be, below).
+    if (tens < 0 || last < 0) return undefined;
+    millis = tens * 10 + last;
+    i = 23;
+  }
+  let offsetMinutes = 0;
+  const zone = text.charCodeAt(i);
+  if (zone === PLUS || zone === DASH) {
+    if (n !== i + 6 || text.charCodeAt(i + 3) !== COLON) return undefined;
+    const offsetHours = twoDigits(text, i + 1);
+    const offsetMins = twoDigits(text, i + 4);
+    if (offsetHours < 0 || offsetMins < 0) return undefined;
+    if (offsetHours > 23 || offsetMins > 59) return NaN;
+    offsetMinutes = (zone === DASH ? -1 : 1) * (offsetHours * 60 + offsetMins);
+  } else if (zone !== Z_CODE || n !== i + 1) {
+    return undefined;
+  }
+  const century = twoDigits(text, 0);
+  const yearOfCentury = twoDigits(text, 2);
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  const hour = twoDigits(text, 11);
+  const minute = twoDigits(text, 14);
+  const second = twoDigits(text, 17);
+  if ((century | yearOfCentury | month | day | hour | minute | second) < 0) return undefined;
+  const year = century * 100 + yearOfCentury;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return NaN;
+  if (hour > 23 || minute > 59 || second > 59) return NaN;
+  const days = year > 0 ? daysFromCivilAD(year, month, day) : daysFromCivil(year, month, day);
+  const at = days * 86_400_000 + ((hour * 60 + minute) * 60 + second) * 1000 + millis;
+  return validTime(at - offsetMinutes * 60_000);
+}
+
+const DASH = 0x2d;
+const PLUS = 0x2b;
+const COLON = 0x3a;
+const DOT = 0x2e;
+const T_CODE = 0x54;
+const Z_CODE = 0x5a;
+
+/** The number of the two decimal digits at `at`, or -1 when either is not a digit (or the text ends first). */
+function twoDigits(text: string, at: number): number {
+  const tens = text.charCodeAt(at) - 48;
+  const ones = text.charCodeAt(at + 1) - 48;
+  // NaN (past the end) fails both comparisons.
+  return tens >= 0 && tens <= 9 && ones >= 0 && ones <= 9 ? tens * 10 + ones : -1;
+}
+
+/** The digit at `at`, or -1. */
+function digitAt(text: string, at: number): number {
+  const digit = text.charCodeAt(at) - 48;
+  return digit >= 0 && digit <= 9 ? digit : -1;
+}
+
+/** Any shape the top comment allows, one character at a time. */
+function scanAnyTimestamp(text: string): number {
   const n = text.length;
   let i = skipSpaces(text, 0);
   if (i + 16 > n || text[i + 4] !== '-' || text[i + 7] !== '-') return NaN;
@@ -139,6 +215,16 @@ function daysFromCivil(year: number, month: number, day: number): number {
   const yearOfEra = y - era * 400;
   const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
   const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
+
+/** {@link daysFromCivil} for years from 1 on, in integer arithmetic (every quotient is of non-negative numbers). */
+function daysFromCivilAD(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = (y / 400) | 0;
+  const yearOfEra = y - era * 400;
+  const dayOfYear = (((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) | 0) + day - 1;
+  const dayOfEra = yearOfEra * 365 + ((yearOfEra / 4) | 0) - ((yearOfEra / 100) | 0) + dayOfYear;
   return era * 146_097 + dayOfEra - 719_468;
 }
 

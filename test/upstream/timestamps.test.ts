@@ -70,6 +70,48 @@ describe('parseUpstreamTimestamp', () => {
     );
   });
 
+  it('reads the usual shape, YYYY-MM-DDTHH:MM:SS[.mmm](Z|±HH:MM), at fixed places exactly as the reference does', () => {
+    // The shape KRR sends is read by a fast path of its own: any date, time or offset, in range or not, and the
+    // near-misses it must leave to the general scan (other fraction widths, zones, a character out of place).
+    const two = fc.integer({ min: 0, max: 99 }).map((n) => String(n).padStart(2, '0'));
+    const usual = fc
+      .record({
+        year: fc.integer({ min: 0, max: 9999 }).map((n) => String(n).padStart(4, '0')),
+        month: two,
+        day: fc.oneof(two, fc.constantFrom('28', '29', '30', '31')),
+        hour: two,
+        minute: two,
+        second: two,
+        fraction: fc.oneof(fc.constant(''), fc.stringMatching(/^\.[0-9]{3}$/), fc.stringMatching(/^[.,][0-9]{0,4}$/)),
+        zone: fc.oneof(
+          fc.constantFrom('Z', 'z', '+02', '+0100', ''),
+          fc.tuple(fc.constantFrom('+', '-'), two, two).map(([sign, h, m]) => `${sign}${h}:${m}`),
+        ),
+      })
+      .map((p) => `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}${p.fraction}${p.zone}`);
+    // A character replaced, or one more put in (at the end too).
+    const nearMiss = fc
+      .tuple(usual, fc.nat(), fc.constantFrom('x', '9', '0', ':', '-', '+', ' ', 'T', '.', 'Z', '\u0660'), fc.boolean())
+      .map(([text, at, char, insert]) => {
+        const i = at % (text.length + 1);
+        return text.slice(0, i) + char + text.slice(insert ? i : i + 1);
+      });
+    fc.assert(
+      fc.property(fc.oneof(usual, nearMiss), (text) => {
+        expect(parseUpstreamTimestamp(text)?.getTime() ?? null).toBe(referenceParse(text)?.getTime() ?? null);
+      }),
+      { numRuns: 20_000 },
+    );
+    expect(iso('2020-02-29T23:59:59.999+23:59')).toBe('2020-02-29T00:00:59.999Z');
+    expect(iso('2021-02-29T10:00:00Z')).toBeNull();
+    expect(iso('2023-08-05T10:45:15.12Z+01:00')).toBeNull();
+    expect(iso('2023-08-05T10:45:15.1234Z')).toBe('2023-08-05T10:45:15.123Z');
+    expect(iso('2023-08-05T10:45:15.12Z')).toBe('2023-08-05T10:45:15.120Z');
+    expect(iso('2023-08-05T10:45:15Z ')).toBe('2023-08-05T10:45:15.000Z');
+    expect(iso('2021-01-01T10:00:00+24:00')).toBeNull();
+    expect(iso('0000-01-01T00:00:00Z')).toBe('0000-01-01T00:00:00.000Z');
+  });
+
   it('gives the instant Date gives for any time of the years 0001–9999, in UTC and at any whole-minute offset', () => {
     fc.assert(
       fc.property(
