@@ -126,8 +126,8 @@ export interface PersonBatcherOptions {
 /**
  * Cross-request batching and coalescing of KRR look-ups. Ids asked for by concurrent GraphQL requests within
  * `windowMs` (or, when `collect` says not to wait, within the same event-loop turn) share one upstream call (up to
- * `maxIds`, by default {@link DEFAULT_BATCH_MAX_IDS}; a full batch goes out at once and the next id opens another), and a look-up
- * of an id already waiting or in flight joins it.
+ * `maxIds`, by default {@link DEFAULT_BATCH_MAX_IDS}; a full batch goes out at once and the next id opens another),
+ * and a look-up of an id already waiting or in flight joins it.
  *
  * Safe because every caller was authenticated and authorized (scopes, rate limit) before its look-up joins a batch, all
  * look-ups of one batch are made on one party's legal basis, and each answer is keyed by `personidentifikator`: a
