@@ -47,11 +47,9 @@ function scanUsualTimestamp(text: string): number | undefined {
   let i = 19;
   let millis = 0;
   if (text.charCodeAt(i) === DOT) {
-    const tens = twoDigits(text, 20);
-    const last = digitAt(text, 22);
+    millis = digits(text, 20, 3);
     // Fewer fraction digits: the general scan (more leave a digit where the zone must be, below).
-    if (tens < 0 || last < 0) return undefined;
-    millis = tens * 10 + last;
+    if (millis < 0) return undefined;
     i = 23;
   }
   let offsetMinutes = 0;
@@ -102,18 +100,15 @@ const DOT = 0x2e;
 const T_CODE = 0x54;
 const Z_CODE = 0x5a;
 
-/** The number of the two decimal digits at `at`, or -1 when either is not a digit (or the text ends first). */
+/**
+ * {@link digits} of two digits, without its loop: the fixed-place scan reads seven such numbers a timestamp, and with
+ * `digits` it took 63–69 instead of 49–54 ns (medians, freshly parsed strings, one process).
+ */
 function twoDigits(text: string, at: number): number {
   const tens = text.charCodeAt(at) - 48;
   const ones = text.charCodeAt(at + 1) - 48;
   // NaN (past the end) fails both comparisons.
   return tens >= 0 && tens <= 9 && ones >= 0 && ones <= 9 ? tens * 10 + ones : -1;
-}
-
-/** The digit at `at`, or -1. */
-function digitAt(text: string, at: number): number {
-  const digit = text.charCodeAt(at) - 48;
-  return digit >= 0 && digit <= 9 ? digit : -1;
 }
 
 /** Any shape the top comment allows, one character at a time. */

@@ -267,7 +267,9 @@ describe.skipIf(!requireRedisServer())('two replicas sharing one Redis', () => {
 describe('two replicas without REDIS_URL', () => {
   it('lose keys and fields to concurrent edits (what REDIS_URL prevents)', async () => {
     const [a, b] = await twoReplicas({});
-    a.sandbox.admin.faults.setLatency(20);
+    // Long enough that the two replicas' read-modify-writes overlap even when one of them is held up by a busy CPU
+    // (with 20 ms, one full-suite run in December 2026 had them take turns and lose nothing).
+    a.sandbox.admin.faults.setLatency(100);
     expect(a.logLines.some((l) => l.includes('per replica'))).toBe(true);
     const clientId = await createClient(a, 'no-redis');
     const adds = await concurrentJwkEdits(
