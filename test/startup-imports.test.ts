@@ -2,7 +2,7 @@
  * What every replica loads at start: the modules `src/main.ts` reaches through static imports (`import … from`,
  * `export … from`; not `import type`, not `import()`). Modules only some deployments need are loaded with `import()`
  * where they are needed, because V8 lets the old generation grow to three times what it keeps before it collects
- * (`--heap-growing-percent=200`), so every MB kept for nothing is up to three at the peak (README "Benchmarks"). This
+ * (`--heap-growing-percent=200`), so every MB kept for nothing is up to three at the peak (docs/benchmarks.md). This
  * fails when a static import brings one of them back.
  */
 import { existsSync, readFileSync } from 'node:fs';

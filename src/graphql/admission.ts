@@ -189,7 +189,7 @@ const MEASURED_DOCUMENTS_BYTES = 4 * 1024 * 1024;
  * Why not wait inside Apollo (it did, in `didResolveOperation`): whatever waits there for a while is moved to V8's old
  * generation, and everything the operation then attaches to it (the persons, the result tree) is kept alive by it
  * until the next full collection; with 64 callers of 1000-person queries that made each scavenge copy about 4 MB and
- * cost a third of the facade's CPU (README "Benchmarks"). An operation measured here is within the query limits;
+ * cost a third of the facade's CPU (docs/benchmarks.md). An operation measured here is within the query limits;
  * one that cannot be measured here (a persisted query sent by hash alone, a document that does not parse, variables
  * that are not JSON, limits exceeded) is left to Apollo, which refuses it or admits it after validation
  * (`GraphQLContext.admitted` tells the two apart).

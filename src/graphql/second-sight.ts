@@ -9,7 +9,7 @@ const DEFAULT_SLOTS = 1 << 14;
  * TinyLFU). Documents each sent once are common: ids written into the query text instead of variables (the style of
  * GraphiQL users and of most curl examples), an explorer's edits. Cached on first sight, every one of them was parsed,
  * weighed and kept, promoted to V8's old generation and dropped again by the LRU, which the old generation then grows
- * three times past (README "Benchmarks"). A document sent twice is cached as before.
+ * three times past (docs/benchmarks.md). A document sent twice is cached as before.
  *
  * One 32-bit hash per slot, in a typed array: no object per key and nothing for the garbage collector. A key whose slot
  * another key took since is seen anew (it gets in on a later sight); two keys with the same 32-bit hash count as one

@@ -85,7 +85,7 @@ export const BATCH_RETRY_BUDGET = 3;
  * more throughput, against the simulator and an independent stub alike, and 500 against 400 took 4–9 % off a
  * 1000-person query one at a time with 100 persons level. Not 1000: a KRR on V8 makes an answer string over 128 KB in
  * fresh pages at 3–4 ns a byte, and a Node stub spent 2–3 times the CPU a person on 1000-id calls, more than the calls
- * saved (README "KRR calls of up to 500 ids").
+ * saved (docs/benchmarks.md, "KRR calls of up to 500 ids").
  */
 export const DEFAULT_BATCH_MAX_IDS = 500;
 

@@ -1,5 +1,5 @@
 /**
- * The READMEs point inside the repository only: every link is an anchor of the same file, a file of the repository, or
+ * The READMEs and docs/ point inside the repository only: every link is an anchor of the same file, a file of the repository, or
  * the facade on localhost; no path leaves the repository. Hosts such as Digdir's may be named as text (in code spans),
  * never linked.
  */
@@ -14,6 +14,9 @@ const READMES = [
   ...readdirSync(join(ROOT, 'examples'), { withFileTypes: true })
     .filter((e) => e.isDirectory() && existsSync(join(ROOT, 'examples', e.name, 'README.md')))
     .map((e) => `examples/${e.name}/README.md`),
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
 ];
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 /** Placeholder hosts (example.no as in the configuration examples, RFC 2606/6761 names): text, though GitHub links them. */

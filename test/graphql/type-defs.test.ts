@@ -1,7 +1,7 @@
 /**
  * `loadTypeDefs` reads the SDL files of a directory base first, then by name in code-unit order: the same order on
  * every machine and locale, and without `localeCompare`, whose collation data alone kept 1.6 MB of the node binary's
- * ICU pages resident in every replica (README "Benchmarks").
+ * ICU pages resident in every replica (docs/benchmarks.md).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
