@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DestinationStream, Logger } from 'pino';
 import { Authenticator } from './auth/authenticator.js';
@@ -12,6 +12,7 @@ import { createGraphQLServer } from './graphql/server.js';
 import { HttpError, readBody } from './http/body.js';
 import { createGraphiQL } from './http/graphiql.js';
 import { hasLongList } from './http/json-pieces.js';
+import { createServer } from './http/node-http.js';
 import { createHttpServer, sendJson, sendMetrics, type ContextRequest } from './http/server.js';
 import { loadTrustedDocuments } from './http/trusted-documents.js';
 import { KRR_CONTACT_SCOPE, KrrClient } from './krr/client.js';

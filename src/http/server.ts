@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/authenticator.js';
@@ -18,6 +18,7 @@ import { RetryBudget } from '../upstream/retry.js';
 import { BodyBudget, HttpError, readBody } from './body.js';
 import type { GraphiQL } from './graphiql.js';
 import { jsonLineBytes } from './json-pieces.js';
+import { createServer } from './node-http.js';
 import { resolveTrustedRequest, type TrustedDocuments } from './trusted-documents.js';
 
 export interface HttpServerOptions {
