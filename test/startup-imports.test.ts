@@ -78,8 +78,8 @@ describe('what a replica loads at start (static imports from src/main.ts)', () =
 
 /**
  * Node 24's `node:http` has lazy getters (`WebSocket`, `CloseEvent`, `MessageEvent`) that load Node's own bundled copy
- * of undici, and an ESM import reads every export of a builtin to build its namespace: 2.4 MB of live heap and about
- * 13 MB of RSS a replica never uses. Node 20 has no such getters; the check is the same on both (CI runs Node 24 too).
+ * of undici, and an ESM import reads every export of a builtin to build its namespace: code a replica never uses, 3 MB
+ * of its RSS (src/http/node-http.ts). Node 20 has no such getters; the check is the same on both (CI runs Node 24 too).
  */
 describe("what a replica's start runs (the build, in a fresh node)", () => {
   it("loads the app without Node's bundled undici", () => {
