@@ -84,15 +84,14 @@ describe('what a replica loads at start (static imports from src/main.ts)', () =
 describe("what a replica's start runs (the build, in a fresh node)", () => {
   it("loads the app without Node's bundled undici", () => {
     const app = pathToFileURL(join(ROOT, 'dist/app.js')).href;
-    const loaded = execFileSync(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        `await import(${JSON.stringify(app)}); console.log(JSON.stringify(process.moduleLoadList.filter((m) => m.includes('undici'))));`,
-      ],
-      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } },
-    );
+    const script =
+      `await import(${JSON.stringify(app)});` +
+      "console.log(JSON.stringify(process.moduleLoadList.filter((m) => m.includes('undici'))));";
+    const loaded = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
     expect(JSON.parse(loaded.trim().split('\n').pop() as string)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The READMEs and docs/ point inside the repository only: every link is an anchor of the same file, a file of the
- * repository, or the facade on localhost; no path leaves the repository. Hosts such as Digdir's may be named as text (in code spans),
- * never linked.
+ * repository, or the facade on localhost; no path leaves the repository. Hosts such as Digdir's may be named as text
+ * (in code spans), never linked.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
