@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import type { GraphQLSchema } from 'graphql';
+import type { GraphQLScalarType, GraphQLScalarTypeConfig, GraphQLSchema } from 'graphql';
 import type { Resolvers } from '../generated/graphql.js';
 import { applyRequiresScopes } from './requires-scopes.js';
 import { scalarResolvers } from './scalars.js';
@@ -23,8 +23,24 @@ export function loadTypeDefs(dir = SCHEMA_DIR): string[] {
 export function buildSchema(domainResolvers: Resolvers[]): GraphQLSchema {
   const schema = makeExecutableSchema({
     typeDefs: loadTypeDefs(),
-    resolvers: [scalarResolvers, ...domainResolvers] as never,
+    resolvers: [scalarBehaviour(scalarResolvers), ...domainResolvers] as never,
     resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
   });
   return applyRequiresScopes(schema);
+}
+
+/**
+ * What the SDL's scalars do, without what they say: given a GraphQLScalarType, makeExecutableSchema copies every
+ * property of it over the SDL's scalar, its `description` (undefined: the text lives in schema/base.graphql) included,
+ * so introspection and GraphiQL's docs showed no description for PersonIdentifier, DateTime, URL or OrganizationNumber.
+ */
+function scalarBehaviour(
+  scalars: Record<string, GraphQLScalarType>,
+): Record<string, Partial<GraphQLScalarTypeConfig<unknown, unknown>>> {
+  return Object.fromEntries(
+    Object.entries(scalars).map(([name, { serialize, parseValue, parseLiteral }]) => [
+      name,
+      { serialize, parseValue, parseLiteral },
+    ]),
+  );
 }

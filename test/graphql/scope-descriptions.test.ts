@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { getDirective } from '@graphql-tools/utils';
-import { buildSchema as buildSdl, isObjectType, lexicographicSortSchema, printSchema } from 'graphql';
+import {
+  buildSchema as buildSdl,
+  isEnumType,
+  isInputObjectType,
+  isObjectType,
+  lexicographicSortSchema,
+  printSchema,
+} from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { clientResolvers } from '../../src/clients/resolvers.js';
 import { personResolvers } from '../../src/krr/resolvers.js';
@@ -62,6 +69,27 @@ describe('scope hints in descriptions', () => {
       }
     }
     expect(checked).toBeGreaterThan(20);
+  });
+
+  it('describes every other type as the SDL does: scalars, enums and their values, inputs and their fields', () => {
+    const described: string[] = [];
+    for (const type of Object.values(written.getTypeMap())) {
+      if (isObjectType(type) || type.name.startsWith('__') || !type.astNode) continue;
+      const servedType = served.getType(type.name);
+      expect(servedType?.description, type.name).toBe(type.description);
+      if (type.description) described.push(type.name);
+      if (isEnumType(type) && isEnumType(servedType)) {
+        for (const value of type.getValues()) {
+          expect(servedType.getValue(value.name)?.description, `${type.name}.${value.name}`).toBe(value.description);
+        }
+      }
+      if (isInputObjectType(type) && isInputObjectType(servedType)) {
+        for (const field of Object.values(type.getFields())) {
+          expect(servedType.getFields()[field.name]?.description, `${type.name}.${field.name}`).toBe(field.description);
+        }
+      }
+    }
+    expect(described).toEqual(expect.arrayContaining(['PersonIdentifier', 'DateTime', 'URL', 'OrganizationNumber']));
   });
 
   it('leaves fields without a requirement alone', () => {
