@@ -33,7 +33,10 @@ const SEQUENTIAL = num('PROFILE_SEQUENTIAL', 60);
 const PERSONS = Math.min(1000, num('PROFILE_PERSONS', 100));
 /** More node flags for the facade, e.g. PROFILE_NODE_FLAGS="--max-semi-space-size=32" to try a heap setting. */
 const EXTRA_FLAGS = (process.env.PROFILE_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
-/** The bench's selection unless PROFILE_FIELDS names another, e.g. every field of Person (docs/benchmarks.md, "Selecting more fields"). */
+/**
+ * The bench's selection unless PROFILE_FIELDS names another, e.g. every field of Person (docs/benchmarks.md, "Selecting
+ * more fields").
+ */
 const PERSON_FIELDS = process.env.PROFILE_FIELDS ?? 'id status email { value stale } mobilePhone { value stale }';
 const QUERY = `query Persons($ids: [PersonIdentifier!]!) { persons(ids: $ids) { ${PERSON_FIELDS} } }`;
 

@@ -195,10 +195,9 @@ describe('admission in the app', () => {
       for (let i = 0; i < 20; i++) await lookUp(i);
       await new Promise((r) => setTimeout(r, 400));
       expect(await budget()).toBe(mode === 'adaptive' ? 2000 : 4000);
-      // KRR taking a second: once the short waits are out of the last four samples (a second), the ceiling. Margins
-      // for a machine busy with other processes, where the event loop's measured busy time (CPU per unit of cost)
-      // grows and the sampling timer fires late. Beside six busy loops, with 400 ms of latency this failed 2 of 5 runs
-      // after a pause of 700 ms (budgets 2000 and 3833) and 1 of 12 after 1500 ms (3647); now 8 of 8 pass.
+      // KRR taking a second: once the short waits are out of the last four samples (a second), the ceiling. The long
+      // wait and pause leave room for a machine busy with other processes, where the event loop's measured busy time
+      // (CPU per unit of cost) grows and the sampling timer fires late.
       app.sandbox.krr.setLatency(1000);
       await new Promise((r) => setTimeout(r, 1500));
       await Promise.all(Array.from({ length: 10 }, (_, i) => lookUp(20 + i)));

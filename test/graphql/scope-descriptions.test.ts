@@ -78,12 +78,14 @@ describe('scope hints in descriptions', () => {
       const servedType = served.getType(type.name);
       expect(servedType?.description, type.name).toBe(type.description);
       if (type.description) described.push(type.name);
-      if (isEnumType(type) && isEnumType(servedType)) {
+      if (isEnumType(type)) {
+        if (!isEnumType(servedType)) throw new Error(`${type.name} is not an enum in the served schema`);
         for (const value of type.getValues()) {
           expect(servedType.getValue(value.name)?.description, `${type.name}.${value.name}`).toBe(value.description);
         }
       }
-      if (isInputObjectType(type) && isInputObjectType(servedType)) {
+      if (isInputObjectType(type)) {
+        if (!isInputObjectType(servedType)) throw new Error(`${type.name} is not an input type in the served schema`);
         for (const field of Object.values(type.getFields())) {
           expect(servedType.getFields()[field.name]?.description, `${type.name}.${field.name}`).toBe(field.description);
         }
