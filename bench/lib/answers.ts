@@ -39,6 +39,11 @@ export const answers = {
   person: graphqlAnswer((data) => typeof (data.person as { id?: unknown } | null)?.id === 'string'),
   persons: (n: number) => graphqlAnswer((data) => allHave(data.persons, n, 'id')),
   client: graphqlAnswer((data) => typeof (data.client as { id?: unknown } | null)?.id === 'string'),
+  /** GraphQL Mesh's answer over KRR (bench/compare-mesh.ts): KRR's `personer` under the generated root field. */
+  mesh: (n: number) =>
+    graphqlAnswer((data) =>
+      allHave((data.hentPersoner as { personer?: unknown } | null)?.personer, n, 'personidentifikator'),
+    ),
   /** KRR's own answer: `personer`, one per id asked for (every bench id is a generated, registered person). */
   krr:
     (n: number): Check =>

@@ -1,0 +1,300 @@
+/**
+ * `npm run bench:mesh`: the facade beside an off-the-shelf GraphQL gateway over the same KRR, and both beside direct
+ * KRR calls. The gateway is GraphQL Mesh as its docs set it up for a REST API: `mesh-compose` makes a supergraph from
+ * an OpenAPI description of KRR (bench/mesh/krr-openapi.yaml), and Hive Gateway's runtime serves it on node:http, its
+ * defaults otherwise (bench/mesh/). Its packages are installed into bench/mesh/node_modules on the first run (its own
+ * lock file; the root `npm ci` never installs them).
+ *
+ * Against the sandbox's KRR simulator (0 ms latency), the bench's queries with the bench's fields (Mesh's: the same KRR
+ * fields, and the two timestamps a caller needs to judge the 18-month rule itself). Every answer of every side is
+ * checked (the persons asked for present, no errors). Throughput scenarios run the three sides in alternating slices;
+ * the sequential one interleaves single calls. Figures per side: requests/s (or p50), CPU of its process per request,
+ * its peak RSS. A results JSON goes to bench/results/mesh-<time>.json. There are no targets here.
+ *
+ * Settings: BENCH_DURATION (8 s per side and scenario), BENCH_BULK_ROUNDS (2 slices per side), BENCH_WARMUP (2 s),
+ * BENCH_SEQUENTIAL_CALLS (20).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Pool } from 'undici';
+import { syntheticPersonIdentifiers } from '../src/sandbox/krr-seed.js';
+import { answers, type Check } from './lib/answers.js';
+import { median, mergeRuns, rotating, runAutocannonSampled, type SampledResult } from './lib/load.js';
+import { cpuTicks, runMain, sampleRss, spawnNode, stopAll, waitForIdle } from './lib/processes.js';
+import { DirectClient, KRR_SCOPE, startFacadeProcess, startSandboxProcess } from './lib/stack.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const MESH_DIR = join(ROOT, 'bench', 'mesh');
+const RESULTS = join(ROOT, 'bench', 'results');
+const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback) || fallback;
+const DURATION_S = num('BENCH_DURATION', 8);
+const ROUNDS = num('BENCH_BULK_ROUNDS', 2);
+const WARMUP_S = num('BENCH_WARMUP', 2);
+const SEQUENTIAL = num('BENCH_SEQUENTIAL_CALLS', 20);
+/** /proc/<pid>/stat counts CPU time in USER_HZ ticks: 100 per second on Linux. */
+const USER_HZ = 100;
+
+const FIELDS = 'id status email { value stale } mobilePhone { value stale }';
+const MESH_FIELDS =
+  'personidentifikator status kontaktinformasjon { epostadresse epostadresse_oppdatert mobiltelefonnummer mobiltelefonnummer_oppdatert }';
+const ids = syntheticPersonIdentifiers(90_000);
+const groupsOf = (n: number) =>
+  Array.from({ length: Math.min(10_000, 90_000 / n) }, (_, i) => ids.slice(i * n, (i + 1) * n));
+const bodiesOf = (n: number) => {
+  const groups = groupsOf(n);
+  return {
+    direct: groups.map((g) => JSON.stringify({ personidentifikatorer: g })),
+    facade: groups.map((g) =>
+      n === 1
+        ? JSON.stringify({
+            query: `query P($id: PersonIdentifier!) { person(id: $id) { ${FIELDS} } }`,
+            variables: { id: g[0] },
+          })
+        : JSON.stringify({
+            query: `query P($ids: [PersonIdentifier!]!) { persons(ids: $ids) { ${FIELDS} } }`,
+            variables: { ids: g },
+          }),
+    ),
+    mesh: groups.map((g) =>
+      JSON.stringify({
+        query: `query P($ids: [String]!) { hentPersoner(input: { personidentifikatorer: $ids }) { personer { ${MESH_FIELDS} } } }`,
+        variables: { ids: g },
+      }),
+    ),
+  };
+};
+const checksOf = (n: number): Record<SideName, Check> => ({
+  direct: answers.krr(n),
+  facade: n === 1 ? answers.person : answers.persons(n),
+  mesh: answers.mesh(n),
+});
+
+type SideName = 'direct' | 'facade' | 'mesh';
+interface Endpoint {
+  url: string;
+  headers: Record<string, string>;
+  pid: number;
+}
+
+const log = (message: string) => console.log(`[bench:mesh ${new Date().toISOString().slice(11, 19)}] ${message}`);
+
+/** bench/mesh's packages (once) and the supergraph composed from the OpenAPI description (every run). */
+function prepareMesh(): string {
+  if (!existsSync(join(MESH_DIR, 'node_modules', '@graphql-hive', 'gateway-runtime'))) {
+    log('installing GraphQL Mesh into bench/mesh/node_modules (npm ci, once)');
+    execFileSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: MESH_DIR, stdio: 'inherit' });
+  }
+  const supergraph = join(RESULTS, 'mesh-supergraph.graphql');
+  execFileSync(join(MESH_DIR, 'node_modules', '.bin', 'mesh-compose'), ['-o', supergraph], {
+    cwd: MESH_DIR,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return supergraph;
+}
+
+interface SideFigures {
+  reqPerSec?: number;
+  p50Ms: number;
+  p99Ms: number;
+  cpuUsPerRequest: number;
+  peakRssMb?: number;
+  failed: number;
+}
+
+/** `n` ids a request from `connections` callers, the sides in alternating slices, DURATION_S per side in all. */
+async function throughput(sides: Record<SideName, Endpoint>, n: number, connections: number) {
+  const bodies = bodiesOf(n);
+  const checks = checksOf(n);
+  const names = Object.keys(sides) as SideName[];
+  const loads = names.map((name) => {
+    const body = rotating(bodies[name]);
+    const { url, headers } = sides[name];
+    return (durationS: number) =>
+      runAutocannonSampled({ url, method: 'POST', headers, body, connections, durationS, check: checks[name] });
+  });
+  const pids = names.map((name) => sides[name].pid);
+  for (const load of loads) await load(WARMUP_S);
+  await waitForIdle(pids);
+  const runs: SampledResult[][] = names.map(() => []);
+  const ticks = names.map(() => 0);
+  const rss = names.map(() => 0);
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = names.map((_, i) => i);
+    for (const i of round % 2 === 0 ? order : order.reverse()) {
+      const pid = pids[i] as number;
+      const t0 = cpuTicks(pid) ?? 0;
+      const peak = sampleRss(pid);
+      runs[i]?.push(await (loads[i] as (s: number) => Promise<SampledResult>)(DURATION_S / ROUNDS));
+      rss[i] = Math.max(rss[i] as number, peak.stop() ?? 0);
+      ticks[i] = (ticks[i] as number) + (cpuTicks(pid) ?? 0) - t0;
+      await waitForIdle(pids);
+    }
+  }
+  return Object.fromEntries(
+    names.map((name, i): [SideName, SideFigures] => {
+      const merged = mergeRuns(runs[i] as SampledResult[]);
+      const ok = (runs[i] as SampledResult[]).reduce((sum, run) => sum + run.result.ok, 0);
+      return [
+        name,
+        {
+          reqPerSec: merged.reqPerSec,
+          p50Ms: merged.latencyMs.p50,
+          p99Ms: merged.latencyMs.p99,
+          cpuUsPerRequest: ((ticks[i] as number) / USER_HZ / Math.max(ok, 1)) * 1e6,
+          peakRssMb: rss[i],
+          failed: merged.non2xx + merged.errors + (merged.wrongBodies ?? 0),
+        },
+      ];
+    }),
+  ) as Record<SideName, SideFigures>;
+}
+
+/** SEQUENTIAL 1000-id requests per side one at a time, the sides interleaved (after 3 not measured). */
+async function sequential(sides: Record<SideName, Endpoint>) {
+  const bodies = bodiesOf(1000);
+  const checks = checksOf(1000);
+  const names = Object.keys(sides) as SideName[];
+  const pools = names.map((name) => new Pool(new URL(sides[name].url).origin, { connections: 1 }));
+  const next = names.map((name) => rotating(bodies[name]));
+  const samples: number[][] = names.map(() => []);
+  const failed = names.map(() => 0);
+  const ticks = names.map(() => 0);
+  for (let call = -3; call < SEQUENTIAL; call++) {
+    for (const [i, name] of names.entries()) {
+      const { url, headers, pid } = sides[name];
+      const t0 = cpuTicks(pid) ?? 0;
+      const started = performance.now();
+      const res = await (pools[i] as Pool).request({
+        method: 'POST',
+        path: new URL(url).pathname,
+        headers,
+        body: (next[i] as () => string)(),
+      });
+      const text = await res.body.text();
+      const tookMs = performance.now() - started;
+      if (call < 0) continue;
+      ticks[i] = (ticks[i] as number) + (cpuTicks(pid) ?? 0) - t0;
+      if (res.statusCode !== 200 || !checks[name](text)) failed[i] = (failed[i] as number) + 1;
+      else samples[i]?.push(tookMs);
+    }
+  }
+  await Promise.all(pools.map((pool) => pool.close()));
+  return Object.fromEntries(
+    names.map((name, i): [SideName, SideFigures] => {
+      const ms = (samples[i] as number[]).sort((a, b) => a - b);
+      return [
+        name,
+        {
+          p50Ms: median(ms),
+          p99Ms: ms[Math.min(ms.length - 1, Math.ceil(ms.length * 0.99) - 1)] ?? NaN,
+          cpuUsPerRequest: ((ticks[i] as number) / USER_HZ / SEQUENTIAL) * 1e6,
+          failed: failed[i] as number,
+        },
+      ];
+    }),
+  ) as Record<SideName, SideFigures>;
+}
+
+const pad = (cells: string[], widths: number[]) =>
+  cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+
+function table(results: { scenario: string; figures: Record<SideName, SideFigures> }[]): string {
+  const header = [
+    'scenario',
+    'direct',
+    'facade',
+    'Mesh',
+    'facade/direct',
+    'Mesh/direct',
+    'facade/Mesh',
+    'CPU µs/req facade | Mesh',
+    'peak RSS MB facade | Mesh',
+    'failed',
+  ];
+  const rows = results.map(({ scenario, figures: { direct, facade, mesh } }) => {
+    const rate = (f: SideFigures) =>
+      f.reqPerSec === undefined ? `${f.p50Ms.toFixed(1)} ms` : `${Math.round(f.reqPerSec)}/s`;
+    // Higher is better in every ratio: throughput over throughput, or the other side's p50 over this one's.
+    const better = (a: SideFigures, b: SideFigures) =>
+      a.reqPerSec === undefined ? b.p50Ms / a.p50Ms : a.reqPerSec / (b.reqPerSec as number);
+    return [
+      scenario,
+      rate(direct),
+      rate(facade),
+      rate(mesh),
+      `${better(facade, direct).toFixed(2)}×`,
+      `${better(mesh, direct).toFixed(2)}×`,
+      `${better(facade, mesh).toFixed(2)}×`,
+      `${Math.round(facade.cpuUsPerRequest)} | ${Math.round(mesh.cpuUsPerRequest)}`,
+      `${facade.peakRssMb?.toFixed(0) ?? '—'} | ${mesh.peakRssMb?.toFixed(0) ?? '—'}`,
+      `${direct.failed} / ${facade.failed} / ${mesh.failed}`,
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  return [pad(header, widths), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map((r) => pad(r, widths))].join(
+    '\n',
+  );
+}
+
+runMain(async () => {
+  await mkdir(RESULTS, { recursive: true });
+  const supergraph = prepareMesh();
+  // Mesh forwards one fixed token: an hour's, so that it outlives the run (the facade and the direct client renew theirs).
+  process.env.ACCESS_TOKEN_TTL_SECONDS ??= '3600';
+  const sandbox = await startSandboxProcess('sandbox', ROOT, 0);
+  const direct = await DirectClient.create(sandbox);
+  const token = await direct.token([KRR_SCOPE], 1800);
+  const facade = await startFacadeProcess('facade', ROOT, sandbox, { entry: 'dist' });
+  const meshEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    SUPERGRAPH: supergraph,
+    KRR_URL: sandbox.vars.KRR_URL,
+    KRR_TOKEN: token,
+  };
+  const mesh = spawnNode('mesh', ['gateway.mjs'], meshEnv, MESH_DIR);
+  const meshUrl = (await mesh.waitForLine((line) => line.startsWith('MESH_URL='), 60_000)).slice('MESH_URL='.length);
+  const json = { 'content-type': 'application/json' };
+  const sides: Record<SideName, Endpoint> = {
+    direct: {
+      url: `${sandbox.vars.KRR_URL}/rest/v2/personer`,
+      headers: { ...json, authorization: `Bearer ${token}` },
+      pid: sandbox.child.pid,
+    },
+    facade: {
+      url: `${facade.url}/graphql`,
+      headers: { ...json, authorization: `Bearer ${sandbox.callerToken}` },
+      pid: facade.child.pid,
+    },
+    mesh: { url: meshUrl, headers: json, pid: mesh.pid },
+  };
+  const results: { scenario: string; figures: Record<SideName, SideFigures> }[] = [];
+  for (const [n, connections] of [
+    [1, 64],
+    [100, 16],
+    [100, 64],
+    [1000, 64],
+  ] as const) {
+    const scenario = `${n} ${n === 1 ? 'person' : 'persons'}, ${connections} callers`;
+    log(`${scenario}: ${ROUNDS} alternating slices of ${DURATION_S / ROUNDS} s a side`);
+    results.push({ scenario, figures: await throughput(sides, n, connections) });
+  }
+  log(`1000 persons one at a time: ${SEQUENTIAL} calls a side, interleaved`);
+  results.push({ scenario: '1000 persons, one at a time (p50)', figures: await sequential(sides) });
+  console.log(`\n${table(results)}\n`);
+  console.log(
+    "Ratios: higher is better (requests/s over requests/s; one at a time, the other side's p50 over this one's).\n",
+  );
+  const file = join(RESULTS, `mesh-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  await writeFile(
+    file,
+    `${JSON.stringify({ node: process.version, durationS: DURATION_S, rounds: ROUNDS, results }, null, 2)}\n`,
+  );
+  log(`wrote ${file}`);
+  await direct.close();
+  await stopAll();
+}, log);
