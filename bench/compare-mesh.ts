@@ -15,7 +15,7 @@
  * BENCH_SEQUENTIAL_CALLS (20).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -82,10 +82,14 @@ interface Endpoint {
 
 const log = (message: string) => console.log(`[bench:mesh ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
-/** bench/mesh's packages (once) and the supergraph composed from the OpenAPI description (every run). */
+/**
+ * bench/mesh's packages (when missing, or older than its lock file: npm writes node_modules/.package-lock.json at each
+ * install) and the supergraph composed from the OpenAPI description (every run).
+ */
 function prepareMesh(): string {
-  if (!existsSync(join(MESH_DIR, 'node_modules', '@graphql-hive', 'gateway-runtime'))) {
-    log('installing GraphQL Mesh into bench/mesh/node_modules (npm ci, once)');
+  const installed = join(MESH_DIR, 'node_modules', '.package-lock.json');
+  if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(join(MESH_DIR, 'package-lock.json')).mtimeMs) {
+    log('installing GraphQL Mesh into bench/mesh/node_modules (npm ci)');
     execFileSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: MESH_DIR, stdio: 'inherit' });
   }
   const supergraph = join(RESULTS, 'mesh-supergraph.graphql');
