@@ -2,8 +2,8 @@
  * `npm run bench:mesh`: the facade beside an off-the-shelf GraphQL gateway over the same KRR, and both beside direct
  * KRR calls. The gateway is GraphQL Mesh as its docs set it up for a REST API: `mesh-compose` makes a supergraph from
  * an OpenAPI description of KRR (bench/mesh/krr-openapi.yaml), and Hive Gateway's runtime serves it on node:http, its
- * defaults otherwise (bench/mesh/). Its packages are installed into bench/mesh/node_modules on the first run (its own
- * lock file; the root `npm ci` never installs them).
+ * defaults otherwise (bench/mesh/). Its packages are installed into bench/mesh/node_modules on the first run and when
+ * its own lock file changes (the root `npm ci` never installs them).
  *
  * Against the sandbox's KRR simulator (0 ms latency), the bench's queries with the bench's fields (Mesh's: the same KRR
  * fields, and the two timestamps a caller needs to judge the 18-month rule itself). Every answer of every side is
@@ -247,8 +247,9 @@ function table(results: { scenario: string; figures: Record<SideName, SideFigure
 runMain(async () => {
   await mkdir(RESULTS, { recursive: true });
   const supergraph = prepareMesh();
-  // Mesh forwards one fixed token: an hour's, so that it outlives the run (the facade and the direct client renew theirs).
-  process.env.ACCESS_TOKEN_TTL_SECONDS ??= '3600';
+  // Mesh forwards one fixed token: the run's own sandbox issues hour-long ones, so that it outlives the run (the facade
+  // and the direct client renew theirs).
+  process.env.ACCESS_TOKEN_TTL_SECONDS = '3600';
   const sandbox = await startSandboxProcess('sandbox', ROOT, 0);
   const direct = await DirectClient.create(sandbox);
   const token = await direct.token([KRR_SCOPE], 1800);
