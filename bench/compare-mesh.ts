@@ -23,8 +23,8 @@ import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { syntheticPersonIdentifiers } from '../src/sandbox/krr-seed.js';
 import { answers, type Check } from './lib/answers.js';
-import { median, mergeRuns, rotating, runAutocannonSampled, type SampledResult } from './lib/load.js';
-import { cpuTicks, runMain, sampleRss, spawnNode, stopAll, waitForIdle } from './lib/processes.js';
+import { mergeRuns, percentiles, rotating, runAutocannonSampled, type SampledResult } from './lib/load.js';
+import { cpuTicks, runMain, sampleRss, spawnNode, stopAll, USER_HZ, waitForIdle } from './lib/processes.js';
 import { DirectClient, KRR_SCOPE, startFacadeProcess, startSandboxProcess } from './lib/stack.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,8 +35,6 @@ const DURATION_S = num('BENCH_DURATION', 8);
 const ROUNDS = num('BENCH_BULK_ROUNDS', 2);
 const WARMUP_S = num('BENCH_WARMUP', 2);
 const SEQUENTIAL = num('BENCH_SEQUENTIAL_CALLS', 20);
-/** /proc/<pid>/stat counts CPU time in USER_HZ ticks: 100 per second on Linux. */
-const USER_HZ = 100;
 
 const FIELDS = 'id status email { value stale } mobilePhone { value stale }';
 const MESH_FIELDS =
@@ -113,43 +111,45 @@ interface SideFigures {
 async function throughput(sides: Record<SideName, Endpoint>, n: number, connections: number) {
   const bodies = bodiesOf(n);
   const checks = checksOf(n);
-  const names = Object.keys(sides) as SideName[];
-  const loads = names.map((name) => {
+  const each = (Object.keys(sides) as SideName[]).map((name) => {
+    const { url, headers, pid } = sides[name];
     const body = rotating(bodies[name]);
-    const { url, headers } = sides[name];
-    return (durationS: number) =>
-      runAutocannonSampled({ url, method: 'POST', headers, body, connections, durationS, check: checks[name] });
+    const check = checks[name];
+    return {
+      name,
+      pid,
+      load: (durationS: number) =>
+        runAutocannonSampled({ url, method: 'POST', headers, body, connections, durationS, check }),
+      runs: [] as SampledResult[],
+      ticks: 0,
+      peakRssMb: 0,
+    };
   });
-  const pids = names.map((name) => sides[name].pid);
-  for (const load of loads) await load(WARMUP_S);
+  const pids = each.map((side) => side.pid);
+  for (const side of each) await side.load(WARMUP_S);
   await waitForIdle(pids);
-  const runs: SampledResult[][] = names.map(() => []);
-  const ticks = names.map(() => 0);
-  const rss = names.map(() => 0);
   for (let round = 0; round < ROUNDS; round++) {
-    const order = names.map((_, i) => i);
-    for (const i of round % 2 === 0 ? order : order.reverse()) {
-      const pid = pids[i] as number;
-      const t0 = cpuTicks(pid) ?? 0;
-      const peak = sampleRss(pid);
-      runs[i]?.push(await (loads[i] as (s: number) => Promise<SampledResult>)(DURATION_S / ROUNDS));
-      rss[i] = Math.max(rss[i] as number, peak.stop() ?? 0);
-      ticks[i] = (ticks[i] as number) + (cpuTicks(pid) ?? 0) - t0;
+    for (const side of round % 2 === 0 ? each : [...each].reverse()) {
+      const t0 = cpuTicks(side.pid) ?? NaN;
+      const rss = sampleRss(side.pid);
+      side.runs.push(await side.load(DURATION_S / ROUNDS));
+      side.peakRssMb = Math.max(side.peakRssMb, rss.stop() ?? 0);
+      side.ticks += (cpuTicks(side.pid) ?? NaN) - t0;
       await waitForIdle(pids);
     }
   }
   return Object.fromEntries(
-    names.map((name, i): [SideName, SideFigures] => {
-      const merged = mergeRuns(runs[i] as SampledResult[]);
-      const ok = (runs[i] as SampledResult[]).reduce((sum, run) => sum + run.result.ok, 0);
+    each.map((side): [SideName, SideFigures] => {
+      const merged = mergeRuns(side.runs);
+      const ok = side.runs.reduce((sum, run) => sum + run.result.ok, 0);
       return [
-        name,
+        side.name,
         {
           reqPerSec: merged.reqPerSec,
           p50Ms: merged.latencyMs.p50,
           p99Ms: merged.latencyMs.p99,
-          cpuUsPerRequest: ((ticks[i] as number) / USER_HZ / Math.max(ok, 1)) * 1e6,
-          peakRssMb: rss[i],
+          cpuUsPerRequest: (side.ticks / USER_HZ / Math.max(ok, 1)) * 1e6,
+          peakRssMb: side.peakRssMb,
           failed: merged.non2xx + merged.errors + (merged.wrongBodies ?? 0),
         },
       ];
@@ -157,48 +157,47 @@ async function throughput(sides: Record<SideName, Endpoint>, n: number, connecti
   ) as Record<SideName, SideFigures>;
 }
 
-/** SEQUENTIAL 1000-id requests per side one at a time, the sides interleaved (after 3 not measured). */
+/**
+ * SEQUENTIAL 1000-id requests per side one at a time, the sides interleaved, after 3 not measured (their answers are
+ * checked all the same).
+ */
 async function sequential(sides: Record<SideName, Endpoint>) {
   const bodies = bodiesOf(1000);
   const checks = checksOf(1000);
-  const names = Object.keys(sides) as SideName[];
-  const pools = names.map((name) => new Pool(new URL(sides[name].url).origin, { connections: 1 }));
-  const next = names.map((name) => rotating(bodies[name]));
-  const samples: number[][] = names.map(() => []);
-  const failed = names.map(() => 0);
-  const ticks = names.map(() => 0);
+  const each = (Object.keys(sides) as SideName[]).map((name) => {
+    const { url, headers, pid } = sides[name];
+    const { origin, pathname } = new URL(url);
+    return {
+      name,
+      pid,
+      pool: new Pool(origin, { connections: 1 }),
+      request: { method: 'POST' as const, path: pathname, headers },
+      body: rotating(bodies[name]),
+      samples: [] as number[],
+      ticks: 0,
+      failed: 0,
+    };
+  });
   for (let call = -3; call < SEQUENTIAL; call++) {
-    for (const [i, name] of names.entries()) {
-      const { url, headers, pid } = sides[name];
-      const t0 = cpuTicks(pid) ?? 0;
+    for (const side of each) {
+      const t0 = cpuTicks(side.pid) ?? NaN;
       const started = performance.now();
-      const res = await (pools[i] as Pool).request({
-        method: 'POST',
-        path: new URL(url).pathname,
-        headers,
-        body: (next[i] as () => string)(),
-      });
+      const res = await side.pool.request({ ...side.request, body: side.body() });
       const text = await res.body.text();
       const tookMs = performance.now() - started;
+      const ok = res.statusCode === 200 && checks[side.name](text);
+      if (!ok) side.failed++;
       if (call < 0) continue;
-      ticks[i] = (ticks[i] as number) + (cpuTicks(pid) ?? 0) - t0;
-      if (res.statusCode !== 200 || !checks[name](text)) failed[i] = (failed[i] as number) + 1;
-      else samples[i]?.push(tookMs);
+      side.ticks += (cpuTicks(side.pid) ?? NaN) - t0;
+      if (ok) side.samples.push(tookMs);
     }
   }
-  await Promise.all(pools.map((pool) => pool.close()));
+  await Promise.all(each.map((side) => side.pool.close()));
   return Object.fromEntries(
-    names.map((name, i): [SideName, SideFigures] => {
-      const ms = (samples[i] as number[]).sort((a, b) => a - b);
-      return [
-        name,
-        {
-          p50Ms: median(ms),
-          p99Ms: ms[Math.min(ms.length - 1, Math.ceil(ms.length * 0.99) - 1)] ?? NaN,
-          cpuUsPerRequest: ((ticks[i] as number) / USER_HZ / SEQUENTIAL) * 1e6,
-          failed: failed[i] as number,
-        },
-      ];
+    each.map((side): [SideName, SideFigures] => {
+      const { p50, p99 } = percentiles(side.samples);
+      const cpuUsPerRequest = (side.ticks / USER_HZ / SEQUENTIAL) * 1e6;
+      return [side.name, { p50Ms: p50, p99Ms: p99, cpuUsPerRequest, failed: side.failed }];
     }),
   ) as Record<SideName, SideFigures>;
 }

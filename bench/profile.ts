@@ -22,7 +22,7 @@ import { Pool } from 'undici';
 import { syntheticPersonIdentifiers } from '../src/sandbox/krr-seed.js';
 import { answers } from './lib/answers.js';
 import { percentiles } from './lib/load.js';
-import { cpuTicks, runMain, stopAll } from './lib/processes.js';
+import { cpuTicks, runMain, stopAll, USER_HZ } from './lib/processes.js';
 import { DirectClient, KRR_SCOPE, startFacadeProcess, startSandboxProcess, type SandboxProcess } from './lib/stack.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -138,8 +138,7 @@ async function profileScenario(
   const fromUs = monotonicUs();
   const samples = await drive(pool, headers);
   const toUs = monotonicUs();
-  // Clock ticks are 10 ms on Linux (USER_HZ 100).
-  const cpuMsPerQuery = (((cpuTicks(facade.child.pid) ?? NaN) - ticksBefore) * 10) / samples.length;
+  const cpuMsPerQuery = (((cpuTicks(facade.child.pid) ?? NaN) - ticksBefore) * (1000 / USER_HZ)) / samples.length;
   await pool.close();
   await facade.child.stop(10_000);
   const files = (await readdir(profileDir)).filter((f) => f.endsWith('.cpuprofile'));

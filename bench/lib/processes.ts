@@ -225,6 +225,9 @@ export async function waitForHttp200(url: string, child: Child, timeoutMs: numbe
   }
 }
 
+/** /proc/<pid>/stat counts CPU time in USER_HZ ticks: 100 per second on Linux. */
+export const USER_HZ = 100;
+
 /** CPU time (user + system, clock ticks) a process has used, undefined where /proc is unavailable. */
 export function cpuTicks(pid: number): number | undefined {
   try {

@@ -4,7 +4,7 @@
  * every side alike. Used by the Redis scenario (r, bench/run.ts) and the tracing scenario (o, bench/lib/tracing.ts).
  */
 import { mergeRuns, rotating, runAutocannonSampled, type SampledResult } from './load.js';
-import { cpuTicks, sampleRss, waitForIdle } from './processes.js';
+import { cpuTicks, sampleRss, USER_HZ, waitForIdle } from './processes.js';
 import { delta, type CounterSnapshot } from './prometheus.js';
 import type { Row } from './report.js';
 import type { FacadeProcess } from './stack.js';
@@ -50,9 +50,6 @@ export interface SideBySideOptions<S extends readonly Side[]> {
   describe(sides: S, sliceS: number): string;
   log(message: string): void;
 }
-
-/** /proc/<pid>/stat counts CPU time in USER_HZ ticks: 100 per second on Linux. */
-const USER_HZ = 100;
 
 /**
  * Runs `rounds` rounds, each one slice per side (in order on even rounds, in reverse on odd ones), each slice followed

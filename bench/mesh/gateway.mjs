@@ -11,7 +11,8 @@ for (const name of ['SUPERGRAPH', 'KRR_URL', 'KRR_TOKEN']) {
 }
 const gateway = createGatewayRuntime({ supergraph: process.env.SUPERGRAPH });
 const server = createServer(gateway);
-server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
+// Port 0: the caller's environment may hold a PORT meant for another service.
+server.listen(0, '127.0.0.1', () => {
   console.log(`MESH_URL=http://127.0.0.1:${server.address().port}/graphql`);
 });
 const stop = async () => {
