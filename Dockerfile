@@ -56,5 +56,9 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
 # the flag no run did. --no-maglev: hot code goes from Sparkplug to TurboFan, as on Node 20, where Maglev is off; on
 # Node 24 its compile jobs (a hundred at once at the start of load) left 10-30 MB of compiler memory with malloc, for no
 # throughput (side by side against an independent KRR stub: equal or faster in every row; whole-bench peak RSS 197 and
-# 209 MB against 214 and 219). Same flags as `npm run start:dist`.
-CMD ["node", "--enable-source-maps", "--max-old-space-size=128", "--heap-growing-percent=200", "--no-allocation-site-pretenuring", "--no-maglev", "--min-semi-space-size=16", "--max-semi-space-size=16", "dist/main.js"]
+# 209 MB against 214 and 219). --liftoff-only: undici parses HTTP with llhttp compiled to WebAssembly, and once it is
+# hot V8 recompiled it with TurboFan, whose compile of llhttp's one 34 KB function peaked at 25 MB (Node 24) and 39 MB
+# (Node 20) of malloc'd compiler memory that glibc then kept; Liftoff's baseline code reads an upstream answer 3-15 us
+# slower (in isolation), where the facade spends hundreds a query (side by side: peak RSS lower in 14 of 15 pairs, by
+# 8 MB on average; queries a second 0.92-1.11x). Same flags as `npm run start:dist`.
+CMD ["node", "--enable-source-maps", "--max-old-space-size=128", "--heap-growing-percent=200", "--no-allocation-site-pretenuring", "--no-maglev", "--liftoff-only", "--min-semi-space-size=16", "--max-semi-space-size=16", "dist/main.js"]
