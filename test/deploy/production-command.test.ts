@@ -72,7 +72,8 @@ describe('the production command', () => {
       });`;
     const peakMb = (nodeFlags: string[], waitMs: number) => {
       const env = { ...process.env, WAIT_MS: String(waitMs) };
-      const run = spawnSync(process.execPath, [...nodeFlags, '-e', script], { cwd: ROOT, encoding: 'utf8', env });
+      const options = { cwd: ROOT, encoding: 'utf8' as const, env, timeout: 20_000 };
+      const run = spawnSync(process.execPath, [...nodeFlags, '-e', script], options);
       expect(run.stderr).toBe('');
       expect(run.status).toBe(0);
       return Number(run.stdout) / 1024 / 1024;
