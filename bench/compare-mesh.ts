@@ -122,7 +122,8 @@ async function throughput(sides: Record<SideName, Endpoint>, n: number, connecti
         runAutocannonSampled({ url, method: 'POST', headers, body, connections, durationS, check }),
       runs: [] as SampledResult[],
       ticks: 0,
-      peakRssMb: 0,
+      /** Undefined where /proc is unavailable, as the CPU figure is NaN there. */
+      peakRssMb: undefined as number | undefined,
     };
   });
   const pids = each.map((side) => side.pid);
@@ -133,7 +134,8 @@ async function throughput(sides: Record<SideName, Endpoint>, n: number, connecti
       const t0 = cpuTicks(side.pid) ?? NaN;
       const rss = sampleRss(side.pid);
       side.runs.push(await side.load(DURATION_S / ROUNDS));
-      side.peakRssMb = Math.max(side.peakRssMb, rss.stop() ?? 0);
+      const peak = rss.stop();
+      if (peak !== undefined) side.peakRssMb = Math.max(side.peakRssMb ?? 0, peak);
       side.ticks += (cpuTicks(side.pid) ?? NaN) - t0;
       await waitForIdle(pids);
     }
