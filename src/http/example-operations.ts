@@ -78,7 +78,7 @@ query Contact {
   },
   {
     name: 'Batch',
-    document: `# Many persons (contactinfo.read): same order as ids, one KRR call per 1000 distinct ids
+    document: `# Many persons (contactinfo.read): same order as ids, KRR calls of up to 500 distinct ids
 query Batch($ids: [PersonIdentifier!]!) {
   persons(ids: $ids) {
     id
