@@ -12,6 +12,7 @@ import { createGraphQLServer } from './graphql/server.js';
 import { HttpError, readBody } from './http/body.js';
 import { createGraphiQL } from './http/graphiql.js';
 import { hasLongList } from './http/json-pieces.js';
+import { listenOn } from './http/listen.js';
 import { createServer } from './http/node-http.js';
 import { createHttpServer, sendJson, sendMetrics, type ContextRequest } from './http/server.js';
 import { loadTrustedDocuments } from './http/trusted-documents.js';
@@ -220,6 +221,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       clockSkewSeconds: config.callerTokens.clockSkewSeconds,
       scopePrefixes: config.callerTokens.scopePrefixes,
       log: log.child({ component: 'auth' }),
+      ...(sandbox ? { tokenHint: SANDBOX_TOKEN_HINT } : {}),
     });
     closers.push(async () => authenticator.flushLog());
 
@@ -325,18 +327,12 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
             })
           : undefined,
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host, () => resolve());
-    });
+    await listenOn(server, config.port, config.host, 'PORT');
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     let metricsUrl: string | undefined;
     if (config.metricsPort !== undefined) {
       const metricsServer = createMetricsServer(metrics, log);
-      await new Promise<void>((resolve, reject) => {
-        metricsServer.once('error', reject);
-        metricsServer.listen(config.metricsPort, config.host, () => resolve());
-      });
+      await listenOn(metricsServer, config.metricsPort, config.host, 'METRICS_PORT');
       closers.push(() => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
       metricsUrl = `http://${loopbackHost(config.host)}:${(metricsServer.address() as AddressInfo).port}/metrics`;
     }
@@ -381,6 +377,10 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
 }
 
 const HEALTH_CACHE_MS = 5_000;
+/** Sandbox mode's issuer makes new keys at every start: a token from before a restart has an unknown kid. */
+const SANDBOX_TOKEN_HINT =
+  'Sandbox mode: get a token with POST /sandbox/caller-token (tokens from before a restart are not accepted).';
+
 /** How long /readyz waits for a token probe before it reports the previous one's outcome. */
 const READY_WAIT_MS = 500;
 

@@ -1,5 +1,6 @@
 import { startApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { ListenError } from './http/listen.js';
 import { TrustedDocumentsError } from './http/trusted-documents.js';
 import { CredentialsError } from './maskinporten/credentials.js';
 import { AuditLogError } from './observability/audit.js';
@@ -38,7 +39,8 @@ async function main(): Promise<void> {
       err instanceof TrustedDocumentsError ||
       err instanceof RedisConfigError ||
       err instanceof AuditLogError ||
-      err instanceof TenantsError
+      err instanceof TenantsError ||
+      err instanceof ListenError
     ) {
       console.error(`Invalid configuration: ${err.message}`);
       process.exit(2);
@@ -54,10 +56,11 @@ async function main(): Promise<void> {
       [
         '',
         'Sandbox mode: Maskinporten, KRR, the admin API and a caller-token issuer run embedded on loopback.',
-        `GraphQL:        ${publicUrl}/graphql`,
-        `Caller token:   POST ${publicUrl}/sandbox/caller-token  (every scope, valid ${token.expires_in} s):`,
+        `GraphQL:        ${publicUrl}/graphql  (GraphiQL in a browser, a token filled in)`,
+        `Caller token:   POST ${publicUrl}/sandbox/caller-token  (every scope, valid ${token.expires_in} s), or this one:`,
         '',
-        `Authorization: Bearer ${token.access_token}`,
+        // A shell assignment, so that the Try line below runs as it is once this one is pasted first.
+        `TOKEN=${token.access_token}`,
         '',
         `Try: curl -s ${publicUrl}/graphql -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\`,
         `       -d '{"query":"query P($id: PersonIdentifier!) { person(id: $id) { status email { value stale } } }","variables":{"id":"11822648950"}}'`,

@@ -1,0 +1,47 @@
+import type { Server } from 'node:net';
+
+/**
+ * A listener that could not be opened, named by the variable that chose its port: a start that fails on a port in
+ * use says which variable to change instead of ending in Node's stack trace.
+ */
+export class ListenError extends Error {
+  constructor(
+    /** The configuration variable that chose the port (`PORT`, `METRICS_PORT`). */
+    readonly variable: string,
+    readonly address: string,
+    readonly code: string | undefined,
+    reason: string,
+  ) {
+    super(`${variable}: cannot listen on ${address}: ${reason}`);
+    this.name = 'ListenError';
+  }
+}
+
+/** What to do about the usual causes, by the error's code. */
+function reasonOf(code: string | undefined, variable: string): string {
+  switch (code) {
+    case 'EADDRINUSE':
+      return `the port is already in use (EADDRINUSE). Stop what holds it, or set ${variable} to a free port.`;
+    case 'EACCES':
+      return `permission denied (EACCES): ports below 1024 need privileges. Set ${variable} to 1024 or above.`;
+    case 'EADDRNOTAVAIL':
+      return 'HOST is not an address of this machine (EADDRNOTAVAIL). Set HOST to one of its addresses, or 0.0.0.0.';
+    default:
+      return code ? `the system refused it (${code}).` : 'the system refused it.';
+  }
+}
+
+/** `server.listen(port, host)`, settled when it listens; a failure is a {@link ListenError} naming `variable`. */
+export function listenOn(server: Server, port: number, host: string, variable: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+      reject(new ListenError(variable, address, err.code, reasonOf(err.code, variable)));
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
