@@ -41,11 +41,19 @@ export interface AuthenticatorOptions {
   scopePrefixes?: readonly string[];
   /** Where refusals are logged (info; keys unavailable: warn), at most one line per reason per second. */
   log?: Logger;
+  /**
+   * Said after the message of a missing, expired or unknown-key token: where to get a good one (sandbox mode, whose
+   * issuer has new keys at every start, so that tokens from before a restart fail with an unknown kid).
+   */
+  tokenHint?: string;
   /** The throttle's interval (tests); default 1000 ms. */
   refusalLogIntervalMs?: number;
 }
 
 export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 86_400;
+
+/** The refusals {@link AuthenticatorOptions.tokenHint} is said after: the caller needs another token. */
+const HINTED: ReadonlySet<AuthFailureReason> = new Set(['missing', 'expired', 'unknown_key']);
 export const DEFAULT_CLOCK_SKEW_SECONDS = 30;
 
 /** Verified tokens remembered (bounded): a caller sends the same token with every request until it expires. */
@@ -149,7 +157,8 @@ export class Authenticator {
   }
 
   private refuse(reason: AuthFailureReason, token?: string, detail: { claim?: string } = {}): AuthResult {
-    const message = refusalMessage(reason, { ...detail, maxLifetime: this.maxLifetime });
+    const hint = this.opts.tokenHint && HINTED.has(reason) ? ` ${this.opts.tokenHint}` : '';
+    const message = refusalMessage(reason, { ...detail, maxLifetime: this.maxLifetime }) + hint;
     this.refusals.record(reason, { status: 401, ...claimsForLog(token) });
     return { ok: false, status: 401, reason, message, challenge: bearerChallenge(reason, message) };
   }

@@ -430,6 +430,30 @@ describe('Authenticator: each refusal says why (RFC 6750 challenge, same message
     }
   });
 
+  it('a token hint (sandbox mode) is said after a missing, expired or unknown-key token, and only there', async () => {
+    const hint = 'Sandbox mode: get a token with POST /sandbox/caller-token.';
+    const auth = authenticator({ tokenHint: hint });
+    const missing = await auth.authenticate({});
+    expect(missing).toMatchObject({
+      reason: 'missing',
+      message: `A bearer token is required (Authorization: Bearer <JWT>). ${hint}`,
+    });
+    const tokens: [AuthFailureReason, string][] = [
+      ['expired', await tokenWith({ iat: now() - 600, exp: now() - 60 })],
+      ['unknown_key', await forged({ header: { kid: 'b' }, key: keyB.privateKey })],
+      ['signature', await forged({ header: { kid: 'a' }, key: keyB.privateKey })],
+      ['audience', await forged({ claims: { aud: 'some-other-api' } })],
+    ];
+    for (const [reason, token] of tokens) {
+      const result = await call(auth, token);
+      expect(result).toMatchObject({ ok: false, reason });
+      if (result.ok) continue;
+      expect(result.message.endsWith(hint)).toBe(reason === 'expired' || reason === 'unknown_key');
+      // Said in the challenge too: the hint is written as an error_description may be.
+      expect(result.challenge).toBe(`Bearer error="invalid_token", error_description="${result.message}"`);
+    }
+  });
+
   it('Bearer with nothing, or with characters no JWT has: malformed', async () => {
     const auth = authenticator();
     for (const authorization of ['Bearer', 'Bearer ', 'Bearer a"b.c.d', 'Bearer a.b.c\\', 'Bearer a b']) {

@@ -1,6 +1,6 @@
 /** `POST /sandbox/caller-token` of a facade in sandbox mode: scope and tenant from the JSON body. */
 import { gzipSync } from 'node:zlib';
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, generateKeyPair, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALLER_SCOPES } from '../../src/auth/scopes.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
@@ -95,5 +95,41 @@ describe('POST /sandbox/caller-token', () => {
       body: gzipSync(asked),
     });
     expect(((await res.json()) as { scope?: string }).scope).toBe('contactinfo.read');
+  });
+});
+
+describe('a refused token in sandbox mode', () => {
+  const hint = 'Sandbox mode: get a token with POST /sandbox/caller-token';
+  const ask = (headers: Record<string, string>) =>
+    fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ query: '{ me { scopes } }' }),
+    });
+
+  it('says where to get one when none came', async () => {
+    const res = await ask({});
+    expect(res.status).toBe(401);
+    const body = (await res.json()) as { errors: { message: string }[] };
+    expect(body.errors[0]?.message).toContain(hint);
+    // RFC 6750 §3.1: no error code and no description when no token came.
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="digdir-graphql-facade"');
+  });
+
+  it("and for a token from before a restart: the issuer's claims, a kid it no longer publishes", async () => {
+    const { privateKey } = await generateKeyPair('RS256');
+    const issuer = t.sandbox.callerIssuer;
+    const token = await new SignJWT({ scope: 'contactinfo.read' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'from-before-a-restart' })
+      .setIssuer(issuer.issuer)
+      .setAudience(issuer.audience)
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(privateKey);
+    const res = await ask({ authorization: `Bearer ${token}` });
+    expect(res.status).toBe(401);
+    const body = (await res.json()) as { errors: { message: string }[] };
+    expect(body.errors[0]?.message).toMatch(/\(kid\) the issuer does not publish in its JWKS\. Sandbox mode: /);
+    expect(res.headers.get('www-authenticate')).toContain(hint);
   });
 });

@@ -133,7 +133,10 @@ describe('forged caller tokens are refused with 401, each with its reason, and n
     expect(await res.json()).toEqual({
       errors: [
         {
-          message: 'A bearer token is required (Authorization: Bearer <JWT>).',
+          // Then, since this app runs the sandbox (SANDBOX=true beside NODE_ENV=production), where to get one.
+          message: expect.stringMatching(
+            /^A bearer token is required \(Authorization: Bearer <JWT>\)\. Sandbox mode: /,
+          ),
           extensions: { code: 'UNAUTHENTICATED' },
         },
       ],
