@@ -37,7 +37,17 @@ export const PersonIdentifierScalar = new GraphQLScalarType<string, string>({
   parseLiteral: (ast) => onLiteral(ast, 'PersonIdentifier', parsePersonIdentifier),
 });
 
+/** A JSON number where a string of digits is expected: it says so (the check-digit message would mislead). */
+function notANumber(value: unknown, typeName: string, digits: number): void {
+  if (typeof value === 'number' || typeof value === 'bigint') {
+    throw new ScalarInputError(
+      `${typeName} must be given as a string of ${digits} digits, not as a number (a number loses leading zeros).`,
+    );
+  }
+}
+
 function parsePersonIdentifier(value: unknown): string {
+  notANumber(value, 'PersonIdentifier', 11);
   if (typeof value !== 'string' || !isValidPersonIdentifier(value)) {
     throw new ScalarInputError(
       'Not a valid personal identifier: expected 11 digits with valid mod-11 check digits (fødselsnummer, D-, H- or synthetic number).',
@@ -55,6 +65,7 @@ export const OrganizationNumberScalar = new GraphQLScalarType<string, string>({
 });
 
 function parseOrganizationNumber(value: unknown): string {
+  notANumber(value, 'OrganizationNumber', 9);
   if (typeof value !== 'string' || !isValidOrganizationNumber(value)) {
     throw new ScalarInputError('Not a valid organisation number: expected 9 digits with a valid mod-11 check digit.');
   }

@@ -63,6 +63,18 @@ describe('PersonIdentifier', () => {
     expectRefused(() => PersonIdentifierScalar.parseLiteral(literal('["23079422568"]')), '23079422568');
   });
 
+  it('a number (a variable sent as a JSON number) is told to be sent as a string, without repeating it', () => {
+    for (const value of [23079422568, 1822648950, 0]) {
+      expectRefused(() => PersonIdentifierScalar.parseValue(value), value);
+      expect(() => PersonIdentifierScalar.parseValue(value)).toThrow(
+        'PersonIdentifier must be given as a string of 11 digits, not as a number (a number loses leading zeros).',
+      );
+    }
+    expect(() => OrganizationNumberScalar.parseValue(991825827)).toThrow(
+      'OrganizationNumber must be given as a string of 9 digits, not as a number (a number loses leading zeros).',
+    );
+  });
+
   it('serializes as a string', () => {
     expect(PersonIdentifierScalar.serialize('23079422568')).toBe('23079422568');
   });
