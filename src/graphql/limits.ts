@@ -538,7 +538,7 @@ function isComposite(type: unknown): type is GraphQLCompositeType {
 export function limitRefusal(measure: OperationMeasure, limits: QueryLimits): GraphQLError | undefined {
   if (measure.namedPersons > limits.maxPersons && measure.distinctPersons > limits.maxPersons) {
     return new GraphQLError(
-      `The request names ${measure.distinctPersons} distinct persons; the maximum is ${limits.maxPersons}.`,
+      `The request names ${measure.distinctPersons} distinct persons; the maximum is ${limits.maxPersons}: split them over several requests.`,
       { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
     );
   }

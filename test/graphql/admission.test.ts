@@ -252,7 +252,9 @@ describe('admission in the app', () => {
     await new Promise((r) => setTimeout(r, 50));
     const tooMany = await app.graphql(query, { ids: syntheticPersonIdentifiers(61, 100) }, { token });
     expect(tooMany.status).toBe(400);
-    expect(tooMany.body.errors?.[0]?.message).toBe('The request names 61 distinct persons; the maximum is 60.');
+    expect(tooMany.body.errors?.[0]?.message).toBe(
+      'The request names 61 distinct persons; the maximum is 60: split them over several requests.',
+    );
     expect(slowAnswered).toBe(false); // refused while the slow look-up still held the whole budget
     expect((await slow).body.data?.persons).toHaveLength(60);
   });

@@ -519,7 +519,9 @@ describe('queryLimitsPlugin and the rules in Apollo Server', () => {
     expect(result.errors).toHaveLength(1);
     const error = result.errors?.[0];
     expect(error?.extensions?.code).toBe('BAD_USER_INPUT');
-    expect(error?.message).toBe('The request names 5001 distinct persons; the maximum is 5000.');
+    expect(error?.message).toBe(
+      'The request names 5001 distinct persons; the maximum is 5000: split them over several requests.',
+    );
     const json = JSON.stringify(result);
     expect(json).not.toMatch(/\d{6,}/);
     for (const id of ids.slice(0, 50)) expect(json).not.toContain(id);

@@ -327,7 +327,9 @@ describe('query limits, checked before anything runs', () => {
       expect((fits.body.data as { persons: { id: string }[] }).persons.map((p) => p.id)).toEqual([a, a, b, b, c, a]);
       const over = await small.graphql(query, { ids: [a, b, c, d, a] });
       expect(over.status).toBe(400);
-      expect(over.body.errors?.[0]?.message).toBe('The request names 4 distinct persons; the maximum is 3.');
+      expect(over.body.errors?.[0]?.message).toBe(
+        'The request names 4 distinct persons; the maximum is 3: split them over several requests.',
+      );
     } finally {
       await small.close();
     }
