@@ -185,7 +185,8 @@ async function handle(opts: Serving, bodies: BodyBudget, req: IncomingMessage, r
 
 export async function sendMetrics(metrics: Metrics, res: ServerResponse): Promise<void> {
   const text = await metrics.registry.metrics();
-  res.writeHead(200, { 'content-type': metrics.registry.contentType });
+  // no-store on METRICS_PORT too, which handle() does not serve: the same answer wherever it is scraped.
+  res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
   res.end(text);
 }
 

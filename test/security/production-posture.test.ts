@@ -305,6 +305,7 @@ describe('readiness is this process, not the upstreams', () => {
       expect(t.app.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
       const metrics = await fetch(t.app.metricsUrl as string);
       expect(metrics.status).toBe(200);
+      expect(metrics.headers.get('cache-control')).toBe('no-store');
       expect(await metrics.text()).toContain('facade_upstream_requests_total');
       expect((await fetch(`${t.url}/metrics`)).status).toBe(404);
     } finally {
