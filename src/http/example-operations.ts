@@ -18,6 +18,8 @@ export interface ExampleOperation {
    * shows `variables` and says what to put there).
    */
   liveVariables?: (now: Date) => Record<string, unknown>;
+  /** Said in the README after the variables: what to put in place of `liveVariables` outside GraphiQL. */
+  readmeNote?: string;
 }
 
 /** A 2048-bit RSA public key (the private half was never kept): something to register, nothing to sign with. */
@@ -52,8 +54,8 @@ query Me {
   {
     name: 'Contact',
     document: `# Contact information (contactinfo.read) and digital mailbox (digitalpost.read)
-query Contact {
-  person(id: "11822648950") {
+query Contact($id: PersonIdentifier!, $mailboxId: PersonIdentifier!) {
+  person(id: $id) {
     status
     reserved
     notificationStatus
@@ -67,7 +69,7 @@ query Contact {
       stale
     }
   }
-  mailbox: person(id: "22859197810") {
+  mailbox: person(id: $mailboxId) {
     digitalMailbox {
       address
       providerOrganizationNumber
@@ -75,6 +77,8 @@ query Contact {
   }
 }
 `,
+    // Ids as variables, as the quick start says: a document with an id in its text is never compiled or cached.
+    variables: { id: '11822648950', mailboxId: '22859197810' },
   },
   {
     name: 'Batch',
@@ -169,6 +173,10 @@ mutation Update($id: ID!, $seen: DateTime!) {
     variables: { id: 'oidc_eksempel_klient', seen: '2026-12-01T12:00:00.000Z' },
     // In GraphiQL: the moment the page was served, after the sandbox seeded the client, so the update goes through.
     liveVariables: (now) => ({ seen: now.toISOString() }),
+    readmeNote:
+      'In GraphiQL, `seen` is the moment the page was served, after the sandbox seeded the client, so the update\n' +
+      'goes through. From curl or a script, send the `lastUpdatedAt` that query Clients gives for the client: the\n' +
+      "value above is older than the sandbox's seed and gets the `CONFLICT` user error, the guard at work.",
   },
   {
     name: 'AddKey',
@@ -217,13 +225,7 @@ function readmeExampleSection(sandboxGuide: string): string {
     parts.push(`### ${op.name}`, '', '```graphql', op.document.trimEnd(), '```', '');
     if (op.variables) {
       parts.push('Variables:', '', '```json', JSON.stringify(op.variables, null, 2), '```', '');
-      if (op.liveVariables)
-        parts.push(
-          `In GraphiQL, ${Object.keys(op.liveVariables(new Date(0)))
-            .map((k) => `\`${k}\``)
-            .join(', ')} is the moment the page was served.`,
-          '',
-        );
+      if (op.readmeNote) parts.push(op.readmeNote, '');
     }
   }
   parts.push(sandboxGuide.trimEnd(), '');

@@ -4,7 +4,13 @@ import { toPersonModel } from '../krr/mapping.js';
 import type { KrrPersonDto } from '../krr/dto.js';
 import type { ContactPointModel } from '../krr/model.js';
 import { SEEDED_CLIENT_IDS, SEEDED_ORGNOS, seedClients } from '../sandbox/admin-seed.js';
-import { SANDBOX_CLIENT_ID, SANDBOX_CUSTOMERS, SANDBOX_ORGNO, SANDBOX_TENANT_CLAIM } from '../sandbox/index.js';
+import {
+  SANDBOX_CLIENT_ID,
+  SANDBOX_CLIENT_NAME,
+  SANDBOX_CUSTOMERS,
+  SANDBOX_ORGNO,
+  SANDBOX_TENANT_CLAIM,
+} from '../sandbox/index.js';
 import { DIGIPOST_ORGNO, EBOKS_ORGNO, createKrrSeed } from '../sandbox/krr-seed.js';
 
 /**
@@ -60,8 +66,11 @@ export function sandboxGuide(now = new Date()): SandboxGuide {
     [ids.example]: [true, "the seed document's example; onbehalfof registrations for 910825526 and 910825534"],
     [ids.ownerMaskinporten]: [true, 'one registered RS256 key'],
     [ids.ownerSupplied]: [true, `supplied by the facade's organisation for customer ${SEEDED_ORGNOS.customer}`],
-    [ids.otherIdporten]: [false, "another organisation's: never listed, NOT_FOUND by id"],
-    [ids.otherMaskinporten]: [false, "another organisation's: never listed, NOT_FOUND by id"],
+    [ids.otherIdporten]: [false, "another organisation's: never listed; by id the admin API refuses (403): FORBIDDEN"],
+    [ids.otherMaskinporten]: [
+      false,
+      "another organisation's: never listed; by id the admin API refuses (403): FORBIDDEN",
+    ],
     [ids.otherSupplied]: [false, "another organisation's, supplied by a third party: never listed"],
   };
   const clients = Object.entries(notes).map(([id, [visible, note]]) => {
@@ -80,11 +89,11 @@ export function sandboxGuide(now = new Date()): SandboxGuide {
   const { delegating, onBehalfOf } = SANDBOX_CUSTOMERS;
   clients.push({
     id: SANDBOX_CLIENT_ID,
-    name: "The facade's own Maskinporten client",
+    name: SANDBOX_CLIENT_NAME,
     integration: 'maskinporten',
     visible: true,
     readOnly: true,
-    note: `its onbehalfof registration \`${onBehalfOf.onBehalfOf}\` is tenant ${onBehalfOf.orgno}; ${READ_ONLY}`,
+    note: `the facade's own Maskinporten client; its onbehalfof registration \`${onBehalfOf.onBehalfOf}\` is tenant ${onBehalfOf.orgno}; ${READ_ONLY}`,
   });
 
   return {

@@ -11,6 +11,7 @@ import { createTestPki, generateRsaKeyPairAsync, type IssuedCertificate, type Te
 /** The facade's own organisation in the sandbox (a valid orgno: Digdir's). */
 export const SANDBOX_ORGNO = '991825827';
 export const SANDBOX_CLIENT_ID = 'sandbox-facade-client';
+export const SANDBOX_CLIENT_NAME = 'GraphQL-fasade for KRR og selvbetjening (sandkasse)';
 
 /** Every Maskinporten scope the facade's sandbox client is registered for. */
 export const SANDBOX_CLIENT_SCOPES = [
@@ -159,7 +160,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       maskinportenClients: [
         {
           clientId: SANDBOX_CLIENT_ID,
-          clientName: 'GraphQL-fasade for KRR og selvbetjening (sandkasse)',
+          clientName: SANDBOX_CLIENT_NAME,
           description: "The facade's own Maskinporten client",
           scopes: SANDBOX_CLIENT_SCOPES,
           onBehalfOf: [

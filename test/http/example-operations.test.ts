@@ -92,10 +92,36 @@ describe('example operations against the sandbox', () => {
     });
   }
 
-  it('the clients the guide calls visible are the ones the sandbox lists', async () => {
-    const res = await t.graphql<{ clients: { id: string }[] }>('{ clients { id } }');
-    const listed = new Set(res.body.data?.clients.map((c) => c.id));
-    for (const c of sandboxGuide().clients) expect(listed.has(c.id), c.id).toBe(c.visible);
+  it("an operation with live variables says in the README what to send instead, and what the README's values do", async () => {
+    for (const op of EXAMPLE_OPERATIONS.filter((o) => o.liveVariables)) expect(op.readmeNote, op.name).toBeTruthy();
+    // Update's note: the README's `seen` is older than the seed, so it gets the CONFLICT user error.
+    const update = EXAMPLE_OPERATIONS.find((o) => o.name === 'Update');
+    const res = await t.graphql<{ updateClient: { userErrors: { code: string }[] } }>(
+      update?.document ?? '',
+      update?.variables,
+    );
+    expect(res.body.data?.updateClient.userErrors.map((e) => e.code)).toEqual(['CONFLICT']);
+  });
+
+  it("the clients the guide calls another organisation's are refused by id with FORBIDDEN, as it says", async () => {
+    const foreign = sandboxGuide().clients.filter((c) => !c.visible && c.note.includes('FORBIDDEN'));
+    expect(foreign).toHaveLength(2);
+    for (const c of foreign) {
+      const res = await t.graphql('query C($id: ID!) { client(id: $id) { id } }', { id: c.id });
+      expect(
+        res.body.errors?.map((e) => e.extensions?.code),
+        c.id,
+      ).toEqual(['FORBIDDEN']);
+    }
+  });
+
+  it('the clients the guide calls visible are the ones the sandbox lists, by the names it lists', async () => {
+    const res = await t.graphql<{ clients: { id: string; name: string }[] }>('{ clients { id name } }');
+    const listed = new Map(res.body.data?.clients.map((c) => [c.id, c.name]));
+    for (const c of sandboxGuide().clients) {
+      expect(listed.has(c.id), c.id).toBe(c.visible);
+      if (c.visible) expect(listed.get(c.id), c.id).toBe(c.name);
+    }
   });
 
   it('the clients the guide calls read-only refuse changes with a FORBIDDEN user error, the others take them', async () => {
