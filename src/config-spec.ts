@@ -443,9 +443,10 @@ export const VARIABLES = {
     default: [],
     example: 'api://facade/',
     description:
-      "prefixes stripped from a caller token's scopes (`scope` or `scp`) before they are matched with the facade's " +
-      'own, as ID-porten, Maskinporten or Entra ID issue them: with `api://facade/`, `api://facade/contactinfo.read` ' +
-      'is `contactinfo.read`. Unset: scopes are taken as they are',
+      "a caller token's scope (`scope` or `scp`) that starts with one of these prefixes, as ID-porten, Maskinporten " +
+      "or Entra ID issue them, is also read without it when matched with the facade's own: with `api://facade/`, " +
+      '`api://facade/contactinfo.read` also counts as `contactinfo.read` (`me.scopes` lists both). Unset: scopes ' +
+      'are taken as they are',
   },
 
   // ---- Tenants ----
@@ -486,7 +487,8 @@ export const VARIABLES = {
     values: ['stdout', 'file'],
     description:
       '`stdout`: the audit stream on stdout, each line tagged `"log":"audit"` for the collector to route apart ' +
-      '(contradicts `AUDIT_LOG_FILE`); `file`: requires `AUDIT_LOG_FILE`',
+      '(contradicts `AUDIT_LOG_FILE`); `file`: requires `AUDIT_LOG_FILE`. Neither set outside production: stdout, ' +
+      'tagged',
     production: 'this or `AUDIT_LOG_FILE` is required',
   },
   AUDIT_LOG_FILE: {
