@@ -33,7 +33,7 @@ describe('npm start', () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`serves, prints a caller token, and stops cleanly on ${signal}`, async () => {
       const { child, url, output } = await startMain();
-      expect(output()).toMatch(/Authorization: Bearer [\w-]+\.[\w-]+\.[\w-]+/);
+      expect(output()).toMatch(/^TOKEN=[\w-]+\.[\w-]+\.[\w-]+$/m);
       const health = await fetch(`${url}/healthz`);
       expect(health.status).toBe(200);
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
