@@ -51,10 +51,10 @@ export interface AuthenticatorOptions {
 }
 
 export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 86_400;
+export const DEFAULT_CLOCK_SKEW_SECONDS = 30;
 
 /** The refusals {@link AuthenticatorOptions.tokenHint} is said after: the caller needs another token. */
 const HINTED: ReadonlySet<AuthFailureReason> = new Set(['missing', 'expired', 'unknown_key']);
-export const DEFAULT_CLOCK_SKEW_SECONDS = 30;
 
 /** Verified tokens remembered (bounded): a caller sends the same token with every request until it expires. */
 const VERIFIED_CACHE_SIZE = 10_000;
