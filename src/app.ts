@@ -378,7 +378,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
 
 const HEALTH_CACHE_MS = 5_000;
 /** Sandbox mode's issuer makes new keys at every start: a token from before a restart has an unknown kid. */
-const SANDBOX_TOKEN_HINT =
+export const SANDBOX_TOKEN_HINT =
   'Sandbox mode: get a token with POST /sandbox/caller-token (tokens from before a restart are not accepted).';
 
 /** How long /readyz waits for a token probe before it reports the previous one's outcome. */

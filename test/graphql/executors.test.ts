@@ -21,6 +21,7 @@ import { SEEDED_CLIENT_IDS, SEEDED_KIDS, SEEDED_ORGNOS } from '../../src/sandbox
 import type { Fault, FaultInjector } from '../../src/sandbox/faults.js';
 import { SANDBOX_CLIENT_ID, SANDBOX_CUSTOMERS } from '../../src/sandbox/index.js';
 import { krrSeedPersons, syntheticPersonIdentifiers } from '../../src/sandbox/krr-seed.js';
+import { SANDBOX_TOKEN_HINT } from '../../src/app.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import {
   operationArbitrary,
@@ -319,8 +320,8 @@ function fallbackReason(req: Request): string | undefined {
  * it, the graphql-js read side is a peer of one (not in sandbox mode) and does not, whatever the executor.
  */
 function withoutSandboxHint(answer: Answer): Answer {
-  const hint = / Sandbox mode: get a token with POST \/sandbox\/caller-token \([^)]*\)\./g;
-  return JSON.parse(JSON.stringify(answer).replace(hint, '')) as Answer;
+  // The hint has no character JSON escapes, so it reads the same inside the answer's JSON.
+  return JSON.parse(JSON.stringify(answer).replaceAll(` ${SANDBOX_TOKEN_HINT}`, '')) as Answer;
 }
 
 /**
