@@ -62,15 +62,13 @@ export function sandboxGuide(now = new Date()): SandboxGuide {
     ]),
   );
   const ids = SEEDED_CLIENT_IDS;
+  const FOREIGN = "another organisation's: never listed; by id the admin API refuses (403): FORBIDDEN";
   const notes: Record<string, [visible: boolean, note: string]> = {
     [ids.example]: [true, "the seed document's example; onbehalfof registrations for 910825526 and 910825534"],
     [ids.ownerMaskinporten]: [true, 'one registered RS256 key'],
     [ids.ownerSupplied]: [true, `supplied by the facade's organisation for customer ${SEEDED_ORGNOS.customer}`],
-    [ids.otherIdporten]: [false, "another organisation's: never listed; by id the admin API refuses (403): FORBIDDEN"],
-    [ids.otherMaskinporten]: [
-      false,
-      "another organisation's: never listed; by id the admin API refuses (403): FORBIDDEN",
-    ],
+    [ids.otherIdporten]: [false, FOREIGN],
+    [ids.otherMaskinporten]: [false, FOREIGN],
     [ids.otherSupplied]: [false, "another organisation's, supplied by a third party: never listed"],
   };
   const clients = Object.entries(notes).map(([id, [visible, note]]) => {
