@@ -1,24 +1,15 @@
 import { UpstreamStatusError, UpstreamUnavailableError } from '../upstream/errors.js';
 import type { UpstreamRequestContext } from '../upstream/request-context.js';
 import { RetryBudget } from '../upstream/retry.js';
-import { OWN_PARTY, type KrrClient, type LookupKind, type LookupParty } from './client.js';
+import { OWN_PARTY, type KrrAnswer, type KrrClient, type LookupKind, type LookupParty } from './client.js';
 import { KRR_MAX_IDS_PER_REQUEST } from './client.js';
 import type { KrrPersonDto } from './dto.js';
+import { LookupFailure } from './lookup-failure.js';
 
-/** The upstream call an id's look-up failed with; one instance is shared by every id of that call. */
-export class LookupFailure {
-  constructor(
-    readonly reason: unknown,
-    /**
-     * The refusal of a call that also held other ids, its isolation stopped (the request's split budget spent, or the
-     * deadline passed) before this id stood alone: KRR may have refused another id. Only the request that put the id
-     * into the batch gets it; any other request that asked for the id asks again, on its own (see loadMany).
-     */
-    readonly notIsolated = false,
-  ) {}
-}
-
-/** Per id: the person, undefined when KRR did not return the id, or the failure of its upstream call. */
+/**
+ * Per id: the person, undefined when KRR did not return the id, or the failure of its upstream call (or of its record
+ * in KRR's answer).
+ */
 export type LookupOutcome = KrrPersonDto | undefined | LookupFailure;
 
 /**
@@ -356,7 +347,7 @@ export class PersonBatcher {
     context: UpstreamRequestContext,
     party: LookupParty,
     wanted?: ReadonlySet<string>,
-  ): Promise<Map<string, KrrPersonDto>> {
+  ): Promise<KrrAnswer> {
     this.callsInFlight++;
     const call = this.client.lookup(ids, kind, context, party, wanted);
     const answered = () => {
@@ -447,7 +438,7 @@ export class PersonBatcher {
    * A split call, given up at the batch's deadline (the HTTP layer gives each call a deadline of its own, from when it
    * starts): its ids then fail as KRR not answering in time. The abandoned call runs on to its own deadline.
    */
-  private lookupBefore(ids: string[], call: BatchCall): Promise<Map<string, KrrPersonDto>> {
+  private lookupBefore(ids: string[], call: BatchCall): Promise<KrrAnswer> {
     const left = call.deadlineAt - Date.now();
     if (left <= 0) return Promise.reject(new UpstreamUnavailableError('krr', 'timeout'));
     let timer: NodeJS.Timeout | undefined;
@@ -507,7 +498,7 @@ function middleByIds(requests: readonly RequestPart[]): number {
  * failure; among failures a lone refusal beats another failure, which beats a not-isolated refusal.
  */
 class Isolation {
-  private readonly persons = new Map<string, KrrPersonDto>();
+  private readonly persons = new Map<string, KrrPersonDto | LookupFailure>();
   private readonly done = new Set<string>();
   private readonly failures = new Map<string, LookupFailure>();
   /** Whether some call of the isolation was answered (200). */
@@ -529,7 +520,7 @@ class Isolation {
     return open;
   }
 
-  answered(ids: readonly string[], persons: ReadonlyMap<string, KrrPersonDto>): void {
+  answered(ids: readonly string[], persons: KrrAnswer): void {
     this.succeeded = true;
     for (const id of ids) {
       this.done.add(id);

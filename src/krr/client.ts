@@ -5,7 +5,9 @@ import type { UpstreamClient } from '../upstream/http-client.js';
 import type { UpstreamRequestContext } from '../upstream/request-context.js';
 import { parseRetryAfter } from '../upstream/retry.js';
 import type { TokenProvider, TokenRequest } from '../upstream/token-provider.js';
+import { isDeepStrictEqual } from 'node:util';
 import type { KrrPersonDto, KrrPersonsResponseDto } from './dto.js';
+import { LookupFailure } from './lookup-failure.js';
 
 /** KRR accepts 1..1000 ids per call (reference §2). */
 export const KRR_MAX_IDS_PER_REQUEST = 1000;
@@ -36,6 +38,17 @@ export interface LookupParty {
   refusalHint?: string;
 }
 
+/**
+ * One KRR call's answer by id: the person's record, or why it could not be read. Ids KRR did not return are absent
+ * (not registered, unless the answer held a record the facade could not read: see {@link KrrClient.lookup}).
+ */
+export type KrrAnswer = ReadonlyMap<string, KrrPersonDto | LookupFailure>;
+
+/** A person KRR answered more than once, the records differing: which one holds is anyone's guess. */
+const CONTRADICTORY = new LookupFailure(new UpstreamUnavailableError('krr', 'two different records for this person'));
+/** An id missing from an answer that also held a record without a readable id: that record may have been the id's. */
+const UNREADABLE_RECORD = new LookupFailure(new UpstreamUnavailableError('krr', 'a record without a readable id'));
+
 /** The facade acting as itself, with its own KRR scopes. */
 export const OWN_PARTY: LookupParty = Object.freeze({
   key: '',
@@ -58,7 +71,9 @@ export class KrrClient {
 
   /**
    * Looks up at most 1000 distinct ids in one call. The answer is keyed by `personidentifikator`, never by position
-   * or count: KRR may reorder, omit unknown persons or add fields. Ids missing from the answer are absent from the map.
+   * or count: KRR may reorder, omit unknown persons, repeat one or add fields. Ids missing from the answer are absent
+   * from the map (not registered), except when the answer held a record without a readable id: then each missing id
+   * fails instead, as does an id with two different records. Either is the id's alone: the rest of the answer stands.
    */
   async lookup(
     ids: readonly string[],
@@ -67,7 +82,7 @@ export class KrrClient {
     party: LookupParty = OWN_PARTY,
     /** `ids` as a set, when the caller has one (the batcher does): spares building it again. */
     wanted: ReadonlySet<string> = new Set(ids),
-  ): Promise<Map<string, KrrPersonDto>> {
+  ): Promise<KrrAnswer> {
     if (ids.length === 0) return new Map();
     const token = kind.digitalPost ? party.digitalPost : party.contact;
     if (!token) throw new RangeError('this party has no digital-post scope');
@@ -111,11 +126,20 @@ export class KrrClient {
     if (res.status !== 200) throw new UpstreamStatusError('krr', res.status, res.body);
     const personer = (res.body as KrrPersonsResponseDto | undefined)?.personer;
     if (!Array.isArray(personer)) throw new UpstreamUnavailableError('krr', 'unreadable answer');
-    const byId = new Map<string, KrrPersonDto>();
+    const byId = new Map<string, KrrPersonDto | LookupFailure>();
+    let unreadable = false;
     for (const person of personer) {
-      const id = person?.personidentifikator;
-      if (typeof id === 'string' && wanted.has(id)) byId.set(id, person);
+      const id = (person as KrrPersonDto | null | undefined)?.personidentifikator;
+      if (typeof id !== 'string') {
+        unreadable = true;
+        continue;
+      }
+      if (!wanted.has(id)) continue;
+      const earlier = byId.get(id);
+      if (earlier === undefined) byId.set(id, person);
+      else if (earlier !== CONTRADICTORY && !isDeepStrictEqual(earlier, person)) byId.set(id, CONTRADICTORY);
     }
+    if (unreadable) for (const id of ids) if (!byId.has(id)) byId.set(id, UNREADABLE_RECORD);
     return byId;
   }
 }

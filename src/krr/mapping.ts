@@ -51,7 +51,8 @@ class KrrPerson implements PersonModel {
   }
 
   get notificationStatus(): NotificationStatusModel | null {
-    return mapNotificationStatus(this.dto.varslingsstatus);
+    // KRR's own rule (reference §2): a deleted or unregistered person cannot be notified, whatever the field says.
+    return this.status === 'ACTIVE' ? mapNotificationStatus(this.dto.varslingsstatus) : 'CANNOT_BE_NOTIFIED';
   }
 
   get language(): string | null {
@@ -67,22 +68,30 @@ class KrrPerson implements PersonModel {
   private emailPoint: ContactPointModel | null | undefined;
   private mobilePoint: ContactPointModel | null | undefined;
 
+  /**
+   * A deleted or unregistered person has no contact information (reference §2, and the schema's PersonStatus says so):
+   * none is shown even if KRR sent some, lest a caller notify a registration that no longer stands.
+   */
+  private get contact(): KrrContactInfoDto | null | undefined {
+    return this.status === 'ACTIVE' ? this.dto.kontaktinformasjon : undefined;
+  }
+
   get email(): ContactPointModel | null {
     if (this.emailPoint === undefined) {
-      this.emailPoint = contactPoint(this.dto.kontaktinformasjon, EMAIL, this.staleBefore);
+      this.emailPoint = contactPoint(this.contact, EMAIL, this.staleBefore);
     }
     return this.emailPoint;
   }
 
   get mobilePhone(): ContactPointModel | null {
     if (this.mobilePoint === undefined) {
-      this.mobilePoint = contactPoint(this.dto.kontaktinformasjon, MOBILE_PHONE, this.staleBefore);
+      this.mobilePoint = contactPoint(this.contact, MOBILE_PHONE, this.staleBefore);
     }
     return this.mobilePoint;
   }
 
   get digitalMailbox(): DigitalMailboxModel | null {
-    return digitalMailbox(this.dto);
+    return this.status === 'ACTIVE' ? digitalMailbox(this.dto) : null;
   }
 }
 
@@ -135,7 +144,20 @@ function mapStatus(dto: KrrPersonDto): PersonStatusModel {
     case 'IKKE_REGISTRERT':
       return 'NOT_REGISTERED';
     default:
-      // An unknown or missing status: a person with a reservation answer is registered.
+      return mapOtherStatus(dto);
+  }
+}
+
+/** A status not spelled as documented: read in any case; an unknown or missing one is registered if reserved or not. */
+function mapOtherStatus(dto: KrrPersonDto): PersonStatusModel {
+  switch (codeOf(dto.status)) {
+    case 'AKTIV':
+      return 'ACTIVE';
+    case 'SLETTET':
+      return 'DELETED';
+    case 'IKKE_REGISTRERT':
+      return 'NOT_REGISTERED';
+    default:
       return yesNo(dto.reservasjon) === null ? 'NOT_REGISTERED' : 'ACTIVE';
   }
 }
@@ -143,13 +165,27 @@ function mapStatus(dto: KrrPersonDto): PersonStatusModel {
 function mapNotificationStatus(value: unknown): NotificationStatusModel | null {
   if (value === 'KAN_VARSLES') return 'CAN_BE_NOTIFIED';
   if (value === 'KAN_IKKE_VARSLES') return 'CANNOT_BE_NOTIFIED';
+  const code = codeOf(value);
+  if (code === 'KAN_VARSLES') return 'CAN_BE_NOTIFIED';
+  if (code === 'KAN_IKKE_VARSLES') return 'CANNOT_BE_NOTIFIED';
   return null;
 }
 
 function yesNo(value: unknown): boolean | null {
   if (value === 'JA' || value === true) return true;
   if (value === 'NEI' || value === false) return false;
+  const code = codeOf(value);
+  if (code === 'JA') return true;
+  if (code === 'NEI') return false;
   return null;
+}
+
+/**
+ * One of KRR's codes as documented (upper case, no spaces) from a text sent otherwise (`ja`, ` Aktiv `), or undefined.
+ * Only for values that did not match as sent: the usual ones take no string work.
+ */
+function codeOf(value: unknown): string | undefined {
+  return typeof value === 'string' ? value.trim().toUpperCase() : undefined;
 }
 
 /** The members of one contact point in KRR's `kontaktinformasjon`, spelled out once per kind. */

@@ -23,8 +23,17 @@ export class UpstreamUnavailableError extends Error {
  * Why an answer that came could not be read. Not retried: the same request gets the same body (a retry cannot shrink
  * it or make it decodable), and each attempt would hold the memory again.
  */
-export type UnreadableAnswer = 'answer too large' | 'undecodable answer';
-const UNREADABLE_ANSWERS: ReadonlySet<string> = new Set<UnreadableAnswer>(['answer too large', 'undecodable answer']);
+export type UnreadableAnswer =
+  | 'answer too large'
+  | 'undecodable answer'
+  | 'two different records for this person'
+  | 'a record without a readable id';
+const UNREADABLE_ANSWERS: ReadonlySet<string> = new Set<UnreadableAnswer>([
+  'answer too large',
+  'undecodable answer',
+  'two different records for this person',
+  'a record without a readable id',
+]);
 
 export function isUnreadableAnswer(err: UpstreamUnavailableError): boolean {
   return UNREADABLE_ANSWERS.has(err.reason);

@@ -1,7 +1,7 @@
 /**
  * Upstream timestamps come in several shapes (reference §2 and §3): `2010-12-16T13:32:05.000+01:00`,
- * `2023-06-29T10:14:52+02`, `2023-08-05T10:45:15.768Z`, even `2017-11-02 T15:02:32 +0100`. Parsed leniently; anything
- * unreadable becomes null rather than failing a whole person or client.
+ * `2023-06-29T10:14:52+02`, `2023-08-05T10:45:15.768Z`, even `2017-11-02 T15:02:32 +0100`, or a number of epoch seconds or
+ * milliseconds. Parsed leniently; anything unreadable becomes null rather than failing a whole person or client.
  */
 export function parseUpstreamTimestamp(value: unknown): Date | null {
   return dateOfInstant(parseUpstreamInstant(value));
@@ -13,11 +13,17 @@ export function dateOfInstant(ms: number): Date | null {
 }
 
 /**
+ * A number this large or larger is epoch milliseconds (from March 1973 on; Jackson's default for a `java.util.Date`),
+ * a smaller one epoch seconds: as seconds it would be after the year 5138.
+ */
+const EPOCH_MILLIS_FROM = 1e11;
+
+/**
  * As {@link parseUpstreamTimestamp}, as milliseconds since the epoch (NaN when unreadable): comparing instants (the
  * 18-month rule) needs no Date object.
  */
 export function parseUpstreamInstant(value: unknown): number {
-  if (typeof value === 'number') return validTime(value * 1000);
+  if (typeof value === 'number') return validTime(Math.abs(value) < EPOCH_MILLIS_FROM ? value * 1000 : value);
   if (typeof value !== 'string') return NaN;
   return scanTimestamp(value);
 }

@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  BATCH_RETRY_BUDGET,
-  DEFAULT_BATCH_MAX_IDS,
-  LookupFailure,
-  PersonBatcher,
-  splitCallsFor,
-} from '../../src/krr/batcher.js';
+import { BATCH_RETRY_BUDGET, DEFAULT_BATCH_MAX_IDS, PersonBatcher, splitCallsFor } from '../../src/krr/batcher.js';
 import { KRR_MAX_IDS_PER_REQUEST, OWN_PARTY, type KrrClient, type LookupKind } from '../../src/krr/client.js';
 import type { KrrPersonDto } from '../../src/krr/dto.js';
+import { LookupFailure } from '../../src/krr/lookup-failure.js';
 import { syntheticPersonIdentifiers } from '../../src/sandbox/krr-seed.js';
 import { UpstreamStatusError, UpstreamUnavailableError } from '../../src/upstream/errors.js';
 import type { UpstreamRequestContext } from '../../src/upstream/request-context.js';

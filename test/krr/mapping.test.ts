@@ -81,6 +81,37 @@ describe('toPersonModel', () => {
     expect(toPersonModel(ID, { status: 'IKKE_REGISTRERT', reservasjon: 'NEI' }, NOW).reserved).toBeNull();
   });
 
+  it('shows no contact point, mailbox or notification for a deleted or unregistered person, whatever KRR sent', () => {
+    const mailbox = { postkasseadresse: 'ola#1', postkasseleverandoeradresse: '984661185' };
+    for (const status of ['SLETTET', 'IKKE_REGISTRERT', 'slettet']) {
+      const person = toPersonModel(
+        ID,
+        activePerson({ status, varslingsstatus: 'KAN_VARSLES', digital_post: mailbox }),
+        NOW,
+      );
+      expect(person, status).toMatchObject({
+        email: null,
+        mobilePhone: null,
+        digitalMailbox: null,
+        notificationStatus: 'CANNOT_BE_NOTIFIED',
+      });
+    }
+    expect(toPersonModel(ID, activePerson({ digital_post: mailbox }), NOW).digitalMailbox).not.toBeNull();
+  });
+
+  it("reads KRR's codes in any case and with spaces around", () => {
+    const person = toPersonModel(
+      ID,
+      activePerson({ status: ' aktiv', reservasjon: 'ja ', varslingsstatus: 'Kan_Ikke_Varsles' }),
+      NOW,
+    );
+    expect(person).toMatchObject({ status: 'ACTIVE', reserved: true, notificationStatus: 'CANNOT_BE_NOTIFIED' });
+    expect(toPersonModel(ID, activePerson({ status: 'Ikke_Registrert' }), NOW).status).toBe('NOT_REGISTERED');
+    expect(toPersonModel(ID, activePerson({ reservasjon: 'nei' }), NOW).reserved).toBe(false);
+    const contact = { ...activePerson().kontaktinformasjon, epostadresse_duplisert: 'ja' };
+    expect(toPersonModel(ID, activePerson({ kontaktinformasjon: contact }), NOW).email?.duplicated).toBe(true);
+  });
+
   it('infers the status when it is missing or unknown: registered if there is a reservation answer', () => {
     expect(toPersonModel(ID, { reservasjon: 'JA' }, NOW).status).toBe('ACTIVE');
     expect(toPersonModel(ID, { status: 'NY_STATUS', reservasjon: 'NEI' }, NOW).status).toBe('ACTIVE');

@@ -140,6 +140,14 @@ describe('parseUpstreamTimestamp', () => {
     expect(iso(1_691_232_315.768)).toBe('2023-08-05T10:45:15.768Z');
   });
 
+  it('reads epoch milliseconds (a Jackson default) as milliseconds, not as seconds thousands of years ahead', () => {
+    expect(iso(1_698_840_000_000)).toBe('2023-11-01T12:00:00.000Z');
+    expect(iso(1e11)).toBe('1973-03-03T09:46:40.000Z');
+    // Just below, seconds: the year 5138.
+    expect(iso(1e11 - 1)).toBe('5138-11-16T09:46:39.000Z');
+    expect(iso(-1_698_840_000_000)).toBe(new Date(-1_698_840_000_000).toISOString());
+  });
+
   it('answers null for garbage instead of throwing', () => {
     for (const value of [
       'garbage',
@@ -166,7 +174,7 @@ describe('parseUpstreamTimestamp', () => {
   });
 
   it('answers null, never an Invalid Date, for numbers outside the range of a Date', () => {
-    for (const value of [1e20, -1e20, Number.MAX_VALUE, 9e12]) {
+    for (const value of [1e20, -1e20, Number.MAX_VALUE, 9e15, -9e15]) {
       const parsed = parseUpstreamTimestamp(value);
       expect(Number.isNaN(parsed?.getTime()), `Invalid Date for ${value}`).toBe(false);
       expect(parsed).toBeNull();

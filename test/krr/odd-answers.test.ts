@@ -1,0 +1,204 @@
+/**
+ * KRR answers that an independently written KRR (or a proxy in front of it) may send, beyond what the sandbox's
+ * simulator sends: found by a red-team run against a fake KRR. A proxy in front of the sandbox's KRR rewrites its real
+ * answers; a second facade, configured as against Digdir, reads KRR through it. Whatever KRR sends, the facade shows no
+ * contact point the register says must not be used, and never shows a person it could not read as not registered.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { request } from 'undici';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+
+type Person = Record<string, unknown> & { personidentifikator?: unknown; kontaktinformasjon?: Record<string, unknown> };
+/** How the proxy changes KRR's `personer` before sending the answer on. */
+type Rewrite = (personer: Person[]) => unknown[];
+
+const AS_IS: Rewrite = (personer) => personer;
+let rewrite: Rewrite = AS_IS;
+
+let origin: TestApp;
+let facade: TestApp;
+let proxy: Server;
+
+beforeAll(async () => {
+  origin = await startTestApp();
+  const target = origin.sandbox.upstream.krrUrl.replace(/\/+$/, '');
+  proxy = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const headers: Record<string, string> = {};
+      for (const name of ['authorization', 'content-type', 'accept']) {
+        const value = req.headers[name];
+        if (typeof value === 'string') headers[name] = value;
+      }
+      request(`${target}${req.url ?? '/'}`, { method: req.method as 'POST', headers, body: Buffer.concat(chunks) })
+        .then(async (answer) => {
+          let text = await answer.body.text();
+          if (answer.statusCode === 200) {
+            const parsed = JSON.parse(text) as { personer: Person[] };
+            text = JSON.stringify({ personer: rewrite(parsed.personer) });
+          }
+          res.writeHead(answer.statusCode, { 'content-type': 'application/json' });
+          res.end(text);
+        })
+        .catch(() => res.destroy());
+    });
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  facade = await startTestApp(
+    { KRR_URL: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` },
+    { peerOf: origin },
+  );
+});
+
+afterAll(async () => {
+  await facade?.close();
+  await new Promise((resolve) => proxy?.close(resolve));
+  await origin?.close();
+});
+
+beforeEach(() => {
+  rewrite = AS_IS;
+});
+
+const FRESH = '11822648950';
+const DIGIPOST = '22859197810';
+const QUERY = `query Persons($ids: [PersonIdentifier!]!) {
+  persons(ids: $ids) {
+    id status reserved notificationStatus
+    email { value stale updatedAt }
+    mobilePhone { value stale }
+    digitalMailbox { address }
+  }
+}`;
+
+interface PersonAnswer {
+  id: string;
+  status: string;
+  reserved: boolean | null;
+  notificationStatus: string | null;
+  email: { value: string; stale: boolean; updatedAt: string | null } | null;
+  mobilePhone: { value: string; stale: boolean } | null;
+  digitalMailbox: { address: string } | null;
+}
+
+async function persons(ids: string[]) {
+  const res = await facade.graphql<{ persons: (PersonAnswer | null)[] }>(QUERY, { ids });
+  return res.body;
+}
+
+/** Every person as KRR sent it, with `change` applied to the one with id `id`. */
+const changing =
+  (id: string, change: (person: Person) => Person): Rewrite =>
+  (personer) =>
+    personer.map((p) => (p.personidentifikator === id ? change(p) : p));
+
+describe('a person KRR calls deleted or unregistered', () => {
+  it('has no contact points, mailbox or notification, even when KRR sent them', async () => {
+    for (const [status, expected] of [
+      ['SLETTET', 'DELETED'],
+      ['IKKE_REGISTRERT', 'NOT_REGISTERED'],
+    ]) {
+      rewrite = changing(DIGIPOST, (p) => ({ ...p, status, varslingsstatus: 'KAN_VARSLES' }));
+      const body = await persons([DIGIPOST]);
+      expect(body.errors, status).toBeUndefined();
+      expect(body.data?.persons[0], status).toMatchObject({
+        id: DIGIPOST,
+        status: expected,
+        notificationStatus: 'CANNOT_BE_NOTIFIED',
+        email: null,
+        mobilePhone: null,
+        digitalMailbox: null,
+      });
+    }
+  });
+});
+
+describe("KRR's codes", () => {
+  it('are read whatever their case or surrounding spaces', async () => {
+    rewrite = changing(FRESH, (p) => ({ ...p, status: ' slettet ' }));
+    expect((await persons([FRESH])).data?.persons[0]).toMatchObject({ status: 'DELETED', email: null });
+    rewrite = changing(FRESH, (p) => ({
+      ...p,
+      status: 'aktiv',
+      reservasjon: 'ja',
+      varslingsstatus: 'kan_ikke_varsles',
+    }));
+    expect((await persons([FRESH])).data?.persons[0]).toMatchObject({
+      status: 'ACTIVE',
+      reserved: true,
+      notificationStatus: 'CANNOT_BE_NOTIFIED',
+    });
+  });
+});
+
+describe('times KRR sends as numbers', () => {
+  it('reads epoch milliseconds as milliseconds: a contact point updated years ago is stale', async () => {
+    // 2023-11-01T12:00:00Z, as Jackson writes a java.util.Date by default.
+    const millis = Date.UTC(2023, 10, 1, 12);
+    rewrite = changing(FRESH, (p) => ({
+      ...p,
+      kontaktinformasjon: {
+        ...p.kontaktinformasjon,
+        epostadresse_oppdatert: millis,
+        epostadresse_sist_verifisert: millis,
+      },
+    }));
+    const body = await persons([FRESH]);
+    expect(body.errors).toBeUndefined();
+    expect(body.data?.persons[0]?.email).toMatchObject({ stale: true, updatedAt: '2023-11-01T12:00:00.000Z' });
+  });
+});
+
+describe('an answer the facade cannot fully read', () => {
+  it('fails a person KRR answered twice with different data, and only that person', async () => {
+    rewrite = (personer) => [
+      ...personer,
+      ...personer
+        .filter((p) => p.personidentifikator === FRESH)
+        .map((p) => ({ ...p, reservasjon: p.reservasjon === 'JA' ? 'NEI' : 'JA' })),
+    ];
+    const body = await persons([FRESH, DIGIPOST]);
+    expect(body.data?.persons[0]).toBeNull();
+    expect(body.data?.persons[1]).toMatchObject({ id: DIGIPOST, status: 'ACTIVE' });
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors?.[0]).toMatchObject({
+      path: ['persons', 0],
+      extensions: { code: 'UPSTREAM_UNAVAILABLE', upstream: 'krr' },
+    });
+    expect(body.errors?.[0]?.message).toMatch(/could not read \(two different records for this person\)/);
+    expect(JSON.stringify(body.errors)).not.toContain(FRESH);
+  });
+
+  it('answers a person KRR sent twice the same way once', async () => {
+    rewrite = (personer) => [...personer, ...personer];
+    const body = await persons([FRESH, DIGIPOST]);
+    expect(body.errors).toBeUndefined();
+    expect(body.data?.persons.map((p) => p?.status)).toEqual(['ACTIVE', 'ACTIVE']);
+  });
+
+  it('does not call a person not registered when a record without a readable id came instead', async () => {
+    for (const unreadable of [
+      (p: Person) => ({ ...p, personidentifikator: Number(p.personidentifikator) }),
+      (p: Person) => ({ ...p, personidentifikator: undefined }),
+      () => null,
+      () => 'a person',
+    ]) {
+      rewrite = changing(FRESH, unreadable as (p: Person) => Person);
+      const body = await persons([FRESH, DIGIPOST]);
+      expect(body.data?.persons[0]).toBeNull();
+      expect(body.data?.persons[1]).toMatchObject({ id: DIGIPOST, status: 'ACTIVE' });
+      expect(body.errors?.[0]).toMatchObject({ path: ['persons', 0], extensions: { code: 'UPSTREAM_UNAVAILABLE' } });
+      expect(body.errors?.[0]?.message).toMatch(/could not read \(a record without a readable id\)/);
+    }
+  });
+
+  it('still answers an id KRR left out as not registered when every record was readable', async () => {
+    rewrite = (personer) => personer.filter((p) => p.personidentifikator !== FRESH);
+    const body = await persons([FRESH, DIGIPOST]);
+    expect(body.errors).toBeUndefined();
+    expect(body.data?.persons[0]).toMatchObject({ id: FRESH, status: 'NOT_REGISTERED', email: null });
+  });
+});
