@@ -619,6 +619,18 @@ export const VARIABLES = {
     max: 1_000_000,
     description: 'distinct personal ids per request',
   },
+  QUERY_MAX_ANSWER_BYTES: {
+    group: 'limits',
+    type: 'integer',
+    unit: 'bytes',
+    default: DEFAULT_QUERY_LIMITS.maxAnswerBytes,
+    min: 64 * 1024,
+    max: 1024 * MiB,
+    description:
+      "estimated size of one operation's answer (each field's name or alias and its value, per item: a " +
+      '5000-person query with every field, mailbox certificates included, is about 26 MB); repeated ids and aliases ' +
+      'cannot make an answer larger than the process can hold',
+  },
   QUERY_MAX_COST_IN_FLIGHT: {
     group: 'limits',
     type: 'integer',

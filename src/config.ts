@@ -247,6 +247,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxTokens: v.QUERY_MAX_TOKENS,
       maxCost: v.QUERY_MAX_COST,
       maxPersons: v.QUERY_MAX_PERSONS,
+      maxAnswerBytes: v.QUERY_MAX_ANSWER_BYTES,
       maxMutations: v.QUERY_MAX_MUTATIONS,
     },
     admission: {

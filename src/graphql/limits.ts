@@ -13,6 +13,7 @@ import {
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
+  type GraphQLEnumType,
   type GraphQLField,
   type GraphQLInterfaceType,
   type GraphQLList,
@@ -44,6 +45,8 @@ export interface QueryLimits {
   maxCost: number;
   /** Distinct personal ids (`person(id:)`, `persons(ids:)`) per request. */
   maxPersons: number;
+  /** Estimated bytes of the answer's JSON per operation, see {@link measureOperation}. */
+  maxAnswerBytes: number;
   /**
    * Root fields of a mutation operation (`QUERY_MAX_MUTATIONS`): each is one change upstream, run one after the other.
    * Fragments followed, each spread counted, `@skip`/`@include` ignored; `__typename` does not count.
@@ -58,6 +61,7 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = Object.freeze({
   maxTokens: 5000,
   maxCost: 25_000,
   maxPersons: 5000,
+  maxAnswerBytes: 32 * 1024 * 1024,
   maxMutations: 10,
 });
 
@@ -277,6 +281,29 @@ const LIST_SIZES: Readonly<Record<string, number>> = {
 const DEFAULT_LIST_SIZE = 10;
 
 /**
+ * Estimated JSON bytes of one leaf value (quotes included), by `Type.field`, else by its type's name; an enum value the
+ * length of its longest name; anything else {@link DEFAULT_LEAF_BYTES}. Upper bounds of what the facade sends, except
+ * free text (names, addresses), which is usually shorter than the default.
+ */
+const LEAF_BYTES_BY_FIELD: Readonly<Record<string, number>> = {
+  // Base64 X.509 of a mailbox provider: about 2.4 KB in KRR's test data.
+  'DigitalMailbox.certificate': 4096,
+  'Jwk.n': 1400,
+};
+const LEAF_BYTES_BY_TYPE: Readonly<Record<string, number>> = {
+  Boolean: 5,
+  Int: 11,
+  Float: 24,
+  // `"2010-12-16T12:32:05.000Z"`
+  DateTime: 26,
+  PersonIdentifier: 13,
+  OrganizationNumber: 11,
+};
+const DEFAULT_LEAF_BYTES = 64;
+/** A member's name, its quotes, the colon and the comma: the name's length plus this. */
+const MEMBER_OVERHEAD_BYTES = 4;
+
+/**
  * Measures one operation of a validated document with the request's variables.
  *
  * Cost model: a field that returns an object, interface or union (a composite type) costs 1 per item it can produce,
@@ -287,6 +314,11 @@ const DEFAULT_LIST_SIZE = 10;
  * `persons(ids: <5000 ids>) { email { value } mobilePhone { value } }` costs 5000 × (1 + 1 + 1) = 15000. Fragment
  * spreads and inline fragments are followed; introspection fields count like any other; `@skip`/`@include` are
  * ignored (the estimate is an upper bound); a field selected twice counts twice.
+ *
+ * Answer bytes: the same walk estimates the size of the answer's JSON, where the cost leaves scalars out: per field its
+ * response name (the alias when there is one) and, per item, its value ({@link LEAF_BYTES_BY_FIELD}) or its selection.
+ * The cost alone let one request of repeated ids (a person named twice counts once everywhere else) with many long
+ * aliases ask for an answer larger than the process's heap.
  *
  * Distinct persons: the distinct string values given to `Query.person(id:)` and `Query.persons(ids:)` anywhere in the
  * operation (literals, variables and variable defaults, fragments followed). Only the count leaves this function.
@@ -301,18 +333,19 @@ export function measureOperation(args: {
   variables?: Record<string, unknown> | null;
 }): OperationMeasure {
   const operation = findOperation(args.document, args.operationName);
-  if (!operation) return new Measure('unknown', 0, []);
+  if (!operation) return new Measure('unknown', NOTHING, []);
   const root = rootType(args.schema, operation);
-  if (!root) return new Measure(operation.operation, 0, []);
+  if (!root) return new Measure(operation.operation, NOTHING, []);
   const meter = new CostMeter(args.schema, args.document, operation, args.variables ?? {});
-  const cost = meter.selectionSet(root, operation.selectionSet);
-  return new Measure(operation.operation, cost, meter.persons);
+  return new Measure(operation.operation, meter.selectionSet(root, operation.selectionSet), meter.persons);
 }
 
 export interface OperationMeasure {
   /** `query`, `mutation` or `subscription`; `unknown` when the document has no such operation. */
   operationType: string;
   cost: number;
+  /** The estimated size of the answer's JSON. */
+  answerBytes: number;
   /** The persons named, a person named twice counted twice: never fewer than the distinct ones. */
   namedPersons: number;
   /** The distinct persons named; counted when first read (a 1000-person request under the limit never needs to). */
@@ -322,12 +355,17 @@ export interface OperationMeasure {
 /** A class, not an object literal with a getter: on Node 20 such a literal takes about 0.8 µs to make. */
 class Measure implements OperationMeasure {
   private distinct: number | undefined;
+  readonly cost: number;
+  readonly answerBytes: number;
 
   constructor(
     readonly operationType: string,
-    readonly cost: number,
+    size: Size,
     private readonly persons: readonly string[],
-  ) {}
+  ) {
+    this.cost = size.cost;
+    this.answerBytes = size.bytes;
+  }
 
   get namedPersons(): number {
     return this.persons.length;
@@ -352,11 +390,44 @@ function findOperation(document: DocumentNode, operationName: string | null | un
   return found;
 }
 
+/** The cost and the estimated answer bytes of a selection. */
+interface Size {
+  cost: number;
+  bytes: number;
+}
+
+const NOTHING: Size = Object.freeze({ cost: 0, bytes: 0 });
+
+/** Per leaf field definition (one per type and field of a schema), its {@link leafBytes}: measured on every request. */
+const leafBytesOf = new WeakMap<GraphQLField<unknown, unknown>, number>();
+
+/** The estimated JSON bytes of one value of a leaf field (see {@link LEAF_BYTES_BY_FIELD}). */
+function leafBytes(parentType: GraphQLCompositeType, field: GraphQLField<unknown, unknown>, type: GraphQLType): number {
+  let bytes = leafBytesOf.get(field);
+  if (bytes === undefined)
+    leafBytesOf.set(field, (bytes = estimateLeafBytes(`${parentType.name}.${field.name}`, type)));
+  return bytes;
+}
+
+function estimateLeafBytes(coordinate: string, type: GraphQLType): number {
+  const byField = LEAF_BYTES_BY_FIELD[coordinate];
+  if (byField !== undefined) return byField;
+  const name = (type as { name?: unknown }).name;
+  const byType = typeof name === 'string' ? LEAF_BYTES_BY_TYPE[name] : undefined;
+  if (byType !== undefined) return byType;
+  if (typeTag(type) === 'GraphQLEnumType') {
+    let longest = 0;
+    for (const value of (type as GraphQLEnumType).getValues()) longest = Math.max(longest, value.name.length);
+    return longest + 2;
+  }
+  return DEFAULT_LEAF_BYTES;
+}
+
 class CostMeter {
   /** Every string given as a person id, repeats included. */
   readonly persons: string[] = [];
   private readonly fragments = new Map<string, FragmentDefinitionNode>();
-  private readonly memo = new Map<string, number>();
+  private readonly memo = new Map<string, Size>();
   private readonly inProgress = new Set<string>();
   private readonly variableDefaults = new Map<string, ValueNode>();
 
@@ -374,39 +445,43 @@ class CostMeter {
     }
   }
 
-  selectionSet(parentType: GraphQLCompositeType, selectionSet: SelectionSetNode | undefined): number {
-    if (!selectionSet) return 0;
+  selectionSet(parentType: GraphQLCompositeType, selectionSet: SelectionSetNode | undefined): Size {
+    if (!selectionSet) return NOTHING;
     let cost = 0;
+    let bytes = 0;
     for (const selection of selectionSet.selections) {
+      let inner: Size = NOTHING;
       if (selection.kind === Kind.FIELD) {
-        cost += this.field(parentType, selection);
+        inner = this.field(parentType, selection);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const type = selection.typeCondition ? this.schema.getType(selection.typeCondition.name.value) : parentType;
-        if (isComposite(type)) cost += this.selectionSet(type, selection.selectionSet);
+        if (isComposite(type)) inner = this.selectionSet(type, selection.selectionSet);
       } else {
-        cost += this.fragment(selection.name.value);
+        inner = this.fragment(selection.name.value);
       }
+      cost += inner.cost;
+      bytes += inner.bytes;
     }
-    return cost;
+    return { cost, bytes };
   }
 
-  private fragment(name: string): number {
+  private fragment(name: string): Size {
     const known = this.memo.get(name);
     if (known !== undefined) return known;
-    if (this.inProgress.has(name)) return 0;
+    if (this.inProgress.has(name)) return NOTHING;
     const definition = this.fragments.get(name);
     const type = definition && this.schema.getType(definition.typeCondition.name.value);
-    if (!definition || !isComposite(type)) return 0;
+    if (!definition || !isComposite(type)) return NOTHING;
     this.inProgress.add(name);
-    const cost = this.selectionSet(type, definition.selectionSet);
+    const size = this.selectionSet(type, definition.selectionSet);
     this.inProgress.delete(name);
-    this.memo.set(name, cost);
-    return cost;
+    this.memo.set(name, size);
+    return size;
   }
 
-  private field(parentType: GraphQLCompositeType, node: FieldNode): number {
+  private field(parentType: GraphQLCompositeType, node: FieldNode): Size {
     const definition = fieldDefinition(this.schema, parentType, node.name.value);
-    if (!definition) return 0;
+    if (!definition) return NOTHING;
     const isQueryRoot = parentType === this.schema.getQueryType();
     const isPersons = isQueryRoot && definition.name === 'persons';
     if (isQueryRoot && definition.name === 'person') this.collectPersons(argumentValue(node, 'id'));
@@ -418,15 +493,19 @@ class CostMeter {
       if (typeTag(namedType) === 'GraphQLList') levels++;
       namedType = namedType.ofType;
     }
-    if (!isComposite(namedType)) return 0;
+    const composite: GraphQLCompositeType | undefined = isComposite(namedType) ? namedType : undefined;
     let size = 1;
     if (levels > 0) {
-      size = isPersons
-        ? this.listLength(argumentValue(node, 'ids'))
-        : (LIST_SIZES[`${parentType.name}.${definition.name}`] ?? DEFAULT_LIST_SIZE);
+      size =
+        isPersons && composite !== undefined
+          ? this.listLength(argumentValue(node, 'ids'))
+          : (LIST_SIZES[`${parentType.name}.${definition.name}`] ?? DEFAULT_LIST_SIZE);
       for (let level = 1; level < levels; level++) size *= DEFAULT_LIST_SIZE;
     }
-    return size * (1 + this.selectionSet(namedType, node.selectionSet));
+    const member = (node.alias ?? node.name).value.length + MEMBER_OVERHEAD_BYTES + (levels > 0 ? 2 : 0);
+    if (!composite) return { cost: 0, bytes: member + size * (leafBytes(parentType, definition, namedType) + 1) };
+    const inner = this.selectionSet(composite, node.selectionSet);
+    return { cost: size * (1 + inner.cost), bytes: member + size * (2 + inner.bytes) };
   }
 
   /** The value an argument has in this request: a literal, a variable's value (or its default), or undefined. */
@@ -552,7 +631,26 @@ export function limitRefusal(measure: OperationMeasure, limits: QueryLimits): Gr
       },
     });
   }
+  // A limits object from before maxAnswerBytes existed still gets the default: this bound is never silently off.
+  const maxAnswerBytes = limits.maxAnswerBytes ?? DEFAULT_QUERY_LIMITS.maxAnswerBytes;
+  if (measure.answerBytes > maxAnswerBytes) {
+    return new GraphQLError(
+      `The answer to this query could take about ${megabytes(measure.answerBytes)} MB; the maximum is ${megabytes(maxAnswerBytes)} MB: select fewer fields or aliases, or split the persons over several requests.`,
+      {
+        extensions: {
+          code: 'GRAPHQL_VALIDATION_FAILED',
+          http: { status: 400 },
+          answerBytes: measure.answerBytes,
+          maxAnswerBytes,
+        },
+      },
+    );
+  }
   return undefined;
+}
+
+function megabytes(bytes: number): string {
+  return (bytes / (1024 * 1024)).toFixed(1);
 }
 
 /**

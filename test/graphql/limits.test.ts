@@ -44,6 +44,10 @@ function measure(query: string, variables?: Record<string, unknown>, operationNa
   return { cost: measured.cost, namedPersons: measured.namedPersons, distinctPersons: measured.distinctPersons };
 }
 
+function answerBytes(query: string, variables?: Record<string, unknown>): number {
+  return measureOperation({ schema, document: parse(query), variables: variables ?? null }).answerBytes;
+}
+
 /** A query whose deepest field path has exactly `depth` fields: clients → onBehalfOf → client → … → id. */
 function queryOfDepth(depth: number): string {
   const path = ['clients'];
@@ -114,6 +118,7 @@ describe('DEFAULT_QUERY_LIMITS', () => {
       maxTokens: 5000,
       maxCost: 25_000,
       maxPersons: 5000,
+      maxAnswerBytes: 32 * 1024 * 1024,
       maxMutations: 10,
     });
   });
@@ -416,6 +421,43 @@ describe('measureOperation: cost', () => {
     expect(measure('subscription { x }')).toEqual({ cost: 0, namedPersons: 0, distinctPersons: 0 });
     expect(measure('query($ids: [PersonIdentifier!]!) { persons(ids: $ids) { id } }', { ids: { a: 1 } }).cost).toBe(1);
     expect(measure('query($ids: [PersonIdentifier!]!) { persons(ids: $ids) { id } }', { ids: null }).cost).toBe(0);
+  });
+});
+
+describe('measureOperation: answer bytes', () => {
+  /** The bench's and the README's bulk selection. */
+  const BULK = 'id status email { value stale } mobilePhone { value stale }';
+  const EVERY_FIELD = `id status reserved reservedAt notificationStatus language languageUpdatedAt
+    email { value updatedAt lastVerifiedAt lastValidatedAt duplicated stale }
+    mobilePhone { value updatedAt lastVerifiedAt lastValidatedAt duplicated stale }
+    digitalMailbox { address providerOrganizationNumber certificate }`;
+  const persons = (selection: string) => `query($ids: [PersonIdentifier!]!) { persons(ids: $ids) { ${selection} } }`;
+
+  it('counts each name or alias and each value per item (hand-checked)', () => {
+    // "person": 6 + 4 (quotes, colon, comma); its object's braces 2; "id" 2 + 4; a PersonIdentifier 13 + 1.
+    expect(answerBytes('{ person(id: "x") { id } }')).toBe(6 + 4 + 1 * (2 + (2 + 4 + 1 * (13 + 1))));
+    // A list's brackets 2; 3 items; the alias is what the answer names (5 + 4); a Boolean 5 + 1.
+    expect(answerBytes(persons('alias: reserved'), { ids: fakeIds(3) })).toBe(7 + 4 + 2 + 3 * (2 + (5 + 4 + (5 + 1))));
+    // An enum: its longest value quoted ("NOT_REGISTERED", 16); a certificate 4096.
+    expect(answerBytes('{ person(id: "x") { status digitalMailbox { certificate } } }')).toBe(
+      6 + 4 + (2 + (6 + 4 + (16 + 1)) + (14 + 4 + (2 + (11 + 4 + (4096 + 1))))),
+    );
+  });
+
+  it('keeps the documented queries far under the default, every field of 5000 persons included', () => {
+    const { maxAnswerBytes } = DEFAULT_QUERY_LIMITS;
+    expect(answerBytes(persons(BULK), { ids: fakeIds(1000) })).toBeLessThan(maxAnswerBytes / 50);
+    const everything = answerBytes(persons(EVERY_FIELD), { ids: fakeIds(5000) });
+    expect(everything).toBeGreaterThan(20 * 1024 * 1024);
+    expect(everything).toBeLessThan(maxAnswerBytes);
+  });
+
+  it('grows with repeated ids and long aliases, which neither the persons nor the cost count', () => {
+    // A red-team run's request: one id 25 000 times (one distinct person, cost 25 000), 30 aliases of 127 characters.
+    const fields = Array.from({ length: 30 }, (_, i) => `${'a'.repeat(120)}${String(i).padStart(7, '0')}: reservedAt`);
+    const variables = { ids: Array<string>(25_000).fill('04846697271') };
+    expect(measure(persons(fields.join(' ')), variables)).toMatchObject({ distinctPersons: 1, cost: 25_000 });
+    expect(answerBytes(persons(fields.join(' ')), variables)).toBeGreaterThan(100 * 1024 * 1024);
   });
 });
 

@@ -335,6 +335,35 @@ describe('query limits, checked before anything runs', () => {
     }
   });
 
+  it('refuses an answer larger than QUERY_MAX_ANSWER_BYTES: one person named many times under long aliases', async () => {
+    const small = await startTestApp({ NODE_ENV: 'production', QUERY_MAX_ANSWER_BYTES: String(1024 * 1024) });
+    try {
+      const fields = Array.from(
+        { length: 30 },
+        (_, i) => `${'a'.repeat(120)}${String(i).padStart(7, '0')}: reservedAt`,
+      );
+      const query = `query($ids: [PersonIdentifier!]!) { persons(ids: $ids) { ${fields.join(' ')} } }`;
+      const before = small.sandbox.krr.requests.length;
+      const res = await small.graphql(query, { ids: Array<string>(2000).fill('04846697271') });
+      expect(res.status).toBe(400);
+      expect(res.body.data).toBeUndefined();
+      expect(res.body.errors?.[0]?.extensions).toMatchObject({
+        code: 'GRAPHQL_VALIDATION_FAILED',
+        maxAnswerBytes: 1048576,
+      });
+      expect(res.body.errors?.[0]?.message).toMatch(
+        /^The answer to this query could take about 9\.\d MB; the maximum is 1\.0 MB: select fewer fields or aliases, or split the persons over several requests\.$/,
+      );
+      expect(small.sandbox.krr.requests.length).toBe(before);
+      // The same selection for fewer persons fits.
+      const fits = await small.graphql(query, { ids: Array<string>(100).fill('04846697271') });
+      expect(fits.status).toBe(200);
+      expect(fits.body.errors).toBeUndefined();
+    } finally {
+      await small.close();
+    }
+  });
+
   it('refuses a document with too many tokens', async () => {
     const fields = Array.from({ length: 3000 }, () => '__typename').join(' ');
     await refused(`{ ${fields} }`);
