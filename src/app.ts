@@ -268,6 +268,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       corsOrigins: config.corsOrigins,
       bodyLimitBytes: config.maxBodyBytes,
       bodyBytesInFlightLimit: config.maxBodyBytesInFlight,
+      unreadAnswers: { maxBytes: config.maxUnreadAnswerBytes, timeoutMs: config.answerReadTimeoutMs },
       admit: (caller) => {
         const resolution = tenantDirectory.resolve(caller);
         return resolution.ok ? undefined : resolution.message;

@@ -536,6 +536,26 @@ export const VARIABLES = {
       'request bodies held at once, waiting or executing; a request beyond it gets HTTP 503 `OVERLOADED` before its ' +
       'body is parsed',
   },
+  MAX_UNREAD_ANSWER_BYTES: {
+    group: 'limits',
+    type: 'integer',
+    unit: 'bytes',
+    default: 64 * MiB,
+    min: 1024,
+    max: 4096 * MiB,
+    description:
+      'answers written and not yet taken by their callers, held at once; beyond it the connections of those that ' +
+      'waited longest (over a second) are closed',
+  },
+  ANSWER_READ_TIMEOUT_MS: {
+    group: 'limits',
+    type: 'integer',
+    unit: 'ms',
+    default: 60_000,
+    min: 100,
+    max: 3_600_000,
+    description: 'how long a caller may take to read its answer before its connection is closed',
+  },
   QUERY_MAX_DOCUMENT_BYTES: {
     group: 'limits',
     type: 'integer',

@@ -94,6 +94,10 @@ export interface Config {
   maxBodyBytes: number;
   /** `MAX_BODY_BYTES_IN_FLIGHT` */
   maxBodyBytesInFlight: number;
+  /** `MAX_UNREAD_ANSWER_BYTES` */
+  maxUnreadAnswerBytes: number;
+  /** `ANSWER_READ_TIMEOUT_MS` */
+  answerReadTimeoutMs: number;
   /** `RATE_LIMIT_PERSONS_PER_MINUTE` */
   personsPerMinute: number;
   /** `QUERY_MAX_DEPTH`, `QUERY_MAX_ALIASES`, `QUERY_MAX_DIRECTIVES`, `QUERY_MAX_TOKENS`, `QUERY_MAX_COST`, … */
@@ -239,6 +243,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
     maxBodyBytes: v.MAX_BODY_BYTES,
     maxBodyBytesInFlight: v.MAX_BODY_BYTES_IN_FLIGHT,
+    maxUnreadAnswerBytes: v.MAX_UNREAD_ANSWER_BYTES,
+    answerReadTimeoutMs: v.ANSWER_READ_TIMEOUT_MS,
     personsPerMinute: v.RATE_LIMIT_PERSONS_PER_MINUTE,
     queryLimits: {
       maxDepth: v.QUERY_MAX_DEPTH,

@@ -98,6 +98,8 @@ function tooLarge(limitBytes: number): HttpError {
   return new HttpError(413, `The request body exceeds ${limitBytes} bytes.`, { connection: 'close' });
 }
 
+const NOTHING_HELD = () => {};
+
 /** The bytes of request bodies held at once, against a limit (`MAX_BODY_BYTES_IN_FLIGHT`). */
 export class BodyBudget {
   private held = 0;
@@ -112,16 +114,22 @@ export class BodyBudget {
   }
 
   /**
-   * Holds `bytes` until `res` closes (sent, or the connection gone). False, holding nothing, when that would pass the
-   * limit; a body alone is always accepted, so a limit below MAX_BODY_BYTES cannot lock out large requests.
+   * Holds `bytes` until the answer the body is for has been handed over (call the function answered then) or `res`
+   * closes, whichever comes first: a caller that never reads its answer holds no body once its operation has run.
+   * Undefined, holding nothing, when that would pass the limit; a body alone is always accepted, so a limit below
+   * MAX_BODY_BYTES cannot lock out large requests.
    */
-  hold(bytes: number, res: ServerResponse): boolean {
-    if (bytes === 0) return true;
-    if (this.held > 0 && this.held + bytes > this.limit) return false;
+  hold(bytes: number, res: ServerResponse): (() => void) | undefined {
+    if (bytes === 0) return NOTHING_HELD;
+    if (this.held > 0 && this.held + bytes > this.limit) return undefined;
     this.held += bytes;
-    res.once('close', () => {
+    let held = true;
+    const release = () => {
+      if (!held) return;
+      held = false;
       this.held -= bytes;
-    });
-    return true;
+    };
+    res.once('close', release);
+    return release;
   }
 }

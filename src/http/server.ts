@@ -19,6 +19,7 @@ import { BodyBudget, HttpError, readBody } from './body.js';
 import type { GraphiQL } from './graphiql.js';
 import { jsonLineBytes } from './json-pieces.js';
 import { createServer } from './node-http.js';
+import { PendingAnswers } from './pending-answers.js';
 import { resolveTrustedRequest, type TrustedDocuments } from './trusted-documents.js';
 
 export interface HttpServerOptions {
@@ -35,6 +36,8 @@ export interface HttpServerOptions {
    * OVERLOADED instead of being read into memory. Requests waiting for admission hold their body, so this bounds them.
    */
   bodyBytesInFlightLimit: number;
+  /** Answers written and not yet taken by their callers: how many bytes at most, and for how long (pending-answers.ts). */
+  unreadAnswers: { maxBytes: number; timeoutMs: number };
   buildContext(request: ContextRequest): GraphQLContext;
   /** Admission control at the door: an operation waits here for its turn before Apollo builds anything for it. */
   admission?: Pick<RequestAdmission, 'enter'>;
@@ -121,11 +124,15 @@ function isAmbiguousPath(path: string): boolean {
 }
 
 /** The options, and the access log made of their logger once. */
-type Serving = HttpServerOptions & { accessLog: Logger };
+type Serving = HttpServerOptions & { accessLog: Logger; pendingAnswers: PendingAnswers };
 
 /** node:http front: routing, CORS, body limits, caller authentication, then Apollo. */
 export function createHttpServer(options: HttpServerOptions): Server {
-  const opts: Serving = { ...options, accessLog: unredacted(options.log) };
+  const opts: Serving = {
+    ...options,
+    accessLog: unredacted(options.log),
+    pendingAnswers: new PendingAnswers({ ...options.unreadAnswers, log: options.log }),
+  };
   const bodies = new BodyBudget(opts.bodyBytesInFlightLimit, opts.bodyLimitBytes);
   const server = createServer((req, res) => {
     handle(opts, bodies, req, res).catch((err: unknown) => {
@@ -242,12 +249,15 @@ async function handleGraphQL(
   if (refusal !== undefined) return graphqlError(res, 403, refusal, 'FORBIDDEN');
 
   let body: unknown;
+  let releaseBody: () => void;
   try {
     const text = req.method === 'POST' ? await readBody(req, opts.bodyLimitBytes, bodies.decoding) : '';
-    if (!bodies.hold(text.length, res)) {
+    const held = bodies.hold(text.length, res);
+    if (!held) {
       res.setHeader('retry-after', '1');
       return graphqlError(res, 503, 'The service is busy: try again shortly.', 'OVERLOADED');
     }
+    releaseBody = held;
     body = parseBody(text, req.headers['content-type']);
   } catch (err) {
     if (err instanceof HttpError) {
@@ -320,6 +330,8 @@ async function handleGraphQL(
     await runOperation(opts, req, res, accepted, trace);
   } finally {
     release?.();
+    // The answer is handed over (or the operation failed): a caller slow to read it holds no body from here on.
+    releaseBody();
   }
 }
 
@@ -364,7 +376,7 @@ interface AcceptedRequest {
 
 /** Hands an admitted operation to Apollo and writes the answer; everything the operation makes is made from here on. */
 async function runOperation(
-  opts: HttpServerOptions,
+  opts: Serving,
   req: IncomingMessage,
   res: ServerResponse,
   accepted: AcceptedRequest,
@@ -405,10 +417,12 @@ async function runOperation(
     // As bytes: node:http writes a Buffer beside the headers as it is, but joins a string to the headers and encodes
     // the whole again, which took three times as long for a 1000-person answer (157 KB: 0.55–0.74 ms against 0.16–0.19).
     res.end(answer && result.body.string === '' ? jsonLineBytes(answer) : Buffer.from(result.body.string));
+    opts.pendingAnswers.track(res);
     return;
   }
   for await (const chunk of result.body.asyncIterator) res.write(chunk);
   res.end();
+  opts.pendingAnswers.track(res);
 }
 
 interface RequestFields {
