@@ -108,43 +108,61 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
   const callerKey = `${opts.caller.clientId ?? ''}|${opts.caller.subject}`;
 
   /**
-   * Charges the persons (`ids`, distinct) not yet charged in this request, in one decision; a lookup of a person whose
-   * charge is still being decided (the shared limiter answers asynchronously) waits for that decision and shares its
-   * outcome.
+   * The decision being gathered for look-ups made together (in one turn of the event loop: the root fields of an
+   * operation start their look-ups one after the other before any of them waits), taken once they all have asked.
+   */
+  let gathering: (Settleable & { fresh: number }) | undefined;
+  const decide = () => {
+    const decision = gathering as Settleable & { fresh: number };
+    gathering = undefined;
+    // A limiter that throws rejects here too: the decision settles, and later look-ups of these persons fail with it.
+    new Promise<RateLimitDecision>((resolve) => resolve(opts.limiter.take(callerKey, decision.fresh)))
+      .then(async (outcome) => {
+        if (!outcome.ok) throw rateLimited(outcome.retryAfterSeconds, 'look-ups');
+        // A tenant's own limit counts every one of its callers together.
+        if (!opts.partyLimiter) return;
+        const shared = await opts.partyLimiter.take(party.key, decision.fresh);
+        if (!shared.ok) throw rateLimited(shared.retryAfterSeconds, 'look-ups for your organisation');
+      })
+      .then(decision.resolve, decision.reject);
+  };
+  const gather = () => {
+    if (!gathering) {
+      gathering = { ...settleable(), fresh: 0 };
+      queueMicrotask(decide);
+    }
+    return gathering;
+  };
+
+  /**
+   * Charges the persons (`ids`, distinct) not yet charged in this request, in one decision with those of the look-ups
+   * made together with it: when an operation's root fields together name more persons than the caller may look up,
+   * none of them is looked up (a refused non-null root field nulls the whole answer, and persons fetched and audited
+   * for its sibling would be recorded as revealed when nothing was). A look-up of a person whose charge is still being
+   * decided (the shared limiter answers asynchronously) waits for that decision and shares its outcome.
    */
   const charge = (ids: readonly string[]): Promise<unknown> => {
-    // Set for each fresh person as it is met, settled below.
-    let decided: Settleable | undefined;
-    let fresh = 0;
+    // Set for each fresh person as it is met.
+    let decided: (Settleable & { fresh: number }) | undefined;
     let earlier: Set<Promise<void>> | undefined;
     if (charged.isEmpty && ids.length > 0) {
       // The request's first look-up: every person is fresh.
-      decided = settleable();
+      decided = gather();
       charged.setAll(ids, decided.promise);
-      fresh = ids.length;
+      decided.fresh += ids.length;
     } else {
       for (const id of ids) {
         const decision = charged.get(id);
         if (decision === undefined) {
-          decided ??= settleable();
+          decided ??= gather();
           charged.set(id, decided.promise);
-          fresh++;
+          decided.fresh++;
         } else if (decision !== decided?.promise) {
           (earlier ??= new Set()).add(decision);
         }
       }
     }
     if (decided) {
-      // A limiter that throws rejects here too: the decision settles, and later look-ups of these persons fail with it.
-      new Promise<RateLimitDecision>((resolve) => resolve(opts.limiter.take(callerKey, fresh)))
-        .then(async (decision) => {
-          if (!decision.ok) throw rateLimited(decision.retryAfterSeconds, 'look-ups');
-          // A tenant's own limit counts every one of its callers together.
-          if (!opts.partyLimiter) return;
-          const shared = await opts.partyLimiter.take(party.key, fresh);
-          if (!shared.ok) throw rateLimited(shared.retryAfterSeconds, 'look-ups for your organisation');
-        })
-        .then(decided.resolve, decided.reject);
       if (!earlier) return decided.promise;
       earlier.add(decided.promise);
     }

@@ -60,4 +60,27 @@ describe('per-caller rate limit on person look-ups', () => {
     const theirs = await t.graphql(`{ person(id: "11822648950") { status } }`, undefined, { token: other });
     expect(theirs.body.data).toEqual({ person: { status: 'ACTIVE' } });
   });
+
+  it('charges the persons of root fields looked up together in one decision: a refusal looks none of them up', async () => {
+    t = await startTestApp({ RATE_LIMIT_PERSONS_PER_MINUTE: '5' });
+    const [a1, a2, a3, b1, b2, b3] = syntheticPersonIdentifiers(6);
+    const query = `query Two($a: [PersonIdentifier!]!, $b: [PersonIdentifier!]!) {
+      a: persons(ids: $a) { id email { value } }
+      b: persons(ids: $b) { id }
+    }`;
+    const asked = t.sandbox.krr.requests.length;
+    // Six persons of five: \`b\` (non-null) is refused, which nulls the whole answer; \`a\` revealed nothing either.
+    const refused = await t.graphql(query, { a: [a1, a2, a3], b: [b1, b2, b3] });
+    expect(refused.body.data).toBeNull();
+    expect(refused.body.errors?.map((e) => e.extensions?.code)).toContain('RATE_LIMITED');
+    // The answer can come before a sibling's look-up would have reached KRR and the audit log: give it time to.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(t.sandbox.krr.requests.length).toBe(asked);
+    expect(await t.auditRecords()).toEqual([]);
+    // Five fit, and both are answered and audited, each person once.
+    const fits = await t.graphql(query, { a: [a1, a2, a3], b: [b1, a1, b2] });
+    expect(fits.body.errors).toBeUndefined();
+    const records = await t.auditRecords();
+    expect(records.map((r) => r.personId).sort()).toEqual([a1, a2, a3, b1, b2].sort());
+  });
 });
