@@ -468,12 +468,38 @@ function checkRequest(fields: RequestFields, limits: DocumentLimits): string | u
 function parseBody(text: string, contentType: string | undefined): unknown {
   if (text.length === 0) return undefined;
   // Apollo's CSRF prevention and content-type checks decide what is acceptable; only JSON is parsed here.
-  if (!contentType?.toLowerCase().includes('application/json')) return text;
+  const media = jsonMediaType(contentType);
+  if (media === undefined) return text;
+  if (media === 'other charset') {
+    throw new HttpError(415, 'Send the request body as JSON in UTF-8 (Content-Type: application/json).');
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch {
     throw new HttpError(400, 'The request body is not valid JSON.');
   }
+}
+
+/**
+ * Whether a Content-Type is `application/json` (RFC 9110 §8.3: the type and subtype in any case, parameters after
+ * `;`), and in UTF-8 (RFC 8259 §8.1; the body was read as UTF-8): `json`, `other charset`, or undefined for another
+ * type (`application/jsonx` is not JSON).
+ */
+function jsonMediaType(contentType: string | undefined): 'json' | 'other charset' | undefined {
+  if (!contentType) return undefined;
+  const [essence = '', ...parameters] = contentType.split(';');
+  if (essence.trim().toLowerCase() !== 'application/json') return undefined;
+  for (const parameter of parameters) {
+    const at = parameter.indexOf('=');
+    if (at < 0 || parameter.slice(0, at).trim().toLowerCase() !== 'charset') continue;
+    const charset = parameter
+      .slice(at + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1')
+      .toLowerCase();
+    if (charset !== 'utf-8' && charset !== 'utf8') return 'other charset';
+  }
+  return 'json';
 }
 
 function applyCors(allowed: string[], req: IncomingMessage, res: ServerResponse): void {

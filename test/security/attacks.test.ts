@@ -178,6 +178,22 @@ describe('request shapes that must be refused', () => {
     expect(upstreamCalls()).toBe(before);
   });
 
+  it('reads a body as JSON only for application/json, and only in UTF-8', async () => {
+    const body = JSON.stringify({ query: '{ __typename }' });
+    const token = await prod.token();
+    for (const type of ['application/json', 'Application/JSON ; Charset="UTF-8"', 'application/json;charset=utf-8']) {
+      const res = await post(body, { 'content-type': type }, token);
+      expect(res.status, type).toBe(200);
+    }
+    // Not JSON (it was parsed as JSON when the type merely contained "application/json").
+    for (const type of ['application/jsonx', 'text/application/json']) {
+      expect((await post(body, { 'content-type': type }, token)).status, type).toBe(400);
+    }
+    const utf16 = await post(body, { 'content-type': 'application/json; charset=utf-16' }, token);
+    expect(utf16.status).toBe(415);
+    expect(utf16.text).toMatch(/UTF-8/);
+  });
+
   it('refuses a body beyond the size limit with 413', async () => {
     const huge = JSON.stringify({ query: `{ __typename }`, variables: { pad: 'x'.repeat(1_100_000) } });
     const res = await post(huge, { 'content-type': 'application/json' }, await prod.token());
