@@ -136,21 +136,14 @@ function notRegistered(id: string): PersonModel {
 }
 
 function mapStatus(dto: KrrPersonDto): PersonStatusModel {
-  switch (dto.status) {
-    case 'AKTIV':
-      return 'ACTIVE';
-    case 'SLETTET':
-      return 'DELETED';
-    case 'IKKE_REGISTRERT':
-      return 'NOT_REGISTERED';
-    default:
-      return mapOtherStatus(dto);
-  }
+  // As documented, else in any case; an unknown or missing status is registered if KRR says reserved or not.
+  const status = statusOf(dto.status) ?? statusOf(codeOf(dto.status));
+  if (status) return status;
+  return yesNo(dto.reservasjon) === null ? 'NOT_REGISTERED' : 'ACTIVE';
 }
 
-/** A status not spelled as documented: read in any case; an unknown or missing one is registered if reserved or not. */
-function mapOtherStatus(dto: KrrPersonDto): PersonStatusModel {
-  switch (codeOf(dto.status)) {
+function statusOf(code: unknown): PersonStatusModel | undefined {
+  switch (code) {
     case 'AKTIV':
       return 'ACTIVE';
     case 'SLETTET':
@@ -158,7 +151,7 @@ function mapOtherStatus(dto: KrrPersonDto): PersonStatusModel {
     case 'IKKE_REGISTRERT':
       return 'NOT_REGISTERED';
     default:
-      return yesNo(dto.reservasjon) === null ? 'NOT_REGISTERED' : 'ACTIVE';
+      return undefined;
   }
 }
 

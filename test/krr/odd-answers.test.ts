@@ -4,11 +4,9 @@
  * answers; a second facade, configured as against Digdir, reads KRR through it. Whatever KRR sends, the facade shows no
  * contact point the register says must not be used, and never shows a person it could not read as not registered.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { startKrrProxy, type KrrProxy } from '../helpers/krr-proxy.js';
 
 type Person = Record<string, unknown> & { personidentifikator?: unknown; kontaktinformasjon?: Record<string, unknown> };
 /** How the proxy changes KRR's `personer` before sending the answer on. */
@@ -19,43 +17,22 @@ let rewrite: Rewrite = AS_IS;
 
 let origin: TestApp;
 let facade: TestApp;
-let proxy: Server;
+let proxy: KrrProxy;
 
 beforeAll(async () => {
   origin = await startTestApp();
-  const target = origin.sandbox.upstream.krrUrl.replace(/\/+$/, '');
-  proxy = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const headers: Record<string, string> = {};
-      for (const name of ['authorization', 'content-type', 'accept']) {
-        const value = req.headers[name];
-        if (typeof value === 'string') headers[name] = value;
-      }
-      request(`${target}${req.url ?? '/'}`, { method: req.method as 'POST', headers, body: Buffer.concat(chunks) })
-        .then(async (answer) => {
-          let text = await answer.body.text();
-          if (answer.statusCode === 200) {
-            const parsed = JSON.parse(text) as { personer: Person[] };
-            text = JSON.stringify({ personer: rewrite(parsed.personer) });
-          }
-          res.writeHead(answer.statusCode, { 'content-type': 'application/json' });
-          res.end(text);
-        })
-        .catch(() => res.destroy());
-    });
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  facade = await startTestApp(
-    { KRR_URL: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` },
-    { peerOf: origin },
-  );
+  proxy = await startKrrProxy(origin.sandbox.upstream.krrUrl);
+  proxy.mode = (answer, status) => {
+    if (status !== 200) return { body: answer, status };
+    const parsed = JSON.parse(answer.toString('utf8')) as { personer: Person[] };
+    return { body: Buffer.from(JSON.stringify({ personer: rewrite(parsed.personer) })), status };
+  };
+  facade = await startTestApp({ KRR_URL: proxy.url }, { peerOf: origin });
 });
 
 afterAll(async () => {
   await facade?.close();
-  await new Promise((resolve) => proxy?.close(resolve));
+  await proxy?.close();
   await origin?.close();
 });
 

@@ -4,80 +4,38 @@
  * facade should hold. A proxy in front of the sandbox's KRR rewrites KRR's real answers; a second facade, configured
  * as against Digdir, reads KRR through it.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
-import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-
-/** How the proxy sends KRR's answer on: its body, the Content-Encoding it claims, and whether it is sent chunked. */
-interface Rewrite {
-  body: Buffer;
-  status?: number;
-  encoding?: string;
-  chunked?: boolean;
-}
-type Mode = (answer: Buffer, status: number) => Rewrite;
-
-const AS_IS: Mode = (body, status) => ({ body, status });
-let mode: Mode = AS_IS;
-/** Per request the proxy got, the Accept-Encoding the facade sent. */
-let seen: (string | undefined)[] = [];
+import { AS_IS, startKrrProxy, type KrrProxy, type Mode } from '../helpers/krr-proxy.js';
 
 let origin: TestApp;
-let proxy: Server;
-let proxyUrl: string;
+let proxy: KrrProxy;
 
 beforeAll(async () => {
   origin = await startTestApp();
-  const target = origin.sandbox.upstream.krrUrl.replace(/\/+$/, '');
-  proxy = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      seen.push(req.headers['accept-encoding']);
-      const headers: Record<string, string> = {};
-      for (const name of ['authorization', 'content-type', 'accept']) {
-        const value = req.headers[name];
-        if (typeof value === 'string') headers[name] = value;
-      }
-      request(`${target}${req.url ?? '/'}`, { method: req.method as 'POST', headers, body: Buffer.concat(chunks) })
-        .then(async (answer) => {
-          const out = mode(Buffer.from(await answer.body.arrayBuffer()), answer.statusCode);
-          res.writeHead(out.status ?? answer.statusCode, {
-            'content-type': 'application/json',
-            ...(out.encoding ? { 'content-encoding': out.encoding } : {}),
-            ...(out.chunked ? {} : { 'content-length': String(out.body.length) }),
-          });
-          if (!out.chunked) return res.end(out.body);
-          // Several chunks, none announcing the size.
-          for (let at = 0; at < out.body.length; at += 16_384) res.write(out.body.subarray(at, at + 16_384));
-          res.end();
-        })
-        .catch(() => res.destroy());
-    });
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  proxy = await startKrrProxy(origin.sandbox.upstream.krrUrl);
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => proxy?.close(resolve));
+  await proxy?.close();
   await origin?.close();
 });
 
 beforeEach(() => {
-  mode = AS_IS;
-  seen = [];
+  proxy.mode = AS_IS;
+  proxy.requests.length = 0;
 });
+
+/** Per request the proxy got, the Accept-Encoding the facade sent. */
+const seen = () => proxy.requests.map((headers) => headers['accept-encoding']);
 
 const IDS = ['11822648950', '22859197810'];
 const QUERY = `query Two($ids: [PersonIdentifier!]!) { persons(ids: $ids) { id status email { value } } }`;
 
 /** A facade reading KRR through the proxy. */
 async function throughProxy(env: Record<string, string> = {}): Promise<TestApp> {
-  return startTestApp({ KRR_URL: proxyUrl, ...env }, { peerOf: origin });
+  return startTestApp({ KRR_URL: proxy.url, ...env }, { peerOf: origin });
 }
 
 async function expected() {
@@ -101,11 +59,11 @@ describe('compressed upstream answers', () => {
         'identity listed': (body) => ({ body: gzipSync(body), encoding: 'identity, gzip' }),
       };
       for (const [name, rewrite] of Object.entries(rewrites)) {
-        mode = rewrite;
+        proxy.mode = rewrite;
         const res = await app.graphql(QUERY, { ids: IDS });
         expect(res.body, name).toEqual(want);
       }
-      expect(new Set(seen)).toEqual(new Set(['identity']));
+      expect(new Set(seen())).toEqual(new Set(['identity']));
     } finally {
       await app.close();
     }
@@ -115,9 +73,9 @@ describe('compressed upstream answers', () => {
     const want = await expected();
     const app = await throughProxy({ UPSTREAM_COMPRESSION: 'true' });
     try {
-      mode = (body) => ({ body: gzipSync(body), encoding: 'gzip' });
+      proxy.mode = (body) => ({ body: gzipSync(body), encoding: 'gzip' });
       expect((await app.graphql(QUERY, { ids: IDS })).body).toEqual(want);
-      expect(seen).toEqual(['gzip, deflate, br']);
+      expect(seen()).toEqual(['gzip, deflate, br']);
     } finally {
       await app.close();
     }
@@ -133,8 +91,8 @@ describe('compressed upstream answers', () => {
         'plain text called gzip': (body) => ({ body, encoding: 'gzip' }),
       };
       for (const [name, rewrite] of Object.entries(cases)) {
-        mode = rewrite;
-        seen = [];
+        proxy.mode = rewrite;
+        proxy.requests.length = 0;
         const lines = app.logLines.length;
         const res = await app.graphql(QUERY, { ids: IDS });
         expect(res.body.data, name).toEqual({ persons: [null, null] });
@@ -147,14 +105,14 @@ describe('compressed upstream answers', () => {
             { code: 'UPSTREAM_UNAVAILABLE', upstream: 'krr' },
           ]),
         );
-        expect(seen, `${name}: not retried`).toHaveLength(1);
+        expect(seen(), `${name}: not retried`).toHaveLength(1);
         // One warning for the operator per unreadable answer, not one per person it failed.
         const warnings = app.logLines.slice(lines).filter((l) => l.includes('undecodable answer'));
         expect(warnings, name).toHaveLength(1);
         expect(JSON.parse(warnings[0] as string)).toMatchObject({ level: 40, code: 'UPSTREAM_UNAVAILABLE' });
       }
       expect(await app.upstreamRequests({ upstream: 'krr', status: 'error' })).toBe(3);
-      mode = AS_IS;
+      proxy.mode = AS_IS;
       expect((await app.graphql(QUERY, { ids: IDS })).body).toEqual(await expected());
     } finally {
       await app.close();
@@ -166,14 +124,14 @@ describe('compressed upstream answers', () => {
     try {
       await app.graphql(QUERY, { ids: IDS });
       let first = true;
-      mode = (body, status) => {
+      proxy.mode = (body, status) => {
         if (!first) return { body, status };
         first = false;
         return { body: Buffer.from('not brotli'), status: 503, encoding: 'br' };
       };
-      seen = [];
+      proxy.requests.length = 0;
       expect((await app.graphql(QUERY, { ids: IDS })).body).toEqual(await expected());
-      expect(seen).toHaveLength(2);
+      expect(seen()).toHaveLength(2);
     } finally {
       await app.close();
     }
@@ -193,7 +151,7 @@ describe('upstream answers too large', () => {
     const app = await throughProxy({ UPSTREAM_MAX_RESPONSE_BYTES: String(LIMIT) });
     try {
       await app.graphql(QUERY, { ids: IDS });
-      mode = (body) => ({ body: padded(body, LIMIT - body.length - 64) });
+      proxy.mode = (body) => ({ body: padded(body, LIMIT - body.length - 64) });
       expect((await app.graphql(QUERY, { ids: IDS })).body, 'just below the limit').toEqual(want);
 
       const cases: Record<string, Mode> = {
@@ -207,16 +165,16 @@ describe('upstream answers too large', () => {
         }),
       };
       for (const [name, rewrite] of Object.entries(cases)) {
-        mode = rewrite;
-        seen = [];
+        proxy.mode = rewrite;
+        proxy.requests.length = 0;
         const res = await app.graphql(QUERY, { ids: IDS });
         expect(res.body.data, name).toEqual({ persons: [null, null] });
         expect(res.body.errors?.[0]?.message, name).toBe(
           'The contact register (KRR) sent an answer the facade could not read (answer too large).',
         );
-        expect(seen, `${name}: not retried`).toHaveLength(1);
+        expect(seen(), `${name}: not retried`).toHaveLength(1);
       }
-      mode = AS_IS;
+      proxy.mode = AS_IS;
       expect((await app.graphql(QUERY, { ids: IDS })).body, 'and the next answer is read').toEqual(want);
     } finally {
       await app.close();
