@@ -32,7 +32,7 @@ export interface HttpServerOptions {
   corsOrigins: string[];
   bodyLimitBytes: number;
   /**
-   * The request bodies held at once (read, and their responses not yet sent): beyond it a request is refused with 503
+   * The request bodies held at once (read, and their answers not yet written): beyond it a request is refused with 503
    * OVERLOADED instead of being read into memory. Requests waiting for admission hold their body, so this bounds them.
    */
   bodyBytesInFlightLimit: number;
