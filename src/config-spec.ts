@@ -544,8 +544,8 @@ export const VARIABLES = {
     min: 1024,
     max: 4096 * MiB,
     description:
-      'answers written and not yet taken by their callers, held at once; beyond it the connections of those that ' +
-      'waited longest (over a second) are closed',
+      'answers written and not yet taken by their callers, held at once; beyond it the connections of callers that ' +
+      'took nothing for a second are closed, the longest idle first (a caller that reads is never cut for this)',
   },
   ANSWER_READ_TIMEOUT_MS: {
     group: 'limits',
@@ -554,7 +554,7 @@ export const VARIABLES = {
     default: 60_000,
     min: 100,
     max: 3_600_000,
-    description: 'how long a caller may take to read its answer before its connection is closed',
+    description: 'how long a caller may take to read its whole answer before its connection is closed',
   },
   QUERY_MAX_DOCUMENT_BYTES: {
     group: 'limits',

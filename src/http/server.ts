@@ -417,12 +417,12 @@ async function runOperation(
     // As bytes: node:http writes a Buffer beside the headers as it is, but joins a string to the headers and encodes
     // the whole again, which took three times as long for a 1000-person answer (157 KB: 0.55–0.74 ms against 0.16–0.19).
     res.end(answer && result.body.string === '' ? jsonLineBytes(answer) : Buffer.from(result.body.string));
-    opts.pendingAnswers.track(res);
+    opts.pendingAnswers.track(res, req.socket);
     return;
   }
   for await (const chunk of result.body.asyncIterator) res.write(chunk);
   res.end();
-  opts.pendingAnswers.track(res);
+  opts.pendingAnswers.track(res, req.socket);
 }
 
 interface RequestFields {

@@ -35,7 +35,11 @@ async function start(env: Record<string, string>): Promise<TestApp> {
  * Sends `body` as a POST /graphql on a raw connection that reads nothing (until `readRest`); resolves once the request
  * is sent. `readRest` reads what the connection still brings, and answers its byte count once the connection ends.
  */
-async function neverReading(app: TestApp, body: string): Promise<{ readRest(): Promise<number> }> {
+async function neverReading(
+  app: TestApp,
+  body: string,
+  pipelined = 1,
+): Promise<{ readRest(): Promise<number>; close(): void }> {
   const token = await app.token();
   const { port } = new URL(app.url);
   const socket = createConnection({ host: '127.0.0.1', port: Number(port) });
@@ -43,12 +47,15 @@ async function neverReading(app: TestApp, body: string): Promise<{ readRest(): P
   await new Promise<void>((resolve) => socket.once('connect', resolve));
   socket.pause(); // the kernel's buffers fill, and the rest of the answer waits in the facade
   const bytes = Buffer.from(body);
-  socket.write(
-    `POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: Bearer ${token}\r\n` +
-      `Content-Length: ${bytes.length}\r\n\r\n`,
-  );
-  socket.write(bytes);
+  for (let i = 0; i < pipelined; i++) {
+    socket.write(
+      `POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: Bearer ${token}\r\n` +
+        `Content-Length: ${bytes.length}\r\n\r\n`,
+    );
+    socket.write(bytes);
+  }
   return {
+    close: () => socket.destroy(),
     readRest: () =>
       new Promise<number>((resolve) => {
         let received = 0;
@@ -108,6 +115,43 @@ describe('a caller that never reads its answer', () => {
     const caller = await neverReading(app, JSON.stringify({ query: LARGE, variables: LARGE_VARIABLES }));
     await logged(app, 'closed a connection whose caller did not take its answer', 20_000);
     expect(await caller.readRest()).toBeLessThan(20 * 1024 * 1024);
+  });
+
+  it('forgets the answers queued on a connection the caller closed', async () => {
+    const app = await start({ ANSWER_READ_TIMEOUT_MS: '2500', MAX_UNREAD_ANSWER_BYTES: String(1024 * 1024 * 1024) });
+    const asked = app.sandbox.krr.requests.length;
+    // Three answers pipelined on one connection: the first waits in the socket, the others queued behind it.
+    const caller = await neverReading(app, JSON.stringify({ query: LARGE, variables: LARGE_VARIABLES }), 3);
+    while (app.sandbox.krr.requests.length === asked) await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    caller.close();
+    // Past the read timeout: nothing was left to close (the answers went with their connection).
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(app.logLines.filter((l) => l.includes('did not take its answer'))).toEqual([]);
+  });
+
+  it('leaves a caller that reads steadily alone while unread answers are over the bound', async () => {
+    const app = await start({ MAX_UNREAD_ANSWER_BYTES: '1024', ANSWER_READ_TIMEOUT_MS: '60000' });
+    const token = await app.token();
+    const body = Buffer.from(JSON.stringify({ query: LARGE, variables: { ids: LARGE_VARIABLES.ids.slice(0, 1000) } }));
+    const socket = createConnection({ host: '127.0.0.1', port: Number(new URL(app.url).port) });
+    sockets.push(socket);
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    socket.write(
+      `POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: Bearer ${token}\r\n` +
+        `Connection: close\r\nContent-Length: ${body.length}\r\n\r\n`,
+    );
+    socket.write(body);
+    // About 3 MB a second: a 12 MB answer takes four seconds, each of them with more unread than the bound.
+    let received = 0;
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      socket.pause();
+      setTimeout(() => socket.resume(), 20);
+    });
+    await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    expect(received).toBeGreaterThan(10 * 1024 * 1024);
+    expect(app.logLines.filter((l) => l.includes('did not take its answer'))).toEqual([]);
   });
 
   it('leaves a caller that reads its large answer alone, however small the bound', async () => {
