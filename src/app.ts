@@ -268,6 +268,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       corsOrigins: config.corsOrigins,
       bodyLimitBytes: config.maxBodyBytes,
       bodyBytesInFlightLimit: config.maxBodyBytesInFlight,
+      maxAnswerBytes: config.queryLimits.maxAnswerBytes,
       unreadAnswers: { maxBytes: config.maxUnreadAnswerBytes, timeoutMs: config.answerReadTimeoutMs },
       admit: (caller) => {
         const resolution = tenantDirectory.resolve(caller);

@@ -648,8 +648,8 @@ export const VARIABLES = {
     max: 1024 * MiB,
     description:
       "estimated size of one operation's answer (each field's name or alias and its value, per item: a " +
-      '5000-person query with every field, mailbox certificates included, is about 26 MB); repeated ids and aliases ' +
-      'cannot make an answer larger than the process can hold',
+      '5000-person query with every field, mailbox certificates included, is about 26 MB), refused before anything ' +
+      'runs; an answer that comes out larger all the same is not sent (`ANSWER_TOO_LARGE`)',
   },
   QUERY_MAX_COST_IN_FLIGHT: {
     group: 'limits',

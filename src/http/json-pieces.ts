@@ -22,19 +22,39 @@ export function hasLongList(value: unknown, depth = 0): boolean {
   return false;
 }
 
+/** Thrown when the text outgrows its budget: nothing more is made. */
+class OverBudget extends Error {}
+
+/** The characters a text may still take (a UTF-8 byte is at least one); unbounded without one. */
+interface Budget {
+  left: number;
+}
+
 /** `JSON.stringify(value)`'s text, in pieces; `value` must be an object or list (it is an answer). */
-export function jsonPieces(value: object): string[] {
+export function jsonPieces(value: object, budget: Budget = { left: Infinity }): string[] {
   const pieces: string[] = [];
-  writeOpened(value, 0, pieces);
+  writeOpened(value, 0, pieces, budget);
   return pieces;
 }
 
-/** `JSON.stringify(value) + '\n'` as UTF-8, made from {@link jsonPieces} without one string of the whole. */
-export function jsonLineBytes(value: object): Buffer {
-  const pieces = jsonPieces(value);
+/**
+ * `JSON.stringify(value) + '\n'` as UTF-8, made from {@link jsonPieces} without one string of the whole; undefined, as
+ * soon as the text is seen to outgrow it, when it would take more than `maxBytes`.
+ */
+export function jsonLineBytes(value: object): Buffer;
+export function jsonLineBytes(value: object, maxBytes: number): Buffer | undefined;
+export function jsonLineBytes(value: object, maxBytes = Infinity): Buffer | undefined {
+  let pieces: string[];
+  try {
+    pieces = jsonPieces(value, { left: maxBytes });
+  } catch (err) {
+    if (err instanceof OverBudget) return undefined;
+    throw err;
+  }
   pieces.push('\n');
   let total = 0;
   for (const piece of pieces) total += Buffer.byteLength(piece);
+  if (total > maxBytes) return undefined;
   const bytes = Buffer.allocUnsafe(total);
   let offset = 0;
   for (const piece of pieces) offset += bytes.write(piece, offset);
@@ -51,9 +71,16 @@ function openable(value: unknown): value is object {
   return prototype === null || prototype === Object.prototype;
 }
 
-function writeValue(value: unknown, depth: number, pieces: string[]): boolean {
+/** Adds `text` to the pieces, within the budget. */
+function push(pieces: string[], text: string, budget: Budget): void {
+  budget.left -= text.length;
+  if (budget.left < 0) throw new OverBudget();
+  pieces.push(text);
+}
+
+function writeValue(value: unknown, depth: number, pieces: string[], budget: Budget): boolean {
   if (depth < OPEN_DEPTH && openable(value)) {
-    writeOpened(value, depth, pieces);
+    writeOpened(value, depth, pieces, budget);
     return true;
   }
   // undefined, a function or a symbol (or a toJSON answering one of them): left out of an object, null in a list.
@@ -61,21 +88,21 @@ function writeValue(value: unknown, depth: number, pieces: string[]): boolean {
   // GraphQL execution hold none, and a Date's ignores it.
   const text = JSON.stringify(value) as string | undefined;
   if (text === undefined) return false;
-  pieces.push(text);
+  push(pieces, text, budget);
   return true;
 }
 
-function writeOpened(value: object, depth: number, pieces: string[]): void {
+function writeOpened(value: object, depth: number, pieces: string[], budget: Budget): void {
   if (Array.isArray(value)) {
     if (value.length <= SLICE_ITEMS) {
-      pieces.push(JSON.stringify(value));
+      push(pieces, JSON.stringify(value), budget);
       return;
     }
     // The comma a piece of its own: joined to the slice it would make a string `bytes.write` has to copy flat first.
     pieces.push('[');
     for (let start = 0; start < value.length; start += SLICE_ITEMS) {
       if (start > 0) pieces.push(',');
-      pieces.push(JSON.stringify(value.slice(start, start + SLICE_ITEMS)).slice(1, -1));
+      push(pieces, JSON.stringify(value.slice(start, start + SLICE_ITEMS)).slice(1, -1), budget);
     }
     pieces.push(']');
     return;
@@ -85,7 +112,7 @@ function writeOpened(value: object, depth: number, pieces: string[]): void {
   for (const key of Object.keys(value)) {
     const at = pieces.length;
     pieces.push(first ? `${JSON.stringify(key)}:` : `,${JSON.stringify(key)}:`);
-    if (writeValue((value as Record<string, unknown>)[key], depth + 1, pieces)) first = false;
+    if (writeValue((value as Record<string, unknown>)[key], depth + 1, pieces, budget)) first = false;
     else pieces.length = at;
   }
   pieces.push('}');

@@ -71,6 +71,7 @@ async function startDoor(maxCostInFlight: number, queueTimeoutMs = 60_000, logLi
     corsOrigins: [],
     bodyLimitBytes: 1_000_000,
     bodyBytesInFlightLimit: 10_000_000,
+    maxAnswerBytes: 32 * 1024 * 1024,
     unreadAnswers: { maxBytes: 64 * 1024 * 1024, timeoutMs: 60_000 },
     admission: door,
     buildContext: (request) => {

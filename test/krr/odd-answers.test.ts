@@ -179,3 +179,45 @@ describe('an answer the facade cannot fully read', () => {
     expect(body.data?.persons[0]).toMatchObject({ id: FRESH, status: 'NOT_REGISTERED', email: null });
   });
 });
+
+describe('an answer larger than its estimate', () => {
+  it('is not sent past QUERY_MAX_ANSWER_BYTES, whichever way it is written', async () => {
+    const small = await startTestApp(
+      { KRR_URL: proxy.url, QUERY_MAX_ANSWER_BYTES: String(1024 * 1024) },
+      { peerOf: origin },
+    );
+    try {
+      const query = (aliases: number) =>
+        `query Long($ids: [PersonIdentifier!]!) { persons(ids: $ids) { ${Array.from(
+          { length: aliases },
+          (_, i) => `e${i}: email { value }`,
+        ).join(' ')} } }`;
+      // Free text longer than the limits' estimate of a string (64 bytes): e-mail addresses of 40 KB.
+      rewrite = (personer) =>
+        personer.map((p) => ({
+          ...p,
+          kontaktinformasjon: { ...p.kontaktinformasjon, epostadresse: `${'x'.repeat(40_000)}@example.no` },
+        }));
+      // Persons KRR knows (with an e-mail address to lengthen), repeated.
+      const ids = Array.from({ length: 100 }, (_, i) => (i % 2 ? FRESH : DIGIPOST));
+      // Three persons (Apollo writes the answer) and a hundred (written in pieces, stopped at the limit).
+      for (const [persons, aliases] of [
+        [3, 10],
+        [100, 1],
+      ] as const) {
+        const res = await small.graphql(query(aliases), { ids: ids.slice(0, persons) });
+        expect(res.status, `${persons}`).toBe(400);
+        expect(res.body.data).toBeUndefined();
+        expect(res.body.errors?.[0]).toMatchObject({ extensions: { code: 'ANSWER_TOO_LARGE' } });
+        expect(res.body.errors?.[0]?.message).toMatch(/more than 1\.0 MB/);
+      }
+      expect(small.logLines.some((l) => l.includes('an answer larger than QUERY_MAX_ANSWER_BYTES'))).toBe(true);
+      // Within the limit it is answered.
+      const fits = await small.graphql(query(1), { ids: ids.slice(0, 3) });
+      expect(fits.body.errors).toBeUndefined();
+      expect(JSON.stringify(fits.body).length).toBeGreaterThan(120_000);
+    } finally {
+      await small.close();
+    }
+  });
+});
