@@ -19,7 +19,16 @@ export interface PersonsContext {
    * One result per id, in order; an entry is an Error when its chunk failed or its audit record could not be
    * written. Throws RATE_LIMITED when the caller has looked up too many persons this minute.
    */
-  lookup(ids: readonly string[], kind: LookupKind, operationName: string | null): Promise<(PersonModel | Error)[]>;
+  lookup(
+    ids: readonly string[],
+    kind: LookupKind,
+    operationName: string | null,
+    /**
+     * The look-up is a non-null root field's: its refusal nulls the whole answer, so the look-ups made together with it
+     * are refused too (nothing of theirs is fetched or recorded for an answer that shows none of it).
+     */
+    nonNull?: boolean,
+  ): Promise<(PersonModel | Error)[]>;
 }
 
 export interface PersonsContextOptions {
@@ -111,10 +120,16 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
    * The decision being gathered for look-ups made together (in one turn of the event loop: the root fields of an
    * operation start their look-ups one after the other before any of them waits), taken once they all have asked.
    */
-  let gathering: (Settleable & { fresh: number }) | undefined;
+  let gathering: Gathering | undefined;
   const decide = () => {
-    const decision = gathering as Settleable & { fresh: number };
+    const decision = gathering as Gathering;
     gathering = undefined;
+    if (decision.refusal) {
+      // Possibly no look-up but the refused one, which threw already: nothing else may wait for this.
+      decision.promise.catch(() => undefined);
+      decision.reject(decision.refusal);
+      return;
+    }
     // A limiter that throws rejects here too: the decision settles, and later look-ups of these persons fail with it.
     new Promise<RateLimitDecision>((resolve) => resolve(opts.limiter.take(callerKey, decision.fresh)))
       .then(async (outcome) => {
@@ -143,7 +158,7 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
    */
   const charge = (ids: readonly string[]): Promise<unknown> => {
     // Set for each fresh person as it is met.
-    let decided: (Settleable & { fresh: number }) | undefined;
+    let decided: Gathering | undefined;
     let earlier: Set<Promise<void>> | undefined;
     if (charged.isEmpty && ids.length > 0) {
       // The request's first look-up: every person is fresh.
@@ -248,11 +263,14 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
   };
 
   return {
-    async lookup(ids, kind, operationName) {
+    async lookup(ids, kind, operationName, nonNull = false) {
       if (kind.digitalPost && !party.digitalPost) {
-        throw new GraphQLError('Digital-post data is not part of your organisation’s access through this service.', {
-          extensions: { code: 'FORBIDDEN' },
-        });
+        const refusal = new GraphQLError(
+          'Digital-post data is not part of your organisation’s access through this service.',
+          { extensions: { code: 'FORBIDDEN' } },
+        );
+        if (nonNull) gather().refusal ??= refusal;
+        throw refusal;
       }
       // Each person once from here on (charged, fetched and audited once); the answer follows `ids`.
       const unique = distinct(ids);
@@ -308,6 +326,12 @@ function auditUnavailable(): GraphQLError {
   return new GraphQLError('This person cannot be shown right now: the audit log is unavailable.', {
     extensions: { code: 'AUDIT_UNAVAILABLE' },
   });
+}
+
+/** The rate-limit decision of look-ups made together: how many fresh persons, or why they are all refused. */
+interface Gathering extends Settleable {
+  fresh: number;
+  refusal?: GraphQLError;
 }
 
 /** A promise with its settling functions, to be settled later (Promise.withResolvers, which Node 20 lacks). */

@@ -55,13 +55,15 @@ class KrrPerson implements PersonModel {
     return this.status === 'ACTIVE' ? mapNotificationStatus(this.dto.varslingsstatus) : 'CANNOT_BE_NOTIFIED';
   }
 
+  /** Part of the contact information, which a deleted or unregistered person has none of (see `contact`). */
   get language(): string | null {
+    if (this.status !== 'ACTIVE') return null;
     const language = this.dto.spraak;
     return typeof language === 'string' && language ? language.toLowerCase() : null;
   }
 
   get languageUpdatedAt(): Date | null {
-    return parseUpstreamTimestamp(this.dto.spraak_oppdatert);
+    return this.status === 'ACTIVE' ? parseUpstreamTimestamp(this.dto.spraak_oppdatert) : null;
   }
 
   /** Read once: an executor may read a member more than once (a null check, then the value). */

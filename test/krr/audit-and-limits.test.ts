@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { syntheticPersonIdentifiers } from '../../src/sandbox/krr-seed.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
@@ -82,5 +85,56 @@ describe('per-caller rate limit on person look-ups', () => {
     expect(fits.body.errors).toBeUndefined();
     const records = await t.auditRecords();
     expect(records.map((r) => r.personId).sort()).toEqual([a1, a2, a3, b1, b2].sort());
+  });
+});
+
+describe('a refused non-null root field', () => {
+  it('has no persons of its siblings fetched or recorded: the whole answer is null', async () => {
+    // A customer whose access through the facade holds no digital post.
+    const dir = await mkdtemp(join(tmpdir(), 'tenants-'));
+    const file = join(dir, 'tenants.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        tenants: [
+          {
+            organizationNumber: '910825526',
+            name: 'Eksempel kommune',
+            via: 'consumer_org',
+            scopes: ['krr:global/kontaktinformasjon.read'],
+          },
+        ],
+      }),
+    );
+    t = await startTestApp({ TENANTS_FILE: file, AUTH_TENANT_CLAIM: 'tenant' });
+    const res = await fetch(`${t.url}/sandbox/caller-token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ scope: 'contactinfo.read digitalpost.read', tenant: '910825526' }),
+    });
+    const token = ((await res.json()) as { access_token: string }).access_token;
+    const asked = t.sandbox.krr.requests.length;
+    for (const query of [
+      `query Q1 { a: persons(ids: ["11822648950", "04846697271"]) { email { value } }
+        b: persons(ids: ["22859197810"]) { digitalMailbox { address } } }`,
+      `query Q2 { a: person(id: "11887197158") { email { value } }
+        b: persons(ids: ["22859197810"]) { digitalMailbox { address } } }`,
+    ]) {
+      const answer = await t.graphql(query, undefined, { token });
+      expect(answer.body.data, query).toBeNull();
+      expect(answer.body.errors?.map((e) => e.extensions?.code)).toContain('FORBIDDEN');
+    }
+    // The answer can come before a sibling's look-up would have reached KRR and the audit log: give it time to.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(t.sandbox.krr.requests.length).toBe(asked);
+    expect(await t.auditRecords()).toEqual([]);
+    // A nullable sibling still answers beside a refused nullable field.
+    const partial = await t.graphql(
+      `query Q3 { a: person(id: "11822648950") { email { value } } b: person(id: "22859197810") { digitalMailbox { address } } }`,
+      undefined,
+      { token },
+    );
+    expect(partial.body.data).toMatchObject({ a: { email: { value: expect.any(String) } }, b: null });
+    expect((await t.auditRecords()).map((r) => r.personId)).toEqual(['11822648950']);
   });
 });

@@ -94,6 +94,8 @@ describe('toPersonModel', () => {
         mobilePhone: null,
         digitalMailbox: null,
         notificationStatus: 'CANNOT_BE_NOTIFIED',
+        language: null,
+        languageUpdatedAt: null,
       });
     }
     expect(toPersonModel(ID, activePerson({ digital_post: mailbox }), NOW).digitalMailbox).not.toBeNull();
