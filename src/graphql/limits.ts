@@ -496,10 +496,9 @@ class CostMeter {
     const composite: GraphQLCompositeType | undefined = isComposite(namedType) ? namedType : undefined;
     let size = 1;
     if (levels > 0) {
-      size =
-        isPersons && composite !== undefined
-          ? this.listLength(argumentValue(node, 'ids'))
-          : (LIST_SIZES[`${parentType.name}.${definition.name}`] ?? DEFAULT_LIST_SIZE);
+      size = isPersons
+        ? this.listLength(argumentValue(node, 'ids'))
+        : (LIST_SIZES[`${parentType.name}.${definition.name}`] ?? DEFAULT_LIST_SIZE);
       for (let level = 1; level < levels; level++) size *= DEFAULT_LIST_SIZE;
     }
     const member = (node.alias ?? node.name).value.length + MEMBER_OVERHEAD_BYTES + (levels > 0 ? 2 : 0);

@@ -2,6 +2,8 @@ import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 
+const DEFAULT_GRACE_MS = 1000;
+
 /** One answer written and not yet taken whole by its socket. */
 interface Waiting {
   res: ServerResponse;
@@ -32,7 +34,6 @@ function queuedInLibuv(socket: Socket): number | undefined {
  * answer as fast as it reads and is never cut for the bytes others hold; one that reads nothing is.
  */
 export class PendingAnswers {
-  /** Insertion order is age order: the oldest first. */
   private readonly waiting = new Set<Waiting>();
   /** Per connection with answers waiting, its bytes queued in libuv at the last look. */
   private readonly queued = new WeakMap<Socket, number>();
@@ -65,15 +66,12 @@ export class PendingAnswers {
     this.timer ??= setInterval(() => this.trim(), this.interval()).unref();
   }
 
-  /** The bytes of answers written and not yet taken by their sockets, as of the last look. */
-  get unreadBytes(): number {
-    let total = 0;
-    for (const entry of this.waiting) total += entry.unread;
-    return total;
+  private interval(): number {
+    return Math.max(50, Math.min(1000, this.opts.timeoutMs / 2, this.graceMs / 2));
   }
 
-  private interval(): number {
-    return Math.max(50, Math.min(1000, this.opts.timeoutMs / 2, (this.opts.graceMs ?? 1000) / 2));
+  private get graceMs(): number {
+    return this.opts.graceMs ?? DEFAULT_GRACE_MS;
   }
 
   private forget(entry: Waiting): void {
@@ -106,9 +104,8 @@ export class PendingAnswers {
       if (now - entry.since >= this.opts.timeoutMs) unread -= this.close(entry, now, 'timeout');
     }
     if (unread <= this.opts.maxBytes) return;
-    const graceMs = this.opts.graceMs ?? 1000;
     const idle = [...this.waiting]
-      .filter((entry) => now - entry.progressAt >= graceMs)
+      .filter((entry) => now - entry.progressAt >= this.graceMs)
       .sort((a, b) => a.progressAt - b.progressAt);
     for (const entry of idle) {
       if (unread <= this.opts.maxBytes) break;
@@ -119,6 +116,8 @@ export class PendingAnswers {
   /** Closes the entry's connection; answers its unread bytes. */
   private close(entry: Waiting, now: number, why: string): number {
     this.forget(entry);
+    // Another answer of the same (pipelined) connection closed it in this look: its 'close' event is still to come.
+    if (entry.socket.destroyed) return entry.unread;
     this.opts.log?.warn(
       { bytes: entry.unread, waitedMs: Math.round(now - entry.since), idleMs: Math.round(now - entry.progressAt), why },
       'closed a connection whose caller did not take its answer',

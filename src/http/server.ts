@@ -421,10 +421,8 @@ async function runOperation(
     const bytes =
       answer && result.body.string === ''
         ? jsonLineBytes(answer, opts.maxAnswerBytes)
-        : Buffer.byteLength(result.body.string) <= opts.maxAnswerBytes
-          ? Buffer.from(result.body.string)
-          : undefined;
-    if (!bytes) return answerTooLarge(opts, res);
+        : Buffer.from(result.body.string);
+    if (!bytes || bytes.length > opts.maxAnswerBytes) return answerTooLarge(opts, res);
     res.end(bytes);
     opts.pendingAnswers.track(res, req.socket);
     return;
@@ -441,7 +439,6 @@ async function runOperation(
 function answerTooLarge(opts: Serving, res: ServerResponse): void {
   const max = opts.maxAnswerBytes;
   opts.log.warn({ maxAnswerBytes: max }, 'an answer larger than QUERY_MAX_ANSWER_BYTES was not sent');
-  res.removeHeader('content-length');
   graphqlError(
     res,
     400,

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Metrics } from '../observability/metrics.js';
 import { authorizedRequest } from '../upstream/authorized-request.js';
 import { UpstreamAuthError, UpstreamStatusError, UpstreamUnavailableError } from '../upstream/errors.js';
@@ -5,7 +6,6 @@ import type { UpstreamClient } from '../upstream/http-client.js';
 import type { UpstreamRequestContext } from '../upstream/request-context.js';
 import { parseRetryAfter } from '../upstream/retry.js';
 import type { TokenProvider, TokenRequest } from '../upstream/token-provider.js';
-import { isDeepStrictEqual } from 'node:util';
 import type { KrrPersonDto, KrrPersonsResponseDto } from './dto.js';
 import { LookupFailure } from './lookup-failure.js';
 

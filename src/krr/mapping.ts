@@ -23,7 +23,22 @@ export function toPersonModel(id: string, dto: KrrPersonDto | undefined, now: Da
 /** As toPersonModel, with the 18-month cut-off computed once for a whole batch. */
 export function toPersonModelStaleBefore(id: string, dto: KrrPersonDto | undefined, staleBefore: Date): PersonModel {
   if (!dto) return notRegistered(id);
-  return new KrrPerson(id, dto, staleBefore.getTime());
+  const person = new KrrPerson(id, dto, staleBefore.getTime());
+  return person.status === 'ACTIVE' ? person : withoutContact(person);
+}
+
+/**
+ * A deleted or unregistered person as KRR names it, without contact information (reference §2, and the schema's
+ * PersonStatus says so): none is shown even if KRR sent some, lest a caller notify a registration that no longer
+ * stands. Its reservation stays (KRR's own answer for an unregistered person is null).
+ */
+function withoutContact(person: KrrPerson): PersonModel {
+  return {
+    ...notRegistered(person.id),
+    status: person.status,
+    reserved: person.reserved,
+    reservedAt: person.reservedAt,
+  };
 }
 
 /**
@@ -51,49 +66,38 @@ class KrrPerson implements PersonModel {
   }
 
   get notificationStatus(): NotificationStatusModel | null {
-    // KRR's own rule (reference §2): a deleted or unregistered person cannot be notified, whatever the field says.
-    return this.status === 'ACTIVE' ? mapNotificationStatus(this.dto.varslingsstatus) : 'CANNOT_BE_NOTIFIED';
+    return mapNotificationStatus(this.dto.varslingsstatus);
   }
 
-  /** Part of the contact information, which a deleted or unregistered person has none of (see `contact`). */
   get language(): string | null {
-    if (this.status !== 'ACTIVE') return null;
     const language = this.dto.spraak;
     return typeof language === 'string' && language ? language.toLowerCase() : null;
   }
 
   get languageUpdatedAt(): Date | null {
-    return this.status === 'ACTIVE' ? parseUpstreamTimestamp(this.dto.spraak_oppdatert) : null;
+    return parseUpstreamTimestamp(this.dto.spraak_oppdatert);
   }
 
   /** Read once: an executor may read a member more than once (a null check, then the value). */
   private emailPoint: ContactPointModel | null | undefined;
   private mobilePoint: ContactPointModel | null | undefined;
 
-  /**
-   * A deleted or unregistered person has no contact information (reference §2, and the schema's PersonStatus says so):
-   * none is shown even if KRR sent some, lest a caller notify a registration that no longer stands.
-   */
-  private get contact(): KrrContactInfoDto | null | undefined {
-    return this.status === 'ACTIVE' ? this.dto.kontaktinformasjon : undefined;
-  }
-
   get email(): ContactPointModel | null {
     if (this.emailPoint === undefined) {
-      this.emailPoint = contactPoint(this.contact, EMAIL, this.staleBefore);
+      this.emailPoint = contactPoint(this.dto.kontaktinformasjon, EMAIL, this.staleBefore);
     }
     return this.emailPoint;
   }
 
   get mobilePhone(): ContactPointModel | null {
     if (this.mobilePoint === undefined) {
-      this.mobilePoint = contactPoint(this.contact, MOBILE_PHONE, this.staleBefore);
+      this.mobilePoint = contactPoint(this.dto.kontaktinformasjon, MOBILE_PHONE, this.staleBefore);
     }
     return this.mobilePoint;
   }
 
   get digitalMailbox(): DigitalMailboxModel | null {
-    return this.status === 'ACTIVE' ? digitalMailbox(this.dto) : null;
+    return digitalMailbox(this.dto);
   }
 }
 
@@ -158,21 +162,24 @@ function statusOf(code: unknown): PersonStatusModel | undefined {
 }
 
 function mapNotificationStatus(value: unknown): NotificationStatusModel | null {
-  if (value === 'KAN_VARSLES') return 'CAN_BE_NOTIFIED';
-  if (value === 'KAN_IKKE_VARSLES') return 'CANNOT_BE_NOTIFIED';
-  const code = codeOf(value);
+  return notificationOf(value) ?? notificationOf(codeOf(value)) ?? null;
+}
+
+function notificationOf(code: unknown): NotificationStatusModel | undefined {
   if (code === 'KAN_VARSLES') return 'CAN_BE_NOTIFIED';
   if (code === 'KAN_IKKE_VARSLES') return 'CANNOT_BE_NOTIFIED';
-  return null;
+  return undefined;
 }
 
 function yesNo(value: unknown): boolean | null {
-  if (value === 'JA' || value === true) return true;
-  if (value === 'NEI' || value === false) return false;
-  const code = codeOf(value);
+  if (value === true || value === false) return value;
+  return yesNoOf(value) ?? yesNoOf(codeOf(value)) ?? null;
+}
+
+function yesNoOf(code: unknown): boolean | undefined {
   if (code === 'JA') return true;
   if (code === 'NEI') return false;
-  return null;
+  return undefined;
 }
 
 /**

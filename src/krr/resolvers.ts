@@ -12,8 +12,8 @@ export const personResolvers: Resolvers = {
       return result;
     },
     persons: async (_parent, { ids }, ctx, info) => {
-      // `[Person]!`: a refusal nulls the whole answer (the type's text, not instanceof: graphql may be loaded twice).
-      const nonNull = String(info.returnType).endsWith('!');
+      // `[Person]!`: a refusal nulls the whole answer (the class's tag, not instanceof: graphql may be loaded twice).
+      const nonNull = (info.returnType as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === 'GraphQLNonNull';
       const results = await ctx.persons.lookup(ids, lookupKind(ctx, info), operationName(ctx, info), nonNull);
       // An Error entry becomes null with the error at its own path (graphql-js completes list items that way).
       return results as never;

@@ -23,17 +23,14 @@ export class UpstreamUnavailableError extends Error {
  * Why an answer that came could not be read. Not retried: the same request gets the same body (a retry cannot shrink
  * it or make it decodable), and each attempt would hold the memory again.
  */
-export type UnreadableAnswer =
-  | 'answer too large'
-  | 'undecodable answer'
-  | 'two different records for this person'
-  | 'a record without a readable id';
-const UNREADABLE_ANSWERS: ReadonlySet<string> = new Set<UnreadableAnswer>([
+const UNREADABLE_ANSWER_REASONS = [
   'answer too large',
   'undecodable answer',
   'two different records for this person',
   'a record without a readable id',
-]);
+] as const;
+export type UnreadableAnswer = (typeof UNREADABLE_ANSWER_REASONS)[number];
+const UNREADABLE_ANSWERS: ReadonlySet<string> = new Set(UNREADABLE_ANSWER_REASONS);
 
 export function isUnreadableAnswer(err: UpstreamUnavailableError): boolean {
   return UNREADABLE_ANSWERS.has(err.reason);

@@ -31,6 +31,23 @@ async function start(env: Record<string, string>): Promise<TestApp> {
   return app;
 }
 
+/** A raw connection to the app, and a way to send POST /graphql requests on it as they are written on the wire. */
+async function rawConnection(app: TestApp): Promise<{ socket: Socket; post(body: string, headers?: string): void }> {
+  const token = await app.token();
+  const socket = createConnection({ host: '127.0.0.1', port: Number(new URL(app.url).port) });
+  sockets.push(socket);
+  await new Promise<void>((resolve) => socket.once('connect', resolve));
+  const post = (body: string, headers = '') => {
+    const bytes = Buffer.from(body);
+    socket.write(
+      `POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: Bearer ${token}\r\n` +
+        `${headers}Content-Length: ${bytes.length}\r\n\r\n`,
+    );
+    socket.write(bytes);
+  };
+  return { socket, post };
+}
+
 /**
  * Sends `body` as a POST /graphql on a raw connection that reads nothing (until `readRest`); resolves once the request
  * is sent. `readRest` reads what the connection still brings, and answers its byte count once the connection ends.
@@ -40,20 +57,9 @@ async function neverReading(
   body: string,
   pipelined = 1,
 ): Promise<{ readRest(): Promise<number>; close(): void }> {
-  const token = await app.token();
-  const { port } = new URL(app.url);
-  const socket = createConnection({ host: '127.0.0.1', port: Number(port) });
-  sockets.push(socket);
-  await new Promise<void>((resolve) => socket.once('connect', resolve));
+  const { socket, post } = await rawConnection(app);
   socket.pause(); // the kernel's buffers fill, and the rest of the answer waits in the facade
-  const bytes = Buffer.from(body);
-  for (let i = 0; i < pipelined; i++) {
-    socket.write(
-      `POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: Bearer ${token}\r\n` +
-        `Content-Length: ${bytes.length}\r\n\r\n`,
-    );
-    socket.write(bytes);
-  }
+  for (let i = 0; i < pipelined; i++) post(body);
   return {
     close: () => socket.destroy(),
     readRest: () =>
@@ -132,16 +138,11 @@ describe('a caller that never reads its answer', () => {
 
   it('leaves a caller that reads steadily alone while unread answers are over the bound', async () => {
     const app = await start({ MAX_UNREAD_ANSWER_BYTES: '1024', ANSWER_READ_TIMEOUT_MS: '60000' });
-    const token = await app.token();
-    const body = Buffer.from(JSON.stringify({ query: LARGE, variables: { ids: LARGE_VARIABLES.ids.slice(0, 1000) } }));
-    const socket = createConnection({ host: '127.0.0.1', port: Number(new URL(app.url).port) });
-    sockets.push(socket);
-    await new Promise<void>((resolve) => socket.once('connect', resolve));
-    socket.write(
-      `POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: Bearer ${token}\r\n` +
-        `Connection: close\r\nContent-Length: ${body.length}\r\n\r\n`,
+    const { socket, post } = await rawConnection(app);
+    post(
+      JSON.stringify({ query: LARGE, variables: { ids: LARGE_VARIABLES.ids.slice(0, 1000) } }),
+      'Connection: close\r\n',
     );
-    socket.write(body);
     // About 3 MB a second: a 12 MB answer takes four seconds, each of them with more unread than the bound.
     let received = 0;
     socket.on('data', (chunk: Buffer) => {
