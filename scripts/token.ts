@@ -2,7 +2,7 @@
  * `npm run token -- --scope krr:global/kontaktinformasjon.read`: fetches one Maskinporten token with the facade's own
  * configuration and credentials (the same environment variables as `npm start`), and shows what came back. For
  * checking a new client, certificate or scope before the facade depends on it. In sandbox mode (SANDBOX=true, or no
- * MASKINPORTEN_ISSUER) it starts the embedded simulators and asks those.
+ * MASKINPORTEN_* variable set) it starts the embedded simulators and asks those.
  */
 import { parseArgs } from 'node:util';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
@@ -20,7 +20,8 @@ const USAGE = `Usage: npm run token -- --scope SCOPE [--scope SCOPE ...] [--reso
 
 Fetches a Maskinporten token with the facade's configuration (MASKINPORTEN_ISSUER, MASKINPORTEN_CLIENT_ID and
 MASKINPORTEN_KEY_FILE/CERT_FILE, MASKINPORTEN_KEYSTORE_FILE/PASSWORD or MASKINPORTEN_KID) and prints the decoded
-token. Without MASKINPORTEN_ISSUER (or with SANDBOX=true) the embedded sandbox simulators answer.
+token. Without any MASKINPORTEN_* variable (unless SANDBOX=false), or with SANDBOX=true, the embedded sandbox
+simulators answer.
 
 Options:
   --scope SCOPE          a scope to ask for; repeatable, or several separated by spaces (required)
@@ -51,6 +52,8 @@ const MP_HINTS: Record<string, string> = {
     'the scope is not registered on the client: add it to the client (Samarbeidsportalen/admin API) or check its spelling',
   'MP-201': 'the scope is not allowed for this integration type',
   'MP-250': 'the consumer has no access to the scope: the delegation in Altinn is missing',
+  'MP-251':
+    'the --consumer-org organisation has not delegated this scope to you in Altinn: the customer must delegate it (or use an onbehalfof registration)',
 };
 
 /** Placeholders for the variables `loadConfig` requires outside sandbox mode that a token does not depend on. */
@@ -96,8 +99,12 @@ async function main(argv: string[]): Promise<number> {
 
   let config;
   try {
-    // Only Maskinporten matters here: the facade's other upstreams need not be configured to fetch a token.
-    config = loadConfig({ ...NOT_NEEDED_HERE, ...process.env });
+    // Only Maskinporten matters here: the facade's other upstreams need not be configured to fetch a token, and without
+    // any MASKINPORTEN_* variable the sandbox answers (its placeholders would otherwise count as upstreams being set).
+    const maskinportenSet = Object.entries(process.env).some(
+      ([name, value]) => name.startsWith('MASKINPORTEN_') && value?.trim(),
+    );
+    config = loadConfig(maskinportenSet ? { ...NOT_NEEDED_HERE, ...process.env } : { SANDBOX: 'true', ...process.env });
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -115,7 +122,7 @@ async function main(argv: string[]): Promise<number> {
       sandbox = await startSandbox();
       upstream = sandbox.upstream;
       console.log(
-        `Sandbox mode (SANDBOX=true or no MASKINPORTEN_ISSUER): asking the embedded Maskinporten simulator at ${sandbox.maskinporten.url}`,
+        `Sandbox mode (SANDBOX=true or no MASKINPORTEN_* variable): asking the embedded Maskinporten simulator at ${sandbox.maskinporten.url}`,
       );
     }
     if (!upstream) throw new Error('no upstream configuration');

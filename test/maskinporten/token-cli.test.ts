@@ -14,11 +14,16 @@ interface Run {
   stderr: string;
 }
 
-/** `npm run token -- …` as a child process, against the sandbox (no Digdir variables set). */
-function runCli(args: string[]): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, SANDBOX: 'true' };
-  for (const name of Object.keys(env)) if (name.startsWith('MASKINPORTEN_')) delete env[name];
+/**
+ * `npm run token -- …` as a child process, against the sandbox (no Digdir variables set): with SANDBOX=true, or with
+ * `sandbox: 'unset'` none of the mode's variables at all, as in a new user's shell.
+ */
+function runCli(args: string[], sandbox: 'true' | 'unset' = 'true'): Promise<Run> {
+  const env: NodeJS.ProcessEnv = { ...process.env, SANDBOX: sandbox };
+  if (sandbox === 'unset') delete env.SANDBOX;
+  for (const name of Object.keys(env)) if (/^(MASKINPORTEN_|KRR_|ADMIN_API_|AUTH_)/.test(name)) delete env[name];
   delete env.PORT;
+  delete env.NODE_ENV;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/token.ts', ...args], { cwd: ROOT, env });
     let stdout = '';
@@ -35,15 +40,20 @@ let raw: Run;
 let unregistered: Run;
 let help: Run;
 let unknownFlag: Run;
+let nothingSet: Run;
+let undelegated: Run;
 
 beforeAll(async () => {
   // Concurrently: each token run starts a sandbox of its own, which is most of its time.
-  [plain, raw, unregistered, help, unknownFlag] = await Promise.all([
+  [plain, raw, unregistered, help, unknownFlag, nothingSet, undelegated] = await Promise.all([
     runCli(['--scope', CONTACT]),
     runCli(['--scope', CONTACT, '--raw']),
     runCli(['--scope', `${CONTACT} altinn:not-registered`]),
     runCli(['--help']),
     runCli(['--scope', CONTACT, '--no-such-flag']),
+    runCli(['--scope', CONTACT], 'unset'),
+    // Not a customer of the sandbox's: nothing delegated to us.
+    runCli(['--scope', CONTACT, '--consumer-org', '974760673']),
   ]);
 }, 30_000);
 
@@ -80,6 +90,18 @@ describe('npm run token', () => {
     expect(unregistered.stderr).toContain('MP-200');
     expect(unregistered.stderr).toMatch(/Hint: the scope is not registered on the client/);
     expect(unregistered.stdout + unregistered.stderr).not.toMatch(JWT_ANYWHERE);
+  });
+
+  it('asks the sandbox when no variable is set at all, as its usage says', () => {
+    expect(nothingSet.code, nothingSet.stderr).toBe(0);
+    expect(nothingSet.stdout).toMatch(/Sandbox mode/);
+    expect(nothingSet.stdout).toContain(`"scope": "${CONTACT}"`);
+  });
+
+  it('exits 1 for a customer that has delegated nothing, with MP-251 and a hint', () => {
+    expect(undelegated.code).toBe(1);
+    expect(undelegated.stderr).toContain('MP-251');
+    expect(undelegated.stderr).toMatch(/Hint: the --consumer-org organisation has not delegated/);
   });
 
   it('prints usage for --help (exit 0) and for an unknown flag (exit 2)', () => {
