@@ -49,6 +49,21 @@ const CONTRADICTORY = new LookupFailure(new UpstreamUnavailableError('krr', 'two
 /** An id missing from an answer that also held a record without a readable id: that record may have been the id's. */
 const UNREADABLE_RECORD = new LookupFailure(new UpstreamUnavailableError('krr', 'a record without a readable id'));
 
+/** What KRR's `personidentifikator` is: a fødselsnummer or D-number, eleven digits. */
+const PERSON_ID = /^\d{11}$/;
+
+/**
+ * Whether two records of one person say the same. Records nested deeper than the stack reaches (nothing KRR documents)
+ * count as different: that person fails, not the call.
+ */
+function sameRecord(a: KrrPersonDto | LookupFailure, b: unknown): boolean {
+  try {
+    return isDeepStrictEqual(a, b);
+  } catch {
+    return false;
+  }
+}
+
 /** The facade acting as itself, with its own KRR scopes. */
 export const OWN_PARTY: LookupParty = Object.freeze({
   key: '',
@@ -130,14 +145,15 @@ export class KrrClient {
     let unreadable = false;
     for (const person of personer) {
       const id = (person as KrrPersonDto | null | undefined)?.personidentifikator;
-      if (typeof id !== 'string') {
+      // Eleven digits or it names no one: "0786…70 " or a leading zero dropped may have been an id asked for.
+      if (typeof id !== 'string' || !PERSON_ID.test(id)) {
         unreadable = true;
         continue;
       }
       if (!wanted.has(id)) continue;
       const earlier = byId.get(id);
       if (earlier === undefined) byId.set(id, person);
-      else if (earlier !== CONTRADICTORY && !isDeepStrictEqual(earlier, person)) byId.set(id, CONTRADICTORY);
+      else if (earlier !== CONTRADICTORY && !sameRecord(earlier, person)) byId.set(id, CONTRADICTORY);
     }
     if (unreadable) for (const id of ids) if (!byId.has(id)) byId.set(id, UNREADABLE_RECORD);
     return byId;

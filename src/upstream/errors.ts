@@ -26,6 +26,7 @@ export class UpstreamUnavailableError extends Error {
 const UNREADABLE_ANSWER_REASONS = [
   'answer too large',
   'undecodable answer',
+  'unreadable answer',
   'two different records for this person',
   'a record without a readable id',
 ] as const;

@@ -214,6 +214,12 @@ export class UpstreamClient {
         const retryAfterMs = parseRetryAfter(res.headers['retry-after'], Date.now());
         throw new UpstreamUnavailableError(this.name, `HTTP ${res.statusCode}`, res.statusCode, retryAfterMs);
       }
+      // undici's maxResponseSize counts the bytes as they come: an answer that declares more is refused now, not after
+      // its sender trickles (or never sends) them until the deadline.
+      if (Number(res.headers['content-length']) > this.maxResponseBytes) {
+        res.body.destroy();
+        throw new UpstreamUnavailableError(this.name, 'answer too large');
+      }
       const codings = contentCodings(res.headers['content-encoding']);
       let answer: unknown;
       // The body as sent is bounded by the pool (maxResponseSize); a decoded one by decodeBody.
@@ -256,7 +262,7 @@ export class UpstreamClient {
         connectTimeout: Math.min(this.opts.connectTimeoutMs ?? 2_000, this.deadlineMs),
         headersTimeout: this.deadlineMs,
         bodyTimeout: this.deadlineMs,
-        // Refused by its Content-Length, or once that many bytes came: an upstream cannot fill the heap.
+        // Refused once that many bytes came (and by its Content-Length in send): an upstream cannot fill the heap.
         maxResponseSize: this.maxResponseBytes,
       });
       this.pools.set(origin, pool);

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { startKrrProxy, type KrrProxy } from '../helpers/krr-proxy.js';
+import { startKrrProxy, type KrrProxy, type Mode } from '../helpers/krr-proxy.js';
 
 type Person = Record<string, unknown> & { personidentifikator?: unknown; kontaktinformasjon?: Record<string, unknown> };
 /** How the proxy changes KRR's `personer` before sending the answer on. */
@@ -15,6 +15,13 @@ type Rewrite = (personer: Person[]) => unknown[];
 const AS_IS: Rewrite = (personer) => personer;
 let rewrite: Rewrite = AS_IS;
 
+/** The proxy's mode: KRR's answer with `rewrite` applied to its persons. */
+const rewriting: Mode = (answer, status) => {
+  if (status !== 200) return { body: answer, status };
+  const parsed = JSON.parse(answer.toString('utf8')) as { personer: Person[] };
+  return { body: Buffer.from(JSON.stringify({ personer: rewrite(parsed.personer) })), status };
+};
+
 let origin: TestApp;
 let facade: TestApp;
 let proxy: KrrProxy;
@@ -22,11 +29,7 @@ let proxy: KrrProxy;
 beforeAll(async () => {
   origin = await startTestApp();
   proxy = await startKrrProxy(origin.sandbox.upstream.krrUrl);
-  proxy.mode = (answer, status) => {
-    if (status !== 200) return { body: answer, status };
-    const parsed = JSON.parse(answer.toString('utf8')) as { personer: Person[] };
-    return { body: Buffer.from(JSON.stringify({ personer: rewrite(parsed.personer) })), status };
-  };
+  proxy.mode = rewriting;
   facade = await startTestApp({ KRR_URL: proxy.url }, { peerOf: origin });
 });
 
@@ -162,6 +165,10 @@ describe('an answer the facade cannot fully read', () => {
       (p: Person) => ({ ...p, personidentifikator: undefined }),
       () => null,
       () => 'a person',
+      // Strings that name no one: a leading digit dropped (as a number would lose a leading zero), a space, a word.
+      (p: Person) => ({ ...p, personidentifikator: String(p.personidentifikator).slice(1) }),
+      (p: Person) => ({ ...p, personidentifikator: `${String(p.personidentifikator)} ` }),
+      (p: Person) => ({ ...p, personidentifikator: 'ukjent' }),
     ]) {
       rewrite = changing(FRESH, unreadable as (p: Person) => Person);
       const body = await persons([FRESH, DIGIPOST]);
@@ -169,6 +176,42 @@ describe('an answer the facade cannot fully read', () => {
       expect(body.data?.persons[1]).toMatchObject({ id: DIGIPOST, status: 'ACTIVE' });
       expect(body.errors?.[0]).toMatchObject({ path: ['persons', 0], extensions: { code: 'UPSTREAM_UNAVAILABLE' } });
       expect(body.errors?.[0]?.message).toMatch(/could not read \(a record without a readable id\)/);
+    }
+  });
+
+  it('fails only that person when its two copies are nested too deep to compare', async () => {
+    // Written as text: JSON.parse reads any depth, JSON.stringify and a recursive comparison do not.
+    const deep = `${'{"n":'.repeat(20_000)}0${'}'.repeat(20_000)}`;
+    proxy.mode = (answer, status) => {
+      const text = rewriting(answer, status).body.toString('utf8');
+      return { body: Buffer.from(text.replaceAll('"DEEP"', deep)), status };
+    };
+    let body;
+    try {
+      rewrite = (personer) => [
+        ...personer.map((p) => (p.personidentifikator === FRESH ? { ...p, extra: 'DEEP' } : p)),
+        ...personer.filter((p) => p.personidentifikator === FRESH).map((p) => ({ ...p, extra: 'DEEP' })),
+      ];
+      body = await persons([FRESH, DIGIPOST]);
+    } finally {
+      proxy.mode = rewriting;
+    }
+    expect(body.data?.persons[0]).toBeNull();
+    expect(body.data?.persons[1]).toMatchObject({ id: DIGIPOST, status: 'ACTIVE' });
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors?.[0]).toMatchObject({ path: ['persons', 0], extensions: { code: 'UPSTREAM_UNAVAILABLE' } });
+  });
+
+  it('says an answer without a list of persons could not be read, not "try again later"', async () => {
+    for (const answer of ['{}', 'null', '[]', '{"personer":null}', '{"personer":{}}', '"x"', 'not json']) {
+      proxy.mode = (_, status) => ({ body: Buffer.from(answer), status });
+      try {
+        const body = await persons([FRESH]);
+        expect(body.errors?.[0], answer).toMatchObject({ extensions: { code: 'UPSTREAM_UNAVAILABLE' } });
+        expect(body.errors?.[0]?.message, answer).toMatch(/could not read \(unreadable answer\)/);
+      } finally {
+        proxy.mode = rewriting;
+      }
     }
   });
 

@@ -4,6 +4,7 @@
  * facade should hold. A proxy in front of the sandbox's KRR rewrites KRR's real answers; a second facade, configured
  * as against Digdir, reads KRR through it.
  */
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
@@ -178,6 +179,36 @@ describe('upstream answers too large', () => {
       expect((await app.graphql(QUERY, { ids: IDS })).body, 'and the next answer is read').toEqual(want);
     } finally {
       await app.close();
+    }
+  });
+
+  it('refuses an answer by the Content-Length it declares, before any more of it comes', async () => {
+    // A KRR that declares 50 MB, sends a few bytes and then nothing: the call fails as too large, not at its deadline.
+    const sockets = new Set<Socket>();
+    const krr = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.once('data', () =>
+        socket.write(
+          'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 50000000\r\n\r\n{"personer":[',
+        ),
+      );
+    });
+    await new Promise<void>((resolve) => krr.listen(0, '127.0.0.1', resolve));
+    const app = await startTestApp(
+      { KRR_URL: `http://127.0.0.1:${(krr.address() as AddressInfo).port}`, KRR_TIMEOUT_MS: '3000' },
+      { peerOf: origin },
+    );
+    try {
+      const res = await app.graphql(QUERY, { ids: IDS });
+      expect(res.body.data).toEqual({ persons: [null, null] });
+      expect(res.body.errors?.[0]?.message).toBe(
+        'The contact register (KRR) sent an answer the facade could not read (answer too large).',
+      );
+    } finally {
+      await app.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => krr.close(resolve));
     }
   });
 });
