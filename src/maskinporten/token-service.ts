@@ -82,7 +82,24 @@ export class TokenService implements TokenProvider {
     return this.fetch(key, req, context);
   }
 
-  /** Drops `token` after a resource server refused it (401), unless a newer token already replaced it. */
+  /**
+   * A token in place of `refused`, which a resource server answered 401: the cached one if it is already another, else
+   * a fresh one (one request for concurrent renewals). The refused token stays cached until its replacement comes: one
+   * 401 (a resource server's hiccup) while Maskinporten cannot be reached fails that call, not every call until the
+   * token would have expired.
+   */
+  renew(req: TokenRequest, refused: string, context?: UpstreamRequestContext): Promise<string> {
+    const key = this.cacheKey(req);
+    const entry = this.cache.get(key);
+    if (entry?.token && entry.token !== refused && this.now() < entry.expiresAt - EXPIRY_SAFETY_MS) {
+      this.opts.metrics.tokenCache.inc({ result: 'hit' });
+      return Promise.resolve(entry.token);
+    }
+    this.opts.metrics.tokenCache.inc({ result: entry?.inflight ? 'coalesced' : 'miss' });
+    return this.fetch(key, req, context);
+  }
+
+  /** Drops `token` (the next `getToken` fetches a new one), unless a newer token already replaced it. */
   invalidate(req: TokenRequest, token: string): void {
     const entry = this.cache.get(this.cacheKey(req));
     if (entry?.token === token) {
@@ -256,8 +273,10 @@ export class TokenService implements TokenProvider {
     let res;
     try {
       res = await this.opts.http.request({ method: 'GET', path: url, retry: true });
-    } catch {
-      throw new UpstreamAuthError('Maskinporten metadata is unavailable');
+    } catch (err) {
+      // The network's reason (econnrefused, enotfound, timeout): what an operator checks first.
+      const why = err instanceof UpstreamUnavailableError ? ` (${err.reason}, ${url})` : ` (${url})`;
+      throw new UpstreamAuthError(`Maskinporten metadata is unavailable${why}`);
     }
     const body = (res.body ?? {}) as Partial<AuthorizationServerMetadata>;
     if (res.status !== 200 || typeof body.issuer !== 'string' || typeof body.token_endpoint !== 'string') {

@@ -2,8 +2,8 @@ import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from './http-c
 import type { TokenProvider, TokenRequest } from './token-provider.js';
 
 /**
- * Sends `req` with a Maskinporten token for `token`. On a 401 the token is dropped and the call retried once with a
- * fresh one: a resource server may stop honouring a token before its `exp` (key rotation, revocation).
+ * Sends `req` with a Maskinporten token for `token`. On a 401 the call is retried once with a fresh token: a resource
+ * server may stop honouring a token before its `exp` (key rotation, revocation).
  */
 export async function authorizedRequest(
   client: UpstreamClient,
@@ -14,7 +14,6 @@ export async function authorizedRequest(
   const first = await tokens.getToken(token, req.context);
   const res = await client.request({ ...req, bearer: first });
   if (res.status !== 401) return res;
-  tokens.invalidate(token, first);
-  const second = await tokens.getToken(token, req.context);
+  const second = await tokens.renew(token, first, req.context);
   return client.request({ ...req, bearer: second });
 }

@@ -14,6 +14,9 @@ export interface TokenRequest {
 export interface TokenProvider {
   /** `context`: the GraphQL request that needs the token (its retry budget pays for a token request's retries). */
   getToken(req: TokenRequest, context?: UpstreamRequestContext): Promise<string>;
-  /** Drops a token the resource server refused, so the next `getToken` fetches a new one. */
-  invalidate(req: TokenRequest, token: string): void;
+  /**
+   * A token in place of `refused`, which a resource server answered 401: a newer one if already cached, else a fresh
+   * one. Until it comes, `refused` stays in the cache (see TokenService.renew).
+   */
+  renew(req: TokenRequest, refused: string, context?: UpstreamRequestContext): Promise<string>;
 }

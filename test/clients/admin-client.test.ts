@@ -32,7 +32,9 @@ function fakeAdmin(opts: AdminClientOptions, answer: (req: UpstreamRequest, n: n
       tokenRequests.push(req);
       return `token-${req.scopes.join('+')}`;
     },
-    invalidate() {},
+    renew(req) {
+      return this.getToken(req);
+    },
   };
   return { api: new AdminApiClient(http, tokens, opts), requests, tokenRequests };
 }

@@ -272,6 +272,28 @@ describe('TokenService: refresh ahead of expiry (fake clock)', () => {
   });
 });
 
+describe('TokenService: renew', () => {
+  it('replaces a refused token once for concurrent renewals, and hands out a replacement already there', async () => {
+    const req = { scopes: [CONTACT] };
+    const t1 = await service.getToken(req);
+    const renewed = await Promise.all([service.renew(req, t1), service.renew(req, t1), service.renew(req, t1)]);
+    expect(new Set(renewed).size).toBe(1);
+    expect(renewed[0]).not.toBe(t1);
+    expect(sim.tokenRequests).toBe(2);
+    // A late 401 for the old token: its replacement is cached already.
+    expect(await service.renew(req, t1)).toBe(renewed[0]);
+    expect(sim.tokenRequests).toBe(2);
+  });
+
+  it('keeps the refused token while Maskinporten cannot be reached: one 401 fails one call, not every call', async () => {
+    const req = { scopes: [CONTACT] };
+    const t1 = await service.getToken(req);
+    await sim.close();
+    expect(await rejection(service.renew(req, t1))).toBeInstanceOf(UpstreamAuthError);
+    expect(await service.getToken(req)).toBe(t1);
+  });
+});
+
 describe('TokenService: invalidate', () => {
   it('drops only the named token for its own key; a stale token string does nothing', async () => {
     const req = { scopes: [CONTACT] };
@@ -364,6 +386,10 @@ describe('TokenService: failures', () => {
     const err = await rejection(service.getToken({ scopes: [CONTACT] }));
     expect(err).toBeInstanceOf(UpstreamAuthError);
     expect((err as UpstreamAuthError).mpCode).toBeUndefined();
+    // Says why and where, for the operator's log.
+    expect((err as UpstreamAuthError).reason).toMatch(
+      /^Maskinporten metadata is unavailable \(econnrefused, http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-authorization-server\)$/,
+    );
     expect(await upstreamRequests(metrics, 'GET', 'error')).toBe(3); // metadata GET retried too
   });
 

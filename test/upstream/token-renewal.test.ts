@@ -1,0 +1,44 @@
+/**
+ * A resource server's 401 while Maskinporten cannot be reached (found by a red-team run against a KRR fake): the call
+ * that got the 401 fails, and the calls after it go on with the cached token, which is still within its lifetime
+ * (README "Reliability": only an outage longer than the token's life surfaces as UPSTREAM_AUTH_FAILED).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { AS_IS, startKrrProxy, type KrrProxy } from '../helpers/krr-proxy.js';
+
+let origin: TestApp;
+let facade: TestApp;
+let proxy: KrrProxy;
+
+beforeAll(async () => {
+  origin = await startTestApp();
+  proxy = await startKrrProxy(origin.sandbox.upstream.krrUrl);
+  facade = await startTestApp({ KRR_URL: proxy.url }, { peerOf: origin });
+});
+
+afterAll(async () => {
+  await facade?.close();
+  await proxy?.close();
+  await origin?.close().catch(() => undefined);
+});
+
+const QUERY = `query Persons($ids: [PersonIdentifier!]!) { persons(ids: $ids) { id status } }`;
+const IDS = ['11822648950', '22859197810'];
+
+describe('a 401 from KRR while Maskinporten is down', () => {
+  it('fails the call that got it, and the next calls carry the cached token', async () => {
+    expect((await facade.graphql(QUERY, { ids: IDS })).body.errors).toBeUndefined();
+    await origin.sandbox.maskinporten.close();
+    let refusals = 1;
+    proxy.mode = (body, status) => (refusals-- > 0 ? { body: Buffer.from('{}'), status: 401 } : { body, status });
+    const refused = await facade.graphql(QUERY, { ids: IDS });
+    expect(refused.body.errors?.[0]?.extensions?.code).toBe('UPSTREAM_AUTH_FAILED');
+    proxy.mode = AS_IS;
+    for (let i = 0; i < 3; i++) {
+      const after = await facade.graphql<{ persons: { id: string }[] }>(QUERY, { ids: IDS });
+      expect(after.body.errors, `call ${i + 1} after the 401`).toBeUndefined();
+      expect(after.body.data?.persons.map((p) => p.id)).toEqual(IDS);
+    }
+  });
+});
