@@ -533,8 +533,8 @@ export const VARIABLES = {
     min: 1024,
     max: 1024 * MiB,
     description:
-      'request bodies held at once, waiting or executing; a request beyond it gets HTTP 503 `OVERLOADED` before its ' +
-      'body is parsed',
+      'request bodies held at once, arriving, waiting or executing (counted as their bytes come, so bodies that stall ' +
+      'short of their end hold no more); a request beyond it gets HTTP 503 `OVERLOADED` and its connection is closed',
   },
   MAX_UNREAD_ANSWER_BYTES: {
     group: 'limits',

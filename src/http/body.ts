@@ -8,6 +8,8 @@ export class HttpError extends Error {
     message: string,
     /** Response headers the refusal needs (a 415's `Accept-Encoding`, `Connection: close` when the rest is unread). */
     readonly headers: Record<string, string> = {},
+    /** The error's `extensions.code`. */
+    readonly code = 'BAD_REQUEST',
   ) {
     super(message);
   }
@@ -17,12 +19,21 @@ export class HttpError extends Error {
  * The body as text, at most `limitBytes` as sent and, when the caller compressed it (`Content-Encoding`: gzip, deflate
  * or br, RFC 9110 §8.4), once decoded too: a batch job's 1000-id query may come compressed.
  */
-export function readBody(req: IncomingMessage, limitBytes: number, decoding: DecodeTurns = NO_WAIT): Promise<string> {
+export function readBody(
+  req: IncomingMessage,
+  limitBytes: number,
+  decoding: DecodeTurns = NO_WAIT,
+  /** Counts the bytes against the bodies' budget as they arrive, and the decoded text once there. */
+  hold: BodyHold = NO_BODY,
+): Promise<string> {
   const codings = contentCodings(req.headers['content-encoding']);
-  if (codings.length === 0) return readBytes(req, limitBytes, asText);
-  return readBytes(req, limitBytes, (bytes) => bytes).then((bytes) =>
-    decoding(() => decodeText(bytes, codings, limitBytes)),
-  );
+  if (codings.length === 0) return readBytes(req, limitBytes, hold, asText);
+  return readBytes(req, limitBytes, hold, (bytes) => bytes)
+    .then((bytes) => decoding(() => decodeText(bytes, codings, limitBytes)))
+    .then((text) => {
+      if (!hold.resize(text.length)) throw busy();
+      return text;
+    });
 }
 
 /**
@@ -60,7 +71,12 @@ async function decodeText(bytes: Buffer, codings: readonly string[], limitBytes:
  * without one (chunked) grows beyond it. Plain 'data'/'end' listeners: an async iterator per request costs more than
  * the rest of reading a small body.
  */
-function readBytes<T>(req: IncomingMessage, limitBytes: number, finish: (bytes: Buffer) => T): Promise<T> {
+function readBytes<T>(
+  req: IncomingMessage,
+  limitBytes: number,
+  hold: BodyHold,
+  finish: (bytes: Buffer) => T,
+): Promise<T> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limitBytes) return Promise.reject(tooLarge(limitBytes));
   return new Promise((resolve, reject) => {
@@ -81,6 +97,12 @@ function readBytes<T>(req: IncomingMessage, limitBytes: number, finish: (bytes: 
         done(tooLarge(limitBytes));
         return;
       }
+      // Counted as it comes: bodies that stall short of their end would otherwise hold memory no budget sees.
+      if (!hold.resize(size)) {
+        req.pause();
+        done(busy());
+        return;
+      }
       chunks.push(chunk);
     };
     const onEnd = () => done();
@@ -98,7 +120,30 @@ function tooLarge(limitBytes: number): HttpError {
   return new HttpError(413, `The request body exceeds ${limitBytes} bytes.`, { connection: 'close' });
 }
 
-const NOTHING_HELD = () => {};
+/** Refused for the bodies' budget (`MAX_BODY_BYTES_IN_FLIGHT`); the rest of the body, if any, is never read. */
+function busy(): HttpError {
+  return new HttpError(
+    503,
+    'The service is busy: try again shortly.',
+    { 'retry-after': '1', connection: 'close' },
+    'OVERLOADED',
+  );
+}
+
+/** One request body's share of the {@link BodyBudget}. */
+export interface BodyHold {
+  /**
+   * Holds the body at `bytes` (more as it arrives, its decoded size once decoded); false, holding no more, when that
+   * would pass the limit while other bodies are held: a body alone is always accepted, so a limit below MAX_BODY_BYTES
+   * cannot lock out large requests.
+   */
+  resize(bytes: number): boolean;
+  /** Lets go of the body: once the answer it is for has been handed over, or when the response closes. */
+  release(): void;
+}
+
+/** A hold that counts nothing: a request without a body, or a body read outside the budget. */
+export const NO_BODY: BodyHold = { resize: () => true, release: () => {} };
 
 /** The bytes of request bodies held at once, against a limit (`MAX_BODY_BYTES_IN_FLIGHT`). */
 export class BodyBudget {
@@ -114,22 +159,29 @@ export class BodyBudget {
   }
 
   /**
-   * Holds `bytes` until the answer the body is for has been handed over (call the function answered then) or `res`
-   * closes, whichever comes first: a caller that never reads its answer holds no body once its operation has run.
-   * Undefined, holding nothing, when that would pass the limit; a body alone is always accepted, so a limit below
-   * MAX_BODY_BYTES cannot lock out large requests.
+   * A hold for the body of the request `res` answers, holding nothing yet; released when `res` closes if not before: a
+   * caller that never reads its answer holds no body once its operation has run.
    */
-  hold(bytes: number, res: ServerResponse): (() => void) | undefined {
-    if (bytes === 0) return NOTHING_HELD;
-    if (this.held > 0 && this.held + bytes > this.limit) return undefined;
-    this.held += bytes;
-    let held = true;
+  open(res: ServerResponse): BodyHold {
+    let own = 0;
+    let open = true;
     const release = () => {
-      if (!held) return;
-      held = false;
-      this.held -= bytes;
+      if (!open) return;
+      open = false;
+      this.held -= own;
+      own = 0;
     };
     res.once('close', release);
-    return release;
+    return {
+      resize: (bytes) => {
+        if (!open) return false;
+        const more = bytes - own;
+        if (more > 0 && this.held > own && this.held + more > this.limit) return false;
+        this.held += more;
+        own = bytes;
+        return true;
+      },
+      release,
+    };
   }
 }

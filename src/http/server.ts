@@ -15,7 +15,7 @@ import { mayHoldPersonalId } from '../observability/personal-ids.js';
 import { bindRequest, startRequestSpan, tracingEnabled, type RequestTrace } from '../observability/tracing.js';
 import type { UpstreamRequestContext } from '../upstream/request-context.js';
 import { RetryBudget } from '../upstream/retry.js';
-import { BodyBudget, HttpError, readBody } from './body.js';
+import { BodyBudget, HttpError, NO_BODY, readBody } from './body.js';
 import type { GraphiQL } from './graphiql.js';
 import { jsonLineBytes } from './json-pieces.js';
 import { createServer } from './node-http.js';
@@ -251,23 +251,18 @@ async function handleGraphQL(
   if (refusal !== undefined) return graphqlError(res, 403, refusal, 'FORBIDDEN');
 
   let body: unknown;
-  let releaseBody: () => void;
+  const hold = req.method === 'POST' ? bodies.open(res) : NO_BODY;
   try {
-    const text = req.method === 'POST' ? await readBody(req, opts.bodyLimitBytes, bodies.decoding) : '';
-    const held = bodies.hold(text.length, res);
-    if (!held) {
-      res.setHeader('retry-after', '1');
-      return graphqlError(res, 503, 'The service is busy: try again shortly.', 'OVERLOADED');
-    }
-    releaseBody = held;
+    const text = req.method === 'POST' ? await readBody(req, opts.bodyLimitBytes, bodies.decoding, hold) : '';
     body = parseBody(text, req.headers['content-type']);
   } catch (err) {
     if (err instanceof HttpError) {
       for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
-      return graphqlError(res, err.status, err.message, 'BAD_REQUEST');
+      return graphqlError(res, err.status, err.message, err.code);
     }
     throw err;
   }
+  const releaseBody = hold.release;
 
   let search = target.search;
   if (opts.trustedDocuments) {
