@@ -359,32 +359,36 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
       assertAdminId(input.id, ['input', 'id']);
       assertInputBounds(input);
       assertNonEmpty(input.name, ['input', 'name']);
-      const current = await ctx.clients.api.getOnBehalfOf(input.clientId, input.id);
-      if (!current) {
+      // Read, merge, write the whole registration: under the lock, or two partial updates lose one of them.
+      return ctx.clients.locks.run(`onbehalfof:${input.clientId}/${input.id}`, async (hold) => {
+        const current = await ctx.clients.api.getOnBehalfOf(input.clientId, input.id);
+        if (!current) {
+          return {
+            onBehalfOf: null,
+            userErrors: [userError('NOT_FOUND', 'No such onbehalfof registration on this client.', ['input', 'id'])],
+          };
+        }
+        const body = onBehalfOfBody({
+          id: input.id,
+          name: input.name ?? current.name ?? current.display_name,
+          organizationNumber: input.organizationNumber ?? current.orgno,
+          url: input.url ?? current.url ?? current.client_uri,
+          description: input.description ?? current.description,
+        });
+        await hold.check();
+        const res = await ctx.clients.api.send('onbehalfof', {
+          method: 'PUT',
+          resource: { clientId: input.clientId, sub: 'onbehalfof', onBehalfOfId: input.id },
+          json: body,
+        });
+        ctx.clients.client.clear(input.clientId);
+        if (!ok(res.status)) return { onBehalfOf: null, userErrors: userErrorsFromResponse(res, 'onbehalfof') };
+        ctx.clients.onBehalfOfChanged?.(input.clientId, input.id);
         return {
-          onBehalfOf: null,
-          userErrors: [userError('NOT_FOUND', 'No such onbehalfof registration on this client.', ['input', 'id'])],
+          onBehalfOf: { clientId: input.clientId, dto: (res.body as OnBehalfOfDto | undefined) ?? body },
+          userErrors: [],
         };
-      }
-      const body = onBehalfOfBody({
-        id: input.id,
-        name: input.name ?? current.name ?? current.display_name,
-        organizationNumber: input.organizationNumber ?? current.orgno,
-        url: input.url ?? current.url ?? current.client_uri,
-        description: input.description ?? current.description,
       });
-      const res = await ctx.clients.api.send('onbehalfof', {
-        method: 'PUT',
-        resource: { clientId: input.clientId, sub: 'onbehalfof', onBehalfOfId: input.id },
-        json: body,
-      });
-      ctx.clients.client.clear(input.clientId);
-      if (!ok(res.status)) return { onBehalfOf: null, userErrors: userErrorsFromResponse(res, 'onbehalfof') };
-      ctx.clients.onBehalfOfChanged?.(input.clientId, input.id);
-      return {
-        onBehalfOf: { clientId: input.clientId, dto: (res.body as OnBehalfOfDto | undefined) ?? body },
-        userErrors: [],
-      };
     }),
 
   deleteOnBehalfOf: (_p, { input }, ctx) =>

@@ -320,6 +320,30 @@ describe('suppliers, scopes and limits', () => {
     );
   });
 
+  it('loses no change when partial updates of one onbehalfof registration run concurrently', async () => {
+    const { client } = await createWebClient('Concurrent onbehalfof');
+    const id = client!.id;
+    const created = await t.graphql(
+      `mutation { createOnBehalfOf(input: { clientId: "${id}", id: "customer-c", name: "C", organizationNumber: "910825526" }) { userErrors { code } } }`,
+    );
+    expect(created.body.errors).toBeUndefined();
+    const update = (field: string, value: string) =>
+      t.graphql<{ updateOnBehalfOf: { userErrors: UserError[] } }>(
+        `mutation { updateOnBehalfOf(input: { clientId: "${id}", id: "customer-c", ${field}: "${value}" }) { userErrors { code } } }`,
+      );
+    for (let round = 0; round < 5; round++) {
+      const results = await Promise.all([update('name', `Name ${round}`), update('description', `Text ${round}`)]);
+      expect(results.map((r) => r.body.data?.updateOnBehalfOf.userErrors)).toEqual([[], []]);
+      const read = await t.graphql<{ onBehalfOf: { name: string; description: string } }>(
+        `{ onBehalfOf(clientId: "${id}", id: "customer-c") { name description } }`,
+      );
+      expect(read.body.data!.onBehalfOf, `round ${round}`).toEqual({
+        name: `Name ${round}`,
+        description: `Text ${round}`,
+      });
+    }
+  });
+
   it('answers CONFLICT instead of overwriting a newer change', async () => {
     const { client } = await createWebClient('Optimistic');
     const seen = client!.lastUpdatedAt;
