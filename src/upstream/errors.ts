@@ -100,6 +100,22 @@ export function toGraphQLError(err: unknown): GraphQLError {
     });
   }
   if (err instanceof UpstreamStatusError) {
+    // Neither is about the ids or input sent: the whole call failed, as it will again.
+    if (err.status === 401) {
+      return new GraphQLError(`${UPSTREAM_LABEL[err.upstream]} refused the facade's Maskinporten token (HTTP 401).`, {
+        extensions: { code: 'UPSTREAM_AUTH_FAILED', upstream: err.upstream, status: err.status },
+        originalError: err,
+      });
+    }
+    if (err.status >= 300 && err.status < 400) {
+      return new GraphQLError(
+        `${UPSTREAM_LABEL[err.upstream]} answered with a redirect (HTTP ${err.status}), which the facade does not follow.`,
+        {
+          extensions: { code: 'UPSTREAM_UNAVAILABLE', upstream: err.upstream, status: err.status },
+          originalError: err,
+        },
+      );
+    }
     if (err.status === 403) {
       return new GraphQLError(`${UPSTREAM_LABEL[err.upstream]} refused access.`, {
         extensions: { code: 'FORBIDDEN', upstream: err.upstream },

@@ -215,6 +215,29 @@ describe('an answer the facade cannot fully read', () => {
     }
   });
 
+  it('says a whole call refused for the token or redirected is not about the ids: never UPSTREAM_REJECTED', async () => {
+    for (const [status, code] of [
+      [401, 'UPSTREAM_AUTH_FAILED'],
+      [307, 'UPSTREAM_UNAVAILABLE'],
+      [308, 'UPSTREAM_UNAVAILABLE'],
+    ] as const) {
+      proxy.mode = () => ({ body: Buffer.from('{}'), status });
+      try {
+        const body = await persons([FRESH, DIGIPOST]);
+        expect(body.data?.persons, String(status)).toEqual([null, null]);
+        expect(
+          body.errors?.map((e) => e.extensions),
+          String(status),
+        ).toEqual([
+          { code, upstream: 'krr', status },
+          { code, upstream: 'krr', status },
+        ]);
+      } finally {
+        proxy.mode = rewriting;
+      }
+    }
+  });
+
   it('still answers an id KRR left out as not registered when every record was readable', async () => {
     rewrite = (personer) => personer.filter((p) => p.personidentifikator !== FRESH);
     const body = await persons([FRESH, DIGIPOST]);
