@@ -88,7 +88,11 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
   };
   /** Ids of contact-only look-ups answered by the digital-post loader (fetched with digital post, audited so). */
   const servedWithPost = new Set<string>();
-  /** A contact-only batch some of whose ids the digital-post loader already has (cached: no second KRR look-up). */
+  /**
+   * A contact-only batch some of whose ids the digital-post loader already has (cached: no second KRR look-up). Those
+   * the digital-post look-up failed for are looked up contact-only after all: a refusal or an outage of the
+   * digital-post call is not the contact-only fields' to share.
+   */
   const sharingPostLookups = async (ids: readonly string[]): Promise<(PersonModel | Error)[]> => {
     const shared = ids.filter((id) => wantedWithPost.has(id));
     const own = ids.filter((id) => !wantedWithPost.has(id));
@@ -100,6 +104,12 @@ export function createPersonsContext(opts: PersonsContextOptions): PersonsContex
     const byId = new Map<string, PersonModel | Error>();
     shared.forEach((id, i) => byId.set(id, sharedResults[i] as PersonModel | Error));
     own.forEach((id, i) => byId.set(id, ownResults[i] as PersonModel | Error));
+    const failed = shared.filter((id) => byId.get(id) instanceof Error);
+    if (failed.length > 0) {
+      failed.forEach((id) => servedWithPost.delete(id));
+      const retried = await fetchPersons(failed, CONTACT_ONLY);
+      failed.forEach((id, i) => byId.set(id, retried[i] as PersonModel | Error));
+    }
     return ids.map((id) => byId.get(id) as PersonModel | Error);
   };
   /** Per id, the rate-limit decision that charged it in this request (a person counts once per request). */

@@ -10,8 +10,8 @@ export interface Rewrite {
   chunked?: boolean;
 }
 
-/** Changes KRR's answer (its bytes and status) into what the proxy sends. */
-export type Mode = (answer: Buffer, status: number) => Rewrite;
+/** Changes KRR's answer (its bytes and status) to the request with `headers` into what the proxy sends. */
+export type Mode = (answer: Buffer, status: number, headers: IncomingHttpHeaders) => Rewrite;
 
 export const AS_IS: Mode = (body, status) => ({ body, status });
 
@@ -45,7 +45,7 @@ export async function startKrrProxy(krrUrl: string): Promise<KrrProxy> {
       }
       request(`${target}${req.url ?? '/'}`, { method: req.method as 'POST', headers, body: Buffer.concat(chunks) })
         .then(async (answer) => {
-          const out = proxy.mode(Buffer.from(await answer.body.arrayBuffer()), answer.statusCode);
+          const out = proxy.mode(Buffer.from(await answer.body.arrayBuffer()), answer.statusCode, req.headers);
           res.writeHead(out.status ?? answer.statusCode, {
             'content-type': 'application/json',
             ...(out.encoding ? { 'content-encoding': out.encoding } : {}),

@@ -4,6 +4,7 @@
  * answers; a second facade, configured as against Digdir, reads KRR through it. Whatever KRR sends, the facade shows no
  * contact point the register says must not be used, and never shows a person it could not read as not registered.
  */
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { startKrrProxy, type KrrProxy, type Mode } from '../helpers/krr-proxy.js';
@@ -182,8 +183,8 @@ describe('an answer the facade cannot fully read', () => {
   it('fails only that person when its two copies are nested too deep to compare', async () => {
     // Written as text: JSON.parse reads any depth, JSON.stringify and a recursive comparison do not.
     const deep = `${'{"n":'.repeat(20_000)}0${'}'.repeat(20_000)}`;
-    proxy.mode = (answer, status) => {
-      const text = rewriting(answer, status).body.toString('utf8');
+    proxy.mode = (answer, status, headers) => {
+      const text = rewriting(answer, status, headers).body.toString('utf8');
       return { body: Buffer.from(text.replaceAll('"DEEP"', deep)), status };
     };
     let body;
@@ -209,6 +210,39 @@ describe('an answer the facade cannot fully read', () => {
         const body = await persons([FRESH]);
         expect(body.errors?.[0], answer).toMatchObject({ extensions: { code: 'UPSTREAM_UNAVAILABLE' } });
         expect(body.errors?.[0]?.message, answer).toMatch(/could not read \(unreadable answer\)/);
+      } finally {
+        proxy.mode = rewriting;
+      }
+    }
+  });
+
+  it('answers contact-only fields of persons whose digital-post look-up failed, from a contact-only look-up', async () => {
+    const QUERY_BOTH = `query Both($ids: [PersonIdentifier!]!) {
+      a: persons(ids: $ids) { id email { value } }
+      b: persons(ids: $ids) { id digitalMailbox { address } }
+    }`;
+    // KRR refuses (403) or fails (503) every call made with the digital-post scope, and answers the others.
+    for (const status of [403, 503]) {
+      proxy.mode = (answer, answered, headers) => {
+        const scope = String(decodeJwt(String(headers.authorization).slice(7)).scope);
+        return scope.includes('digitalpost')
+          ? { body: Buffer.from('{}'), status }
+          : rewriting(answer, answered, headers);
+      };
+      try {
+        const res = await facade.graphql<{ a: PersonAnswer[]; b: (PersonAnswer | null)[] }>(QUERY_BOTH, {
+          ids: [FRESH, DIGIPOST],
+        });
+        expect(
+          res.body.data?.a.map((p) => p.id),
+          String(status),
+        ).toEqual([FRESH, DIGIPOST]);
+        expect(res.body.data?.a[0]?.email, String(status)).not.toBeNull();
+        expect(res.body.data?.b, String(status)).toEqual([null, null]);
+        expect(
+          res.body.errors?.map((e) => e.path?.[0]),
+          String(status),
+        ).toEqual(['b', 'b']);
       } finally {
         proxy.mode = rewriting;
       }
