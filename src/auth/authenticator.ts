@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Logger } from 'pino';
 import { scopesFromClaims, type Caller } from './caller.js';
 import { discoverJwksUrl, KeyDocumentUnavailable, remoteKeySet } from './key-documents.js';
@@ -56,6 +56,9 @@ export const DEFAULT_CLOCK_SKEW_SECONDS = 30;
 /** The refusals {@link AuthenticatorOptions.tokenHint} is said after: the caller needs another token. */
 const HINTED: ReadonlySet<AuthFailureReason> = new Set(['missing', 'expired', 'unknown_key']);
 
+/** The signature algorithms a caller token may use. */
+const ALGORITHMS = ['RS256', 'ES256'];
+
 /** Verified tokens remembered (bounded): a caller sends the same token with every request until it expires. */
 const VERIFIED_CACHE_SIZE = 10_000;
 
@@ -103,6 +106,10 @@ export class Authenticator {
       if (known.expiresAt > Date.now()) return { ok: true, caller: known.caller };
       this.verified.delete(token);
     }
+    // What needs no key is judged first: a token that cannot be good is the caller's fault (401) even while the
+    // issuer's keys are out of reach (which would be 503, "try again").
+    const shape = shapeRefusal(token);
+    if (shape) return this.refuse(shape, token);
     let keys: JWTVerifyGetKey;
     try {
       keys = await this.jwks();
@@ -115,7 +122,7 @@ export class Authenticator {
       ({ payload } = await jwtVerify(token, keys, {
         issuer: this.opts.issuer,
         audience: this.opts.audience,
-        algorithms: ['RS256', 'ES256'],
+        algorithms: ALGORITHMS,
         requiredClaims: ['exp'],
         // exp, nbf: refused beyond the skew; iat: checked below (jose checks only that it is a number here).
         clockTolerance: this.skew,
@@ -227,6 +234,19 @@ export class Authenticator {
 }
 
 /** The refusal reason of an error jose's `jwtVerify` threw. */
+/** Whether `token` is a compact JWS with a JSON header and claims and an allowed `alg`, told without any key. */
+function shapeRefusal(token: string): AuthFailureReason | undefined {
+  let alg: string | undefined;
+  try {
+    if (token.split('.').length !== 3) return 'malformed';
+    alg = decodeProtectedHeader(token).alg;
+    decodeJwt(token);
+  } catch {
+    return 'malformed';
+  }
+  return alg !== undefined && ALGORITHMS.includes(alg) ? undefined : 'algorithm';
+}
+
 function reasonOf(err: unknown): { reason: AuthFailureReason; claim?: string } {
   if (err instanceof errors.JWTExpired) return { reason: 'expired' };
   if (err instanceof errors.JWTClaimValidationFailed) {

@@ -474,6 +474,24 @@ describe('Authenticator: the issuer keys out of reach is 503, not the caller’s
     expect(auth.keysStatus()).toBe('issuer keys unavailable: JWKS could not be fetched (ECONNREFUSED)');
   });
 
+  it('a token that cannot be good is still 401 while the keys are out of reach: malformed, or an algorithm not allowed', async () => {
+    const auth = authenticator({ jwksUrl: `http://127.0.0.1:${await closedPort()}/jwks` });
+    const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const claims = b64({ iss: ISSUER, aud: AUDIENCE, exp: now() + 60 });
+    for (const [token, reason] of [
+      ['garbage', 'malformed'],
+      ['a.b.c', 'malformed'],
+      [`${b64({ alg: 'RS256' })}.${b64('claims')}`, 'malformed'],
+      [`${b64({ alg: 'RS256' })}.${claims}.sig.x.y`, 'malformed'],
+      [`${b64({ alg: 'none' })}.${claims}.`, 'algorithm'],
+      [`${b64({ alg: 'HS256' })}.${claims}.c2ln`, 'algorithm'],
+      [`${b64({ typ: 'JWT' })}.${claims}.c2ln`, 'algorithm'],
+    ] as const) {
+      expect(await call(auth, token), token).toMatchObject({ ok: false, status: 401, reason });
+    }
+    expect(auth.keysStatus(), 'the keys were never needed').toBe('not checked yet');
+  });
+
   it('JWKS answering 500 or something that is not a JWKS: 503', async () => {
     let answer: [number, string] = [500, '{}'];
     const failing = createServer((_req, res) => {
