@@ -275,7 +275,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       }
     }
     if (!v.MASKINPORTEN_KEYSTORE_FILE && !v.MASKINPORTEN_KEY_FILE) {
-      problems.push('MASKINPORTEN_KEY_FILE (with MASKINPORTEN_CERT_FILE or MASKINPORTEN_KID) is required');
+      problems.push(
+        'MASKINPORTEN_KEYSTORE_FILE (the enterprise certificate as a .p12) or MASKINPORTEN_KEY_FILE (with ' +
+          'MASKINPORTEN_CERT_FILE or MASKINPORTEN_KID) is required',
+      );
     }
     if (v.MASKINPORTEN_KEY_FILE && !v.MASKINPORTEN_CERT_FILE && !v.MASKINPORTEN_KID) {
       problems.push('MASKINPORTEN_CERT_FILE is required with MASKINPORTEN_KEY_FILE unless MASKINPORTEN_KID is set');

@@ -43,6 +43,8 @@ describe('sandbox mode is chosen fail-closed', () => {
         expect.stringContaining('AUTH_ISSUER is required'),
         expect.stringContaining('AUTH_AUDIENCE is required'),
         expect.stringContaining('MASKINPORTEN_KEY_FILE'),
+        // Either way of giving the key is named: a .p12 holder is not sent to the PEM variables alone.
+        expect.stringContaining('MASKINPORTEN_KEYSTORE_FILE'),
       ]),
     );
     // Outside production too: any upstream variable means "not the sandbox".

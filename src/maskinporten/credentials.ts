@@ -19,7 +19,7 @@ export async function loadCredentials(config: MaskinportenConfig): Promise<Grant
   if (config.keystoreFile) {
     return loadKeystoreCredentials({ file: config.keystoreFile, password: config.keystorePassword, kid: config.kid });
   }
-  if (!config.keyFile) throw new CredentialsError('MASKINPORTEN_KEY_FILE is required');
+  if (!config.keyFile) throw new CredentialsError('MASKINPORTEN_KEYSTORE_FILE or MASKINPORTEN_KEY_FILE is required');
   return loadPemCredentials({ keyFile: config.keyFile, certFile: config.certFile, kid: config.kid });
 }
 
