@@ -259,6 +259,9 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     // A readiness probe gives up after about a second: a slow token probe reports its last outcome instead.
     const readiness = async () =>
       components(await within(READY_WAIT_MS, tokenState(), () => lastTokenState ?? 'token probe in progress'));
+    /** The sandbox guide's curl lines name the facade's URL, known once it listens (PORT may be 0). */
+    let facadeUrl = `http://localhost:${config.port}`;
+    const guideHtml = sandbox ? (await import('./http/sandbox-guide.js')).sandboxGuideHtml : undefined;
     const server = createHttpServer({
       apollo,
       answers,
@@ -325,7 +328,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
               defaultHeaders: sandbox
                 ? async () => ({ Authorization: `Bearer ${(await sandbox.callerIssuer.issueToken()).access_token}` })
                 : undefined,
-              sandboxGuide: sandbox ? (await import('./http/sandbox-guide.js')).sandboxGuideHtml : undefined,
+              sandboxGuide: guideHtml && ((now: Date) => guideHtml(now, facadeUrl)),
             })
           : undefined,
     });
@@ -342,7 +345,12 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     let closing: Promise<void> | undefined;
     const { port } = server.address() as AddressInfo;
     const url = `http://${loopbackHost(config.host)}:${port}`;
-    log.info({ url: `${url}/graphql`, metrics: metricsUrl, sandbox: Boolean(sandbox) }, 'facade listening');
+    facadeUrl = url;
+    // `url` is where this host reaches it; `listen` what it is bound to (0.0.0.0 by default outside the sandbox).
+    log.info(
+      { url: `${url}/graphql`, listen: `${config.host}:${port}`, metrics: metricsUrl, sandbox: Boolean(sandbox) },
+      'facade listening',
+    );
 
     return {
       url,

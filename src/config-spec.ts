@@ -506,7 +506,9 @@ export const VARIABLES = {
     type: 'string',
     shape: 'file path',
     example: '/config/trusted-documents.json',
-    description: 'when set, only operations in this manifest (hash → document) run',
+    description:
+      'when set, only operations in this manifest (hash → document) run, sent by their hash: GraphiQL, which sends ' +
+      'documents as text, runs none then (the start banner says so)',
   },
   RATE_LIMIT_PERSONS_PER_MINUTE: {
     group: 'limits',

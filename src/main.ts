@@ -1,5 +1,5 @@
 import { startApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { ListenError } from './http/listen.js';
 import { TrustedDocumentsError } from './http/trusted-documents.js';
 import { CredentialsError } from './maskinporten/credentials.js';
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
       [
         '',
         'Sandbox mode: Maskinporten, KRR, the admin API and a caller-token issuer run embedded on loopback.',
-        `GraphQL:        ${publicUrl}/graphql  (GraphiQL in a browser, a token filled in)`,
+        `GraphQL:        ${publicUrl}/graphql  (${graphiqlNote(config)})`,
         `Caller token:   POST ${publicUrl}/sandbox/caller-token  (every scope, valid ${token.expires_in} s), or this one:`,
         '',
         // A shell assignment, so that the Try line below runs as it is once this one is pasted first.
@@ -84,6 +84,15 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/** What the banner says of GraphiQL: there with a token, off, or there but able to run none of its tabs. */
+function graphiqlNote(config: Config): string {
+  if (!(config.graphiql ?? !config.production)) return 'GraphiQL off: GRAPHIQL=false or NODE_ENV=production';
+  if (config.trustedDocumentsFile) {
+    return 'GraphiQL runs nothing here: TRUSTED_DOCUMENTS_FILE takes only the ids of its listed documents';
+  }
+  return 'GraphiQL in a browser, a token filled in';
 }
 
 main().catch((err: unknown) => {

@@ -77,4 +77,13 @@ describe('the sandbox banner', () => {
       child.kill('SIGKILL');
     }
   }, 40_000);
+
+  it('says GraphiQL is off when it is, instead of promising it with a token', async () => {
+    const { child, output } = await startMain({ GRAPHIQL: 'false' });
+    try {
+      expect(output()).toMatch(/GraphQL: +\S+\/graphql +\(GraphiQL off: GRAPHIQL=false or NODE_ENV=production\)/);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 40_000);
 });

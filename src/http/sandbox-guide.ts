@@ -30,7 +30,9 @@ export interface SandboxGuide {
 /** The facade's own privileged scopes (default ADMIN_ALLOWED_SCOPES): a client holding one cannot be changed here. */
 const mayGrant = scopePolicy();
 const isPrivileged = (scope: string) => !mayGrant(scope);
-const READ_ONLY = 'holds privileged scopes, so read-only here (changes: a `FORBIDDEN` user error)';
+const READ_ONLY =
+  'holds privileged scopes, so its settings, keys and secret are read-only here (a `FORBIDDEN` user error); ' +
+  'onbehalfof registrations on it can be made';
 
 const PROVIDERS: Record<string, string> = { [DIGIPOST_ORGNO]: 'Digipost', [EBOKS_ORGNO]: 'e-Boks' };
 
@@ -162,7 +164,7 @@ const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
 /** The guide as a standalone HTML page (no script: it is served under the page's strict CSP). */
-export function sandboxGuideHtml(now?: Date): string {
+export function sandboxGuideHtml(now?: Date, facadeUrl = 'http://localhost:4000'): string {
   const g = sandboxGuide(now);
   const code = (s: string) => s.replace(/`([^`]+)`/g, '<code>$1</code>');
   const table = (head: string[], rows: string[][]) =>
@@ -201,7 +203,7 @@ ${table(
   ['tenant', 'name', 'how the facade may act for it'],
   g.tenants.map((t) => [t.orgno, t.name, t.via]),
 )}
-<pre>curl -s -X POST http://localhost:4000/sandbox/caller-token -H 'content-type: application/json' \\
+<pre>curl -s -X POST ${escapeHtml(facadeUrl)}/sandbox/caller-token -H 'content-type: application/json' \\
   -d '{"tenant": "${escapeHtml(g.tenants[0]?.orgno ?? '')}", "scope": "contactinfo.read"}'</pre>
 <p>Both fields are optional (default: every scope, no tenant). Put <code>Authorization: Bearer &lt;access_token&gt;</code> in GraphiQL's Headers; the <code>Me</code> tab then shows the tenant in <code>actingFor</code>.</p>
 </body>

@@ -92,6 +92,12 @@ describe('example operations against the sandbox', () => {
     });
   }
 
+  it("the served guide's curl line names this facade's own URL (its PORT), not the default", async () => {
+    const res = await fetch(`${t.url}${SANDBOX_GUIDE_PATH}`, { headers: { accept: 'text/html' } });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain(`curl -s -X POST ${t.url}/sandbox/caller-token`);
+  });
+
   it("an operation with live variables says in the README what to send instead, and what the README's values do", async () => {
     for (const op of EXAMPLE_OPERATIONS.filter((o) => o.liveVariables)) expect(op.readmeNote, op.name).toBeTruthy();
     // Update's note: the README's `seen` is older than the seed, so it gets the CONFLICT user error.
