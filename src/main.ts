@@ -1,5 +1,6 @@
 import { startApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { configuredFileProblems } from './configured-files.js';
 import { ListenError } from './http/listen.js';
 import { TrustedDocumentsError } from './http/trusted-documents.js';
 import { CredentialsError } from './maskinporten/credentials.js';
@@ -19,6 +20,11 @@ async function main(): Promise<void> {
       process.exit(2);
     }
     throw err;
+  }
+  const fileProblems = await configuredFileProblems(config);
+  if (fileProblems.length > 0) {
+    console.error(new ConfigError(fileProblems).message);
+    process.exit(2);
   }
   try {
     // OTEL_* variables: off (nothing loaded) unless an OTLP endpoint or OTEL_TRACES_EXPORTER is set.

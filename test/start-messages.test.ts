@@ -54,6 +54,33 @@ describe('a port that is taken', () => {
   });
 });
 
+describe('settings checked only when used', () => {
+  it('are named together in one start: tracing, trusted documents, tenants and the Maskinporten key (exit code 2)', async () => {
+    const run = await runMainToExit({
+      OTEL_TRACES_EXPORTER: 'zipkin',
+      TRUSTED_DOCUMENTS_FILE: '/nonexistent/trusted.json',
+      TENANTS_FILE: '/nonexistent/tenants.json',
+      MASKINPORTEN_ISSUER: 'https://test.maskinporten.no/',
+      MASKINPORTEN_CLIENT_ID: 'client',
+      MASKINPORTEN_KEY_FILE: '/nonexistent/key.pem',
+      MASKINPORTEN_CERT_FILE: '/nonexistent/cert.pem',
+      KRR_URL: 'https://krr.invalid',
+      ADMIN_API_URL: 'https://admin.invalid',
+      AUTH_ISSUER: 'https://auth.invalid/',
+      AUTH_AUDIENCE: 'facade',
+    });
+    expect(run.code).toBe(2);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines[0]).toBe('Invalid configuration:');
+    for (const name of ['OTEL_TRACES_EXPORTER', 'TRUSTED_DOCUMENTS_FILE', 'TENANTS_FILE', 'MASKINPORTEN_KEY_FILE']) {
+      expect(
+        lines.filter((line) => line.startsWith(`  - ${name}`)),
+        name,
+      ).toHaveLength(1);
+    }
+  }, 40_000);
+});
+
 describe('the sandbox banner', () => {
   it("prints a TOKEN= line and a Try line that answer as printed (the new user's first two pastes)", async () => {
     const { child, output } = await startMain();
