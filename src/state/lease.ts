@@ -83,6 +83,9 @@ export class RedisLeaseLocks implements ClientLocks {
       try {
         answer = await this.opts.store.redis.set(key, token, 'PX', this.ttlMs, 'NX');
       } catch (err) {
+        // A Redis that hangs may still take the lease when it wakes, for no one: the release, queued behind the
+        // SET on the same connection, gives it back then, instead of blocking the client's next change for its ttl.
+        this.opts.store.redis.eval(RELEASE, 1, key, token).catch(() => undefined);
         throw new LockUnavailableError('the lock store (Redis) cannot be reached', { cause: err });
       }
       if (answer === 'OK') return;
