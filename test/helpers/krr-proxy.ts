@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
+import { startTestApp, type TestApp } from './app.js';
 
 /** How the proxy sends an answer on: its body, status, the Content-Encoding it claims, and whether it goes chunked. */
 export interface Rewrite {
@@ -63,4 +64,30 @@ export async function startKrrProxy(krrUrl: string): Promise<KrrProxy> {
   proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   proxy.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
   return proxy;
+}
+
+/** A sandbox app, a proxy in front of its KRR, and a second facade (a replica of it) reading KRR through the proxy. */
+export interface BehindKrrProxy {
+  origin: TestApp;
+  proxy: KrrProxy;
+  facade: TestApp;
+  close(): Promise<void>;
+}
+
+export async function startBehindKrrProxy(mode: Mode = AS_IS): Promise<BehindKrrProxy> {
+  const origin = await startTestApp();
+  const proxy = await startKrrProxy(origin.sandbox.upstream.krrUrl);
+  proxy.mode = mode;
+  const facade = await startTestApp({ KRR_URL: proxy.url }, { peerOf: origin });
+  return {
+    origin,
+    proxy,
+    facade,
+    async close() {
+      await facade.close();
+      await proxy.close();
+      // A test may have closed one of the origin's simulators already (an outage).
+      await origin.close().catch(() => undefined);
+    },
+  };
 }

@@ -7,7 +7,7 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { startKrrProxy, type KrrProxy, type Mode } from '../helpers/krr-proxy.js';
+import { startBehindKrrProxy, type BehindKrrProxy, type KrrProxy, type Mode } from '../helpers/krr-proxy.js';
 
 type Person = Record<string, unknown> & { personidentifikator?: unknown; kontaktinformasjon?: Record<string, unknown> };
 /** How the proxy changes KRR's `personer` before sending the answer on. */
@@ -23,21 +23,18 @@ const rewriting: Mode = (answer, status) => {
   return { body: Buffer.from(JSON.stringify({ personer: rewrite(parsed.personer) })), status };
 };
 
+let setup: BehindKrrProxy;
 let origin: TestApp;
 let facade: TestApp;
 let proxy: KrrProxy;
 
 beforeAll(async () => {
-  origin = await startTestApp();
-  proxy = await startKrrProxy(origin.sandbox.upstream.krrUrl);
-  proxy.mode = rewriting;
-  facade = await startTestApp({ KRR_URL: proxy.url }, { peerOf: origin });
+  setup = await startBehindKrrProxy(rewriting);
+  ({ origin, facade, proxy } = setup);
 });
 
 afterAll(async () => {
-  await facade?.close();
-  await proxy?.close();
-  await origin?.close();
+  await setup?.close();
 });
 
 beforeEach(() => {

@@ -4,23 +4,16 @@
  * (README "Reliability": only an outage longer than the token's life surfaces as UPSTREAM_AUTH_FAILED).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers/app.js';
-import { AS_IS, startKrrProxy, type KrrProxy } from '../helpers/krr-proxy.js';
+import { AS_IS, startBehindKrrProxy, type BehindKrrProxy } from '../helpers/krr-proxy.js';
 
-let origin: TestApp;
-let facade: TestApp;
-let proxy: KrrProxy;
+let setup: BehindKrrProxy;
 
 beforeAll(async () => {
-  origin = await startTestApp();
-  proxy = await startKrrProxy(origin.sandbox.upstream.krrUrl);
-  facade = await startTestApp({ KRR_URL: proxy.url }, { peerOf: origin });
+  setup = await startBehindKrrProxy();
 });
 
 afterAll(async () => {
-  await facade?.close();
-  await proxy?.close();
-  await origin?.close().catch(() => undefined);
+  await setup?.close();
 });
 
 const QUERY = `query Persons($ids: [PersonIdentifier!]!) { persons(ids: $ids) { id status } }`;
@@ -28,6 +21,7 @@ const IDS = ['11822648950', '22859197810'];
 
 describe('a 401 from KRR while Maskinporten is down', () => {
   it('fails the call that got it, and the next calls carry the cached token', async () => {
+    const { origin, proxy, facade } = setup;
     expect((await facade.graphql(QUERY, { ids: IDS })).body.errors).toBeUndefined();
     await origin.sandbox.maskinporten.close();
     let refusals = 1;
