@@ -15,7 +15,7 @@ import { mayHoldPersonalId } from '../observability/personal-ids.js';
 import { bindRequest, startRequestSpan, tracingEnabled, type RequestTrace } from '../observability/tracing.js';
 import type { UpstreamRequestContext } from '../upstream/request-context.js';
 import { RetryBudget } from '../upstream/retry.js';
-import { BodyBudget, HttpError, NO_BODY, readBody } from './body.js';
+import { BodyBudget, HttpError, NO_BODY, readBody, type BodyHold, type DecodeTurns } from './body.js';
 import type { GraphiQL } from './graphiql.js';
 import { jsonLineBytes } from './json-pieces.js';
 import { createServer } from './node-http.js';
@@ -250,10 +250,47 @@ async function handleGraphQL(
   const refusal = opts.admit?.(auth.caller);
   if (refusal !== undefined) return graphqlError(res, 403, refusal, 'FORBIDDEN');
 
-  let body: unknown;
   const hold = req.method === 'POST' ? bodies.open(res) : NO_BODY;
   try {
-    const text = req.method === 'POST' ? await readBody(req, opts.bodyLimitBytes, bodies.decoding, hold) : '';
+    await serveRequest(opts, bodies.decoding, req, res, {
+      method: req.method,
+      target,
+      trace,
+      caller: auth.caller,
+      requestId,
+      callerRequestId,
+      hold,
+    });
+  } finally {
+    // Held while the body is needed and no longer: until its answer is handed over, or it is refused (a connection
+    // dropped with answers queued on it closes none of their responses: their 'close' cannot be relied on).
+    hold.release();
+  }
+}
+
+/** What handleGraphQL knows of a request once its caller is authenticated. */
+interface Authenticated {
+  method: 'GET' | 'POST';
+  target: RequestTarget;
+  trace?: RequestTrace;
+  caller: Caller;
+  requestId: string;
+  callerRequestId?: string;
+  /** The request body's share of the bodies' budget. */
+  hold: BodyHold;
+}
+
+/** Reads and checks the request of an authenticated caller, waits for admission, and runs it. */
+async function serveRequest(
+  opts: Serving,
+  decoding: DecodeTurns,
+  req: IncomingMessage,
+  res: ServerResponse,
+  { method, target, trace, caller, requestId, callerRequestId, hold }: Authenticated,
+): Promise<void> {
+  let body: unknown;
+  try {
+    const text = method === 'POST' ? await readBody(req, opts.bodyLimitBytes, decoding, hold) : '';
     body = parseBody(text, req.headers['content-type']);
   } catch (err) {
     if (err instanceof HttpError) {
@@ -262,22 +299,19 @@ async function handleGraphQL(
     }
     throw err;
   }
-  const releaseBody = hold.release;
-
   let search = target.search;
   if (opts.trustedDocuments) {
-    const trusted = resolveTrustedRequest(opts.trustedDocuments, req.method, body, search);
+    const trusted = resolveTrustedRequest(opts.trustedDocuments, method, body, search);
     if (!trusted.ok) return graphqlError(res, trusted.status, trusted.message, trusted.code);
     body = trusted.body;
     search = trusted.search;
   }
 
-  const fields = requestFields(req.method, body, search);
+  const fields = requestFields(method, body, search);
   const refused = checkRequest(fields, opts.documentLimits);
   if (refused) return graphqlError(res, 400, refused, 'BAD_REQUEST');
 
   const operationName = typeof fields.operationName === 'string' ? fields.operationName : null;
-  const method = req.method;
   const started = performance.now();
   // The access log names the operation, never the query string or variables (they may carry personal ids).
   const logAccess = opts.accessLog.isLevelEnabled('info')
@@ -314,7 +348,7 @@ async function handleGraphQL(
     const admitted = release !== undefined;
     // One literal, not a spread of one: on Node 20 `{ ...a, b }` takes V8's slow path, 1–3 µs a request.
     const accepted = {
-      caller: auth.caller,
+      caller,
       method,
       search,
       body,
@@ -327,8 +361,6 @@ async function handleGraphQL(
     await runOperation(opts, req, res, accepted, trace);
   } finally {
     release?.();
-    // The answer is handed over (or the operation failed): a caller slow to read it holds no body from here on.
-    releaseBody();
   }
 }
 
