@@ -12,6 +12,8 @@ import { buildGrant } from './grant.js';
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 /** A token is not handed out in its last seconds: it must survive the trip to the resource server. */
 const EXPIRY_SAFETY_MS = 5_000;
+/** A token obtained less than this long ago (ms) is not renewed for a 401: see TokenService.renew. */
+const MIN_RENEWAL_INTERVAL_MS = 10_000;
 /** After a failed background refresh, the next attempt waits this long (the cached token keeps serving meanwhile). */
 const REFRESH_RETRY_MS = 5_000;
 
@@ -24,6 +26,8 @@ interface CacheEntry {
   /** The onbehalfof registration the token was obtained through, if any (see forgetOnBehalfOf). */
   onBehalfOf?: string;
   token?: string;
+  /** When `token` was obtained (ms since the epoch). */
+  obtainedAt?: number;
   expiresAt: number;
   refreshAt: number;
   inflight?: Promise<string>;
@@ -91,9 +95,17 @@ export class TokenService implements TokenProvider {
   renew(req: TokenRequest, refused: string, context?: UpstreamRequestContext): Promise<string> {
     const key = this.cacheKey(req);
     const entry = this.cache.get(key);
-    if (entry?.token && entry.token !== refused && this.now() < entry.expiresAt - EXPIRY_SAFETY_MS) {
+    const now = this.now();
+    if (entry?.token && entry.token !== refused && now < entry.expiresAt - EXPIRY_SAFETY_MS) {
       this.opts.metrics.tokenCache.inc({ result: 'hit' });
       return Promise.resolve(entry.token);
+    }
+    // A token this fresh refused too: the refusal is not the token's age, and another would fare no better. Answered
+    // with the refused one itself (no retry), so a resource server that refuses every token costs Maskinporten one
+    // request per interval, not one per call.
+    if (entry?.token === refused && now - (entry.obtainedAt ?? 0) < MIN_RENEWAL_INTERVAL_MS) {
+      this.opts.metrics.tokenCache.inc({ result: 'hit' });
+      return Promise.resolve(refused);
     }
     this.opts.metrics.tokenCache.inc({ result: entry?.inflight ? 'coalesced' : 'miss' });
     return this.fetch(key, req, context);
@@ -175,6 +187,7 @@ export class TokenService implements TokenProvider {
     const inflight = requested
       .then(({ token, expiresInSeconds, obtainedAt }) => {
         target.token = token;
+        target.obtainedAt = obtainedAt;
         target.expiresAt = obtainedAt + expiresInSeconds * 1000;
         target.refreshAt = obtainedAt + refreshAfterSeconds(expiresInSeconds) * 1000;
         return token;

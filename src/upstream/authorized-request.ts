@@ -15,5 +15,7 @@ export async function authorizedRequest(
   const res = await client.request({ ...req, bearer: first });
   if (res.status !== 401) return res;
   const second = await tokens.renew(token, first, req.context);
+  // The same token back: one as fresh was refused, and the 401 stands.
+  if (second === first) return res;
   return client.request({ ...req, bearer: second });
 }

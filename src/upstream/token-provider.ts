@@ -16,7 +16,8 @@ export interface TokenProvider {
   getToken(req: TokenRequest, context?: UpstreamRequestContext): Promise<string>;
   /**
    * A token in place of `refused`, which a resource server answered 401: a newer one if already cached, else a fresh
-   * one. Until it comes, `refused` stays in the cache (see TokenService.renew).
+   * one, or `refused` itself when it is too fresh to be worth replacing. Until a new one comes, `refused` stays in the
+   * cache (see TokenService.renew).
    */
   renew(req: TokenRequest, refused: string, context?: UpstreamRequestContext): Promise<string>;
 }
