@@ -12,7 +12,7 @@ import { buildGrant } from './grant.js';
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 /** A token is not handed out in its last seconds: it must survive the trip to the resource server. */
 const EXPIRY_SAFETY_MS = 5_000;
-/** A token obtained less than this long ago (ms) is not renewed for a 401: see TokenService.renew. */
+/** A replacement token obtained less than this long ago (ms) is not renewed for a 401: see TokenService.renew. */
 const MIN_RENEWAL_INTERVAL_MS = 10_000;
 /** After a failed background refresh, the next attempt waits this long (the cached token keeps serving meanwhile). */
 const REFRESH_RETRY_MS = 5_000;
@@ -28,6 +28,8 @@ interface CacheEntry {
   token?: string;
   /** When `token` was obtained (ms since the epoch). */
   obtainedAt?: number;
+  /** `token` replaced one a resource server refused (see TokenService.renew). */
+  renewed?: boolean;
   expiresAt: number;
   refreshAt: number;
   inflight?: Promise<string>;
@@ -100,15 +102,15 @@ export class TokenService implements TokenProvider {
       this.opts.metrics.tokenCache.inc({ result: 'hit' });
       return Promise.resolve(entry.token);
     }
-    // A token this fresh refused too: the refusal is not the token's age, and another would fare no better. Answered
-    // with the refused one itself (no retry), so a resource server that refuses every token costs Maskinporten one
-    // request per interval, not one per call.
-    if (entry?.token === refused && now - (entry.obtainedAt ?? 0) < MIN_RENEWAL_INTERVAL_MS) {
+    // A replacement refused too, while fresh: the refusal is not the token's age, and another would fare no better.
+    // Answered with the refused one itself (no retry), so a resource server that refuses every token costs Maskinporten
+    // one request per interval, not one per call.
+    if (entry?.token === refused && entry.renewed && now - (entry.obtainedAt ?? 0) < MIN_RENEWAL_INTERVAL_MS) {
       this.opts.metrics.tokenCache.inc({ result: 'hit' });
       return Promise.resolve(refused);
     }
     this.opts.metrics.tokenCache.inc({ result: entry?.inflight ? 'coalesced' : 'miss' });
-    return this.fetch(key, req, context);
+    return this.fetch(key, req, context, true);
   }
 
   /** Drops `token` (the next `getToken` fetches a new one), unless a newer token already replaced it. */
@@ -173,7 +175,7 @@ export class TokenService implements TokenProvider {
   }
 
   /** Starts (or joins) the token request for `key`; the entry is created synchronously so later callers join it. */
-  private fetch(key: string, req: TokenRequest, context?: UpstreamRequestContext): Promise<string> {
+  private fetch(key: string, req: TokenRequest, context?: UpstreamRequestContext, renewal = false): Promise<string> {
     let entry = this.cache.get(key);
     if (!entry) {
       entry = { expiresAt: 0, refreshAt: 0, onBehalfOf: req.onBehalfOf };
@@ -188,6 +190,7 @@ export class TokenService implements TokenProvider {
       .then(({ token, expiresInSeconds, obtainedAt }) => {
         target.token = token;
         target.obtainedAt = obtainedAt;
+        target.renewed = renewal;
         target.expiresAt = obtainedAt + expiresInSeconds * 1000;
         target.refreshAt = obtainedAt + refreshAfterSeconds(expiresInSeconds) * 1000;
         return token;
