@@ -14,6 +14,8 @@ export interface SharedRateLimiterOptions {
   onFallback: () => void;
   /** Names the counters in Redis (default `persons`): limits of different kinds never share a key. */
   name?: string;
+  /** How long decisions stay in the replica after Redis failed one (ms); default REDIS_PAUSE_MS (tests set less). */
+  redisPauseMs?: number;
 }
 
 /**
@@ -97,7 +99,7 @@ export class SharedPersonRateLimiter implements PersonLimiter {
 
   private redisAnswered(answered: boolean): void {
     this.probing = false;
-    this.skipRedisUntil = answered ? 0 : Date.now() + REDIS_PAUSE_MS;
+    this.skipRedisUntil = answered ? 0 : Date.now() + (this.opts.redisPauseMs ?? REDIS_PAUSE_MS);
   }
 
   private fellBack(): void {
