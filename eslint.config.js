@@ -32,7 +32,9 @@ export default tseslint.config(
   },
   {
     // Plain Node, run as is so that the gateway loads nothing of ours (bench/compare-mesh.ts).
-    files: ['bench/mesh/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+    files: ['bench/mesh/*.mjs', 'bench/independent-krr/*.mjs'],
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', fetch: 'readonly', URL: 'readonly' },
+    },
   },
 );

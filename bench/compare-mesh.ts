@@ -11,8 +11,12 @@
  * the sequential one interleaves single calls. Figures per side: requests/s (or p50), CPU of its process per request,
  * its peak RSS. A results JSON goes to bench/results/mesh-<time>.json. There are no targets here.
  *
+ * With BENCH_KRR=independent every side talks to bench/independent-krr/server.mjs instead: a KRR written from the
+ * reference alone (node:http and jose, nothing of ours), cheaper per call than the simulator, as an outside check would
+ * set one up. The simulator still serves Maskinporten and the caller tokens.
+ *
  * Settings: BENCH_DURATION (8 s per side and scenario), BENCH_BULK_ROUNDS (2 slices per side), BENCH_WARMUP (2 s),
- * BENCH_SEQUENTIAL_CALLS (20).
+ * BENCH_SEQUENTIAL_CALLS (20), BENCH_KRR (`simulator` or `independent`).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -24,7 +28,7 @@ import { Pool } from 'undici';
 import { syntheticPersonIdentifiers } from '../src/sandbox/krr-seed.js';
 import { answers, type Check } from './lib/answers.js';
 import { mergeRuns, percentiles, rotating, runAutocannonSampled, type SampledResult } from './lib/load.js';
-import { cpuTicks, runMain, sampleRss, spawnNode, stopAll, USER_HZ, waitForIdle } from './lib/processes.js';
+import { cpuTicks, runMain, sampleRss, spawnNode, stopAll, USER_HZ, waitForIdle, type Child } from './lib/processes.js';
 import { DirectClient, KRR_SCOPE, startFacadeProcess, startSandboxProcess } from './lib/stack.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,6 +39,8 @@ const DURATION_S = num('BENCH_DURATION', 8);
 const ROUNDS = num('BENCH_BULK_ROUNDS', 2);
 const WARMUP_S = num('BENCH_WARMUP', 2);
 const SEQUENTIAL = num('BENCH_SEQUENTIAL_CALLS', 20);
+const KRR = process.env.BENCH_KRR ?? 'simulator';
+if (KRR !== 'simulator' && KRR !== 'independent') throw new Error('BENCH_KRR must be simulator or independent');
 
 const FIELDS = 'id status email { value stale } mobilePhone { value stale }';
 const MESH_FIELDS =
@@ -96,6 +102,18 @@ function prepareMesh(): string {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   return supergraph;
+}
+
+/** bench/independent-krr/server.mjs, verifying tokens against the simulators' Maskinporten. */
+async function startIndependentKrr(vars: Record<string, string>): Promise<{ child: Child; url: string }> {
+  const child = spawnNode(
+    'independent-krr',
+    [join(ROOT, 'bench', 'independent-krr', 'server.mjs')],
+    { ...process.env, ...vars },
+    ROOT,
+  );
+  const line = await child.waitForLine((l) => l.startsWith('KRR_URL='), 30_000);
+  return { child, url: line.slice('KRR_URL='.length) };
 }
 
 interface SideFigures {
@@ -251,7 +269,13 @@ runMain(async () => {
   // Mesh forwards one fixed token: the run's own sandbox issues hour-long ones, so that it outlives the run (the facade
   // and the direct client renew theirs).
   process.env.ACCESS_TOKEN_TTL_SECONDS = '3600';
-  const sandbox = await startSandboxProcess('sandbox', ROOT, 0);
+  const simulators = await startSandboxProcess('sandbox', ROOT, 0);
+  const krr =
+    KRR === 'independent'
+      ? await startIndependentKrr(simulators.vars)
+      : { child: simulators.child, url: simulators.vars.KRR_URL as string };
+  const sandbox = { ...simulators, vars: { ...simulators.vars, KRR_URL: krr.url } };
+  log(`KRR: ${KRR === 'independent' ? `the independent one (bench/independent-krr) at ${krr.url}` : 'the simulator'}`);
   const direct = await DirectClient.create(sandbox);
   const token = await direct.token([KRR_SCOPE], 1800);
   const facade = await startFacadeProcess('facade', ROOT, sandbox, { entry: 'dist' });
@@ -269,7 +293,7 @@ runMain(async () => {
     direct: {
       url: `${sandbox.vars.KRR_URL}/rest/v2/personer`,
       headers: { ...json, authorization: `Bearer ${token}` },
-      pid: sandbox.child.pid,
+      pid: krr.child.pid,
     },
     facade: {
       url: `${facade.url}/graphql`,
@@ -298,7 +322,7 @@ runMain(async () => {
   const file = join(RESULTS, `mesh-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   await writeFile(
     file,
-    `${JSON.stringify({ node: process.version, durationS: DURATION_S, rounds: ROUNDS, results }, null, 2)}\n`,
+    `${JSON.stringify({ node: process.version, krr: KRR, durationS: DURATION_S, rounds: ROUNDS, results }, null, 2)}\n`,
   );
   log(`wrote ${file}`);
   await direct.close();
