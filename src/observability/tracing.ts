@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type * as OtelApi from '@opentelemetry/api';
 import type { Attributes, Context, Span, TextMapPropagator, Tracer } from '@opentelemetry/api';
 import type { UpstreamRequestContext } from '../upstream/request-context.js';
-import { mayHoldPersonalId, redactPersonalIds } from './personal-ids.js';
+import { holdsValidPersonalId, mayHoldPersonalId, redactPersonalIds } from './personal-ids.js';
 
 /**
  * OpenTelemetry traces through the official SDK, configured by the standard `OTEL_*` variables only, and OFF unless
@@ -273,11 +273,18 @@ export function startRequestSpan(req: IncomingMessage, res: ServerResponse, rout
   return trace;
 }
 
-/** The caller's trace context; its `tracestate` is dropped when it carries an 11-digit run (it is exported as is). */
+/**
+ * The caller's trace context. Its ids and `tracestate` are exported and sent upstream as they are: a trace or parent
+ * span id holding a valid personal id among its digits starts a trace of the facade's own instead, and a `tracestate`
+ * that may hold one is dropped.
+ */
 function callerContext(rt: Runtime, headers: IncomingHttpHeaders): Context {
   if (!rt.propagator || headers.traceparent === undefined) return rt.api.ROOT_CONTEXT;
   const context = rt.propagator.extract(rt.api.ROOT_CONTEXT, headers, rt.api.defaultTextMapGetter);
   const remote = rt.api.trace.getSpanContext(context);
+  if (remote && (holdsValidPersonalId(remote.traceId) || holdsValidPersonalId(remote.spanId))) {
+    return rt.api.ROOT_CONTEXT;
+  }
   if (remote?.traceState && mayHoldPersonalId(remote.traceState.serialize())) {
     return rt.api.trace.setSpanContext(rt.api.ROOT_CONTEXT, { ...remote, traceState: undefined });
   }

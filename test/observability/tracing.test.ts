@@ -24,6 +24,10 @@ const CLIENT = SEEDED_CLIENT_IDS.example;
 // The caller's trace: ids without an 11-digit decimal run, so a stray one in the export could only be ours.
 const CALLER_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN = '00f067aa0ba902b7';
+/** PERSON as people write it: with a space, a dash or (in a GraphQL name) an underscore after the birth date. */
+const SEPARATED = [' ', '-', '_'].map((sep) => `${PERSON.slice(0, 6)}${sep}${PERSON.slice(6)}`);
+/** A valid trace id that is PERSON followed by zeros. */
+const PERSON_TRACE = `${PERSON}${'0'.repeat(21)}`;
 const KIND = { internal: 1, server: 2, client: 3 };
 const ERROR = 2;
 
@@ -185,6 +189,7 @@ function expectNothingSecret(receiver: OtlpReceiver, sandbox: Sandbox): void {
   for (const span of receiver.spans) {
     for (const text of strings(span)) {
       expect(text, `span "${span.name}"`).not.toMatch(/\d{11}/);
+      for (const form of SEPARATED) expect(text, `span "${span.name}"`).not.toContain(form);
       expect(text).not.toContain(CLIENT);
       expect(text).not.toMatch(/eyJ|BEGIN|Bearer|assertion|access_token/);
     }
@@ -192,7 +197,7 @@ function expectNothingSecret(receiver: OtlpReceiver, sandbox: Sandbox): void {
     expect(span.events.filter((e) => e.name === 'exception')).toEqual([]);
   }
   // And nowhere in the bytes sent, whatever field a decoder might not look at.
-  const secrets = [PERSON, CLIENT, 'eyJ', 'BEGIN', 'Bearer', sandbox.upstream.maskinporten.keyFile ?? 'no key file'];
+  const secrets = [PERSON, ...SEPARATED, CLIENT, 'eyJ', 'BEGIN', 'Bearer', sandbox.upstream.maskinporten.keyFile ?? 'no key file'];
   for (const { body } of receiver.bodies) {
     const text = body.toString('latin1');
     for (const secret of secrets) expect(text.includes(secret), `"${secret}" in an export request`).toBe(false);
@@ -212,6 +217,8 @@ describe('tracing on (OTEL_EXPORTER_OTLP_ENDPOINT, default protocol http/protobu
   let mutation: Awaited<ReturnType<typeof post>>;
   let retried: Awaited<ReturnType<typeof post>>;
   let oddCaller: Awaited<ReturnType<typeof post>>;
+  let separatedCaller: Awaited<ReturnType<typeof post>>;
+  let personTraceCaller: Awaited<ReturnType<typeof post>>;
   let exitCode: number | null;
 
   beforeAll(async () => {
@@ -242,7 +249,21 @@ describe('tracing on (OTEL_EXPORTER_OTLP_ENDPOINT, default protocol http/protobu
       { query: `query Lookup_${PERSON} { person(id: "${PERSON}") { id } }` },
       { traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01`, tracestate: `vendor=${PERSON}` },
     );
-    await receiver.waitFor((spans) => spans.filter((s) => s.kind === KIND.server).length >= 5);
+    // The same, the id written with separators.
+    separatedCaller = await post(
+      facade,
+      token,
+      { query: `query Lookup_${SEPARATED[2]} { person(id: "${PERSON}") { id } }` },
+      { traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01`, tracestate: `fnr=${SEPARATED[1]}` },
+    );
+    // A caller whose trace id is a personal id.
+    personTraceCaller = await post(
+      facade,
+      token,
+      { query: PERSON_QUERY, variables: { id: PERSON } },
+      { traceparent: `00-${PERSON_TRACE}-${CALLER_SPAN}-01` },
+    );
+    await receiver.waitFor((spans) => spans.filter((s) => s.kind === KIND.server).length >= 7);
     // SIGTERM: the facade closes and exports what is still queued before it exits.
     exitCode = await facade.stop();
   }, 60_000);
@@ -406,6 +427,24 @@ describe('tracing on (OTEL_EXPORTER_OTLP_ENDPOINT, default protocol http/protobu
     const call = krrHeaders.find((h) => h['x-correlation-id'] === oddCaller.requestId);
     expect(call?.traceparent).toMatch(new RegExp(`^00-${CALLER_TRACE}-`));
     expect(call?.tracestate).toBeUndefined();
+  });
+
+  it('keeps an id written with separators out of an operation name and a tracestate', () => {
+    const spans = receiver.spans;
+    const server = serverSpanOf(spans, separatedCaller.requestId);
+    expect(server.traceId).toBe(CALLER_TRACE);
+    expect(server.traceState).toBe('');
+    expect(only(childrenOf(spans, server), 'query Lookup_[redacted]').name).toBe('query Lookup_[redacted]');
+    const call = krrHeaders.find((h) => h['x-correlation-id'] === separatedCaller.requestId);
+    expect(call?.tracestate).toBeUndefined();
+  });
+
+  it('starts a trace of its own for a caller whose trace id is a personal id', () => {
+    const server = serverSpanOf(receiver.spans, personTraceCaller.requestId);
+    expect(server.traceId).not.toBe(PERSON_TRACE);
+    expect(server.parentSpanId).toBe('');
+    const call = krrHeaders.find((h) => h['x-correlation-id'] === personTraceCaller.requestId);
+    expect(call?.traceparent).toMatch(new RegExp(`^00-${server.traceId}-`));
   });
 
   it('exports no personal id, client id, token, grant or key anywhere', () => {
