@@ -80,7 +80,10 @@ export async function decodeBody(body: Buffer, codings: readonly string[], maxBy
     if (!decode) {
       // Named in a caller's error: bounded, whatever the header held.
       const named = coding.length > 32 ? `${coding.slice(0, 32)}…` : coding;
-      throw new ContentCodingError('unsupported coding', `content coding ${JSON.stringify(named)}`);
+      throw new ContentCodingError(
+        'unsupported coding',
+        `content coding ${JSON.stringify(named.length > 40 ? `${named.slice(0, 40)}…` : named)}`,
+      );
     }
     try {
       decoded = await decode(decoded, { maxOutputLength: maxBytes });

@@ -11,7 +11,7 @@ import type { GraphQLContext } from '../graphql/context.js';
 import { checkDocument, jsonDepthExceeds, type DocumentLimits } from '../graphql/document-limits.js';
 import type { Metrics } from '../observability/metrics.js';
 import { unredacted } from '../observability/logger.js';
-import { mayHoldPersonalId } from '../observability/personal-ids.js';
+import { mayHoldPersonalId, redactPersonalIds } from '../observability/personal-ids.js';
 import { bindRequest, startRequestSpan, tracingEnabled, type RequestTrace } from '../observability/tracing.js';
 import type { UpstreamRequestContext } from '../upstream/request-context.js';
 import { RetryBudget } from '../upstream/retry.js';
@@ -567,8 +567,9 @@ function applyCors(allowed: string[], req: IncomingMessage, res: ServerResponse)
   }
 }
 
+/** An answer of the facade's own; the message may quote what the caller sent (a header), so ids are scrubbed. */
 function graphqlError(res: ServerResponse, status: number, message: string, code: string): void {
-  sendJson(res, status, { errors: [{ message, extensions: { code } }] });
+  sendJson(res, status, { errors: [{ message: redactPersonalIds(message), extensions: { code } }] });
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -30,6 +30,9 @@ const REDACT_PATHS = [
   '*.variables',
 ];
 
+/** Base64url of a JSON object (`{"` is `eyJ`) and the segments joined to it: a JWT, or a part of one. */
+const JWT_LIKE = /eyJ[\w-]{6,}(?:\.[\w-]*){0,2}/g;
+
 /** Log output gathered before it is written (unless {@link STDOUT_FLUSH_MS} passes first). */
 const STDOUT_BATCH_BYTES = 4096;
 /** The longest a line waits in the batch. */
@@ -78,9 +81,10 @@ export function createLogger(opts: { level: string; destination?: DestinationStr
       base: { service: 'digdir-graphql-facade' },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      // Every line is scrubbed of id-like digit runs as it is written, whatever put them there (an operation name such
-      // as `lookup-11822648950`, a caller's header, an error message): ids belong in the audit stream only.
-      hooks: { streamWrite: redactPersonalIds },
+      // Every line is scrubbed of id-like digit runs and of anything JWT-like as it is written, whatever put them there
+      // (an operation name such as `lookup-11822648950`, a caller's header, a refused token's claims, an error
+      // message): ids belong in the audit stream only, tokens nowhere.
+      hooks: { streamWrite: (line) => redactPersonalIds(line).replace(JWT_LIKE, '[redacted]') },
     },
     opts.destination ?? stdoutDestination(),
   );

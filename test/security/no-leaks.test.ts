@@ -33,6 +33,51 @@ beforeAll(async () => {
     }),
   });
   responses.push((await named.json()) as GraphQLResponse['body']);
+  // The same id as people write it, where a caller puts free text: the body's operationName (logged as sent), its
+  // x-request-id, a refused token's claims, a Content-Encoding, values the schema refuses.
+  const spaced = '118226 48950';
+  const fullWidth = '１１８２２６４８９５０';
+  for (const operationName of [`Oppslag ${spaced}`, fullWidth, 'Oppslag_118226_48950']) {
+    const res = await fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${await t.token()}`,
+        'x-request-id': '118226-48950',
+      },
+      body: JSON.stringify({ query: `{ __typename }`, operationName }),
+    });
+    responses.push((await res.json()) as GraphQLResponse['body']);
+  }
+  const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const forged = [
+    b64({ alg: 'RS256', kid: 'unknown-key', typ: 'JWT' }),
+    b64({
+      iss: 'https://idp.example/118226-48950',
+      aud: `api ${spaced}`,
+      client_id: `klient ${b64({ alg: 'RS256' })}.${b64({ sub: 'someone' })}.c2lnbmF0dXJl`,
+      exp: Math.floor(Date.now() / 1000) + 60,
+    }),
+    'c2lnbmF0dXJl',
+  ].join('.');
+  const refused = await fetch(`${t.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${forged}` },
+    body: JSON.stringify({ query: '{ __typename }' }),
+  });
+  responses.push((await refused.json()) as GraphQLResponse['body']);
+  const encoded = await fetch(`${t.url}/graphql`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'content-encoding': 'x11822648950',
+      authorization: `Bearer ${await t.token()}`,
+    },
+    body: '{}',
+  });
+  responses.push((await encoded.json()) as GraphQLResponse['body']);
+  await run(`{ clients(filter: { active: "${spaced}" }) { id } }`);
+  await run(`query($f: ClientFilter) { clients(filter: $f) { id } }`, { f: { [spaced]: true } });
   await run(persons, { ids: ['11822648950', '11822648951'] }); // invalid variable
   t.sandbox.krr.failNext(500, 1);
   await run(persons, { ids: personIds });
@@ -104,8 +149,12 @@ describe('no personal data or secrets where they do not belong', () => {
       // An 11-digit number standing alone (not a run inside a request id's hex, which is random and may hold one).
       expect(text, `a personal id in ${where}`).not.toMatch(/(?<![\w-])\d{11}(?![\w-])/);
       for (const id of personIds.slice(0, 3)) expect(text).not.toContain(id);
+      for (const form of ['118226 48950', '118226-48950', '118226_48950', '１１８２２６４８９５０']) {
+        expect(text, `"${form}" in ${where}`).not.toContain(form);
+      }
       for (const secret of secrets) expect(text, `a client secret in ${where}`).not.toContain(secret);
       expect(text, `a JWT in ${where}`).not.toMatch(/eyJ[\w-]{10,}\.eyJ[\w-]{10,}\./);
+      expect(text, `a JWT header in ${where}`).not.toMatch(/eyJ[\w-]{10,}\./);
       expect(text).not.toContain(callerToken);
       expect(text, `private key material in ${where}`).not.toMatch(/PRIVATE KEY/);
       expect(text).not.toContain(keyBody);

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { holdsValidPersonalId, mayHoldPersonalId, redactPersonalIds } from '../../src/observability/personal-ids.js';
+
+describe('the personal-id rule of logs, spans and error messages', () => {
+  it.each([
+    ['11822648950', '[redacted]'],
+    ['q_118226489500', 'q_[redacted]'],
+    ['Oppslag 118226 48950', 'Oppslag [redacted]'],
+    ['fnr=118226-48950;x', 'fnr=[redacted];x'],
+    ['Lookup_118226_48950', 'Lookup_[redacted]'],
+    ['１１８２２６４８９５０', '[redacted]'],
+    ['١١٨٢٢٦٤٨٩٥٠', '[redacted]'],
+    ['1 1 8 2 2 6 4 8 9 5 0', '[redacted]'],
+    ['118226\u00a048950', '[redacted]'],
+  ])('scrubs %j', (text, scrubbed) => {
+    expect(redactPersonalIds(text)).toBe(scrubbed);
+    expect(mayHoldPersonalId(text)).toBe(true);
+  });
+
+  it.each([
+    '"time":"2026-12-06T05:42:39.123Z"',
+    'from 192.168.100.200:4000',
+    'version 20.19.0-24.22.3',
+    'took 1234 ms for 1000 ids',
+    '1182264895',
+    '118226  48950',
+    '118226--48950',
+    'phone +47 912 34 567',
+  ])('leaves %j alone', (text) => {
+    expect(redactPersonalIds(text)).toBe(text);
+    expect(mayHoldPersonalId(text)).toBe(false);
+  });
+
+  it('finds a valid personal id among the digits of a trace id, and not a mere run of digits', () => {
+    expect(holdsValidPersonalId(`11822648950${'0'.repeat(21)}`)).toBe(true);
+    expect(holdsValidPersonalId(`ab${'41'.repeat(15)}`)).toBe(false);
+    expect(holdsValidPersonalId('4bf92f3577b34da6a3ce929d0e0e4736')).toBe(false);
+    expect(holdsValidPersonalId(`f${'0'.repeat(8)}22859197810${'0'.repeat(12)}`)).toBe(true);
+  });
+});
