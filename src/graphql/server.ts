@@ -14,6 +14,7 @@ import { createFormatError } from './errors.js';
 import { personalIdsPostOnlyPlugin } from './post-only.js';
 import { Admission, RequestAdmission } from './admission.js';
 import { AdaptiveCostBudget } from './cost-budget.js';
+import { supportedOperationTypesRule } from './operation-types.js';
 import { queryLimitRules, queryLimitsPlugin, type QueryLimits } from './limits.js';
 import { countRequest, logUnexpectedErrors, observabilityPlugin } from './plugins.js';
 import { COMPILE_AFTER_RUNS, compiledExecutionPlugin, type Executor } from './compiled-execution.js';
@@ -95,7 +96,7 @@ export function createGraphQLServer(opts: GraphQLServerOptions): GraphQLServer {
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
-    validationRules: queryLimitRules(opts.limits),
+    validationRules: [supportedOperationTypesRule, ...queryLimitRules(opts.limits)],
     parseOptions: { maxTokens: opts.limits.maxTokens },
     // Kept on its second sight, and never with a person's id in its text (see mayCacheDocument).
     documentStore: new SecondSightCache(

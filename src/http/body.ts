@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pLimit from 'p-limit';
 import { COMPRESSED_ENCODINGS, ContentCodingError, contentCodings, decodeBody } from './content-coding.js';
@@ -46,11 +47,15 @@ export type DecodeTurns = <T>(decode: () => Promise<T>) => Promise<T>;
 
 const NO_WAIT: DecodeTurns = (decode) => decode();
 
-const asText = (bytes: Buffer) => bytes.toString('utf8');
+/** The bytes as text; JSON is UTF-8 (RFC 8259 §8.1), and a byte that is not must not become a U+FFFD sent upstream. */
+function asText(bytes: Buffer): string {
+  if (!isUtf8(bytes)) throw new HttpError(400, 'The request body is not valid UTF-8.');
+  return bytes.toString('utf8');
+}
 
 async function decodeText(bytes: Buffer, codings: readonly string[], limitBytes: number): Promise<string> {
   try {
-    return (await decodeBody(bytes, codings, limitBytes)).toString('utf8');
+    return asText(await decodeBody(bytes, codings, limitBytes));
   } catch (err) {
     if (!(err instanceof ContentCodingError)) throw err;
     if (err.problem === 'too large') {
@@ -87,8 +92,13 @@ function readBytes<T>(
       req.off('end', onEnd);
       req.off('error', onError);
       req.off('close', onClose);
-      if (err) reject(err);
-      else resolve(finish(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+      if (err) return reject(err);
+      // `finish` may refuse the bytes (not UTF-8): a throw here would escape the 'end' listener and end the process.
+      try {
+        resolve(finish(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+      } catch (refused) {
+        reject(refused as Error);
+      }
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
