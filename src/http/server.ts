@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
+import Negotiator from 'negotiator';
 import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Caller } from '../auth/caller.js';
@@ -299,6 +300,15 @@ async function serveRequest(
     }
     throw err;
   }
+  if (method === 'GET' && urlMayHoldPersonalId(target.search)) {
+    res.setHeader('allow', 'POST');
+    return graphqlError(
+      res,
+      405,
+      'Send this request as POST: a personal id must never stand in a URL (this one may hold one).',
+      'METHOD_NOT_ALLOWED',
+    );
+  }
   let search = target.search;
   if (opts.trustedDocuments) {
     const trusted = resolveTrustedRequest(opts.trustedDocuments, method, body, search);
@@ -567,15 +577,44 @@ function applyCors(allowed: string[], req: IncomingMessage, res: ServerResponse)
   }
 }
 
-/** An answer of the facade's own; the message may quote what the caller sent (a header), so ids are scrubbed. */
-function graphqlError(res: ServerResponse, status: number, message: string, code: string): void {
-  sendJson(res, status, { errors: [{ message: redactPersonalIds(message), extensions: { code } }] });
+/**
+ * Whether a query string may hold a personal id once decoded, whatever the document: the operation's own check (a
+ * PersonIdentifier argument) needs the document, which a persisted query's hash alone does not give, and a hash the
+ * facade did not know yet was answered PERSISTED_QUERY_NOT_FOUND where a known one got 405.
+ */
+function urlMayHoldPersonalId(search: string): boolean {
+  if (search.length < 12) return false;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(search.replace(/\+/g, ' '));
+  } catch {
+    return mayHoldPersonalId(search);
+  }
+  return mayHoldPersonalId(decoded);
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+const JSON_TYPE = 'application/json; charset=utf-8';
+const GRAPHQL_RESPONSE_TYPE = 'application/graphql-response+json; charset=utf-8';
+
+/**
+ * A GraphQL error answer of the facade's own, in the media type the caller's `Accept` prefers as Apollo's answers are
+ * (GraphQL over HTTP: a client asking for application/graphql-response+json reads the body of a non-200 answer only
+ * in that type). The message may quote what the caller sent (a header), so ids are scrubbed.
+ */
+function graphqlError(res: ServerResponse, status: number, message: string, code: string): void {
+  const accept = res.req?.headers.accept;
+  // Apollo's order (chooseContentTypeForSingleResultResponse): application/json wins a tie.
+  const type = accept
+    ? new Negotiator({ headers: { accept } }).mediaType([JSON_TYPE, GRAPHQL_RESPONSE_TYPE])
+    : undefined;
+  const body = { errors: [{ message: redactPersonalIds(message), extensions: { code } }] };
+  sendJson(res, status, body, type === GRAPHQL_RESPONSE_TYPE ? type : JSON_TYPE);
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, contentType = JSON_TYPE): void {
   const payload = JSON.stringify(body);
   res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
+    'content-type': contentType,
     'content-length': Buffer.byteLength(payload),
   });
   res.end(payload);

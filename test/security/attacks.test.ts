@@ -170,7 +170,8 @@ describe('request shapes that must be refused', () => {
     const body = JSON.stringify({ query: '{ person(id: "11822648950") { status } }' });
     const simple = await post(body, { 'content-type': 'text/plain' }, await prod.token());
     expect(simple.status).toBe(400);
-    const q = encodeURIComponent('{ person(id: "11822648950") { status } }');
+    // (A GET whose URL holds an id is refused with 405 before this check.)
+    const q = encodeURIComponent('{ clients { id } }');
     const get = await fetch(`${prod.url}/graphql?query=${q}`, {
       headers: { authorization: `Bearer ${await prod.token()}` },
     });
@@ -192,6 +193,72 @@ describe('request shapes that must be refused', () => {
     const utf16 = await post(body, { 'content-type': 'application/json; charset=utf-16' }, token);
     expect(utf16.status).toBe(415);
     expect(utf16.text).toMatch(/UTF-8/);
+  });
+
+  it('refuses a subscription as a request error, not a fault of its own', async () => {
+    const token = await prod.token();
+    for (const query of ['subscription { __typename }', 'subscription { person(id: 5) { id } }']) {
+      const res = await post(JSON.stringify({ query }), { 'content-type': 'application/json' }, token);
+      expect(res.status, query).toBe(400);
+      const body = JSON.parse(res.text) as { errors: { message: string; extensions: { code: string } }[] };
+      expect(body.errors[0]?.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(body.errors[0]?.message).toMatch(/subscription/i);
+    }
+    expect(prod.logLines.join('\n')).not.toMatch(/not configured to execute subscription/);
+  });
+
+  it('refuses a body that is not valid UTF-8 rather than reading U+FFFD into it', async () => {
+    const before = upstreamCalls();
+    const text = '{"query":"{ __typename }","variables":{"n":"';
+    const body = Buffer.concat([Buffer.from(text), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}}')]);
+    const res = await fetch(`${prod.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await prod.token()}` },
+      body,
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/UTF-8/);
+    expect(upstreamCalls()).toBe(before);
+  });
+
+  it('refuses every GET whose URL may hold a personal id with 405, whether or not the document is known', async () => {
+    const token = await prod.token();
+    const hash = createHash('sha256')
+      .update('query P($id: PersonIdentifier!) { person(id: $id) { id } }')
+      .digest('hex');
+    const extensions = encodeURIComponent(JSON.stringify({ persistedQuery: { version: 1, sha256Hash: hash } }));
+    for (const id of ['11822648950', '118226 48950']) {
+      const variables = encodeURIComponent(JSON.stringify({ id }));
+      const res = await fetch(`${prod.url}/graphql?extensions=${extensions}&variables=${variables}`, {
+        headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' },
+      });
+      expect(res.status, id).toBe(405);
+      expect(res.headers.get('allow')).toBe('POST');
+    }
+  });
+
+  it("answers its own refusals in the media type the caller asked for (GraphQL over HTTP's Accept)", async () => {
+    const accept = 'application/graphql-response+json, application/json;q=0.9';
+    const cases: [string, RequestInit][] = [
+      ['no token', { method: 'POST', headers: { 'content-type': 'application/json', accept }, body: '{}' }],
+      [
+        'not JSON',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept, authorization: `Bearer ${await prod.token()}` },
+          body: '{',
+        },
+      ],
+      ['PUT', { method: 'PUT', headers: { accept } }],
+    ];
+    for (const [name, init] of cases) {
+      const res = await fetch(`${prod.url}/graphql`, init);
+      expect(res.status, name).toBeGreaterThanOrEqual(400);
+      expect(res.headers.get('content-type'), name).toBe('application/graphql-response+json; charset=utf-8');
+      expect((JSON.parse(await res.text()) as { errors: unknown[] }).errors.length, name).toBe(1);
+    }
+    const plain = await fetch(`${prod.url}/graphql`, { method: 'POST', headers: { accept: 'application/json' } });
+    expect(plain.headers.get('content-type')).toBe('application/json; charset=utf-8');
   });
 
   it('refuses a body beyond the size limit with 413', async () => {
