@@ -352,28 +352,28 @@ export type Mutation = {
    * Expired keys are dropped from the set when it is rewritten and named in `droppedExpiredKeys`; they never count
    * toward the limit of 5.
    */
-  addClientJwk: ClientJwksPayload;
+  addClientJwk: Maybe<ClientJwksPayload>;
   /** Registers a new client. The payload carries the generated `clientSecret` once; it is never shown again. */
-  createClient: CreateClientPayload;
+  createClient: Maybe<CreateClientPayload>;
   /** Registers an onbehalfof registration under a client. */
-  createOnBehalfOf: OnBehalfOfPayload;
+  createOnBehalfOf: Maybe<OnBehalfOfPayload>;
   /** Deactivates a client (soft delete: it stays readable with `active: false`). */
-  deleteClient: DeleteClientPayload;
+  deleteClient: Maybe<DeleteClientPayload>;
   /** Deletes an onbehalfof registration. */
-  deleteOnBehalfOf: DeleteOnBehalfOfPayload;
+  deleteOnBehalfOf: Maybe<DeleteOnBehalfOfPayload>;
   /**
    * Removes one key by `kid` (read-modify-write, serialized per client). Removing the last key deletes the set. Expired
    * keys are dropped from the set as well and named in `droppedExpiredKeys`.
    */
-  removeClientJwk: ClientJwksPayload;
+  removeClientJwk: Maybe<ClientJwksPayload>;
   /** Replaces the client's whole key set (at most 5 keys; an empty list deletes the set). */
-  replaceClientJwks: ClientJwksPayload;
+  replaceClientJwks: Maybe<ClientJwksPayload>;
   /** Generates a new client_secret, shown once in the payload; the old one stays valid for about 30 minutes. */
-  rotateClientSecret: RotateClientSecretPayload;
+  rotateClientSecret: Maybe<RotateClientSecretPayload>;
   /** Changes only the fields given (GET, merge, PUT). With `lastUpdatedAt`, refuses to overwrite a newer change. */
-  updateClient: UpdateClientPayload;
+  updateClient: Maybe<UpdateClientPayload>;
   /** Changes only the fields given of an onbehalfof registration. */
-  updateOnBehalfOf: OnBehalfOfPayload;
+  updateOnBehalfOf: Maybe<OnBehalfOfPayload>;
 };
 
 
@@ -940,16 +940,16 @@ export type MeResolvers<ContextType = GraphQLContext, ParentType extends Resolve
 };
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
-  addClientJwk?: Resolver<ResolversTypes['ClientJwksPayload'], ParentType, ContextType, RequireFields<MutationAddClientJwkArgs, 'input'>>;
-  createClient?: Resolver<ResolversTypes['CreateClientPayload'], ParentType, ContextType, RequireFields<MutationCreateClientArgs, 'input'>>;
-  createOnBehalfOf?: Resolver<ResolversTypes['OnBehalfOfPayload'], ParentType, ContextType, RequireFields<MutationCreateOnBehalfOfArgs, 'input'>>;
-  deleteClient?: Resolver<ResolversTypes['DeleteClientPayload'], ParentType, ContextType, RequireFields<MutationDeleteClientArgs, 'input'>>;
-  deleteOnBehalfOf?: Resolver<ResolversTypes['DeleteOnBehalfOfPayload'], ParentType, ContextType, RequireFields<MutationDeleteOnBehalfOfArgs, 'input'>>;
-  removeClientJwk?: Resolver<ResolversTypes['ClientJwksPayload'], ParentType, ContextType, RequireFields<MutationRemoveClientJwkArgs, 'input'>>;
-  replaceClientJwks?: Resolver<ResolversTypes['ClientJwksPayload'], ParentType, ContextType, RequireFields<MutationReplaceClientJwksArgs, 'input'>>;
-  rotateClientSecret?: Resolver<ResolversTypes['RotateClientSecretPayload'], ParentType, ContextType, RequireFields<MutationRotateClientSecretArgs, 'input'>>;
-  updateClient?: Resolver<ResolversTypes['UpdateClientPayload'], ParentType, ContextType, RequireFields<MutationUpdateClientArgs, 'input'>>;
-  updateOnBehalfOf?: Resolver<ResolversTypes['OnBehalfOfPayload'], ParentType, ContextType, RequireFields<MutationUpdateOnBehalfOfArgs, 'input'>>;
+  addClientJwk?: Resolver<Maybe<ResolversTypes['ClientJwksPayload']>, ParentType, ContextType, RequireFields<MutationAddClientJwkArgs, 'input'>>;
+  createClient?: Resolver<Maybe<ResolversTypes['CreateClientPayload']>, ParentType, ContextType, RequireFields<MutationCreateClientArgs, 'input'>>;
+  createOnBehalfOf?: Resolver<Maybe<ResolversTypes['OnBehalfOfPayload']>, ParentType, ContextType, RequireFields<MutationCreateOnBehalfOfArgs, 'input'>>;
+  deleteClient?: Resolver<Maybe<ResolversTypes['DeleteClientPayload']>, ParentType, ContextType, RequireFields<MutationDeleteClientArgs, 'input'>>;
+  deleteOnBehalfOf?: Resolver<Maybe<ResolversTypes['DeleteOnBehalfOfPayload']>, ParentType, ContextType, RequireFields<MutationDeleteOnBehalfOfArgs, 'input'>>;
+  removeClientJwk?: Resolver<Maybe<ResolversTypes['ClientJwksPayload']>, ParentType, ContextType, RequireFields<MutationRemoveClientJwkArgs, 'input'>>;
+  replaceClientJwks?: Resolver<Maybe<ResolversTypes['ClientJwksPayload']>, ParentType, ContextType, RequireFields<MutationReplaceClientJwksArgs, 'input'>>;
+  rotateClientSecret?: Resolver<Maybe<ResolversTypes['RotateClientSecretPayload']>, ParentType, ContextType, RequireFields<MutationRotateClientSecretArgs, 'input'>>;
+  updateClient?: Resolver<Maybe<ResolversTypes['UpdateClientPayload']>, ParentType, ContextType, RequireFields<MutationUpdateClientArgs, 'input'>>;
+  updateOnBehalfOf?: Resolver<Maybe<ResolversTypes['OnBehalfOfPayload']>, ParentType, ContextType, RequireFields<MutationUpdateOnBehalfOfArgs, 'input'>>;
 };
 
 export type OnBehalfOfResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OnBehalfOf'] = ResolversParentTypes['OnBehalfOf']> = {
