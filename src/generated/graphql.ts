@@ -46,6 +46,7 @@ export type ActingFor = {
   onBehalfOf: Maybe<Scalars['String']['output']>;
   /** Its organisation number; null for the facade's own organisation when no enterprise certificate names it. */
   organizationNumber: Maybe<Scalars['OrganizationNumber']['output']>;
+  /** How the facade obtains the Maskinporten token for its look-ups: as itself, through an Altinn delegation or an onbehalfof registration. */
   via: ActingVia;
 };
 
@@ -58,16 +59,21 @@ export type ActingVia =
   /** As the facade's own organisation. */
   | 'OWN';
 
+/** One key to add to a client's set, for `addClientJwk`. */
 export type AddClientJwkInput = {
   /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
+  /** The public key; its `kid` must not be in use (a `CONFLICT` user error otherwise). */
   key: JwkInput;
 };
 
 /** Admin API: `application_type`. */
 export type ApplicationType =
+  /** `browser`: a single-page application in the browser: a public client, with `tokenEndpointAuthMethod: NONE`. */
   | 'BROWSER'
+  /** `native`: a mobile or desktop app: a public client, with `tokenEndpointAuthMethod: NONE`; may redirect to localhost. */
   | 'NATIVE'
+  /** `web`: a server-side application that keeps a secret or a key (a confidential client). The only type for `MASKINPORTEN` and `KRR`. */
   | 'WEB';
 
 /** An OIDC/OAuth2 client registration in ID-porten / Maskinporten. */
@@ -129,12 +135,15 @@ export type Client = {
 
 /** Narrows `clients`; all given conditions must hold. */
 export type ClientFilter = {
+  /** Only active clients (`true`) or only deleted, deactivated ones (`false`); both when omitted. */
   active?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Only clients of this integration type. */
   integrationType?: InputMaybe<IntegrationType>;
   /** Case-insensitive substring of the client's name; at most 255 characters. */
   nameContains?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** What `replaceClientJwks`, `addClientJwk` and `removeClientJwk` answer. */
 export type ClientJwksPayload = {
   __typename?: 'ClientJwksPayload';
   /**
@@ -143,7 +152,9 @@ export type ClientJwksPayload = {
    * change failed, and for `replaceClientJwks`.
    */
   droppedExpiredKeys: Array<Scalars['String']['output']>;
+  /** The client's key set after the change (`keys` empty when the set was deleted); null when the change failed (see `userErrors`). */
   jwks: Maybe<Jwks>;
+  /** Business errors: empty when the change was made. */
   userErrors: Array<UserError>;
 };
 
@@ -216,14 +227,18 @@ export type CreateClientInput = {
   tokenEndpointAuthMethod: TokenEndpointAuthMethod;
 };
 
+/** What `createClient` answers. */
 export type CreateClientPayload = {
   __typename?: 'CreateClientPayload';
+  /** The new client; null when it was not created (see `userErrors`). */
   client: Maybe<Client>;
   /** The new client_secret for secret-based clients, shown only here. */
   clientSecret: Maybe<Scalars['String']['output']>;
+  /** Business errors: empty when the change was made. */
   userErrors: Array<UserError>;
 };
 
+/** A new onbehalfof registration under a client: the customer the client may act for. */
 export type CreateOnBehalfOfInput = {
   /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
@@ -239,18 +254,22 @@ export type CreateOnBehalfOfInput = {
   url?: InputMaybe<Scalars['URL']['input']>;
 };
 
+/** Which client `deleteClient` deactivates. */
 export type DeleteClientInput = {
   /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   id: Scalars['ID']['input'];
 };
 
+/** What `deleteClient` answers. */
 export type DeleteClientPayload = {
   __typename?: 'DeleteClientPayload';
   /** The deactivated client. */
   client: Maybe<Client>;
+  /** Business errors: empty when the change was made. */
   userErrors: Array<UserError>;
 };
 
+/** Which onbehalfof registration `deleteOnBehalfOf` deletes. */
 export type DeleteOnBehalfOfInput = {
   /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
@@ -258,9 +277,12 @@ export type DeleteOnBehalfOfInput = {
   id: Scalars['ID']['input'];
 };
 
+/** What `deleteOnBehalfOf` answers. */
 export type DeleteOnBehalfOfPayload = {
   __typename?: 'DeleteOnBehalfOfPayload';
+  /** The id of the deleted registration; null when nothing was deleted (see `userErrors`). */
   deletedId: Maybe<Scalars['ID']['output']>;
+  /** Business errors: empty when the change was made. */
   userErrors: Array<UserError>;
 };
 
@@ -277,31 +299,44 @@ export type DigitalMailbox = {
 
 /** Admin API: `grant_types`. `JWT_BEARER` is `urn:ietf:params:oauth:grant-type:jwt-bearer`. */
 export type GrantType =
+  /** `authorization_code`: a user logs in (OpenID Connect code flow). */
   | 'AUTHORIZATION_CODE'
+  /** `urn:ietf:params:oauth:grant-type:jwt-bearer`: the Maskinporten grant, a JWT the client signs. */
   | 'JWT_BEARER'
+  /** `refresh_token`: new tokens for a login without the user logging in again. */
   | 'REFRESH_TOKEN';
 
 /** Which product the client integrates with. Admin API: `integration_type` (immutable after creation). */
 export type IntegrationType =
+  /** `ansattporten`: logs employees in with Ansattporten (OpenID Connect). */
   | 'ANSATTPORTEN'
+  /** `api_klient`: an ID-porten login client that also gets tokens for APIs on the logged-in user's behalf. */
   | 'API_KLIENT'
+  /** `eformidling`: a Maskinporten client for eFormidling, the message exchange between organisations. */
   | 'EFORMIDLING'
+  /** `idporten`: logs citizens in with ID-porten (OpenID Connect). */
   | 'IDPORTEN'
+  /** `krr`: a Maskinporten client for the contact register (KRR); the admin API gives it the fixed `krr:` scopes. */
   | 'KRR'
+  /** `maskinporten`: machine-to-machine access to APIs with Maskinporten tokens (JWT bearer grant). */
   | 'MASKINPORTEN';
 
 /** One public key (RSA, RS256). */
 export type Jwk = {
   __typename?: 'Jwk';
+  /** Signing algorithm, e.g. `RS256`. JWK: `alg`. */
   alg: Scalars['String']['output'];
   /** RSA public exponent, base64url. */
   e: Maybe<Scalars['String']['output']>;
   /** When the key stops being accepted (keys live at most one year). Admin API: per-key `exp`. */
   expiresAt: Maybe<Scalars['DateTime']['output']>;
+  /** Key id, unique across the admin API. JWK: `kid`. */
   kid: Scalars['String']['output'];
+  /** Key type, e.g. `RSA`. JWK: `kty`. */
   kty: Scalars['String']['output'];
   /** RSA modulus, base64url. */
   n: Maybe<Scalars['String']['output']>;
+  /** `sig` (signing); null when the admin API gives none. JWK: `use`. */
   use: Maybe<Scalars['String']['output']>;
 };
 
@@ -326,6 +361,7 @@ export type Jwks = {
   __typename?: 'Jwks';
   /** Admin API: `created`. */
   createdAt: Maybe<Scalars['DateTime']['output']>;
+  /** The keys, at most 5. Admin API: `keys`. */
   keys: Array<Jwk>;
   /** Admin API: `last_updated`. */
   lastUpdatedAt: Maybe<Scalars['DateTime']['output']>;
@@ -352,28 +388,28 @@ export type Mutation = {
    * Expired keys are dropped from the set when it is rewritten and named in `droppedExpiredKeys`; they never count
    * toward the limit of 5.
    */
-  addClientJwk: ClientJwksPayload;
+  addClientJwk: Maybe<ClientJwksPayload>;
   /** Registers a new client. The payload carries the generated `clientSecret` once; it is never shown again. */
-  createClient: CreateClientPayload;
+  createClient: Maybe<CreateClientPayload>;
   /** Registers an onbehalfof registration under a client. */
-  createOnBehalfOf: OnBehalfOfPayload;
+  createOnBehalfOf: Maybe<OnBehalfOfPayload>;
   /** Deactivates a client (soft delete: it stays readable with `active: false`). */
-  deleteClient: DeleteClientPayload;
+  deleteClient: Maybe<DeleteClientPayload>;
   /** Deletes an onbehalfof registration. */
-  deleteOnBehalfOf: DeleteOnBehalfOfPayload;
+  deleteOnBehalfOf: Maybe<DeleteOnBehalfOfPayload>;
   /**
    * Removes one key by `kid` (read-modify-write, serialized per client). Removing the last key deletes the set. Expired
    * keys are dropped from the set as well and named in `droppedExpiredKeys`.
    */
-  removeClientJwk: ClientJwksPayload;
+  removeClientJwk: Maybe<ClientJwksPayload>;
   /** Replaces the client's whole key set (at most 5 keys; an empty list deletes the set). */
-  replaceClientJwks: ClientJwksPayload;
+  replaceClientJwks: Maybe<ClientJwksPayload>;
   /** Generates a new client_secret, shown once in the payload; the old one stays valid for about 30 minutes. */
-  rotateClientSecret: RotateClientSecretPayload;
+  rotateClientSecret: Maybe<RotateClientSecretPayload>;
   /** Changes only the fields given (GET, merge, PUT). With `lastUpdatedAt`, refuses to overwrite a newer change. */
-  updateClient: UpdateClientPayload;
+  updateClient: Maybe<UpdateClientPayload>;
   /** Changes only the fields given of an onbehalfof registration. */
-  updateOnBehalfOf: OnBehalfOfPayload;
+  updateOnBehalfOf: Maybe<OnBehalfOfPayload>;
 };
 
 
@@ -460,9 +496,12 @@ export type OnBehalfOf = {
   url: Maybe<Scalars['URL']['output']>;
 };
 
+/** What `createOnBehalfOf` and `updateOnBehalfOf` answer. */
 export type OnBehalfOfPayload = {
   __typename?: 'OnBehalfOfPayload';
+  /** The registration as created or changed; null when the change failed (see `userErrors`). */
   onBehalfOf: Maybe<OnBehalfOf>;
+  /** Business errors: empty when the change was made. */
   userErrors: Array<UserError>;
 };
 
@@ -560,9 +599,12 @@ export type QueryPersonsArgs = {
 
 /** Admin API: `refresh_token_usage`. */
 export type RefreshTokenUsage =
+  /** `ONETIME`: a refresh token can be used once; each refresh returns a new one. */
   | 'ONETIME'
+  /** `REUSE`: a refresh token can be used again until it expires. */
   | 'REUSE';
 
+/** One key to remove from a client's set, for `removeClientJwk`. */
 export type RemoveClientJwkInput = {
   /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
@@ -570,6 +612,7 @@ export type RemoveClientJwkInput = {
   kid: Scalars['String']['input'];
 };
 
+/** A client's whole new key set, for `replaceClientJwks`. */
 export type ReplaceClientJwksInput = {
   /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
@@ -577,37 +620,54 @@ export type ReplaceClientJwksInput = {
   keys: Array<JwkInput>;
 };
 
+/** Which client `rotateClientSecret` gives a new secret. */
 export type RotateClientSecretInput = {
   /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   id: Scalars['ID']['input'];
 };
 
+/** What `rotateClientSecret` answers. */
 export type RotateClientSecretPayload = {
   __typename?: 'RotateClientSecretPayload';
+  /** The client whose secret was rotated; null when it was not (see `userErrors`). */
   client: Maybe<Client>;
   /** The new client_secret, shown only here. */
   clientSecret: Maybe<Scalars['String']['output']>;
+  /** Business errors: empty when the change was made. */
   userErrors: Array<UserError>;
 };
 
 /** How the client authenticates at the token endpoint. Admin API: `token_endpoint_auth_method`. */
 export type TokenEndpointAuthMethod =
+  /** `client_secret_basic`: the client_secret in an HTTP Basic `Authorization` header. */
   | 'CLIENT_SECRET_BASIC'
+  /** `client_secret_post`: the client_secret in the token request body. */
   | 'CLIENT_SECRET_POST'
+  /** `none`: no client authentication, for public `BROWSER` and `NATIVE` clients. */
   | 'NONE'
+  /** `private_key_jwt`: a JWT signed with one of the client's keys (`jwks`) or an enterprise certificate; required for `MASKINPORTEN` and `KRR` clients. */
   | 'PRIVATE_KEY_JWT';
 
-/** Only the fields given change. The same bounds as `CreateClientInput` apply. */
+/**
+ * Only the fields given change; a field given as null is removed from the client (left out of the admin API's PUT, which
+ * replaces the whole client). The same bounds as `CreateClientInput` apply.
+ */
 export type UpdateClientInput = {
+  /** Seconds, 0 or more; 0 = the default (120). Admin API: `access_token_lifetime`. */
   accessTokenLifetime?: InputMaybe<Scalars['Int']['input']>;
+  /** Admin API: `application_type`. */
   applicationType?: InputMaybe<ApplicationType>;
+  /** Seconds, 0 or more; 0 = the default (7200). Admin API: `authorization_lifetime`. */
   authorizationLifetime?: InputMaybe<Scalars['Int']['input']>;
+  /** Admin API: `client_uri`. */
   clientUri?: InputMaybe<Scalars['URL']['input']>;
   /** At most 16 characters. */
   codeChallengeMethod?: InputMaybe<Scalars['String']['input']>;
   /** At most 4000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** Admin API: `frontchannel_logout_session_required`. */
   frontchannelLogoutSessionRequired?: InputMaybe<Scalars['Boolean']['input']>;
+  /** On the domain of one of the redirect URIs. Admin API: `frontchannel_logout_uri`. */
   frontchannelLogoutUri?: InputMaybe<Scalars['URL']['input']>;
   /** At most 3. */
   grantTypes?: InputMaybe<Array<GrantType>>;
@@ -621,23 +681,31 @@ export type UpdateClientInput = {
   postLogoutRedirectUris?: InputMaybe<Array<Scalars['URL']['input']>>;
   /** At most 50. */
   redirectUris?: InputMaybe<Array<Scalars['URL']['input']>>;
+  /** Seconds, 0 or more; 0 = the default (600). Admin API: `refresh_token_lifetime`. */
   refreshTokenLifetime?: InputMaybe<Scalars['Int']['input']>;
+  /** Admin API: `refresh_token_usage`. */
   refreshTokenUsage?: InputMaybe<RefreshTokenUsage>;
   /**
    * The whole new list: at most 100 scopes of at most 255 characters each. A scope the client does not have yet must be
    * one the facade lets callers grant (`ADMIN_ALLOWED_SCOPES`), or the update is refused with a `FORBIDDEN` user error.
    */
   scopes?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Admin API: `sso_disabled`. */
   ssoDisabled?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Admin API: `token_endpoint_auth_method`. */
   tokenEndpointAuthMethod?: InputMaybe<TokenEndpointAuthMethod>;
 };
 
+/** What `updateClient` answers. */
 export type UpdateClientPayload = {
   __typename?: 'UpdateClientPayload';
+  /** The client as changed; null when it was not changed (see `userErrors`). */
   client: Maybe<Client>;
+  /** Business errors: empty when the change was made. */
   userErrors: Array<UserError>;
 };
 
+/** Only the fields given change; a field left out or null keeps its value. */
 export type UpdateOnBehalfOfInput = {
   /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
@@ -647,24 +715,34 @@ export type UpdateOnBehalfOfInput = {
   id: Scalars['ID']['input'];
   /** At most 255 characters. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** The customer. Admin API: `orgno`. */
   organizationNumber?: InputMaybe<Scalars['OrganizationNumber']['input']>;
+  /** Admin API: `url` (newer: `client_uri`). */
   url?: InputMaybe<Scalars['URL']['input']>;
 };
 
 /** A business error of a mutation: data, not a GraphQL error. */
 export type UserError = {
   __typename?: 'UserError';
+  /** The kind of error, for code to act on. */
   code: UserErrorCode;
   /** Path to the input field at fault, e.g. `["input", "redirectUris"]`. */
   field: Maybe<Array<Scalars['String']['output']>>;
+  /** What went wrong, in English, for the person filling in the form: the admin API's own validation text (at most 300 characters) or the facade's. */
   message: Scalars['String']['output'];
 };
 
+/** What kind of business error a `UserError` is. */
 export type UserErrorCode =
+  /** The change collides with the current state: the client changed since the `lastUpdatedAt` given, the `kid` or registration id is taken, or another change to the client is in progress (retry). */
   | 'CONFLICT'
+  /** Not allowed: the client belongs to another organisation (admin API 403), it holds privileged scopes the facade may not manage, or a scope asked for may not be granted (`ADMIN_ALLOWED_SCOPES`). */
   | 'FORBIDDEN'
+  /** The input was refused on its merits, by the admin API's validation (its 400 `errors[]`) or a rule of the facade (e.g. two keys with one `kid`): fix the field named and send it again. */
   | 'INVALID'
+  /** The client would have more than 5 keys: remove one first. */
   | 'LIMIT_EXCEEDED'
+  /** No such client, onbehalfof registration or key (admin API 404, or no key with that `kid` in the set). */
   | 'NOT_FOUND';
 
 
@@ -940,16 +1018,16 @@ export type MeResolvers<ContextType = GraphQLContext, ParentType extends Resolve
 };
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
-  addClientJwk?: Resolver<ResolversTypes['ClientJwksPayload'], ParentType, ContextType, RequireFields<MutationAddClientJwkArgs, 'input'>>;
-  createClient?: Resolver<ResolversTypes['CreateClientPayload'], ParentType, ContextType, RequireFields<MutationCreateClientArgs, 'input'>>;
-  createOnBehalfOf?: Resolver<ResolversTypes['OnBehalfOfPayload'], ParentType, ContextType, RequireFields<MutationCreateOnBehalfOfArgs, 'input'>>;
-  deleteClient?: Resolver<ResolversTypes['DeleteClientPayload'], ParentType, ContextType, RequireFields<MutationDeleteClientArgs, 'input'>>;
-  deleteOnBehalfOf?: Resolver<ResolversTypes['DeleteOnBehalfOfPayload'], ParentType, ContextType, RequireFields<MutationDeleteOnBehalfOfArgs, 'input'>>;
-  removeClientJwk?: Resolver<ResolversTypes['ClientJwksPayload'], ParentType, ContextType, RequireFields<MutationRemoveClientJwkArgs, 'input'>>;
-  replaceClientJwks?: Resolver<ResolversTypes['ClientJwksPayload'], ParentType, ContextType, RequireFields<MutationReplaceClientJwksArgs, 'input'>>;
-  rotateClientSecret?: Resolver<ResolversTypes['RotateClientSecretPayload'], ParentType, ContextType, RequireFields<MutationRotateClientSecretArgs, 'input'>>;
-  updateClient?: Resolver<ResolversTypes['UpdateClientPayload'], ParentType, ContextType, RequireFields<MutationUpdateClientArgs, 'input'>>;
-  updateOnBehalfOf?: Resolver<ResolversTypes['OnBehalfOfPayload'], ParentType, ContextType, RequireFields<MutationUpdateOnBehalfOfArgs, 'input'>>;
+  addClientJwk?: Resolver<Maybe<ResolversTypes['ClientJwksPayload']>, ParentType, ContextType, RequireFields<MutationAddClientJwkArgs, 'input'>>;
+  createClient?: Resolver<Maybe<ResolversTypes['CreateClientPayload']>, ParentType, ContextType, RequireFields<MutationCreateClientArgs, 'input'>>;
+  createOnBehalfOf?: Resolver<Maybe<ResolversTypes['OnBehalfOfPayload']>, ParentType, ContextType, RequireFields<MutationCreateOnBehalfOfArgs, 'input'>>;
+  deleteClient?: Resolver<Maybe<ResolversTypes['DeleteClientPayload']>, ParentType, ContextType, RequireFields<MutationDeleteClientArgs, 'input'>>;
+  deleteOnBehalfOf?: Resolver<Maybe<ResolversTypes['DeleteOnBehalfOfPayload']>, ParentType, ContextType, RequireFields<MutationDeleteOnBehalfOfArgs, 'input'>>;
+  removeClientJwk?: Resolver<Maybe<ResolversTypes['ClientJwksPayload']>, ParentType, ContextType, RequireFields<MutationRemoveClientJwkArgs, 'input'>>;
+  replaceClientJwks?: Resolver<Maybe<ResolversTypes['ClientJwksPayload']>, ParentType, ContextType, RequireFields<MutationReplaceClientJwksArgs, 'input'>>;
+  rotateClientSecret?: Resolver<Maybe<ResolversTypes['RotateClientSecretPayload']>, ParentType, ContextType, RequireFields<MutationRotateClientSecretArgs, 'input'>>;
+  updateClient?: Resolver<Maybe<ResolversTypes['UpdateClientPayload']>, ParentType, ContextType, RequireFields<MutationUpdateClientArgs, 'input'>>;
+  updateOnBehalfOf?: Resolver<Maybe<ResolversTypes['OnBehalfOfPayload']>, ParentType, ContextType, RequireFields<MutationUpdateOnBehalfOfArgs, 'input'>>;
 };
 
 export type OnBehalfOfResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OnBehalfOf'] = ResolversParentTypes['OnBehalfOf']> = {

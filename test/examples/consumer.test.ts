@@ -115,8 +115,8 @@ describe('typed operations against the sandbox', () => {
       input: { clientId: MASKINPORTEN_CLIENT, key },
     });
     expect(added.errors).toBeUndefined();
-    expect(added.data?.addClientJwk.userErrors).toEqual([]);
-    expect(added.data?.addClientJwk.jwks?.keys.map((k) => k.kid).sort()).toEqual(
+    expect(added.data?.addClientJwk?.userErrors).toEqual([]);
+    expect(added.data?.addClientJwk?.jwks?.keys.map((k) => k.kid).sort()).toEqual(
       [MASKINPORTEN_KID, 'consumer-example-key'].sort(),
     );
 
@@ -125,10 +125,10 @@ describe('typed operations against the sandbox', () => {
     });
     expect(again.errors).toBeUndefined();
     const codes: ('INVALID' | 'NOT_FOUND' | 'CONFLICT' | 'FORBIDDEN' | 'LIMIT_EXCEEDED')[] =
-      again.data?.addClientJwk.userErrors.map((e) => e.code) ?? [];
+      again.data?.addClientJwk?.userErrors.map((e) => e.code) ?? [];
     expect(codes).toEqual(['CONFLICT']);
-    expect(again.data?.addClientJwk.userErrors[0]?.field).toEqual(['input', 'key', 'kid']);
-    expect(again.data?.addClientJwk.jwks).toBeNull();
+    expect(again.data?.addClientJwk?.userErrors[0]?.field).toEqual(['input', 'key', 'kid']);
+    expect(again.data?.addClientJwk?.jwks).toBeNull();
   });
 });
 

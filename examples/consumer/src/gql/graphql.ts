@@ -42,21 +42,28 @@ export type ActingVia =
   /** As the facade's own organisation. */
   | 'OWN';
 
+/** One key to add to a client's set, for `addClientJwk`. */
 export type AddClientJwkInput = {
   /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
+  /** The public key; its `kid` must not be in use (a `CONFLICT` user error otherwise). */
   key: JwkInput;
 };
 
 /** Admin API: `application_type`. */
 export type ApplicationType =
+  /** `browser`: a single-page application in the browser: a public client, with `tokenEndpointAuthMethod: NONE`. */
   | 'BROWSER'
+  /** `native`: a mobile or desktop app: a public client, with `tokenEndpointAuthMethod: NONE`; may redirect to localhost. */
   | 'NATIVE'
+  /** `web`: a server-side application that keeps a secret or a key (a confidential client). The only type for `MASKINPORTEN` and `KRR`. */
   | 'WEB';
 
 /** Narrows `clients`; all given conditions must hold. */
 export type ClientFilter = {
+  /** Only active clients (`true`) or only deleted, deactivated ones (`false`); both when omitted. */
   active?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Only clients of this integration type. */
   integrationType?: InputMaybe<IntegrationType>;
   /** Case-insensitive substring of the client's name; at most 255 characters. */
   nameContains?: InputMaybe<Scalars['String']['input']>;
@@ -111,6 +118,7 @@ export type CreateClientInput = {
   tokenEndpointAuthMethod: TokenEndpointAuthMethod;
 };
 
+/** A new onbehalfof registration under a client: the customer the client may act for. */
 export type CreateOnBehalfOfInput = {
   /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
@@ -126,11 +134,13 @@ export type CreateOnBehalfOfInput = {
   url?: InputMaybe<Scalars['URL']['input']>;
 };
 
+/** Which client `deleteClient` deactivates. */
 export type DeleteClientInput = {
   /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   id: Scalars['ID']['input'];
 };
 
+/** Which onbehalfof registration `deleteOnBehalfOf` deletes. */
 export type DeleteOnBehalfOfInput = {
   /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
@@ -140,17 +150,26 @@ export type DeleteOnBehalfOfInput = {
 
 /** Admin API: `grant_types`. `JWT_BEARER` is `urn:ietf:params:oauth:grant-type:jwt-bearer`. */
 export type GrantType =
+  /** `authorization_code`: a user logs in (OpenID Connect code flow). */
   | 'AUTHORIZATION_CODE'
+  /** `urn:ietf:params:oauth:grant-type:jwt-bearer`: the Maskinporten grant, a JWT the client signs. */
   | 'JWT_BEARER'
+  /** `refresh_token`: new tokens for a login without the user logging in again. */
   | 'REFRESH_TOKEN';
 
 /** Which product the client integrates with. Admin API: `integration_type` (immutable after creation). */
 export type IntegrationType =
+  /** `ansattporten`: logs employees in with Ansattporten (OpenID Connect). */
   | 'ANSATTPORTEN'
+  /** `api_klient`: an ID-porten login client that also gets tokens for APIs on the logged-in user's behalf. */
   | 'API_KLIENT'
+  /** `eformidling`: a Maskinporten client for eFormidling, the message exchange between organisations. */
   | 'EFORMIDLING'
+  /** `idporten`: logs citizens in with ID-porten (OpenID Connect). */
   | 'IDPORTEN'
+  /** `krr`: a Maskinporten client for the contact register (KRR); the admin API gives it the fixed `krr:` scopes. */
   | 'KRR'
+  /** `maskinporten`: machine-to-machine access to APIs with Maskinporten tokens (JWT bearer grant). */
   | 'MASKINPORTEN';
 
 /** A public RSA key for RS256. Private members (`d`, `p`, `q`, …) are refused. */
@@ -187,9 +206,12 @@ export type PersonStatus =
 
 /** Admin API: `refresh_token_usage`. */
 export type RefreshTokenUsage =
+  /** `ONETIME`: a refresh token can be used once; each refresh returns a new one. */
   | 'ONETIME'
+  /** `REUSE`: a refresh token can be used again until it expires. */
   | 'REUSE';
 
+/** One key to remove from a client's set, for `removeClientJwk`. */
 export type RemoveClientJwkInput = {
   /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
@@ -197,6 +219,7 @@ export type RemoveClientJwkInput = {
   kid: Scalars['String']['input'];
 };
 
+/** A client's whole new key set, for `replaceClientJwks`. */
 export type ReplaceClientJwksInput = {
   /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
@@ -204,6 +227,7 @@ export type ReplaceClientJwksInput = {
   keys: Array<JwkInput>;
 };
 
+/** Which client `rotateClientSecret` gives a new secret. */
 export type RotateClientSecretInput = {
   /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   id: Scalars['ID']['input'];
@@ -211,22 +235,35 @@ export type RotateClientSecretInput = {
 
 /** How the client authenticates at the token endpoint. Admin API: `token_endpoint_auth_method`. */
 export type TokenEndpointAuthMethod =
+  /** `client_secret_basic`: the client_secret in an HTTP Basic `Authorization` header. */
   | 'CLIENT_SECRET_BASIC'
+  /** `client_secret_post`: the client_secret in the token request body. */
   | 'CLIENT_SECRET_POST'
+  /** `none`: no client authentication, for public `BROWSER` and `NATIVE` clients. */
   | 'NONE'
+  /** `private_key_jwt`: a JWT signed with one of the client's keys (`jwks`) or an enterprise certificate; required for `MASKINPORTEN` and `KRR` clients. */
   | 'PRIVATE_KEY_JWT';
 
-/** Only the fields given change. The same bounds as `CreateClientInput` apply. */
+/**
+ * Only the fields given change; a field given as null is removed from the client (left out of the admin API's PUT, which
+ * replaces the whole client). The same bounds as `CreateClientInput` apply.
+ */
 export type UpdateClientInput = {
+  /** Seconds, 0 or more; 0 = the default (120). Admin API: `access_token_lifetime`. */
   accessTokenLifetime?: InputMaybe<Scalars['Int']['input']>;
+  /** Admin API: `application_type`. */
   applicationType?: InputMaybe<ApplicationType>;
+  /** Seconds, 0 or more; 0 = the default (7200). Admin API: `authorization_lifetime`. */
   authorizationLifetime?: InputMaybe<Scalars['Int']['input']>;
+  /** Admin API: `client_uri`. */
   clientUri?: InputMaybe<Scalars['URL']['input']>;
   /** At most 16 characters. */
   codeChallengeMethod?: InputMaybe<Scalars['String']['input']>;
   /** At most 4000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** Admin API: `frontchannel_logout_session_required`. */
   frontchannelLogoutSessionRequired?: InputMaybe<Scalars['Boolean']['input']>;
+  /** On the domain of one of the redirect URIs. Admin API: `frontchannel_logout_uri`. */
   frontchannelLogoutUri?: InputMaybe<Scalars['URL']['input']>;
   /** At most 3. */
   grantTypes?: InputMaybe<Array<GrantType>>;
@@ -240,17 +277,22 @@ export type UpdateClientInput = {
   postLogoutRedirectUris?: InputMaybe<Array<Scalars['URL']['input']>>;
   /** At most 50. */
   redirectUris?: InputMaybe<Array<Scalars['URL']['input']>>;
+  /** Seconds, 0 or more; 0 = the default (600). Admin API: `refresh_token_lifetime`. */
   refreshTokenLifetime?: InputMaybe<Scalars['Int']['input']>;
+  /** Admin API: `refresh_token_usage`. */
   refreshTokenUsage?: InputMaybe<RefreshTokenUsage>;
   /**
    * The whole new list: at most 100 scopes of at most 255 characters each. A scope the client does not have yet must be
    * one the facade lets callers grant (`ADMIN_ALLOWED_SCOPES`), or the update is refused with a `FORBIDDEN` user error.
    */
   scopes?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Admin API: `sso_disabled`. */
   ssoDisabled?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Admin API: `token_endpoint_auth_method`. */
   tokenEndpointAuthMethod?: InputMaybe<TokenEndpointAuthMethod>;
 };
 
+/** Only the fields given change; a field left out or null keeps its value. */
 export type UpdateOnBehalfOfInput = {
   /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
@@ -260,15 +302,23 @@ export type UpdateOnBehalfOfInput = {
   id: Scalars['ID']['input'];
   /** At most 255 characters. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** The customer. Admin API: `orgno`. */
   organizationNumber?: InputMaybe<Scalars['OrganizationNumber']['input']>;
+  /** Admin API: `url` (newer: `client_uri`). */
   url?: InputMaybe<Scalars['URL']['input']>;
 };
 
+/** What kind of business error a `UserError` is. */
 export type UserErrorCode =
+  /** The change collides with the current state: the client changed since the `lastUpdatedAt` given, the `kid` or registration id is taken, or another change to the client is in progress (retry). */
   | 'CONFLICT'
+  /** Not allowed: the client belongs to another organisation (admin API 403), it holds privileged scopes the facade may not manage, or a scope asked for may not be granted (`ADMIN_ALLOWED_SCOPES`). */
   | 'FORBIDDEN'
+  /** The input was refused on its merits, by the admin API's validation (its 400 `errors[]`) or a rule of the facade (e.g. two keys with one `kid`): fix the field named and send it again. */
   | 'INVALID'
+  /** The client would have more than 5 keys: remove one first. */
   | 'LIMIT_EXCEEDED'
+  /** No such client, onbehalfof registration or key (admin API 404, or no key with that `kid` in the set). */
   | 'NOT_FOUND';
 
 export type PersonContactQueryVariables = Exact<{
@@ -297,7 +347,7 @@ export type AddClientJwkMutationVariables = Exact<{
 }>;
 
 
-export type AddClientJwkMutation = { __typename?: 'Mutation', addClientJwk: { __typename?: 'ClientJwksPayload', jwks?: { __typename?: 'Jwks', keys: Array<{ __typename?: 'Jwk', kid: string, expiresAt?: string | null }> } | null, userErrors: Array<{ __typename?: 'UserError', code: UserErrorCode, field?: Array<string> | null, message: string }> } };
+export type AddClientJwkMutation = { __typename?: 'Mutation', addClientJwk?: { __typename?: 'ClientJwksPayload', jwks?: { __typename?: 'Jwks', keys: Array<{ __typename?: 'Jwk', kid: string, expiresAt?: string | null }> } | null, userErrors: Array<{ __typename?: 'UserError', code: UserErrorCode, field?: Array<string> | null, message: string }> } | null };
 
 
 export const PersonContactDocument = {"__meta__":{"hash":"388bdfe074767c3621fa541ab17a98664e36661602ea008274027777e76611e7"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"PersonContact"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"PersonIdentifier"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"person"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"reserved"}},{"kind":"Field","name":{"kind":"Name","value":"email"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"value"}},{"kind":"Field","name":{"kind":"Name","value":"stale"}}]}},{"kind":"Field","name":{"kind":"Name","value":"mobilePhone"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"value"}},{"kind":"Field","name":{"kind":"Name","value":"stale"}}]}}]}}]}}]} as unknown as DocumentNode<PersonContactQuery, PersonContactQueryVariables>;
