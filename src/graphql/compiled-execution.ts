@@ -172,10 +172,10 @@ export function compiledExecutionPlugin(opts: CompiledExecutionOptions): ApolloS
  * Why graphql-js must answer an operation because graphql-jit (0.8.9) would answer it differently, or undefined. Each
  * difference was found by test/graphql/executors.test.ts ("differences found, as regressions"):
  * - `subscription`: not answered here at all.
- * - `null cuts the root short`: several root fields, one of them non-null. When such a field fails, `data` is null, and
- *   graphql-js answers at once (a mutation runs none of its later fields); graphql-jit runs every root field to its end
- *   and lists their errors too: a mutation's later changes were made upstream, and audited, for an answer showing none
- *   of them, and a query's slower siblings' errors were listed that graphql-js never saw.
+ * - `null cuts the root short`: several root fields, one of them non-null (a query's: mutation payloads are nullable).
+ *   When such a field fails, `data` is null, and graphql-js answers at once; graphql-jit runs every root field to its
+ *   end and lists their errors too, errors of a query's slower siblings that graphql-js never saw (and, for a mutation
+ *   with a non-null payload, changes made upstream and audited for an answer showing none of them).
  * - `refused non-null field`: a non-null field the caller may not read throws FORBIDDEN at once (requires-scopes.ts);
  *   graphql-js then runs none of its object's later fields (no upstream calls, no errors of theirs), graphql-jit runs
  *   them all and lists their errors too.
