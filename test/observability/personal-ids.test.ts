@@ -12,6 +12,8 @@ describe('the personal-id rule of logs, spans and error messages', () => {
     ['١١٨٢٢٦٤٨٩٥٠', '[redacted]'],
     ['1 1 8 2 2 6 4 8 9 5 0', '[redacted]'],
     ['118226\u00a048950', '[redacted]'],
+    ['12345678901', '[redacted]'],
+    ['x 2026-11822648950', 'x [redacted]'],
   ])('scrubs %j', (text, scrubbed) => {
     expect(redactPersonalIds(text)).toBe(scrubbed);
     expect(mayHoldPersonalId(text)).toBe(true);
@@ -26,6 +28,9 @@ describe('the personal-id rule of logs, spans and error messages', () => {
     '118226  48950',
     '118226--48950',
     'phone +47 912 34 567',
+    'req-2026-12-06-0001',
+    '20261206-120000-001',
+    '123456 78901',
   ])('leaves %j alone', (text) => {
     expect(redactPersonalIds(text)).toBe(text);
     expect(mayHoldPersonalId(text)).toBe(false);
