@@ -209,7 +209,7 @@ export const VARIABLES = {
     values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
     default: 'info',
     description:
-      'logs are JSON (pino) on stdout, written in batches (up to 4 KB, at most 250 ms late; the rest at exit); secrets redacted, 11-digit runs scrubbed from every line; `info` adds one access line per request',
+      'logs are JSON (pino) on stdout, written in batches (up to 4 KB, at most 250 ms late; the rest at exit); secrets redacted, personal ids and JWT-like text scrubbed from every line; `info` adds one access line per request',
   },
   CORS_ORIGINS: {
     group: 'server',
