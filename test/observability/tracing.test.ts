@@ -197,7 +197,15 @@ function expectNothingSecret(receiver: OtlpReceiver, sandbox: Sandbox): void {
     expect(span.events.filter((e) => e.name === 'exception')).toEqual([]);
   }
   // And nowhere in the bytes sent, whatever field a decoder might not look at.
-  const secrets = [PERSON, ...SEPARATED, CLIENT, 'eyJ', 'BEGIN', 'Bearer', sandbox.upstream.maskinporten.keyFile ?? 'no key file'];
+  const secrets = [
+    PERSON,
+    ...SEPARATED,
+    CLIENT,
+    'eyJ',
+    'BEGIN',
+    'Bearer',
+    sandbox.upstream.maskinporten.keyFile ?? 'no key file',
+  ];
   for (const { body } of receiver.bodies) {
     const text = body.toString('latin1');
     for (const secret of secrets) expect(text.includes(secret), `"${secret}" in an export request`).toBe(false);
