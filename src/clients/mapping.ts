@@ -147,7 +147,14 @@ export function mergeUpdate(current: ClientDto, input: UpdateClientInput): Clien
   if (merged.client_name === undefined && merged.display_name !== undefined) merged.client_name = merged.display_name;
   delete merged.display_name;
   for (const field of READ_ONLY_FIELDS) delete merged[field];
-  const { id: _id, lastUpdatedAt: _seen, ...changes } = input;
+  // integration_type cannot change (reference §3), nor may a patch make a client a krr one: whatever reaches here
+  // beside the schema's input fields, the current value is written back.
+  const {
+    id: _id,
+    lastUpdatedAt: _seen,
+    integrationType: _type,
+    ...changes
+  } = input as UpdateClientInput & { integrationType?: unknown };
   return applyClientFields(merged, changes);
 }
 

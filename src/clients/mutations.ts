@@ -95,6 +95,20 @@ function refusedScopes(ctx: GraphQLContext, requested: readonly string[], field:
 }
 
 /**
+ * FORBIDDEN at `integrationType` for a KRR client when callers may not grant the krr scopes: the admin API gives every
+ * krr client those scopes, whatever the request lists (reference §3).
+ */
+function refusedKrrClient(ctx: GraphQLContext): UserError | null {
+  const refused = ctx.clients.api.refusedScopes(KRR_CLIENT_SCOPES);
+  if (refused.length === 0) return null;
+  return userError(
+    'FORBIDDEN',
+    `Clients made through this service may not be KRR clients: the admin API gives a KRR client the scopes ${refused.join(', ')}, which this service may not grant.`,
+    ['input', 'integrationType'],
+  );
+}
+
+/**
  * FORBIDDEN at `field` when `client` holds scopes callers may not grant (ADMIN_ALLOWED_SCOPES; by default `krr:*`,
  * `idporten:dcr*`): such a client's keys, secret, settings and life cycle are not changed through the facade, or a
  * caller with `clients.write` could take it over (its own key on it) and use those scopes outside the facade's audit.
@@ -174,12 +188,11 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
       assertInputBounds(input);
       assertNonEmpty(input.name, ['input', 'name']);
       assertLifetimes(input);
-      // A krr client gets the fixed krr scopes from the admin API even when none are asked for.
+      // A krr client gets the fixed krr scopes from the admin API whatever scopes are asked for (none, or harmless
+      // ones such as openid): refused as those scopes are, unless ADMIN_ALLOWED_SCOPES allows them.
       const refused =
-        refusedScopes(ctx, input.scopes ?? [], ['input', 'scopes']) ??
-        (input.integrationType === 'KRR' && !input.scopes?.length
-          ? refusedScopes(ctx, KRR_CLIENT_SCOPES, ['input', 'integrationType'])
-          : null);
+        (input.integrationType === 'KRR' ? refusedKrrClient(ctx) : null) ??
+        refusedScopes(ctx, input.scopes ?? [], ['input', 'scopes']);
       if (refused) return { client: null, clientSecret: null, userErrors: [refused] };
       const res = await ctx.clients.api.send('write', {
         method: 'POST',
