@@ -219,6 +219,19 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
         const forbidden = protectedClient(ctx, current, ['input', 'id']);
         if (forbidden) return { client: null, userErrors: [forbidden] };
         const changedAt = parseUpstreamTimestamp(current.last_updated);
+        if (input.lastUpdatedAt && !changedAt) {
+          // The check asked for cannot be made: fail closed, or a stale write would go through unchecked.
+          return {
+            client: null,
+            userErrors: [
+              userError(
+                'CONFLICT',
+                'The admin API did not give a readable time of the client’s last change, so the lastUpdatedAt check cannot be made; nothing was changed. Send the update without lastUpdatedAt to change it unchecked.',
+                ['input', 'lastUpdatedAt'],
+              ),
+            ],
+          };
+        }
         if (input.lastUpdatedAt && changedAt && changedAt.getTime() > input.lastUpdatedAt.getTime()) {
           // Only that it changed: when, is for callers who may read the client (clients.read).
           return {

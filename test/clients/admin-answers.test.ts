@@ -121,7 +121,7 @@ describe('client mutations behind a proxy that rewrites the admin API’s answer
 
   it('refuses an update with lastUpdatedAt when the client’s last change time cannot be read, writing nothing', async () => {
     const id = await newClient(t);
-    for (const lastUpdated of [undefined, 'yesterday', 12]) {
+    for (const lastUpdated of [undefined, 'yesterday', '', {}]) {
       b.proxy.rewrite = (call, answer) => {
         if (call.method !== 'GET' || !isClientPath(call.path)) return undefined;
         const client = JSON.parse(answer.body.toString()) as Record<string, unknown>;
