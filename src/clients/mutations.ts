@@ -14,7 +14,7 @@ import {
   assertNonEmpty,
   assertPublicRs256Key,
 } from './input-validation.js';
-import { LockBusyError, LockUnavailableError, type LockHold } from './locks.js';
+import { LockBusyError, LockUnavailableError, lockKey, type LockHold } from './locks.js';
 import {
   KRR_CLIENT_SCOPES,
   createInputToDto,
@@ -212,7 +212,7 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
       assertInputBounds(input);
       assertNonEmpty(input.name, ['input', 'name']);
       assertLifetimes(input);
-      return ctx.clients.locks.run(`client:${input.id}`, async (hold) => {
+      return ctx.clients.locks.run(lockKey('client', input.id), async (hold) => {
         const current = await ctx.clients.api.getClient(input.id);
         if (!current) return { client: null, userErrors: [userError('NOT_FOUND', 'No such client.', ['input', 'id'])] };
         // Any field: redirect URIs or the auth method are a takeover path as much as keys.
@@ -295,7 +295,7 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
       if (new Set(kids).size !== kids.length) {
         return { ...jwksEmpty, userErrors: [userError('INVALID', 'Each key needs its own kid.', ['input', 'keys'])] };
       }
-      return ctx.clients.locks.run(`jwks:${input.clientId}`, async (hold) => {
+      return ctx.clients.locks.run(lockKey('jwks', input.clientId), async (hold) => {
         const refused = await refusedChange(ctx, input.clientId, ['input', 'clientId']);
         if (refused) return { ...jwksEmpty, userErrors: [refused] };
         return writeJwks(ctx, hold, input.clientId, input.keys.map(jwkInputToDto), ['input', 'keys']);
@@ -306,7 +306,7 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
     attempt(jwksEmpty, async () => {
       assertAdminId(input.clientId, ['input', 'clientId']);
       assertPublicRs256Key(input.key, ['input', 'key']);
-      return ctx.clients.locks.run(`jwks:${input.clientId}`, async (hold) => {
+      return ctx.clients.locks.run(lockKey('jwks', input.clientId), async (hold) => {
         const refused = await refusedChange(ctx, input.clientId, ['input', 'clientId']);
         if (refused) return { ...jwksEmpty, userErrors: [refused] };
         // Expired keys cannot be stored again and do not count toward the limit: they are dropped from the set.
@@ -343,7 +343,7 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
     attempt(jwksEmpty, async () => {
       assertAdminId(input.clientId, ['input', 'clientId']);
       assertKid(input.kid, ['input', 'kid']);
-      return ctx.clients.locks.run(`jwks:${input.clientId}`, async (hold) => {
+      return ctx.clients.locks.run(lockKey('jwks', input.clientId), async (hold) => {
         const refused = await refusedChange(ctx, input.clientId, ['input', 'clientId']);
         if (refused) return { ...jwksEmpty, userErrors: [refused] };
         const current = (await currentJwks(ctx, input.clientId)).keys ?? [];
@@ -386,7 +386,7 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
       assertInputBounds(input);
       assertNonEmpty(input.name, ['input', 'name']);
       // Read, merge, write the whole registration: under the lock, or two partial updates lose one of them.
-      return ctx.clients.locks.run(`onbehalfof:${input.clientId}/${input.id}`, async (hold) => {
+      return ctx.clients.locks.run(lockKey('onbehalfof', input.clientId, input.id), async (hold) => {
         const current = await ctx.clients.api.getOnBehalfOf(input.clientId, input.id);
         if (!current) {
           return {
