@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import type { MutationResolvers, UserError } from '../generated/graphql.js';
 import type { GraphQLContext } from '../graphql/context.js';
-import { toGraphQLError } from '../upstream/errors.js';
+import { UpstreamOutcomeUnknownError, toGraphQLError } from '../upstream/errors.js';
 import { parseUpstreamTimestamp } from '../upstream/timestamps.js';
 import type { AdminResource } from './admin-client.js';
 import type { ClientDto, JwkDto, JwksDto, OnBehalfOfDto } from './dto.js';
@@ -74,10 +74,50 @@ function secretOf(dto: unknown): string | null {
   return typeof secret === 'string' && secret ? secret : null;
 }
 
-function normalizeJwks(body: unknown): JwksDto {
+/** A client record in an answer: an object with its `client_id` (an answer holding only `client_secret` is none). */
+function clientIn(body: unknown): ClientDto | null {
+  const client = withoutSecret(body);
+  return client && typeof client.client_id === 'string' && client.client_id ? client : null;
+}
+
+/**
+ * A 2xx answer to a write that cannot be read where the change's result must come from it: the change was probably
+ * made, which the caller must know before retrying (a second client, a lost secret), never an empty success.
+ */
+function unreadableWriteAnswer(): UpstreamOutcomeUnknownError {
+  return new UpstreamOutcomeUnknownError('admin', 'unreadable answer', true);
+}
+
+/** The client read again after a change that was made; null (not a failure of the change) when it cannot be read. */
+async function reloaded(ctx: GraphQLContext, clientId: string): Promise<ClientDto | null> {
+  ctx.clients.client.clear(clientId);
+  try {
+    return await ctx.clients.client.load(clientId);
+  } catch (err) {
+    ctx.log().warn({ err: describeError(err) }, 'client changed, but it could not be read again');
+    return null;
+  } finally {
+    ctx.clients.client.clear(clientId);
+  }
+}
+
+function describeError(err: unknown): { type: string; message: string } {
+  const e = err as { name?: unknown; message?: unknown } | undefined;
+  return { type: String(e?.name ?? 'Error'), message: String(e?.message ?? '') };
+}
+
+/** The key set a write answered with; a 2xx answer without one is {@link unreadableWriteAnswer}. */
+function jwksIn(body: unknown): JwksDto {
   if (Array.isArray(body)) return { keys: body as JwkDto[] };
-  const dto = (body ?? {}) as JwksDto;
-  return { ...dto, keys: Array.isArray(dto.keys) ? dto.keys : [] };
+  const dto = body as JwksDto | undefined;
+  if (typeof dto !== 'object' || dto === null || !Array.isArray(dto.keys)) throw unreadableWriteAnswer();
+  return dto;
+}
+
+/** The onbehalfof registration a write answered with; a 2xx answer without one is {@link unreadableWriteAnswer}. */
+function onBehalfOfIn(body: unknown): OnBehalfOfDto {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw unreadableWriteAnswer();
+  return body as OnBehalfOfDto;
 }
 
 /**
@@ -125,9 +165,20 @@ function protectedClient(ctx: GraphQLContext, client: ClientDto, field: string[]
  * read (403) is thrown and answered by {@link attempt}; either way nothing else is sent upstream.
  */
 async function refusedChange(ctx: GraphQLContext, clientId: string, field: string[]): Promise<UserError | null> {
+  const read = await readForChange(ctx, clientId, field);
+  return 'refused' in read ? read.refused : null;
+}
+
+/** As {@link refusedChange}, with the client as read when the change may be sent. */
+async function readForChange(
+  ctx: GraphQLContext,
+  clientId: string,
+  field: string[],
+): Promise<{ refused: UserError } | { client: ClientDto }> {
   const client = await ctx.clients.api.getClient(clientId);
-  if (!client) return userError('NOT_FOUND', 'No such client.', field);
-  return protectedClient(ctx, client, field);
+  if (!client) return { refused: userError('NOT_FOUND', 'No such client.', field) };
+  const forbidden = protectedClient(ctx, client, field);
+  return forbidden ? { refused: forbidden } : { client };
 }
 
 async function currentJwks(ctx: GraphQLContext, clientId: string): Promise<JwksDto> {
@@ -158,7 +209,7 @@ async function writeJwks(
     );
     return { jwks: null, droppedExpiredKeys: [], userErrors };
   }
-  const jwks = keys.length === 0 ? { keys: [] } : normalizeJwks(res.body);
+  const jwks = keys.length === 0 ? { keys: [] } : jwksIn(res.body);
   ctx.clients.jwks.prime(clientId, jwks);
   const droppedExpiredKeys = dropped.map((k) => k.kid).filter((kid): kid is string => typeof kid === 'string');
   return { jwks, droppedExpiredKeys, userErrors: [] };
@@ -201,8 +252,10 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
       });
       if (!ok(res.status))
         return { client: null, clientSecret: null, userErrors: userErrorsFromResponse(res, 'client') };
-      const client = withoutSecret(res.body);
-      if (client) ctx.clients.api.learn(client);
+      // Without the new client's id the caller cannot find what was made (nor its secret): not a success.
+      const client = clientIn(res.body);
+      if (!client) throw unreadableWriteAnswer();
+      ctx.clients.api.learn(client);
       return { client, clientSecret: secretOf(res.body), userErrors: [] };
     }),
 
@@ -255,19 +308,24 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
         });
         ctx.clients.client.clear(input.id);
         if (!ok(res.status)) return { client: null, userErrors: userErrorsFromResponse(res, 'client') };
-        return { client: withoutSecret(res.body) ?? (await ctx.clients.client.load(input.id)), userErrors: [] };
+        const client = clientIn(res.body) ?? (await reloaded(ctx, input.id));
+        // Accepted, but neither the answer nor a read shows the client: the change was probably made.
+        if (!client) throw unreadableWriteAnswer();
+        return { client, userErrors: [] };
       });
     }),
 
   deleteClient: (_p, { input }, ctx) =>
     attempt({ client: null }, async () => {
       assertAdminId(input.id, ['input', 'id']);
-      const refused = await refusedChange(ctx, input.id, ['input', 'id']);
-      if (refused) return { client: null, userErrors: [refused] };
+      const read = await readForChange(ctx, input.id, ['input', 'id']);
+      if ('refused' in read) return { client: null, userErrors: [read.refused] };
       const res = await ctx.clients.api.send('modify', { method: 'DELETE', resource: { clientId: input.id } });
       if (!ok(res.status)) return { client: null, userErrors: userErrorsFromResponse(res, 'client') };
-      ctx.clients.client.clear(input.id);
-      return { client: await ctx.clients.client.load(input.id), userErrors: [] };
+      // The deletion was made (200, empty body as documented). When the client cannot be read again, the answer is
+      // what is known: the client as read before, deactivated, without a last-change time it no longer has.
+      const { last_updated: _stale, ...before } = read.client;
+      return { client: (await reloaded(ctx, input.id)) ?? { ...before, active: false }, userErrors: [] };
     }),
 
   rotateClientSecret: (_p, { input }, ctx) =>
@@ -281,9 +339,13 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
       });
       if (!ok(res.status))
         return { client: null, clientSecret: null, userErrors: userErrorsFromResponse(res, 'client') };
-      ctx.clients.client.clear(input.id);
-      const client = withoutSecret(res.body) ?? (await ctx.clients.client.load(input.id));
-      return { client, clientSecret: secretOf(res.body), userErrors: [] };
+      // The new secret is the answer's point: without it the rotation was probably made and its secret lost.
+      const clientSecret = secretOf(res.body);
+      if (!clientSecret) throw unreadableWriteAnswer();
+      // Documented to answer with the new client_secret, perhaps nothing else: the client is read again, and left
+      // null when it cannot be, never at the cost of the secret.
+      const client = clientIn(res.body) ?? (await reloaded(ctx, input.id));
+      return { client, clientSecret, userErrors: [] };
     }),
 
   replaceClientJwks: (_p, { input }, ctx) =>
@@ -375,8 +437,7 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
       ctx.clients.client.clear(input.clientId);
       if (!ok(res.status)) return { onBehalfOf: null, userErrors: userErrorsFromResponse(res, 'onbehalfof') };
       ctx.clients.onBehalfOfChanged?.(input.clientId, input.id);
-      const dto = (res.body as OnBehalfOfDto | undefined) ?? onBehalfOfBody(input);
-      return { onBehalfOf: { clientId: input.clientId, dto }, userErrors: [] };
+      return { onBehalfOf: { clientId: input.clientId, dto: onBehalfOfIn(res.body) }, userErrors: [] };
     }),
 
   updateOnBehalfOf: (_p, { input }, ctx) =>
@@ -410,10 +471,7 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
         ctx.clients.client.clear(input.clientId);
         if (!ok(res.status)) return { onBehalfOf: null, userErrors: userErrorsFromResponse(res, 'onbehalfof') };
         ctx.clients.onBehalfOfChanged?.(input.clientId, input.id);
-        return {
-          onBehalfOf: { clientId: input.clientId, dto: (res.body as OnBehalfOfDto | undefined) ?? body },
-          userErrors: [],
-        };
+        return { onBehalfOf: { clientId: input.clientId, dto: onBehalfOfIn(res.body) }, userErrors: [] };
       });
     }),
 
