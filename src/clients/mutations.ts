@@ -194,6 +194,7 @@ async function writeJwks(
   keys: JwkDto[],
   inputField: string[],
   dropped: JwkDto[] = [],
+  kidField: string[] | null = null,
 ) {
   const api = ctx.clients.api;
   const resource: AdminResource = { clientId, sub: 'jwks' };
@@ -204,8 +205,13 @@ async function writeJwks(
       : await api.send('modify', { method: 'POST', resource, json: { keys } });
   ctx.clients.jwks.clear(clientId);
   if (!ok(res.status)) {
+    // A 409 is a kid taken (on this client or another): at the kid given, where there is one.
     const userErrors = userErrorsFromResponse(res, 'jwks').map((e) =>
-      e.field?.[1] === 'keys' ? { ...e, field: inputField } : e,
+      e.field?.[1] === 'keys'
+        ? { ...e, field: inputField }
+        : e.code === 'CONFLICT' && !e.field
+          ? { ...e, field: kidField }
+          : e,
     );
     return { jwks: null, droppedExpiredKeys: [], userErrors };
   }
@@ -251,7 +257,7 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
         orgno: input.organizationNumber ?? undefined,
       });
       if (!ok(res.status))
-        return { client: null, clientSecret: null, userErrors: userErrorsFromResponse(res, 'client') };
+        return { client: null, clientSecret: null, userErrors: userErrorsFromResponse(res, 'client', 'create') };
       // Without the new client's id the caller cannot find what was made (nor its secret): not a success.
       const client = clientIn(res.body);
       if (!client) throw unreadableWriteAnswer();
@@ -321,7 +327,7 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
       const read = await readForChange(ctx, input.id, ['input', 'id']);
       if ('refused' in read) return { client: null, userErrors: [read.refused] };
       const res = await ctx.clients.api.send('modify', { method: 'DELETE', resource: { clientId: input.id } });
-      if (!ok(res.status)) return { client: null, userErrors: userErrorsFromResponse(res, 'client') };
+      if (!ok(res.status)) return { client: null, userErrors: userErrorsFromResponse(res, 'client', 'delete') };
       // The deletion was made (200, empty body as documented). When the client cannot be read again, the answer is
       // what is known: the client as read before, deactivated, without a last-change time it no longer has.
       const { last_updated: _stale, ...before } = read.client;
@@ -360,7 +366,15 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
       return ctx.clients.locks.run(lockKey('jwks', input.clientId), async (hold) => {
         const refused = await refusedChange(ctx, input.clientId, ['input', 'clientId']);
         if (refused) return { ...jwksEmpty, userErrors: [refused] };
-        return writeJwks(ctx, hold, input.clientId, input.keys.map(jwkInputToDto), ['input', 'keys']);
+        return writeJwks(
+          ctx,
+          hold,
+          input.clientId,
+          input.keys.map(jwkInputToDto),
+          ['input', 'keys'],
+          [],
+          ['input', 'keys'],
+        );
       });
     }),
 
@@ -397,6 +411,7 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
           [...live.map(jwkForRewrite), jwkInputToDto(input.key)],
           ['input', 'key'],
           expired,
+          ['input', 'key', 'kid'],
         );
       });
     }),
@@ -435,7 +450,7 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
         json: onBehalfOfBody(input),
       });
       ctx.clients.client.clear(input.clientId);
-      if (!ok(res.status)) return { onBehalfOf: null, userErrors: userErrorsFromResponse(res, 'onbehalfof') };
+      if (!ok(res.status)) return { onBehalfOf: null, userErrors: userErrorsFromResponse(res, 'onbehalfof', 'create') };
       ctx.clients.onBehalfOfChanged?.(input.clientId, input.id);
       return { onBehalfOf: { clientId: input.clientId, dto: onBehalfOfIn(res.body) }, userErrors: [] };
     }),
@@ -484,7 +499,7 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
         resource: { clientId: input.clientId, sub: 'onbehalfof', onBehalfOfId: input.id },
       });
       ctx.clients.client.clear(input.clientId);
-      if (!ok(res.status)) return { deletedId: null, userErrors: userErrorsFromResponse(res, 'onbehalfof') };
+      if (!ok(res.status)) return { deletedId: null, userErrors: userErrorsFromResponse(res, 'onbehalfof', 'delete') };
       ctx.clients.onBehalfOfChanged?.(input.clientId, input.id);
       return { deletedId: input.id, userErrors: [] };
     }),
