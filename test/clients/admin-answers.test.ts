@@ -305,8 +305,17 @@ describe('client mutations behind a proxy that rewrites the admin API’s answer
     const kept = uniqueKid('kept');
     const added = await gql(t, ADD_KEY, { input: { clientId: id, key: rsaJwk(kept) } });
     expect(added.body.data.addClientJwk.userErrors).toEqual([]);
+    // An admin API that keeps members the facade does not model and writes exp as text; it takes the set written.
+    const next = uniqueKid('next');
+    let stored: Record<string, unknown>[] = [];
     b.proxy.rewrite = (call, answer) => {
-      if (call.method !== 'GET' || !call.path.endsWith('/jwks')) return undefined;
+      if (!call.path.endsWith('/jwks')) return undefined;
+      if (call.method === 'POST') {
+        stored = (call.body as { keys: Record<string, unknown>[] }).keys;
+        return json(200, call.body);
+      }
+      if (call.method !== 'GET') return undefined;
+      if (stored.length > 0) return json(200, { keys: stored });
       const set = JSON.parse(answer.body.toString()) as { keys: Record<string, unknown>[] };
       for (const key of set.keys) {
         if (key.kid !== kept) continue;
@@ -314,8 +323,8 @@ describe('client mutations behind a proxy that rewrites the admin API’s answer
       }
       return json(200, set);
     };
-    const next = uniqueKid('next');
-    await gql(t, ADD_KEY, { input: { clientId: id, key: rsaJwk(next) } });
+    const second = await gql(t, ADD_KEY, { input: { clientId: id, key: rsaJwk(next) } });
+    expect(second.body.data.addClientJwk.userErrors).toEqual([]);
     const written = b.proxy.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/jwks')).at(-1)?.body as {
       keys: Record<string, unknown>[];
     };
