@@ -1,7 +1,8 @@
 import { authorizedRequest } from '../upstream/authorized-request.js';
-import { UpstreamStatusError, UpstreamUnavailableError } from '../upstream/errors.js';
+import { UpstreamStatusError, UpstreamUnavailableError, writeFailure } from '../upstream/errors.js';
 import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from '../upstream/http-client.js';
 import type { UpstreamRequestContext } from '../upstream/request-context.js';
+import { parseRetryAfter } from '../upstream/retry.js';
 import type { TokenProvider, TokenRequest } from '../upstream/token-provider.js';
 import type { ClientDto, JwksDto, OnBehalfOfDto } from './dto.js';
 import { isAdminId, scopePolicy } from './input-validation.js';
@@ -142,12 +143,28 @@ export class AdminApiClient {
     };
     const known = clientId !== undefined ? this.supplied.get(clientId) : undefined;
     const supplied = known ?? (call.orgno !== undefined && call.orgno !== this.opts.ownOrgno);
-    const res = await authorizedRequest(this.http, this.tokens, this.token(access, supplied), request);
+    const res = await this.sendOnce(access, supplied, request);
     if (res.status === 403 && this.opts.supplier && !supplied && known === undefined && clientId !== undefined) {
-      const retry = await authorizedRequest(this.http, this.tokens, this.token(access, true), request);
+      const retry = await this.sendOnce(access, true, request);
       if (retry.status !== 403 && retry.status < 500) this.supplied.set(clientId, true);
       return retry;
     }
+    return res;
+  }
+
+  /**
+   * One call. A write that may have reached the admin API without a readable answer fails as an unknown outcome (see
+   * `writeFailure`); a 429 left after the HTTP layer's retries (reads) is the admin API's load, as KRR's is:
+   * UPSTREAM_UNAVAILABLE, never a rejection of the input (a throttled write was not made).
+   */
+  private async sendOnce(access: AdminAccess, supplied: boolean, request: UpstreamRequest): Promise<UpstreamResponse> {
+    let res: UpstreamResponse;
+    try {
+      res = await authorizedRequest(this.http, this.tokens, this.token(access, supplied), request);
+    } catch (err) {
+      throw request.method === 'GET' ? err : writeFailure(err);
+    }
+    if (res.status === 429) throw rateLimited(res);
     return res;
   }
 
@@ -159,6 +176,7 @@ export class AdminApiClient {
       retry: true,
       context: this.context,
     });
+    if (res.status === 429) throw rateLimited(res);
     if (res.status !== 200) throw new UpstreamStatusError('admin', res.status, res.body);
     if (!Array.isArray(res.body)) throw new UpstreamUnavailableError('admin', 'unreadable answer');
     const clients = (res.body as unknown[]).filter(isObject) as ClientDto[];
@@ -212,4 +230,13 @@ export class AdminApiClient {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function rateLimited(res: UpstreamResponse): UpstreamUnavailableError {
+  return new UpstreamUnavailableError(
+    'admin',
+    'rate limited',
+    429,
+    parseRetryAfter(res.headers['retry-after'], Date.now()),
+  );
 }

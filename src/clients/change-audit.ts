@@ -24,7 +24,8 @@ import { AUDIT_MAX_LIST_ITEMS, type ClientChangeRecord } from '../observability/
  * - `requested`, written and awaited before the resolver runs. When it cannot be written the resolver does not run,
  *   nothing is sent upstream, and the mutation answers AUDIT_UNAVAILABLE (fail closed).
  * - `completed`, after the resolver, with the outcome: `succeeded`; `refused` with the payload's user error codes;
- *   `failed` with the GraphQL error's code. When it cannot be written the change stands (it was made upstream): the
+ *   `failed` with the GraphQL error's code; `unknown` with it when the error says the change may have been made.
+ *   When it cannot be written the change stands (it was made upstream): the
  *   failure is logged, and the answer is sent as it is.
  *
  * A record names the caller, the action, the client, the onbehalfof registration or key id where the mutation has one,
@@ -149,7 +150,7 @@ function audited(action: string, describe: (args: unknown) => Subject, resolve: 
       completed = { ...base, stage: 'completed', ...outcomeOf(action, result) };
     } catch (err) {
       thrown = { error: err };
-      completed = { ...base, stage: 'completed', outcome: 'failed', errorCode: codeOf(err) };
+      completed = { ...base, stage: 'completed', outcome: outcomeOfError(err), errorCode: codeOf(err) };
     }
 
     try {
@@ -179,6 +180,12 @@ function outcomeOf(action: string, result: unknown): Partial<ClientChangeRecord>
   // The new client's id is known only now.
   const createdId = action === 'createClient' ? payload.client?.client_id : undefined;
   return { outcome: 'succeeded', ...(typeof createdId === 'string' && createdId ? { clientId: createdId } : {}) };
+}
+
+/** `unknown` when the error says the change may have been made (`extensions.outcome`), else `failed`. */
+function outcomeOfError(err: unknown): 'failed' | 'unknown' {
+  const outcome = (err as { extensions?: { outcome?: unknown } } | undefined)?.extensions?.outcome;
+  return outcome === 'UNKNOWN' ? 'unknown' : 'failed';
 }
 
 function codeOf(err: unknown): string {

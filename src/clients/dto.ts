@@ -53,8 +53,8 @@ export interface JwkDto {
   use?: string;
   n?: string;
   e?: string;
-  /** Epoch seconds. */
-  exp?: number;
+  /** Epoch seconds, as documented; read leniently (`expirySeconds`), kept as received when rewritten. */
+  exp?: unknown;
   [extra: string]: unknown;
 }
 

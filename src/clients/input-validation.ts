@@ -96,6 +96,9 @@ export function assertInputBounds(input: object): void {
       throw badInput(`${field} must be at most ${max} characters.`, ['input', field]);
     }
   }
+  // Free text forwarded to the admin API (client and onbehalfof names and descriptions).
+  assertPlainText(fields.name, ['input', 'name'], false);
+  assertPlainText(fields.description, ['input', 'description'], true);
   const scopes = fields.scopes;
   if (Array.isArray(scopes)) {
     for (const scope of scopes) {
@@ -212,6 +215,31 @@ export function assertLifetimes(input: Record<string, unknown>): void {
   }
 }
 
+/** Whitespace and characters that show nothing (zero-width space, joiners, word joiner, soft hyphen, fillers). */
+const INVISIBLE = /^[\s\u00AD\u115F\u1160\u180E\u200B-\u200D\u2060\u3164\uFFA0]*$/;
+
+/** Empty when nothing in it shows: a name of zero-width spaces is as empty as "". */
 export function assertNonEmpty(value: string | null | undefined, field: string[]): void {
-  if (value != null && value.trim().length === 0) throw badInput(`${field.at(-1)} must not be empty.`, field);
+  if (value != null && INVISIBLE.test(value)) throw badInput(`${field.at(-1)} must not be empty.`, field);
+}
+
+/**
+ * Control characters (C0, DEL, C1) and the bidirectional embedding, override and isolate characters (U+202A–U+202E,
+ * U+2066–U+2069), which make a name read as another in consoles, logs and the admin portal. A multi-line field
+ * (`description`) may hold tab, line feed and carriage return; a name, and line or paragraph separators, none.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are what these refuse
+const BAD_SINGLE_LINE = /[\u0000-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/;
+// eslint-disable-next-line no-control-regex -- as above
+const BAD_MULTI_LINE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/;
+
+/** BAD_USER_INPUT naming the field, never the value, for the characters above. */
+export function assertPlainText(value: unknown, field: string[], multiLine: boolean): void {
+  if (typeof value !== 'string') return;
+  if ((multiLine ? BAD_MULTI_LINE : BAD_SINGLE_LINE).test(value)) {
+    throw badInput(
+      `${field.at(-1)} must not contain control characters${multiLine ? ' (tab and new lines aside)' : ' or line breaks'} or bidirectional override or isolate characters.`,
+      field,
+    );
+  }
 }

@@ -32,3 +32,15 @@ export function inProcessLocks(): ClientLocks {
   const queue = new KeyedLock();
   return { run: (key, task) => queue.run(key, () => task(HELD)) };
 }
+
+/**
+ * The lock key of one client's resource (`client`: its settings, `jwks`: its key set, `onbehalfof`: one registration).
+ * The admin API reads client ids (UUIDs) ignoring case, so `5b2d…` and `5B2D…` name one client and must share one
+ * lock (and one Redis lease). Every id is lower-cased, UUID or not: the admin API's case rule for its older ids is not
+ * documented, and serializing two ids that differ only in case costs a wait, never a lost update. The id sent upstream
+ * is not changed.
+ */
+export function lockKey(kind: 'client' | 'jwks' | 'onbehalfof', clientId: string, onBehalfOfId?: string): string {
+  const key = `${kind}:${clientId.toLowerCase()}`;
+  return onBehalfOfId === undefined ? key : `${key}/${onBehalfOfId.toLowerCase()}`;
+}

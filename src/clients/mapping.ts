@@ -147,7 +147,14 @@ export function mergeUpdate(current: ClientDto, input: UpdateClientInput): Clien
   if (merged.client_name === undefined && merged.display_name !== undefined) merged.client_name = merged.display_name;
   delete merged.display_name;
   for (const field of READ_ONLY_FIELDS) delete merged[field];
-  const { id: _id, lastUpdatedAt: _seen, ...changes } = input;
+  // integration_type cannot change (reference §3), nor may a patch make a client a krr one: whatever reaches here
+  // beside the schema's input fields, the current value is written back.
+  const {
+    id: _id,
+    lastUpdatedAt: _seen,
+    integrationType: _type,
+    ...changes
+  } = input as UpdateClientInput & { integrationType?: unknown };
   return applyClientFields(merged, changes);
 }
 
@@ -157,11 +164,27 @@ export function jwkInputToDto(key: JwkInput): JwkDto {
   return dto;
 }
 
-/** An existing key for a rewrite of the whole set, keeping the `exp` the API returned so it is not extended. */
+/**
+ * An existing key for a rewrite of the whole set: every member as the admin API returned it (`x5c`, `x5t#S256` and
+ * whatever else the facade does not model), its `exp` above all, in whatever form, so a rewrite never extends a key's
+ * life nor strips what the API keeps.
+ */
 export function jwkForRewrite(key: JwkDto): JwkDto {
-  const { kid, kty, alg, use, n, e, exp } = key;
-  return { kid, kty, alg, use, n, e, ...(typeof exp === 'number' ? { exp } : {}) };
+  return { ...key };
 }
+
+/**
+ * A key's `exp` as epoch seconds: a number, or a string of digits (a gateway's re-serialisation); undefined when it
+ * cannot be read, and such a key is kept as it is (never dropped as expired, never given another exp).
+ */
+export function expirySeconds(exp: unknown): number | undefined {
+  const seconds =
+    typeof exp === 'number' ? exp : typeof exp === 'string' && /^\s*\d{1,15}\s*$/.test(exp) ? Number(exp) : NaN;
+  // Beyond what a Date can hold is as unreadable as text.
+  return Number.isFinite(seconds) && Math.abs(seconds) <= MAX_DATE_SECONDS ? seconds : undefined;
+}
+
+const MAX_DATE_SECONDS = 8.64e12;
 
 /**
  * Keys counted as expired when a set is rewritten: `exp` already past or due within this many seconds, so a key cannot
@@ -174,7 +197,8 @@ export function partitionExpired(keys: readonly JwkDto[], nowSec: number): { liv
   const live: JwkDto[] = [];
   const expired: JwkDto[] = [];
   for (const key of keys) {
-    const expiring = typeof key.exp === 'number' && key.exp <= nowSec + EXPIRY_MARGIN_SECONDS;
+    const exp = expirySeconds(key.exp);
+    const expiring = exp !== undefined && exp <= nowSec + EXPIRY_MARGIN_SECONDS;
     (expiring ? expired : live).push(key);
   }
   return { live, expired };

@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import type { MutationResolvers, UserError } from '../generated/graphql.js';
 import type { GraphQLContext } from '../graphql/context.js';
-import { toGraphQLError } from '../upstream/errors.js';
+import { UpstreamOutcomeUnknownError, toGraphQLError } from '../upstream/errors.js';
 import { parseUpstreamTimestamp } from '../upstream/timestamps.js';
 import type { AdminResource } from './admin-client.js';
 import type { ClientDto, JwkDto, JwksDto, OnBehalfOfDto } from './dto.js';
@@ -14,7 +14,7 @@ import {
   assertNonEmpty,
   assertPublicRs256Key,
 } from './input-validation.js';
-import { LockBusyError, LockUnavailableError, type LockHold } from './locks.js';
+import { LockBusyError, LockUnavailableError, lockKey, type LockHold } from './locks.js';
 import {
   KRR_CLIENT_SCOPES,
   createInputToDto,
@@ -74,10 +74,50 @@ function secretOf(dto: unknown): string | null {
   return typeof secret === 'string' && secret ? secret : null;
 }
 
-function normalizeJwks(body: unknown): JwksDto {
+/** A client record in an answer: an object with its `client_id` (an answer holding only `client_secret` is none). */
+function clientIn(body: unknown): ClientDto | null {
+  const client = withoutSecret(body);
+  return client && typeof client.client_id === 'string' && client.client_id ? client : null;
+}
+
+/**
+ * A 2xx answer to a write that cannot be read where the change's result must come from it: the change was probably
+ * made, which the caller must know before retrying (a second client, a lost secret), never an empty success.
+ */
+function unreadableWriteAnswer(): UpstreamOutcomeUnknownError {
+  return new UpstreamOutcomeUnknownError('admin', 'unreadable answer', true);
+}
+
+/** The client read again after a change that was made; null (not a failure of the change) when it cannot be read. */
+async function reloaded(ctx: GraphQLContext, clientId: string): Promise<ClientDto | null> {
+  ctx.clients.client.clear(clientId);
+  try {
+    return await ctx.clients.client.load(clientId);
+  } catch (err) {
+    ctx.log().warn({ err: describeError(err) }, 'client changed, but it could not be read again');
+    return null;
+  } finally {
+    ctx.clients.client.clear(clientId);
+  }
+}
+
+function describeError(err: unknown): { type: string; message: string } {
+  const e = err as { name?: unknown; message?: unknown } | undefined;
+  return { type: String(e?.name ?? 'Error'), message: String(e?.message ?? '') };
+}
+
+/** The key set a write answered with; a 2xx answer without one is {@link unreadableWriteAnswer}. */
+function jwksIn(body: unknown): JwksDto {
   if (Array.isArray(body)) return { keys: body as JwkDto[] };
-  const dto = (body ?? {}) as JwksDto;
-  return { ...dto, keys: Array.isArray(dto.keys) ? dto.keys : [] };
+  const dto = body as JwksDto | undefined;
+  if (typeof dto !== 'object' || dto === null || !Array.isArray(dto.keys)) throw unreadableWriteAnswer();
+  return dto;
+}
+
+/** The onbehalfof registration a write answered with; a 2xx answer without one is {@link unreadableWriteAnswer}. */
+function onBehalfOfIn(body: unknown): OnBehalfOfDto {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw unreadableWriteAnswer();
+  return body as OnBehalfOfDto;
 }
 
 /**
@@ -91,6 +131,20 @@ function refusedScopes(ctx: GraphQLContext, requested: readonly string[], field:
     'FORBIDDEN',
     `Clients made through this service may not have the scope${refused.length > 1 ? 's' : ''} ${refused.join(', ')}.`,
     field,
+  );
+}
+
+/**
+ * FORBIDDEN at `integrationType` for a KRR client when callers may not grant the krr scopes: the admin API gives every
+ * krr client those scopes, whatever the request lists (reference §3).
+ */
+function refusedKrrClient(ctx: GraphQLContext): UserError | null {
+  const refused = ctx.clients.api.refusedScopes(KRR_CLIENT_SCOPES);
+  if (refused.length === 0) return null;
+  return userError(
+    'FORBIDDEN',
+    `Clients made through this service may not be KRR clients: the admin API gives a KRR client the scopes ${refused.join(', ')}, which this service may not grant.`,
+    ['input', 'integrationType'],
   );
 }
 
@@ -111,9 +165,20 @@ function protectedClient(ctx: GraphQLContext, client: ClientDto, field: string[]
  * read (403) is thrown and answered by {@link attempt}; either way nothing else is sent upstream.
  */
 async function refusedChange(ctx: GraphQLContext, clientId: string, field: string[]): Promise<UserError | null> {
+  const read = await readForChange(ctx, clientId, field);
+  return 'refused' in read ? read.refused : null;
+}
+
+/** As {@link refusedChange}, with the client as read when the change may be sent. */
+async function readForChange(
+  ctx: GraphQLContext,
+  clientId: string,
+  field: string[],
+): Promise<{ refused: UserError } | { client: ClientDto }> {
   const client = await ctx.clients.api.getClient(clientId);
-  if (!client) return userError('NOT_FOUND', 'No such client.', field);
-  return protectedClient(ctx, client, field);
+  if (!client) return { refused: userError('NOT_FOUND', 'No such client.', field) };
+  const forbidden = protectedClient(ctx, client, field);
+  return forbidden ? { refused: forbidden } : { client };
 }
 
 async function currentJwks(ctx: GraphQLContext, clientId: string): Promise<JwksDto> {
@@ -129,6 +194,7 @@ async function writeJwks(
   keys: JwkDto[],
   inputField: string[],
   dropped: JwkDto[] = [],
+  kidField: string[] | null = null,
 ) {
   const api = ctx.clients.api;
   const resource: AdminResource = { clientId, sub: 'jwks' };
@@ -139,12 +205,17 @@ async function writeJwks(
       : await api.send('modify', { method: 'POST', resource, json: { keys } });
   ctx.clients.jwks.clear(clientId);
   if (!ok(res.status)) {
+    // A 409 is a kid taken (on this client or another): at the kid given, where there is one.
     const userErrors = userErrorsFromResponse(res, 'jwks').map((e) =>
-      e.field?.[1] === 'keys' ? { ...e, field: inputField } : e,
+      e.field?.[1] === 'keys'
+        ? { ...e, field: inputField }
+        : e.code === 'CONFLICT' && !e.field
+          ? { ...e, field: kidField }
+          : e,
     );
     return { jwks: null, droppedExpiredKeys: [], userErrors };
   }
-  const jwks = keys.length === 0 ? { keys: [] } : normalizeJwks(res.body);
+  const jwks = keys.length === 0 ? { keys: [] } : jwksIn(res.body);
   ctx.clients.jwks.prime(clientId, jwks);
   const droppedExpiredKeys = dropped.map((k) => k.kid).filter((kid): kid is string => typeof kid === 'string');
   return { jwks, droppedExpiredKeys, userErrors: [] };
@@ -174,12 +245,11 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
       assertInputBounds(input);
       assertNonEmpty(input.name, ['input', 'name']);
       assertLifetimes(input);
-      // A krr client gets the fixed krr scopes from the admin API even when none are asked for.
+      // A krr client gets the fixed krr scopes from the admin API whatever scopes are asked for (none, or harmless
+      // ones such as openid): refused as those scopes are, unless ADMIN_ALLOWED_SCOPES allows them.
       const refused =
-        refusedScopes(ctx, input.scopes ?? [], ['input', 'scopes']) ??
-        (input.integrationType === 'KRR' && !input.scopes?.length
-          ? refusedScopes(ctx, KRR_CLIENT_SCOPES, ['input', 'integrationType'])
-          : null);
+        (input.integrationType === 'KRR' ? refusedKrrClient(ctx) : null) ??
+        refusedScopes(ctx, input.scopes ?? [], ['input', 'scopes']);
       if (refused) return { client: null, clientSecret: null, userErrors: [refused] };
       const res = await ctx.clients.api.send('write', {
         method: 'POST',
@@ -187,9 +257,11 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
         orgno: input.organizationNumber ?? undefined,
       });
       if (!ok(res.status))
-        return { client: null, clientSecret: null, userErrors: userErrorsFromResponse(res, 'client') };
-      const client = withoutSecret(res.body);
-      if (client) ctx.clients.api.learn(client);
+        return { client: null, clientSecret: null, userErrors: userErrorsFromResponse(res, 'client', 'create') };
+      // Without the new client's id the caller cannot find what was made (nor its secret): not a success.
+      const client = clientIn(res.body);
+      if (!client) throw unreadableWriteAnswer();
+      ctx.clients.api.learn(client);
       return { client, clientSecret: secretOf(res.body), userErrors: [] };
     }),
 
@@ -199,13 +271,26 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
       assertInputBounds(input);
       assertNonEmpty(input.name, ['input', 'name']);
       assertLifetimes(input);
-      return ctx.clients.locks.run(`client:${input.id}`, async (hold) => {
+      return ctx.clients.locks.run(lockKey('client', input.id), async (hold) => {
         const current = await ctx.clients.api.getClient(input.id);
         if (!current) return { client: null, userErrors: [userError('NOT_FOUND', 'No such client.', ['input', 'id'])] };
         // Any field: redirect URIs or the auth method are a takeover path as much as keys.
         const forbidden = protectedClient(ctx, current, ['input', 'id']);
         if (forbidden) return { client: null, userErrors: [forbidden] };
         const changedAt = parseUpstreamTimestamp(current.last_updated);
+        if (input.lastUpdatedAt && !changedAt) {
+          // The check asked for cannot be made: fail closed, or a stale write would go through unchecked.
+          return {
+            client: null,
+            userErrors: [
+              userError(
+                'CONFLICT',
+                'The admin API did not give a readable time of the client’s last change, so the lastUpdatedAt check cannot be made; nothing was changed. Send the update without lastUpdatedAt to change it unchecked.',
+                ['input', 'lastUpdatedAt'],
+              ),
+            ],
+          };
+        }
         if (input.lastUpdatedAt && changedAt && changedAt.getTime() > input.lastUpdatedAt.getTime()) {
           // Only that it changed: when, is for callers who may read the client (clients.read).
           return {
@@ -229,19 +314,24 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
         });
         ctx.clients.client.clear(input.id);
         if (!ok(res.status)) return { client: null, userErrors: userErrorsFromResponse(res, 'client') };
-        return { client: withoutSecret(res.body) ?? (await ctx.clients.client.load(input.id)), userErrors: [] };
+        const client = clientIn(res.body) ?? (await reloaded(ctx, input.id));
+        // Accepted, but neither the answer nor a read shows the client: the change was probably made.
+        if (!client) throw unreadableWriteAnswer();
+        return { client, userErrors: [] };
       });
     }),
 
   deleteClient: (_p, { input }, ctx) =>
     attempt({ client: null }, async () => {
       assertAdminId(input.id, ['input', 'id']);
-      const refused = await refusedChange(ctx, input.id, ['input', 'id']);
-      if (refused) return { client: null, userErrors: [refused] };
+      const read = await readForChange(ctx, input.id, ['input', 'id']);
+      if ('refused' in read) return { client: null, userErrors: [read.refused] };
       const res = await ctx.clients.api.send('modify', { method: 'DELETE', resource: { clientId: input.id } });
-      if (!ok(res.status)) return { client: null, userErrors: userErrorsFromResponse(res, 'client') };
-      ctx.clients.client.clear(input.id);
-      return { client: await ctx.clients.client.load(input.id), userErrors: [] };
+      if (!ok(res.status)) return { client: null, userErrors: userErrorsFromResponse(res, 'client', 'delete') };
+      // The deletion was made (200, empty body as documented). When the client cannot be read again, the answer is
+      // what is known: the client as read before, deactivated, without a last-change time it no longer has.
+      const { last_updated: _stale, ...before } = read.client;
+      return { client: (await reloaded(ctx, input.id)) ?? { ...before, active: false }, userErrors: [] };
     }),
 
   rotateClientSecret: (_p, { input }, ctx) =>
@@ -255,9 +345,13 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
       });
       if (!ok(res.status))
         return { client: null, clientSecret: null, userErrors: userErrorsFromResponse(res, 'client') };
-      ctx.clients.client.clear(input.id);
-      const client = withoutSecret(res.body) ?? (await ctx.clients.client.load(input.id));
-      return { client, clientSecret: secretOf(res.body), userErrors: [] };
+      // The new secret is the answer's point: without it the rotation was probably made and its secret lost.
+      const clientSecret = secretOf(res.body);
+      if (!clientSecret) throw unreadableWriteAnswer();
+      // Documented to answer with the new client_secret, perhaps nothing else: the client is read again, and left
+      // null when it cannot be, never at the cost of the secret.
+      const client = clientIn(res.body) ?? (await reloaded(ctx, input.id));
+      return { client, clientSecret, userErrors: [] };
     }),
 
   replaceClientJwks: (_p, { input }, ctx) =>
@@ -269,10 +363,18 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
       if (new Set(kids).size !== kids.length) {
         return { ...jwksEmpty, userErrors: [userError('INVALID', 'Each key needs its own kid.', ['input', 'keys'])] };
       }
-      return ctx.clients.locks.run(`jwks:${input.clientId}`, async (hold) => {
+      return ctx.clients.locks.run(lockKey('jwks', input.clientId), async (hold) => {
         const refused = await refusedChange(ctx, input.clientId, ['input', 'clientId']);
         if (refused) return { ...jwksEmpty, userErrors: [refused] };
-        return writeJwks(ctx, hold, input.clientId, input.keys.map(jwkInputToDto), ['input', 'keys']);
+        return writeJwks(
+          ctx,
+          hold,
+          input.clientId,
+          input.keys.map(jwkInputToDto),
+          ['input', 'keys'],
+          [],
+          ['input', 'keys'],
+        );
       });
     }),
 
@@ -280,7 +382,7 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
     attempt(jwksEmpty, async () => {
       assertAdminId(input.clientId, ['input', 'clientId']);
       assertPublicRs256Key(input.key, ['input', 'key']);
-      return ctx.clients.locks.run(`jwks:${input.clientId}`, async (hold) => {
+      return ctx.clients.locks.run(lockKey('jwks', input.clientId), async (hold) => {
         const refused = await refusedChange(ctx, input.clientId, ['input', 'clientId']);
         if (refused) return { ...jwksEmpty, userErrors: [refused] };
         // Expired keys cannot be stored again and do not count toward the limit: they are dropped from the set.
@@ -309,6 +411,7 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
           [...live.map(jwkForRewrite), jwkInputToDto(input.key)],
           ['input', 'key'],
           expired,
+          ['input', 'key', 'kid'],
         );
       });
     }),
@@ -317,7 +420,7 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
     attempt(jwksEmpty, async () => {
       assertAdminId(input.clientId, ['input', 'clientId']);
       assertKid(input.kid, ['input', 'kid']);
-      return ctx.clients.locks.run(`jwks:${input.clientId}`, async (hold) => {
+      return ctx.clients.locks.run(lockKey('jwks', input.clientId), async (hold) => {
         const refused = await refusedChange(ctx, input.clientId, ['input', 'clientId']);
         if (refused) return { ...jwksEmpty, userErrors: [refused] };
         const current = (await currentJwks(ctx, input.clientId)).keys ?? [];
@@ -347,10 +450,9 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
         json: onBehalfOfBody(input),
       });
       ctx.clients.client.clear(input.clientId);
-      if (!ok(res.status)) return { onBehalfOf: null, userErrors: userErrorsFromResponse(res, 'onbehalfof') };
+      if (!ok(res.status)) return { onBehalfOf: null, userErrors: userErrorsFromResponse(res, 'onbehalfof', 'create') };
       ctx.clients.onBehalfOfChanged?.(input.clientId, input.id);
-      const dto = (res.body as OnBehalfOfDto | undefined) ?? onBehalfOfBody(input);
-      return { onBehalfOf: { clientId: input.clientId, dto }, userErrors: [] };
+      return { onBehalfOf: { clientId: input.clientId, dto: onBehalfOfIn(res.body) }, userErrors: [] };
     }),
 
   updateOnBehalfOf: (_p, { input }, ctx) =>
@@ -360,7 +462,7 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
       assertInputBounds(input);
       assertNonEmpty(input.name, ['input', 'name']);
       // Read, merge, write the whole registration: under the lock, or two partial updates lose one of them.
-      return ctx.clients.locks.run(`onbehalfof:${input.clientId}/${input.id}`, async (hold) => {
+      return ctx.clients.locks.run(lockKey('onbehalfof', input.clientId, input.id), async (hold) => {
         const current = await ctx.clients.api.getOnBehalfOf(input.clientId, input.id);
         if (!current) {
           return {
@@ -384,10 +486,7 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
         ctx.clients.client.clear(input.clientId);
         if (!ok(res.status)) return { onBehalfOf: null, userErrors: userErrorsFromResponse(res, 'onbehalfof') };
         ctx.clients.onBehalfOfChanged?.(input.clientId, input.id);
-        return {
-          onBehalfOf: { clientId: input.clientId, dto: (res.body as OnBehalfOfDto | undefined) ?? body },
-          userErrors: [],
-        };
+        return { onBehalfOf: { clientId: input.clientId, dto: onBehalfOfIn(res.body) }, userErrors: [] };
       });
     }),
 
@@ -400,7 +499,7 @@ export const clientMutations: MutationResolvers<GraphQLContext> = {
         resource: { clientId: input.clientId, sub: 'onbehalfof', onBehalfOfId: input.id },
       });
       ctx.clients.client.clear(input.clientId);
-      if (!ok(res.status)) return { deletedId: null, userErrors: userErrorsFromResponse(res, 'onbehalfof') };
+      if (!ok(res.status)) return { deletedId: null, userErrors: userErrorsFromResponse(res, 'onbehalfof', 'delete') };
       ctx.clients.onBehalfOfChanged?.(input.clientId, input.id);
       return { deletedId: input.id, userErrors: [] };
     }),

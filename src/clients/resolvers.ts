@@ -8,6 +8,7 @@ import {
   INTEGRATION_TYPES,
   REFRESH_TOKEN_USAGES,
   enumFromApi,
+  expirySeconds,
   grantTypeFromApi,
 } from './mapping.js';
 import { auditedMutations } from './change-audit.js';
@@ -109,6 +110,9 @@ export const clientResolvers: Resolvers = {
     use: (k) => orNull(k.use),
     n: (k) => orNull(k.n),
     e: (k) => orNull(k.e),
-    expiresAt: (k) => (typeof k.exp === 'number' ? new Date(k.exp * 1000) : null),
+    expiresAt: (k) => {
+      const exp = expirySeconds(k.exp);
+      return exp === undefined ? null : new Date(exp * 1000);
+    },
   },
 };

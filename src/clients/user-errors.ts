@@ -7,7 +7,11 @@ import { fieldPath } from './mapping.js';
  * Admin API answers → mutation `userErrors`, in one place (DESIGN.md "Error contract"). Business errors are data;
  * 5xx and token failures stay GraphQL errors (thrown by the upstream layer before they get here).
  */
-export function userErrorsFromResponse(res: UpstreamResponse, kind: 'client' | 'onbehalfof' | 'jwks'): UserError[] {
+export function userErrorsFromResponse(
+  res: UpstreamResponse,
+  kind: 'client' | 'onbehalfof' | 'jwks',
+  action: AdminAction = 'change',
+): UserError[] {
   switch (res.status) {
     case 400:
     case 422:
@@ -20,9 +24,9 @@ export function userErrorsFromResponse(res: UpstreamResponse, kind: 'client' | '
         ),
       ];
     case 404:
-      return [userError('NOT_FOUND', notFoundMessage(kind))];
+      return [notFound(kind, action)];
     case 409:
-      return [userError('CONFLICT', conflictMessage(kind))];
+      return [userError('CONFLICT', conflictMessage(kind, action))];
     default:
       // A 401 that survived a fresh token, or an undocumented status: not the caller's input.
       throw new UpstreamStatusError('admin', res.status, res.body);
@@ -40,14 +44,31 @@ export function userError(code: UserErrorCode, message: string, field?: string[]
   return { code, message, field: field ?? null };
 }
 
-function notFoundMessage(kind: 'client' | 'onbehalfof' | 'jwks'): string {
-  if (kind === 'onbehalfof') return 'No such onbehalfof registration on this client.';
-  return 'No such client.';
+/** What a mutation asks of the resource it addresses: a 404 or 409 means something else for each. */
+export type AdminAction = 'create' | 'change' | 'delete';
+
+function notFound(kind: 'client' | 'onbehalfof' | 'jwks', action: AdminAction): UserError {
+  if (kind === 'client' && action === 'create') {
+    // POST /clients: there is no client to miss; the collection itself was not found.
+    return userError('NOT_FOUND', 'The admin API found no place to create the client (HTTP 404); nothing was created.');
+  }
+  if (kind === 'onbehalfof' && action === 'create')
+    return userError('NOT_FOUND', 'No such client.', ['input', 'clientId']);
+  if (kind === 'onbehalfof') return userError('NOT_FOUND', 'No such onbehalfof registration on this client.');
+  return userError('NOT_FOUND', 'No such client.');
 }
 
-function conflictMessage(kind: 'client' | 'onbehalfof' | 'jwks'): string {
-  if (kind === 'onbehalfof') return 'An onbehalfof registration with this id already exists on the client.';
-  return 'The change conflicts with the current state of the client.';
+function conflictMessage(kind: 'client' | 'onbehalfof' | 'jwks', action: AdminAction): string {
+  if (kind === 'onbehalfof') {
+    return action === 'create'
+      ? 'An onbehalfof registration with this id already exists on the client.'
+      : `The admin API refused to ${action === 'delete' ? 'delete' : 'change'} the onbehalfof registration: it conflicts with its current state.`;
+  }
+  if (kind === 'jwks') {
+    return 'The key set conflicts with the admin API’s: a kid must be unique, on this client and on every other.';
+  }
+  if (action === 'create') return 'The new client conflicts with an existing one.';
+  return `The admin API refused to ${action === 'delete' ? 'delete' : 'change'} the client: it conflicts with its current state.`;
 }
 
 interface DigdirFieldError {

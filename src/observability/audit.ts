@@ -63,11 +63,14 @@ export interface ClientChangeRecord {
   kids?: string[];
   /** Names of the input fields given (never their values). */
   fields?: string[];
-  /** Completed records only. */
-  outcome?: 'succeeded' | 'refused' | 'failed';
+  /**
+   * Completed records only. `unknown`: the change was sent but its outcome is not known (no readable answer, or a 2xx
+   * one that could not be read): it may have been made.
+   */
+  outcome?: 'succeeded' | 'refused' | 'failed' | 'unknown';
   /** `refused`: the codes of the payload's user errors. */
   userErrorCodes?: string[];
-  /** `failed`: the GraphQL error's code. */
+  /** `failed` and `unknown`: the GraphQL error's code. */
   errorCode?: string;
 }
 

@@ -37,6 +37,46 @@ export function isUnreadableAnswer(err: UpstreamUnavailableError): boolean {
   return UNREADABLE_ANSWERS.has(err.reason);
 }
 
+/**
+ * A change sent upstream whose outcome is not known, so a retry could make it twice (a second client) or lose what it
+ * gave (a rotated secret): the upstream accepted it (2xx) but its answer could not be read (`accepted`: the change was
+ * probably made), or no readable answer came after it was sent (timeout, connection reset: it may have been made).
+ * Never for calls that cannot have reached the upstream (connection refused, breaker open) or that it refused.
+ */
+export class UpstreamOutcomeUnknownError extends Error {
+  constructor(
+    readonly upstream: UpstreamName,
+    readonly reason: string,
+    readonly accepted: boolean,
+  ) {
+    super(`${upstream} change outcome unknown (${reason})`);
+  }
+}
+
+/** Why a call can have failed before any of it reached the upstream: nothing was changed. */
+const NOT_SENT_REASONS: ReadonlySet<string> = new Set([
+  'circuit open',
+  'connect timeout',
+  'econnrefused',
+  'enotfound',
+  'eai_again',
+  'ehostunreach',
+  'enetunreach',
+  'und_err_connect_timeout',
+]);
+
+/**
+ * A write's failure as what is known of its outcome: an UpstreamUnavailableError without an HTTP status (no answer,
+ * or one that could not be read) after the request may have been sent becomes {@link UpstreamOutcomeUnknownError};
+ * everything else (an answered status, a refused connection, an open breaker) is returned as it is.
+ */
+export function writeFailure(err: unknown): unknown {
+  if (!(err instanceof UpstreamUnavailableError) || err.status !== undefined || NOT_SENT_REASONS.has(err.reason)) {
+    return err;
+  }
+  return new UpstreamOutcomeUnknownError(err.upstream, err.reason, false);
+}
+
 /** A 4xx answer the calling domain did not handle itself. `body` is kept for mapping only, never shown. */
 export class UpstreamStatusError extends Error {
   constructor(
@@ -86,6 +126,16 @@ export function toGraphQLError(err: unknown): GraphQLError {
         ...(err.oauthError ? { oauthError: err.oauthError } : {}),
         ...(err.hint ? { hint: err.hint } : {}),
       },
+      originalError: err,
+    });
+  }
+  if (err instanceof UpstreamOutcomeUnknownError) {
+    // Not "try again later": a retry could make the change twice. The caller checks first.
+    const message = err.accepted
+      ? `${UPSTREAM_LABEL[err.upstream]} accepted the change, but its answer could not be read (${err.reason}): the change was probably made. Check its result (for example, query clients) before retrying.`
+      : `${UPSTREAM_LABEL[err.upstream]} gave no readable answer to the change (${err.reason}): the change may have been made. Check (for example, query clients) before retrying.`;
+    return new GraphQLError(message, {
+      extensions: { code: 'UPSTREAM_UNAVAILABLE', upstream: err.upstream, outcome: 'UNKNOWN' },
       originalError: err,
     });
   }
