@@ -60,11 +60,9 @@ export const clientResolvers: Resolvers = {
     clientUri: (c) => orNull(c.client_uri),
     organizationNumber: (c) => c.client_orgno ?? '',
     supplierOrganizationNumber: (c) => orNull(c.supplier_orgno),
-    integrationType: (c) => {
-      const value = enumFromApi(c.integration_type, INTEGRATION_TYPES);
-      if (!value) throw new Error('unknown integration_type from the admin API');
-      return value;
-    },
+    // Lenient (reference: a record's unclear parts do not fail it): one client of a type added after this schema
+    // blanked the whole list when this threw.
+    integrationType: (c) => enumFromApi(c.integration_type, INTEGRATION_TYPES),
     applicationType: (c) => enumFromApi(c.application_type, APPLICATION_TYPES),
     tokenEndpointAuthMethod: (c) => enumFromApi(c.token_endpoint_auth_method, AUTH_METHODS),
     grantTypes: (c) => strings(c.grant_types).flatMap((g) => grantTypeFromApi(g) ?? []),

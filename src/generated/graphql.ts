@@ -103,8 +103,11 @@ export type Client = {
   grantTypes: Array<GrantType>;
   /** Admin API: `client_id`. */
   id: Scalars['ID']['output'];
-  /** Admin API: `integration_type`. */
-  integrationType: IntegrationType;
+  /**
+   * Admin API: `integration_type`. Null when the admin API names a type this API does not know (yet), or none: the client
+   * is listed all the same.
+   */
+  integrationType: Maybe<IntegrationType>;
   /** The client's public keys, fetched lazily. Null (with an error) when they cannot be read. `GET /clients/{id}/jwks`. */
   jwks: Maybe<Jwks>;
   /** Admin API: `last_updated`. Pass it to `updateClient` to refuse overwriting a newer change. */
@@ -937,7 +940,7 @@ export type ClientResolvers<ContextType = GraphQLContext, ParentType extends Res
   frontchannelLogoutUri?: Resolver<Maybe<ResolversTypes['URL']>, ParentType, ContextType>;
   grantTypes?: Resolver<Array<ResolversTypes['GrantType']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  integrationType?: Resolver<ResolversTypes['IntegrationType'], ParentType, ContextType>;
+  integrationType?: Resolver<Maybe<ResolversTypes['IntegrationType']>, ParentType, ContextType>;
   jwks?: Resolver<Maybe<ResolversTypes['Jwks']>, ParentType, ContextType>;
   lastUpdatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;

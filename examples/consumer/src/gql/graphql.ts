@@ -340,7 +340,7 @@ export type ClientKeysQueryVariables = Exact<{
 }>;
 
 
-export type ClientKeysQuery = { __typename?: 'Query', client?: { __typename?: 'Client', id: string, name?: string | null, integrationType: IntegrationType, jwks?: { __typename?: 'Jwks', keys: Array<{ __typename?: 'Jwk', kid: string, expiresAt?: string | null }> } | null } | null };
+export type ClientKeysQuery = { __typename?: 'Query', client?: { __typename?: 'Client', id: string, name?: string | null, integrationType?: IntegrationType | null, jwks?: { __typename?: 'Jwks', keys: Array<{ __typename?: 'Jwk', kid: string, expiresAt?: string | null }> } | null } | null };
 
 export type AddClientJwkMutationVariables = Exact<{
   input: AddClientJwkInput;

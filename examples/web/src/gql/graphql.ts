@@ -331,7 +331,7 @@ export type WebPersonQuery = { __typename: 'Query', person?: { __typename: 'Pers
 export type WebClientsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type WebClientsQuery = { __typename: 'Query', clients?: Array<{ __typename: 'Client', id: string, name?: string | null, integrationType: IntegrationType, jwks?: { __typename: 'Jwks', keys: Array<{ __typename: 'Jwk', kid: string, expiresAt?: string | null }> } | null, onBehalfOf: Array<{ __typename: 'OnBehalfOf', id: string, name?: string | null, organizationNumber?: string | null }> }> | null };
+export type WebClientsQuery = { __typename: 'Query', clients?: Array<{ __typename: 'Client', id: string, name?: string | null, integrationType?: IntegrationType | null, jwks?: { __typename: 'Jwks', keys: Array<{ __typename: 'Jwk', kid: string, expiresAt?: string | null }> } | null, onBehalfOf: Array<{ __typename: 'OnBehalfOf', id: string, name?: string | null, organizationNumber?: string | null }> }> | null };
 
 export type WebAddClientJwkMutationVariables = Exact<{
   input: AddClientJwkInput;
