@@ -80,5 +80,15 @@ export class SecondSightCache<V> implements KeyValueCache<V> {
  * personal data").
  */
 export function mayCacheDocument(text: string): boolean {
-  return !mayHoldPersonalId(text);
+  return !mayHoldPersonalId(text.includes('\\u') ? withEscapesRead(text) : text);
+}
+
+const UNICODE_ESCAPES = /\\u\{([0-9a-fA-F]{1,6})\}|\\u([0-9a-fA-F]{4})/g;
+
+/** The text with GraphQL's Unicode escapes read (`"\u0031\u0031…"` is a string of digits). */
+function withEscapesRead(text: string): string {
+  return text.replace(UNICODE_ESCAPES, (escape, braced?: string, fixed?: string) => {
+    const code = Number.parseInt(braced ?? fixed ?? '', 16);
+    return code <= 0x10ffff ? String.fromCodePoint(code) : escape;
+  });
 }

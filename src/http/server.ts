@@ -584,13 +584,11 @@ function applyCors(allowed: string[], req: IncomingMessage, res: ServerResponse)
  */
 function urlMayHoldPersonalId(search: string): boolean {
   if (search.length < 12) return false;
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(search.replace(/\+/g, ' '));
-  } catch {
-    return mayHoldPersonalId(search);
+  // Decoded as Apollo reads the URL (WHATWG form decoding: a malformed escape stays as it is, the rest decoded).
+  for (const [name, value] of new URLSearchParams(search)) {
+    if (mayHoldPersonalId(name) || mayHoldPersonalId(value)) return true;
   }
-  return mayHoldPersonalId(decoded);
+  return false;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';

@@ -85,6 +85,9 @@ describe('mayCacheDocument', () => {
       '{ persons(ids: ["1", "22859197810"]) { id } }',
       '# asked for 118226489500\n{ me { subject } }',
       'query lookup_11822648950 { me { subject } }',
+      '{ person(id: "118226 48950") { status } }',
+      '{ person(id: "\\u0031\\u0031\\u0038\\u0032\\u0032\\u0036\\u0034\\u0038\\u0039\\u0035\\u0030") { status } }',
+      '{ person(id: "\\u{31}1822648950") { status } }',
     ]) {
       expect(mayCacheDocument(text), text).toBe(false);
     }

@@ -37,13 +37,20 @@ beforeAll(async () => {
   // x-request-id, a refused token's claims, a Content-Encoding, values the schema refuses.
   const spaced = '118226 48950';
   const fullWidth = '１１８２２６４８９５０';
-  for (const operationName of [`Oppslag ${spaced}`, fullWidth, 'Oppslag_118226_48950']) {
+  const oddForms = [
+    'Q118226\t48950',
+    'Q118226\u200b48950',
+    'Lookup_118226__48950',
+    'r118226.48950',
+    '118226\u00ad48950',
+  ];
+  for (const operationName of [`Oppslag ${spaced}`, fullWidth, 'Oppslag_118226_48950', ...oddForms]) {
     const res = await fetch(`${t.url}/graphql`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
         authorization: `Bearer ${await t.token()}`,
-        'x-request-id': '118226-48950',
+        'x-request-id': operationName === fullWidth ? 'r118226.48950' : '118226-48950',
       },
       body: JSON.stringify({ query: `{ __typename }`, operationName }),
     });
@@ -151,6 +158,16 @@ describe('no personal data or secrets where they do not belong', () => {
       for (const id of personIds.slice(0, 3)) expect(text).not.toContain(id);
       for (const form of ['118226 48950', '118226-48950', '118226_48950', '１１８２２６４８９５０']) {
         expect(text, `"${form}" in ${where}`).not.toContain(form);
+      }
+      // And as a JSON line writes them (a tab as \t), or with an invisible character, two separators, a dot.
+      for (const form of [
+        '118226\\t48950',
+        '118226\u200b48950',
+        '118226__48950',
+        '118226.48950',
+        '118226\u00ad48950',
+      ]) {
+        expect(text, `${JSON.stringify(form)} in ${where}`).not.toContain(form);
       }
       for (const secret of secrets) expect(text, `a client secret in ${where}`).not.toContain(secret);
       expect(text, `a JWT in ${where}`).not.toMatch(/eyJ[\w-]{10,}\.eyJ[\w-]{10,}\./);
