@@ -208,7 +208,9 @@ export class TokenService implements TokenProvider {
     context?: UpstreamRequestContext,
     trace?: TraceParent,
   ): Promise<{ token: string; expiresInSeconds: number; obtainedAt: number }> {
-    const metadata = await this.discover();
+    // MASKINPORTEN_TIMEOUT_MS is the deadline of the whole token request: discovery, every attempt, every wait.
+    const deadlineAt = this.opts.http.deadlineFromNow();
+    const metadata = await this.discover(deadlineAt);
     let obtainedAt = this.now();
     let res;
     try {
@@ -230,10 +232,12 @@ export class TokenService implements TokenProvider {
             path: metadata.token_endpoint,
             form: { grant_type: JWT_BEARER, assertion },
             context,
+            deadlineAt,
             ...(trace ? { trace, attempt } : {}),
           });
         },
         {
+          deadlineAt,
           decide: retryDecision,
           budget: context?.retryBudget,
           onRetry: () => this.opts.http.countRetry(),
@@ -272,9 +276,10 @@ export class TokenService implements TokenProvider {
     return { token, expiresInSeconds: expiresIn, obtainedAt };
   }
 
-  private discover(): Promise<AuthorizationServerMetadata> {
+  /** `deadlineAt`: of the token request that found no metadata (others joining it wait no longer than it). */
+  private discover(deadlineAt?: number): Promise<AuthorizationServerMetadata> {
     if (!this.metadata) {
-      this.metadata = this.fetchMetadata().catch((err: unknown) => {
+      this.metadata = this.fetchMetadata(deadlineAt).catch((err: unknown) => {
         this.metadata = undefined; // retried by the next caller
         throw err;
       });
@@ -282,13 +287,13 @@ export class TokenService implements TokenProvider {
     return this.metadata;
   }
 
-  private async fetchMetadata(): Promise<AuthorizationServerMetadata> {
+  private async fetchMetadata(deadlineAt?: number): Promise<AuthorizationServerMetadata> {
     const issuer = new URL(this.opts.issuer);
     const path = issuer.pathname.replace(/\/+$/, '');
     const url = new URL(`/.well-known/oauth-authorization-server${path}`, issuer.origin).toString();
     let res;
     try {
-      res = await this.opts.http.request({ method: 'GET', path: url, retry: true });
+      res = await this.opts.http.request({ method: 'GET', path: url, retry: true, deadlineAt });
     } catch (err) {
       // The network's reason (econnrefused, enotfound, timeout): what an operator checks first.
       const why = err instanceof UpstreamUnavailableError ? ` (${err.reason}, ${url})` : ` (${url})`;

@@ -476,3 +476,95 @@ describe('TokenService: authorization server metadata', () => {
     expect(sim.tokenRequests).toBe(0);
   });
 });
+
+describe('TokenService: MASKINPORTEN_TIMEOUT_MS bounds the whole token request, retries included', () => {
+  /** A fake Maskinporten whose token endpoint gives `answer(n)` for its n-th request (1-based). */
+  async function slowIssuer(
+    answer: (n: number) => { delayMs: number; status: number; headers?: Record<string, string>; body?: unknown },
+  ): Promise<{ issuer: string; tokenRequests: () => number; times: number[] }> {
+    let n = 0;
+    const times: number[] = [];
+    const issuer = await startFakeIssuer((req, res, self) => {
+      if (req.url === '/.well-known/oauth-authorization-server') {
+        return json(res, 200, { issuer: self, token_endpoint: `${self}token` });
+      }
+      req.resume();
+      times.push(performance.now());
+      const a = answer(++n);
+      setTimeout(() => {
+        res.writeHead(a.status, { 'content-type': 'application/json', ...a.headers });
+        res.end(JSON.stringify(a.body ?? { error: 'temporarily_unavailable' }));
+      }, a.delayMs);
+    });
+    return { issuer, tokenRequests: () => n, times };
+  }
+
+  async function timedToken(svc: TokenService): Promise<{ ms: number; error: unknown }> {
+    const started = performance.now();
+    const error = await svc.getToken({ scopes: [CONTACT] }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    return { ms: performance.now() - started, error };
+  }
+
+  function serviceWithTimeout(issuer: string, deadlineMs: number): TokenService {
+    const client = new UpstreamClient('maskinporten', issuer, { metrics, connections: 2, deadlineMs });
+    extraClients.push(client);
+    return newService(issuer, client, metrics);
+  }
+
+  it('ends by the deadline when each attempt answers 503 late: not one deadline per attempt', async () => {
+    const fake = await slowIssuer(() => ({ delayMs: 700, status: 503 }));
+    const svc = serviceWithTimeout(fake.issuer, 1_000);
+    await svc.warmUp();
+    const { ms, error } = await timedToken(svc);
+    expect(error).toBeDefined();
+    // Without one deadline over the attempts: 3 × 700 ms and the backoff between them.
+    expect(ms).toBeLessThan(1_300);
+    expect(fake.tokenRequests()).toBeLessThanOrEqual(2);
+  });
+
+  it('does not retry when Retry-After reaches beyond the deadline (429 and 503), and answers at once', async () => {
+    for (const status of [429, 503]) {
+      const fake = await slowIssuer(() => ({ delayMs: 0, status, headers: { 'retry-after': '30' } }));
+      const svc = serviceWithTimeout(fake.issuer, 2_000);
+      await svc.warmUp();
+      const { ms, error } = await timedToken(svc);
+      expect(error).toBeDefined();
+      expect(ms).toBeLessThan(1_000);
+      expect(fake.tokenRequests()).toBe(1);
+    }
+  }, 30_000);
+
+  it('never asks again sooner than Retry-After says', async () => {
+    const fake = await slowIssuer((n) =>
+      n === 1
+        ? { delayMs: 0, status: 503, headers: { 'retry-after': '1' } }
+        : { delayMs: 0, status: 200, body: { access_token: 'after-the-wait', token_type: 'Bearer', expires_in: 120 } },
+    );
+    const svc = serviceWithTimeout(fake.issuer, 3_000);
+    await svc.warmUp();
+    expect(await svc.getToken({ scopes: [CONTACT] })).toBe('after-the-wait');
+    expect(fake.tokenRequests()).toBe(2);
+    expect(fake.times[1]! - fake.times[0]!).toBeGreaterThanOrEqual(990);
+  });
+
+  it('counts the metadata discovery in the same deadline', async () => {
+    let metadataCalls = 0;
+    const issuer = await startFakeIssuer((req, res, self) => {
+      req.resume();
+      if (req.url === '/.well-known/oauth-authorization-server') {
+        metadataCalls += 1;
+        setTimeout(() => json(res, 200, { issuer: self, token_endpoint: `${self}token` }), 700);
+        return;
+      }
+      setTimeout(() => json(res, 503, { error: 'temporarily_unavailable' }), 700);
+    });
+    const svc = serviceWithTimeout(issuer, 1_000);
+    const { ms, error } = await timedToken(svc);
+    expect(error).toBeDefined();
+    expect(metadataCalls).toBe(1);
+    expect(ms).toBeLessThan(1_300);
+  });
+});
