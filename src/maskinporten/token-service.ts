@@ -1,10 +1,15 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.js';
 import { traceTokenRequest, tracingEnabled, type TraceParent } from '../observability/tracing.js';
-import { UpstreamAuthError, UpstreamUnavailableError } from '../upstream/errors.js';
-import { retryDecision, type UpstreamClient } from '../upstream/http-client.js';
+import {
+  OAUTH_ERROR_CODE,
+  UpstreamAuthError,
+  UpstreamStatusError,
+  UpstreamUnavailableError,
+} from '../upstream/errors.js';
+import { retryDecision, type UpstreamClient, type UpstreamResponse } from '../upstream/http-client.js';
 import type { UpstreamRequestContext } from '../upstream/request-context.js';
-import { withRetries } from '../upstream/retry.js';
+import { parseRetryAfter, withRetries } from '../upstream/retry.js';
 import type { TokenProvider, TokenRequest } from '../upstream/token-provider.js';
 import type { GrantCredentials } from './credentials.js';
 import { buildGrant } from './grant.js';
@@ -16,6 +21,8 @@ const EXPIRY_SAFETY_MS = 5_000;
 const MIN_RENEWAL_INTERVAL_MS = 10_000;
 /** After a failed background refresh, the next attempt waits this long (the cached token keeps serving meanwhile). */
 const REFRESH_RETRY_MS = 5_000;
+/** A failed token request is logged at warn once per cause and this long (ms); the lines between are counted. */
+const FAILURE_LOG_INTERVAL_MS = 60_000;
 
 interface AuthorizationServerMetadata {
   issuer: string;
@@ -59,6 +66,8 @@ export class TokenService implements TokenProvider {
   private readonly cache = new Map<string, CacheEntry>();
   private metadata?: Promise<AuthorizationServerMetadata>;
   private readonly now: () => number;
+  /** Per cause of failure: when it was last logged, and how many since then were not. */
+  private readonly failuresLogged = new Map<string, { at: number; suppressed: number }>();
 
   constructor(private readonly opts: TokenServiceOptions) {
     this.now = opts.now ?? Date.now;
@@ -157,9 +166,54 @@ export class TokenService implements TokenProvider {
         const reason = code ? `${code}: ${err.reason}` : err.reason;
         return { ok: false, reason, mpCode: err.mpCode, oauthError: err.oauthError };
       }
+      // Maskinporten's outage (or a redirect): what the token service wrote, never Maskinporten's text.
+      if (err instanceof UpstreamUnavailableError || err instanceof UpstreamStatusError) {
+        return { ok: false, reason: err.message };
+      }
       // Not an answer of Maskinporten's (e.g. the key cannot sign): its kind only, a message might quote a file.
       return { ok: false, reason: `token request failed (${err instanceof Error ? err.name : 'error'})` };
     }
+  }
+
+  /**
+   * One warning per cause of failure and {@link FAILURE_LOG_INTERVAL_MS}, so an outage shows at LOG_LEVEL=info without
+   * a line per query; `suppressed` counts the failures since the last line. Never a token, a grant or a key.
+   */
+  private logFailure(err: unknown, req: TokenRequest): void {
+    let fields: Record<string, unknown>;
+    let message: string;
+    if (err instanceof UpstreamUnavailableError) {
+      fields = { reason: err.reason, status: err.status, retryAfterMs: err.retryAfterMs, detail: err.message };
+      message = 'Maskinporten is unavailable: no token; callers are told to try again later';
+    } else if (err instanceof UpstreamStatusError) {
+      fields = { reason: 'redirect', status: err.status };
+      message = 'Maskinporten answered with a redirect, which the facade does not follow';
+    } else if (err instanceof UpstreamAuthError) {
+      fields = { reason: err.reason, status: err.status, mpCode: err.mpCode, oauthError: err.oauthError };
+      message = 'Maskinporten refused the token request';
+    } else {
+      fields = { reason: err instanceof Error ? err.name : 'error' };
+      message = 'Maskinporten token request failed';
+    }
+    const cause = JSON.stringify([message, fields.reason, fields.status, fields.mpCode, fields.oauthError]);
+    const now = this.now();
+    const last = this.failuresLogged.get(cause);
+    if (last && now - last.at < FAILURE_LOG_INTERVAL_MS) {
+      last.suppressed += 1;
+      return;
+    }
+    this.failuresLogged.set(cause, { at: now, suppressed: 0 });
+    this.opts.log.warn(
+      {
+        upstream: 'maskinporten',
+        ...fields,
+        ...(last?.suppressed ? { suppressed: last.suppressed } : {}),
+        scopes: req.scopes,
+        consumerOrg: req.consumerOrg,
+        onBehalfOf: req.onBehalfOf,
+      },
+      message,
+    );
   }
 
   private cacheKey(req: TokenRequest): string {
@@ -187,6 +241,10 @@ export class TokenService implements TokenProvider {
       ? traceTokenRequest(req, context, (trace) => this.requestToken(req, context, trace))
       : this.requestToken(req, context);
     const inflight = requested
+      .catch((err: unknown) => {
+        this.logFailure(err, req);
+        throw err;
+      })
       .then(({ token, expiresInSeconds, obtainedAt }) => {
         target.token = token;
         target.obtainedAt = obtainedAt;
@@ -244,33 +302,37 @@ export class TokenService implements TokenProvider {
         },
       );
     } catch (err) {
-      throw new UpstreamAuthError(
-        err instanceof UpstreamUnavailableError
-          ? `Maskinporten is unavailable (${err.reason})`
-          : 'token request failed',
-      );
+      // Unreachable, 5xx, a timeout, an unreadable answer: Maskinporten's outage, not our configuration.
+      if (err instanceof UpstreamUnavailableError) {
+        throw new UpstreamUnavailableError(
+          'maskinporten',
+          err.reason,
+          err.status,
+          err.retryAfterMs,
+          `Maskinporten is unavailable (${err.reason})`,
+        );
+      }
+      throw new UpstreamAuthError('token request failed');
     }
+    const transient = transientAnswer(res, 'token request');
+    if (transient) throw transient;
     const body = (res.body ?? {}) as Record<string, unknown>;
     if (res.status !== 200) {
       const mpCode = extractMpCode(body);
-      const oauthError = typeof body.error === 'string' ? body.error : undefined;
-      this.opts.log.warn(
-        {
-          status: res.status,
-          mpCode,
-          oauthError,
-          scopes: req.scopes,
-          consumerOrg: req.consumerOrg,
-          onBehalfOf: req.onBehalfOf,
-        },
-        'Maskinporten refused the token request',
+      // Only an OAuth error code is passed on: the field is Maskinporten's text, and could hold anything.
+      const oauthError = typeof body.error === 'string' && OAUTH_ERROR_CODE.test(body.error) ? body.error : undefined;
+      throw new UpstreamAuthError(
+        `Maskinporten refused the token request (HTTP ${res.status})`,
+        mpCode,
+        oauthError,
+        undefined,
+        res.status,
       );
-      throw new UpstreamAuthError(`Maskinporten refused the token request (HTTP ${res.status})`, mpCode, oauthError);
     }
     const token = body.access_token;
     const expiresIn = Number(body.expires_in);
     if (typeof token !== 'string' || token.length === 0 || !Number.isFinite(expiresIn) || expiresIn <= 0) {
-      throw new UpstreamAuthError('Maskinporten answered without a usable access_token/expires_in');
+      throw unreadable('Maskinporten answered without a usable access_token/expires_in');
     }
     this.opts.log.debug({ scopes: req.scopes, expiresIn }, 'Maskinporten token obtained');
     return { token, expiresInSeconds: expiresIn, obtainedAt };
@@ -295,13 +357,33 @@ export class TokenService implements TokenProvider {
     try {
       res = await this.opts.http.request({ method: 'GET', path: url, retry: true, deadlineAt });
     } catch (err) {
-      // The network's reason (econnrefused, enotfound, timeout): what an operator checks first.
-      const why = err instanceof UpstreamUnavailableError ? ` (${err.reason}, ${url})` : ` (${url})`;
-      throw new UpstreamAuthError(`Maskinporten metadata is unavailable${why}`);
+      // The network's reason (econnrefused, enotfound, timeout) and where: what an operator checks first.
+      if (err instanceof UpstreamUnavailableError) {
+        throw new UpstreamUnavailableError(
+          'maskinporten',
+          err.reason,
+          err.status,
+          err.retryAfterMs,
+          `Maskinporten metadata is unavailable (${err.reason}, ${url})`,
+        );
+      }
+      throw new UpstreamAuthError(`Maskinporten metadata is unavailable (${url})`);
     }
+    const transient = transientAnswer(res, 'metadata');
+    if (transient) throw transient;
     const body = (res.body ?? {}) as Partial<AuthorizationServerMetadata>;
-    if (res.status !== 200 || typeof body.issuer !== 'string' || typeof body.token_endpoint !== 'string') {
-      throw new UpstreamAuthError(`Maskinporten metadata could not be read (HTTP ${res.status})`);
+    if (res.status !== 200) {
+      // 404 and the like: the issuer's address is not Maskinporten's (MASKINPORTEN_ISSUER).
+      throw new UpstreamAuthError(
+        `Maskinporten metadata could not be read (HTTP ${res.status}, ${url}): check MASKINPORTEN_ISSUER`,
+        undefined,
+        undefined,
+        undefined,
+        res.status,
+      );
+    }
+    if (typeof body.issuer !== 'string' || typeof body.token_endpoint !== 'string') {
+      throw unreadable(`Maskinporten metadata could not be read (HTTP ${res.status}, ${url})`);
     }
     if (stripSlash(body.issuer) !== stripSlash(this.opts.issuer)) {
       throw new UpstreamAuthError('Maskinporten metadata names another issuer than MASKINPORTEN_ISSUER');
@@ -327,6 +409,32 @@ function extractMpCode(body: Record<string, unknown>): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * An answer that is Maskinporten's trouble, not ours: 429 (still, after the retries the deadline allowed; with its
+ * Retry-After) and a redirect, which the facade does not follow. Undefined for any other answer.
+ */
+function transientAnswer(
+  res: UpstreamResponse,
+  what: 'metadata' | 'token request',
+): UpstreamUnavailableError | UpstreamStatusError | undefined {
+  if (res.status === 429) {
+    return new UpstreamUnavailableError(
+      'maskinporten',
+      'rate limited',
+      429,
+      parseRetryAfter(res.headers['retry-after'], Date.now()),
+      `Maskinporten is unavailable (rate limited, ${what})`,
+    );
+  }
+  if (res.status >= 300 && res.status < 400) return new UpstreamStatusError('maskinporten', res.status, undefined);
+  return undefined;
+}
+
+/** An answer that came and cannot be used (HTML, cut short, no token): Maskinporten's trouble, reported as such. */
+function unreadable(detail: string): UpstreamUnavailableError {
+  return new UpstreamUnavailableError('maskinporten', 'unreadable answer', 200, undefined, detail);
 }
 
 function stripSlash(s: string): string {

@@ -9,7 +9,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import { startMaskinportenSimulator, type MaskinportenSimulator } from '../../src/sandbox/maskinporten.js';
 import { createTestPki, type IssuedCertificate, type TestPki } from '../../src/sandbox/pki.js';
-import { UpstreamAuthError, toGraphQLError } from '../../src/upstream/errors.js';
+import { UpstreamAuthError, UpstreamUnavailableError, toGraphQLError } from '../../src/upstream/errors.js';
 import { UpstreamClient } from '../../src/upstream/http-client.js';
 import type { TokenRequest } from '../../src/upstream/token-provider.js';
 
@@ -289,7 +289,7 @@ describe('TokenService: renew', () => {
     const req = { scopes: [CONTACT] };
     const t1 = await service.getToken(req);
     await sim.close();
-    expect(await rejection(service.renew(req, t1))).toBeInstanceOf(UpstreamAuthError);
+    expect(await rejection(service.renew(req, t1))).toBeInstanceOf(UpstreamUnavailableError);
     expect(await service.getToken(req)).toBe(t1);
   });
 
@@ -378,15 +378,14 @@ describe('TokenService: failures', () => {
     expect(sim.tokenRequests).toBe(1);
   });
 
-  it('turns a stopped Maskinporten into UpstreamAuthError without an MP code, and keeps serving cached tokens', async () => {
+  it('turns a stopped Maskinporten into UPSTREAM_UNAVAILABLE (its outage, not our configuration), and keeps serving cached tokens', async () => {
     const cached = await service.getToken({ scopes: [CONTACT] });
     await sim.close();
 
     const err = await rejection(service.getToken({ scopes: [MAILBOX] }));
-    expect(err).toBeInstanceOf(UpstreamAuthError);
-    expect((err as UpstreamAuthError).mpCode).toBeUndefined();
+    expect(err).toBeInstanceOf(UpstreamUnavailableError);
     const gql = toGraphQLError(err);
-    expect(gql.extensions.code).toBe('UPSTREAM_AUTH_FAILED');
+    expect(gql.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'maskinporten' });
     expect(gql.extensions.mpCode).toBeUndefined();
     expect(gql.message).not.toContain(sim.url);
 
@@ -395,19 +394,19 @@ describe('TokenService: failures', () => {
     expect(await upstreamRequests(metrics, 'POST', 'error')).toBe(3);
   });
 
-  it('fails with UpstreamAuthError when Maskinporten is down from the start (metadata unreachable)', async () => {
+  it('fails with UpstreamUnavailableError when Maskinporten is down from the start (metadata unreachable)', async () => {
     await sim.close();
     const err = await rejection(service.getToken({ scopes: [CONTACT] }));
-    expect(err).toBeInstanceOf(UpstreamAuthError);
-    expect((err as UpstreamAuthError).mpCode).toBeUndefined();
-    // Says why and where, for the operator's log.
-    expect((err as UpstreamAuthError).reason).toMatch(
+    expect(err).toBeInstanceOf(UpstreamUnavailableError);
+    expect((err as UpstreamUnavailableError).reason).toBe('econnrefused');
+    // Says why and where, for the operator's log (never for the caller: toGraphQLError does not repeat it).
+    expect((err as Error).message).toMatch(
       /^Maskinporten metadata is unavailable \(econnrefused, http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-authorization-server\)$/,
     );
     expect(await upstreamRequests(metrics, 'GET', 'error')).toBe(3); // metadata GET retried too
   });
 
-  it('refuses an answer without a usable access_token or expires_in', async () => {
+  it('refuses an answer without a usable access_token or expires_in, as an unreadable answer', async () => {
     const answers: unknown[] = [
       { token_type: 'Bearer', expires_in: 120 },
       { access_token: '', expires_in: 120 },
@@ -426,7 +425,10 @@ describe('TokenService: failures', () => {
     extraClients.push(client);
     const svc = newService(issuer, client, metrics);
     for (let i = 0; i < answers.length; i++) {
-      await expect(svc.getToken({ scopes: [CONTACT] })).rejects.toBeInstanceOf(UpstreamAuthError);
+      await expect(svc.getToken({ scopes: [CONTACT] })).rejects.toMatchObject({
+        upstream: 'maskinporten',
+        reason: 'unreadable answer',
+      });
     }
     expect(served).toBe(answers.length);
   });
@@ -458,7 +460,7 @@ describe('TokenService: authorization server metadata', () => {
     const client = new UpstreamClient('maskinporten', issuer, { metrics, connections: 1 });
     extraClients.push(client);
     const svc = newService(issuer, client, metrics);
-    await expect(svc.getToken({ scopes: [CONTACT] })).rejects.toBeInstanceOf(UpstreamAuthError);
+    await expect(svc.getToken({ scopes: [CONTACT] })).rejects.toBeInstanceOf(UpstreamUnavailableError);
     expect(await svc.getToken({ scopes: [CONTACT] })).toBe('opaque-token');
     expect(metadataCalls).toBe(2);
   });
