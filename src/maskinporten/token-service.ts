@@ -330,12 +330,20 @@ export class TokenService implements TokenProvider {
       );
     }
     const token = body.access_token;
-    const expiresIn = Number(body.expires_in);
-    if (typeof token !== 'string' || token.length === 0 || !Number.isFinite(expiresIn) || expiresIn <= 0) {
-      throw unreadable('Maskinporten answered without a usable access_token/expires_in');
+    // RFC 6750 §2.1: what may follow "Bearer " in a header. Anything else (CR/LF, spaces) would fail every call
+    // locally, as a network error counted against the resource server's breaker.
+    if (typeof token !== 'string' || !B64TOKEN.test(token)) {
+      throw unreadable('Maskinporten answered without a usable access_token');
     }
-    this.opts.log.debug({ scopes: req.scopes, expiresIn }, 'Maskinporten token obtained');
-    return { token, expiresInSeconds: expiresIn, obtainedAt };
+    if (body.token_type !== undefined && (typeof body.token_type !== 'string' || !/^bearer$/i.test(body.token_type))) {
+      throw unreadable('Maskinporten answered with a token_type other than Bearer');
+    }
+    const expiresInSeconds = lifetimeSeconds(body.expires_in, token, obtainedAt);
+    if (expiresInSeconds === undefined) {
+      throw unreadable('Maskinporten answered without a usable expires_in');
+    }
+    this.opts.log.debug({ scopes: req.scopes, expiresIn: expiresInSeconds }, 'Maskinporten token obtained');
+    return { token, expiresInSeconds, obtainedAt };
   }
 
   /** `deadlineAt`: of the token request that found no metadata (others joining it wait no longer than it). */
@@ -398,6 +406,47 @@ export class TokenService implements TokenProvider {
  */
 export function refreshAfterSeconds(expiresInSeconds: number): number {
   return expiresInSeconds >= 240 ? expiresInSeconds - 120 : expiresInSeconds / 2;
+}
+
+/** RFC 6750 §2.1 b64token: the characters a bearer token may have in an Authorization header. */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+/** Maskinporten's default token lifetime (reference §1: "client default is 120 s"), for an answer without expires_in. */
+const DEFAULT_EXPIRES_IN_SECONDS = 120;
+
+/**
+ * The token's lifetime in seconds from `obtainedAt`: `expires_in` (RFC 6749 §5.1 only RECOMMENDS it), capped at the
+ * token's own `exp` when it is a JWT whose claims can be read (a too large expires_in would outlive the token); without
+ * expires_in that `exp`, else Maskinporten's default. Undefined for an expires_in given but unusable (0, negative,
+ * not a number) or a token whose `exp` has passed already.
+ */
+function lifetimeSeconds(expiresIn: unknown, token: string, obtainedAt: number): number | undefined {
+  let seconds: number | undefined;
+  if (expiresIn !== undefined && expiresIn !== null) {
+    seconds = typeof expiresIn === 'number' || typeof expiresIn === 'string' ? Number(expiresIn) : NaN;
+    if (!Number.isFinite(seconds) || seconds <= 0) return undefined;
+  }
+  const exp = jwtExpiry(token);
+  if (exp !== undefined) {
+    const left = exp - obtainedAt / 1000;
+    if (left <= 0) return undefined;
+    // Rounded up as a cap: `exp` is in whole seconds, counted from Maskinporten's `iat` rounded down (the safety
+    // margin covers the fraction).
+    seconds = seconds === undefined ? left : Math.min(seconds, Math.ceil(left));
+  }
+  return seconds ?? DEFAULT_EXPIRES_IN_SECONDS;
+}
+
+/** `exp` (seconds) of a JWT-shaped token when its claims can be read; no signature check (our bookkeeping only). */
+function jwtExpiry(token: string): number | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3 || !parts[1]) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as unknown;
+    const exp = (claims as { exp?: unknown } | null)?.exp;
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `error_uri` ends in the code (`…/errors/MP-200`); older answers name it in the description. */

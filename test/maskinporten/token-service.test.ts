@@ -570,3 +570,97 @@ describe('TokenService: MASKINPORTEN_TIMEOUT_MS bounds the whole token request, 
     expect(ms).toBeLessThan(1_300);
   });
 });
+
+describe('TokenService: the lifetime and shape of the token answer', () => {
+  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  /** A JWT-shaped token (unsigned: the token service reads `exp` for its own bookkeeping only). */
+  const jwt = (claims: Record<string, unknown>) => `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64(claims)}.c2ln`;
+
+  /** A fake Maskinporten answering each token request with `answer()`; counts them. */
+  async function answering(answer: () => unknown): Promise<{ svc: TokenService; requests: () => number }> {
+    let requests = 0;
+    const issuer = await startFakeIssuer((req, res, self) => {
+      if (req.url === '/.well-known/oauth-authorization-server') {
+        return json(res, 200, { issuer: self, token_endpoint: `${self}token` });
+      }
+      req.resume();
+      requests += 1;
+      json(res, 200, answer());
+    });
+    const client = new UpstreamClient('maskinporten', issuer, { metrics, connections: 1 });
+    extraClients.push(client);
+    return { svc: newService(issuer, client, metrics), requests: () => requests };
+  }
+
+  it('without expires_in (or null), uses the JWT exp: cached, not a token request per call', async () => {
+    for (const extra of [{}, { expires_in: null }]) {
+      let n = 0;
+      const { svc, requests } = await answering(() => ({
+        access_token: jwt({ exp: Math.floor(nowMs / 1000) + 60, n: ++n }),
+        token_type: 'Bearer',
+        ...extra,
+      }));
+      const req = { scopes: [CONTACT] };
+      const first = await svc.getToken(req);
+      nowMs += 20_000;
+      expect(await svc.getToken(req)).toBe(first);
+      expect(requests()).toBe(1);
+      nowMs += 41_000; // past its exp
+      expect(await svc.getToken(req)).not.toBe(first);
+      expect(requests()).toBe(2);
+    }
+  });
+
+  it('without expires_in and not a readable JWT, assumes Maskinporten default of 120 s', async () => {
+    let n = 0;
+    const { svc, requests } = await answering(() => ({ access_token: `opaque-${++n}`, token_type: 'Bearer' }));
+    const req = { scopes: [CONTACT] };
+    expect(await svc.getToken(req)).toBe('opaque-1');
+    nowMs += 50_000;
+    expect(await svc.getToken(req)).toBe('opaque-1');
+    expect(requests()).toBe(1);
+    nowMs += 71_000;
+    expect(await svc.getToken(req)).toBe('opaque-2');
+  });
+
+  it('caps a too large expires_in at the JWT exp', async () => {
+    let n = 0;
+    const { svc, requests } = await answering(() => ({
+      access_token: jwt({ exp: Math.floor(nowMs / 1000) + 60, n: ++n }),
+      token_type: 'Bearer',
+      expires_in: 1e12,
+    }));
+    const req = { scopes: [CONTACT] };
+    const first = await svc.getToken(req);
+    nowMs += 61_000; // the token is dead, whatever expires_in said
+    expect(await svc.getToken(req)).not.toBe(first);
+    expect(requests()).toBe(2);
+  });
+
+  it('refuses an access_token that is no bearer token (b64token) or a token_type that is not Bearer', async () => {
+    const answers: Record<string, unknown>[] = [
+      { access_token: 'abc\r\nX-Injected: 1', token_type: 'Bearer', expires_in: 120 },
+      { access_token: 'abc def', token_type: 'Bearer', expires_in: 120 },
+      { access_token: 'abc', token_type: 'mac', expires_in: 120 },
+    ];
+    let i = 0;
+    const { svc, requests } = await answering(() => answers[i++]);
+    for (let k = 0; k < answers.length; k++) {
+      const err = await rejection(svc.getToken({ scopes: [CONTACT] }));
+      expect(err).toBeInstanceOf(UpstreamUnavailableError);
+      expect(err).toMatchObject({ upstream: 'maskinporten', reason: 'unreadable answer' });
+    }
+    expect(requests()).toBe(answers.length); // none was cached
+  });
+
+  it('accepts token_type in any case, or none, and a b64token with its padding', async () => {
+    const answers: Record<string, unknown>[] = [
+      { access_token: 'a-b.c_d~e+f/g==', token_type: 'bearer', expires_in: 120 },
+      { access_token: 'xyz', expires_in: 120 },
+    ];
+    let i = 0;
+    const { svc } = await answering(() => answers[i++]);
+    expect(await svc.getToken({ scopes: [CONTACT] })).toBe('a-b.c_d~e+f/g==');
+    expect(await svc.getToken({ scopes: [MAILBOX] })).toBe('xyz');
+  });
+});
