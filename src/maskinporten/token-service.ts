@@ -15,7 +15,10 @@ import type { GrantCredentials } from './credentials.js';
 import { buildGrant } from './grant.js';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
-/** A token is not handed out in its last seconds: it must survive the trip to the resource server. */
+/**
+ * A token is not handed out in its last seconds (it must survive the trip to the resource server): this many, or a
+ * quarter of its life when shorter, so a short-lived token is used at all and refreshed ahead (half-life) before it.
+ */
 const EXPIRY_SAFETY_MS = 5_000;
 /** A replacement token obtained less than this long ago (ms) is not renewed for a 401: see TokenService.renew. */
 const MIN_RENEWAL_INTERVAL_MS = 10_000;
@@ -38,6 +41,8 @@ interface CacheEntry {
   /** `token` replaced one a resource server refused (see TokenService.renew). */
   renewed?: boolean;
   expiresAt: number;
+  /** Handed out until then: `expiresAt` less the safety margin (see {@link safetyMs}). */
+  usableUntil: number;
   refreshAt: number;
   inflight?: Promise<string>;
 }
@@ -77,7 +82,7 @@ export class TokenService implements TokenProvider {
     const key = this.cacheKey(req);
     const now = this.now();
     const entry = this.cache.get(key);
-    if (entry?.token && now < entry.expiresAt - EXPIRY_SAFETY_MS) {
+    if (entry?.token && now < entry.usableUntil) {
       if (now >= entry.refreshAt && !entry.inflight) {
         this.opts.metrics.tokenCache.inc({ result: 'refresh' });
         entry.refreshAt = now + REFRESH_RETRY_MS; // overwritten on success; spaces out retries on failure
@@ -107,7 +112,7 @@ export class TokenService implements TokenProvider {
     const key = this.cacheKey(req);
     const entry = this.cache.get(key);
     const now = this.now();
-    if (entry?.token && entry.token !== refused && now < entry.expiresAt - EXPIRY_SAFETY_MS) {
+    if (entry?.token && entry.token !== refused && now < entry.usableUntil) {
       this.opts.metrics.tokenCache.inc({ result: 'hit' });
       return Promise.resolve(entry.token);
     }
@@ -128,6 +133,7 @@ export class TokenService implements TokenProvider {
     if (entry?.token === token) {
       entry.token = undefined;
       entry.expiresAt = 0;
+      entry.usableUntil = 0;
     }
   }
 
@@ -232,7 +238,7 @@ export class TokenService implements TokenProvider {
   private fetch(key: string, req: TokenRequest, context?: UpstreamRequestContext, renewal = false): Promise<string> {
     let entry = this.cache.get(key);
     if (!entry) {
-      entry = { expiresAt: 0, refreshAt: 0, onBehalfOf: req.onBehalfOf };
+      entry = { expiresAt: 0, usableUntil: 0, refreshAt: 0, onBehalfOf: req.onBehalfOf };
       this.cache.set(key, entry);
     }
     if (entry.inflight) return entry.inflight;
@@ -250,6 +256,7 @@ export class TokenService implements TokenProvider {
         target.obtainedAt = obtainedAt;
         target.renewed = renewal;
         target.expiresAt = obtainedAt + expiresInSeconds * 1000;
+        target.usableUntil = target.expiresAt - safetyMs(expiresInSeconds);
         target.refreshAt = obtainedAt + refreshAfterSeconds(expiresInSeconds) * 1000;
         return token;
       })
@@ -398,6 +405,15 @@ export class TokenService implements TokenProvider {
     }
     return { issuer: body.issuer, token_endpoint: body.token_endpoint };
   }
+}
+
+/**
+ * How long before its expiry a token is no longer handed out: 5 s, or a quarter of its life when that is shorter. Its
+ * refresh point (half-life at most, {@link refreshAfterSeconds}) thus always comes before: with 5 s for every token, one
+ * living 10 s or less was never refreshed ahead (callers waited for a token request) and one of 5 s never used.
+ */
+export function safetyMs(expiresInSeconds: number): number {
+  return Math.min(EXPIRY_SAFETY_MS, (expiresInSeconds * 1000) / 4);
 }
 
 /**

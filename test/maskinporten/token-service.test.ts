@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { decodeJwt } from 'jose';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { GrantCredentials } from '../../src/maskinporten/credentials.js';
-import { TokenService, refreshAfterSeconds } from '../../src/maskinporten/token-service.js';
+import { TokenService, refreshAfterSeconds, safetyMs } from '../../src/maskinporten/token-service.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import { startMaskinportenSimulator, type MaskinportenSimulator } from '../../src/sandbox/maskinporten.js';
@@ -662,5 +662,36 @@ describe('TokenService: the lifetime and shape of the token answer', () => {
     const { svc } = await answering(() => answers[i++]);
     expect(await svc.getToken({ scopes: [CONTACT] })).toBe('a-b.c_d~e+f/g==');
     expect(await svc.getToken({ scopes: [MAILBOX] })).toBe('xyz');
+  });
+});
+
+describe('TokenService: short-lived tokens (fake clock)', () => {
+  it('puts the refresh point before the safety cut-off for every lifetime', () => {
+    for (const seconds of [0.5, 1, 5, 8, 10, 12, 20, 120, 240, 599]) {
+      expect(refreshAfterSeconds(seconds) * 1000, `expires_in ${seconds}`).toBeLessThan(
+        seconds * 1000 - safetyMs(seconds),
+      );
+    }
+    expect(safetyMs(120)).toBe(5_000);
+    expect(safetyMs(8)).toBe(2_000);
+  });
+
+  it('with expires_in 5, uses the cached token at all (the 5 s safety margin covered its whole life)', async () => {
+    sim.setAccessTokenTtl(5);
+    const req = { scopes: [CONTACT] };
+    const first = await service.getToken(req);
+    nowMs += 1_000;
+    expect(await service.getToken(req)).toBe(first);
+    expect(sim.tokenRequests).toBe(1);
+  });
+
+  it('with expires_in 8, refreshes ahead in the background: the caller past half-life is not kept waiting', async () => {
+    sim.setAccessTokenTtl(8);
+    const req = { scopes: [CONTACT] };
+    const first = await service.getToken(req);
+    nowMs += 4_500; // past half-life, before the token's last seconds
+    expect(await service.getToken(req)).toBe(first); // answered from the cache
+    expect(await tokenCache(metrics, 'refresh')).toBe(1);
+    await vi.waitFor(() => expect(sim.tokensIssued).toBe(2), { timeout: 5_000, interval: 5 });
   });
 });
