@@ -400,10 +400,13 @@ export class TokenService implements TokenProvider {
     if (typeof body.issuer !== 'string' || typeof body.token_endpoint !== 'string') {
       throw unreadable(`Maskinporten metadata could not be read (HTTP ${res.status}, ${url})`);
     }
-    if (stripSlash(body.issuer) !== stripSlash(this.opts.issuer)) {
-      throw new UpstreamAuthError('Maskinporten metadata names another issuer than MASKINPORTEN_ISSUER');
+    try {
+      return checkMetadata(this.opts.issuer, { issuer: body.issuer, token_endpoint: body.token_endpoint });
+    } catch (err) {
+      // A configuration to fix, said at start-up (warmUp) and on each first use: never retried into success.
+      this.opts.log.error({ err: describe(err) }, 'Maskinporten metadata refused');
+      throw err;
     }
-    return { issuer: body.issuer, token_endpoint: body.token_endpoint };
   }
 }
 
@@ -502,8 +505,36 @@ function unreadable(detail: string): UpstreamUnavailableError {
   return new UpstreamUnavailableError('maskinporten', 'unreadable answer', 200, undefined, detail);
 }
 
-function stripSlash(s: string): string {
-  return s.replace(/\/+$/, '');
+/**
+ * The metadata the token service relies on, checked: its `issuer` identical to MASKINPORTEN_ISSUER (RFC 8414 §3.3;
+ * it becomes the grant's `aud`, so a trailing slash of difference is MP-110 on every request), and a `token_endpoint`
+ * that is an absolute URL, https when the issuer is (no downgrade; its host may differ, as RFC 8414 allows).
+ */
+export function checkMetadata(
+  configuredIssuer: string,
+  metadata: { issuer: string; token_endpoint: string },
+): AuthorizationServerMetadata {
+  if (metadata.issuer !== configuredIssuer) {
+    throw new UpstreamAuthError(
+      `Maskinporten metadata names the issuer ${JSON.stringify(metadata.issuer)}, MASKINPORTEN_ISSUER is ` +
+        `${JSON.stringify(configuredIssuer)}: they must be identical (set MASKINPORTEN_ISSUER to the metadata's issuer)`,
+    );
+  }
+  let endpoint: URL;
+  try {
+    endpoint = new URL(metadata.token_endpoint);
+  } catch {
+    throw new UpstreamAuthError('Maskinporten metadata has a token_endpoint that is not an absolute URL');
+  }
+  if (endpoint.protocol !== 'https:' && endpoint.protocol !== 'http:') {
+    throw new UpstreamAuthError('Maskinporten metadata has a token_endpoint that is not an http(s) URL');
+  }
+  if (new URL(configuredIssuer).protocol === 'https:' && endpoint.protocol !== 'https:') {
+    throw new UpstreamAuthError(
+      'Maskinporten metadata has a token_endpoint over http for an https issuer: refused (grants are sent only over https)',
+    );
+  }
+  return { issuer: metadata.issuer, token_endpoint: metadata.token_endpoint };
 }
 
 function describe(err: unknown): string {

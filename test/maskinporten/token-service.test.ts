@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { decodeJwt } from 'jose';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { GrantCredentials } from '../../src/maskinporten/credentials.js';
-import { TokenService, refreshAfterSeconds, safetyMs } from '../../src/maskinporten/token-service.js';
+import { TokenService, checkMetadata, refreshAfterSeconds, safetyMs } from '../../src/maskinporten/token-service.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import { startMaskinportenSimulator, type MaskinportenSimulator } from '../../src/sandbox/maskinporten.js';
@@ -693,5 +693,38 @@ describe('TokenService: short-lived tokens (fake clock)', () => {
     expect(await service.getToken(req)).toBe(first); // answered from the cache
     expect(await tokenCache(metrics, 'refresh')).toBe(1);
     await vi.waitFor(() => expect(sim.tokensIssued).toBe(2), { timeout: 5_000, interval: 5 });
+  });
+});
+
+describe('TokenService: what the metadata must say (RFC 8414)', () => {
+  it('refuses metadata whose issuer differs from MASKINPORTEN_ISSUER at all, a trailing slash included', async () => {
+    const issuer = await startFakeIssuer((req, res, self) => {
+      if (req.url === '/.well-known/oauth-authorization-server') {
+        return json(res, 200, { issuer: self.replace(/\/$/, ''), token_endpoint: `${self}token` });
+      }
+      req.resume();
+      json(res, 200, { access_token: 'opaque', token_type: 'Bearer', expires_in: 120 });
+    });
+    const client = new UpstreamClient('maskinporten', issuer, { metrics, connections: 1 });
+    extraClients.push(client);
+    const err = await rejection(newService(issuer, client, metrics).getToken({ scopes: [CONTACT] }));
+    expect(err).toBeInstanceOf(UpstreamAuthError);
+    const message = (err as Error).message;
+    expect(message).toContain('MASKINPORTEN_ISSUER');
+    expect(message).toContain(`"${issuer}"`);
+    expect(message).toContain(`"${issuer.replace(/\/$/, '')}"`);
+    expect(toGraphQLError(err).extensions.code).toBe('UPSTREAM_AUTH_FAILED');
+  });
+
+  it('refuses a token_endpoint over http when the issuer is https (a downgrade), not another host', () => {
+    const issuer = 'https://test.maskinporten.no/';
+    expect(() => checkMetadata(issuer, { issuer, token_endpoint: 'http://test.maskinporten.no/token' })).toThrow(
+      /token_endpoint.*https/,
+    );
+    expect(() => checkMetadata(issuer, { issuer, token_endpoint: 'token' })).toThrow(UpstreamAuthError);
+    expect(checkMetadata(issuer, { issuer, token_endpoint: 'https://other.example.no/token' })).toEqual({
+      issuer,
+      token_endpoint: 'https://other.example.no/token',
+    });
   });
 });
