@@ -118,8 +118,14 @@ export class TokenService implements TokenProvider {
     }
     // A replacement refused too, while fresh: the refusal is not the token's age, and another would fare no better.
     // Answered with the refused one itself (no retry), so a resource server that refuses every token costs Maskinporten
-    // one request per interval, not one per call.
-    if (entry?.token === refused && entry.renewed && now - (entry.obtainedAt ?? 0) < MIN_RENEWAL_INTERVAL_MS) {
+    // one request per interval, not one per call. Not once the token is in its last seconds (a token living under
+    // 10 s gets there within the interval): then the refusal may be its age, and a fresh one is what helps.
+    if (
+      entry?.token === refused &&
+      entry.renewed &&
+      now - (entry.obtainedAt ?? 0) < MIN_RENEWAL_INTERVAL_MS &&
+      now < entry.usableUntil
+    ) {
       this.opts.metrics.tokenCache.inc({ result: 'hit' });
       return Promise.resolve(refused);
     }

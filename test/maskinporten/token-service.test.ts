@@ -308,6 +308,20 @@ describe('TokenService: renew', () => {
   });
 });
 
+describe('TokenService: renew a short-lived token (red team D5)', () => {
+  it('renews a refused replacement within 10 s once it is in its last seconds: the refusal may be its age', async () => {
+    sim.setAccessTokenTtl(6);
+    const req = { scopes: [CONTACT] };
+    const t1 = await service.getToken(req);
+    const t2 = await service.renew(req, t1);
+    expect(await service.renew(req, t2)).toBe(t2); // fresh: the 10 s rule holds
+    nowMs += 5_000; // 1 s left of its 6: past the safety margin (1.5 s), within 10 s of its coming
+    const t3 = await service.renew(req, t2);
+    expect(t3).not.toBe(t2);
+    expect(sim.tokenRequests).toBe(3);
+  });
+});
+
 describe('TokenService: invalidate', () => {
   it('drops only the named token for its own key; a stale token string does nothing', async () => {
     const req = { scopes: [CONTACT] };
