@@ -13,7 +13,7 @@ import { createStandaloneTokenService } from '../src/maskinporten/standalone.js'
 import { createLogger } from '../src/observability/logger.js';
 import { Metrics } from '../src/observability/metrics.js';
 import type { Sandbox } from '../src/sandbox/index.js';
-import { UpstreamAuthError } from '../src/upstream/errors.js';
+import { UpstreamAuthError, UpstreamStatusError, UpstreamUnavailableError } from '../src/upstream/errors.js';
 import type { UpstreamClient } from '../src/upstream/http-client.js';
 
 const USAGE = `Usage: npm run token -- --scope SCOPE [--scope SCOPE ...] [--resource URL] [--consumer-org ORGNO] [--raw]
@@ -162,6 +162,12 @@ async function main(argv: string[]): Promise<number> {
       }
       const hint = err.mpCode ? MP_HINTS[err.mpCode] : undefined;
       if (hint) console.error(`Hint: ${hint}`);
+      return 1;
+    }
+    if (err instanceof UpstreamUnavailableError || err instanceof UpstreamStatusError) {
+      // Maskinporten's outage (unreachable, 5xx, 429, timeout, an unreadable answer or a redirect): not the setup.
+      console.error(`Token request failed: ${err.message}`);
+      console.error('Maskinporten is unavailable: try again later.');
       return 1;
     }
     if (err instanceof CredentialsError) {

@@ -1,21 +1,31 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.js';
 import { traceTokenRequest, tracingEnabled, type TraceParent } from '../observability/tracing.js';
-import { UpstreamAuthError, UpstreamUnavailableError } from '../upstream/errors.js';
-import { retryDecision, type UpstreamClient } from '../upstream/http-client.js';
+import {
+  OAUTH_ERROR_CODE,
+  UpstreamAuthError,
+  UpstreamStatusError,
+  UpstreamUnavailableError,
+} from '../upstream/errors.js';
+import { retryDecision, type UpstreamClient, type UpstreamResponse } from '../upstream/http-client.js';
 import type { UpstreamRequestContext } from '../upstream/request-context.js';
-import { withRetries } from '../upstream/retry.js';
+import { parseRetryAfter, withRetries } from '../upstream/retry.js';
 import type { TokenProvider, TokenRequest } from '../upstream/token-provider.js';
 import type { GrantCredentials } from './credentials.js';
 import { buildGrant } from './grant.js';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
-/** A token is not handed out in its last seconds: it must survive the trip to the resource server. */
+/**
+ * A token is not handed out in its last seconds (it must survive the trip to the resource server): this many, or a
+ * quarter of its life when shorter, so a short-lived token is used at all and refreshed ahead (half-life) before it.
+ */
 const EXPIRY_SAFETY_MS = 5_000;
 /** A replacement token obtained less than this long ago (ms) is not renewed for a 401: see TokenService.renew. */
 const MIN_RENEWAL_INTERVAL_MS = 10_000;
 /** After a failed background refresh, the next attempt waits this long (the cached token keeps serving meanwhile). */
 const REFRESH_RETRY_MS = 5_000;
+/** A failed token request is logged at warn once per cause and this long (ms); the lines between are counted. */
+const FAILURE_LOG_INTERVAL_MS = 60_000;
 
 interface AuthorizationServerMetadata {
   issuer: string;
@@ -31,6 +41,8 @@ interface CacheEntry {
   /** `token` replaced one a resource server refused (see TokenService.renew). */
   renewed?: boolean;
   expiresAt: number;
+  /** Handed out until then: `expiresAt` less the safety margin (see {@link safetyMs}). */
+  usableUntil: number;
   refreshAt: number;
   inflight?: Promise<string>;
 }
@@ -59,6 +71,8 @@ export class TokenService implements TokenProvider {
   private readonly cache = new Map<string, CacheEntry>();
   private metadata?: Promise<AuthorizationServerMetadata>;
   private readonly now: () => number;
+  /** Per cause of failure: when it was last logged, and how many since then were not. */
+  private readonly failuresLogged = new Map<string, { at: number; suppressed: number }>();
 
   constructor(private readonly opts: TokenServiceOptions) {
     this.now = opts.now ?? Date.now;
@@ -68,7 +82,7 @@ export class TokenService implements TokenProvider {
     const key = this.cacheKey(req);
     const now = this.now();
     const entry = this.cache.get(key);
-    if (entry?.token && now < entry.expiresAt - EXPIRY_SAFETY_MS) {
+    if (entry?.token && now < entry.usableUntil) {
       if (now >= entry.refreshAt && !entry.inflight) {
         this.opts.metrics.tokenCache.inc({ result: 'refresh' });
         entry.refreshAt = now + REFRESH_RETRY_MS; // overwritten on success; spaces out retries on failure
@@ -98,14 +112,20 @@ export class TokenService implements TokenProvider {
     const key = this.cacheKey(req);
     const entry = this.cache.get(key);
     const now = this.now();
-    if (entry?.token && entry.token !== refused && now < entry.expiresAt - EXPIRY_SAFETY_MS) {
+    if (entry?.token && entry.token !== refused && now < entry.usableUntil) {
       this.opts.metrics.tokenCache.inc({ result: 'hit' });
       return Promise.resolve(entry.token);
     }
     // A replacement refused too, while fresh: the refusal is not the token's age, and another would fare no better.
     // Answered with the refused one itself (no retry), so a resource server that refuses every token costs Maskinporten
-    // one request per interval, not one per call.
-    if (entry?.token === refused && entry.renewed && now - (entry.obtainedAt ?? 0) < MIN_RENEWAL_INTERVAL_MS) {
+    // one request per interval, not one per call. Not once the token is in its last seconds (a token living under
+    // 10 s gets there within the interval): then the refusal may be its age, and a fresh one is what helps.
+    if (
+      entry?.token === refused &&
+      entry.renewed &&
+      now - (entry.obtainedAt ?? 0) < MIN_RENEWAL_INTERVAL_MS &&
+      now < entry.usableUntil
+    ) {
       this.opts.metrics.tokenCache.inc({ result: 'hit' });
       return Promise.resolve(refused);
     }
@@ -119,6 +139,7 @@ export class TokenService implements TokenProvider {
     if (entry?.token === token) {
       entry.token = undefined;
       entry.expiresAt = 0;
+      entry.usableUntil = 0;
     }
   }
 
@@ -157,9 +178,54 @@ export class TokenService implements TokenProvider {
         const reason = code ? `${code}: ${err.reason}` : err.reason;
         return { ok: false, reason, mpCode: err.mpCode, oauthError: err.oauthError };
       }
+      // Maskinporten's outage (or a redirect): what the token service wrote, never Maskinporten's text.
+      if (err instanceof UpstreamUnavailableError || err instanceof UpstreamStatusError) {
+        return { ok: false, reason: err.message };
+      }
       // Not an answer of Maskinporten's (e.g. the key cannot sign): its kind only, a message might quote a file.
       return { ok: false, reason: `token request failed (${err instanceof Error ? err.name : 'error'})` };
     }
+  }
+
+  /**
+   * One warning per cause of failure and {@link FAILURE_LOG_INTERVAL_MS}, so an outage shows at LOG_LEVEL=info without
+   * a line per query; `suppressed` counts the failures since the last line. Never a token, a grant or a key.
+   */
+  private logFailure(err: unknown, req: TokenRequest): void {
+    let fields: Record<string, unknown>;
+    let message: string;
+    if (err instanceof UpstreamUnavailableError) {
+      fields = { reason: err.reason, status: err.status, retryAfterMs: err.retryAfterMs, detail: err.message };
+      message = 'Maskinporten is unavailable: no token; callers are told to try again later';
+    } else if (err instanceof UpstreamStatusError) {
+      fields = { reason: 'redirect', status: err.status };
+      message = 'Maskinporten answered with a redirect, which the facade does not follow';
+    } else if (err instanceof UpstreamAuthError) {
+      fields = { reason: err.reason, status: err.status, mpCode: err.mpCode, oauthError: err.oauthError };
+      message = 'Maskinporten refused the token request';
+    } else {
+      fields = { reason: err instanceof Error ? err.name : 'error' };
+      message = 'Maskinporten token request failed';
+    }
+    const cause = JSON.stringify([message, fields.reason, fields.status, fields.mpCode, fields.oauthError]);
+    const now = this.now();
+    const last = this.failuresLogged.get(cause);
+    if (last && now - last.at < FAILURE_LOG_INTERVAL_MS) {
+      last.suppressed += 1;
+      return;
+    }
+    this.failuresLogged.set(cause, { at: now, suppressed: 0 });
+    this.opts.log.warn(
+      {
+        upstream: 'maskinporten',
+        ...fields,
+        ...(last?.suppressed ? { suppressed: last.suppressed } : {}),
+        scopes: req.scopes,
+        consumerOrg: req.consumerOrg,
+        onBehalfOf: req.onBehalfOf,
+      },
+      message,
+    );
   }
 
   private cacheKey(req: TokenRequest): string {
@@ -178,7 +244,7 @@ export class TokenService implements TokenProvider {
   private fetch(key: string, req: TokenRequest, context?: UpstreamRequestContext, renewal = false): Promise<string> {
     let entry = this.cache.get(key);
     if (!entry) {
-      entry = { expiresAt: 0, refreshAt: 0, onBehalfOf: req.onBehalfOf };
+      entry = { expiresAt: 0, usableUntil: 0, refreshAt: 0, onBehalfOf: req.onBehalfOf };
       this.cache.set(key, entry);
     }
     if (entry.inflight) return entry.inflight;
@@ -187,11 +253,16 @@ export class TokenService implements TokenProvider {
       ? traceTokenRequest(req, context, (trace) => this.requestToken(req, context, trace))
       : this.requestToken(req, context);
     const inflight = requested
+      .catch((err: unknown) => {
+        this.logFailure(err, req);
+        throw err;
+      })
       .then(({ token, expiresInSeconds, obtainedAt }) => {
         target.token = token;
         target.obtainedAt = obtainedAt;
         target.renewed = renewal;
         target.expiresAt = obtainedAt + expiresInSeconds * 1000;
+        target.usableUntil = target.expiresAt - safetyMs(expiresInSeconds);
         target.refreshAt = obtainedAt + refreshAfterSeconds(expiresInSeconds) * 1000;
         return token;
       })
@@ -208,7 +279,9 @@ export class TokenService implements TokenProvider {
     context?: UpstreamRequestContext,
     trace?: TraceParent,
   ): Promise<{ token: string; expiresInSeconds: number; obtainedAt: number }> {
-    const metadata = await this.discover();
+    // MASKINPORTEN_TIMEOUT_MS is the deadline of the whole token request: discovery, every attempt, every wait.
+    const deadlineAt = this.opts.http.deadlineFromNow();
+    const metadata = await this.discover(deadlineAt);
     let obtainedAt = this.now();
     let res;
     try {
@@ -230,51 +303,66 @@ export class TokenService implements TokenProvider {
             path: metadata.token_endpoint,
             form: { grant_type: JWT_BEARER, assertion },
             context,
+            deadlineAt,
             ...(trace ? { trace, attempt } : {}),
           });
         },
         {
+          deadlineAt,
           decide: retryDecision,
           budget: context?.retryBudget,
           onRetry: () => this.opts.http.countRetry(),
         },
       );
     } catch (err) {
-      throw new UpstreamAuthError(
-        err instanceof UpstreamUnavailableError
-          ? `Maskinporten is unavailable (${err.reason})`
-          : 'token request failed',
-      );
+      // Unreachable, 5xx, a timeout, an unreadable answer: Maskinporten's outage, not our configuration.
+      if (err instanceof UpstreamUnavailableError) {
+        throw new UpstreamUnavailableError(
+          'maskinporten',
+          err.reason,
+          err.status,
+          err.retryAfterMs,
+          `Maskinporten is unavailable (${err.reason})`,
+        );
+      }
+      throw new UpstreamAuthError('token request failed');
     }
+    const transient = transientAnswer(res, 'token request');
+    if (transient) throw transient;
     const body = (res.body ?? {}) as Record<string, unknown>;
     if (res.status !== 200) {
       const mpCode = extractMpCode(body);
-      const oauthError = typeof body.error === 'string' ? body.error : undefined;
-      this.opts.log.warn(
-        {
-          status: res.status,
-          mpCode,
-          oauthError,
-          scopes: req.scopes,
-          consumerOrg: req.consumerOrg,
-          onBehalfOf: req.onBehalfOf,
-        },
-        'Maskinporten refused the token request',
+      // Only an OAuth error code is passed on: the field is Maskinporten's text, and could hold anything.
+      const oauthError = typeof body.error === 'string' && OAUTH_ERROR_CODE.test(body.error) ? body.error : undefined;
+      throw new UpstreamAuthError(
+        `Maskinporten refused the token request (HTTP ${res.status})`,
+        mpCode,
+        oauthError,
+        undefined,
+        res.status,
       );
-      throw new UpstreamAuthError(`Maskinporten refused the token request (HTTP ${res.status})`, mpCode, oauthError);
     }
     const token = body.access_token;
-    const expiresIn = Number(body.expires_in);
-    if (typeof token !== 'string' || token.length === 0 || !Number.isFinite(expiresIn) || expiresIn <= 0) {
-      throw new UpstreamAuthError('Maskinporten answered without a usable access_token/expires_in');
+    // RFC 6750 §2.1: what may follow "Bearer " in a header. Anything else (CR/LF, spaces) would fail every call
+    // locally, as a network error counted against the resource server's breaker.
+    if (typeof token !== 'string' || !B64TOKEN.test(token)) {
+      throw unreadable('Maskinporten answered without a usable access_token');
     }
-    this.opts.log.debug({ scopes: req.scopes, expiresIn }, 'Maskinporten token obtained');
-    return { token, expiresInSeconds: expiresIn, obtainedAt };
+    if (body.token_type !== undefined && (typeof body.token_type !== 'string' || !/^bearer$/i.test(body.token_type))) {
+      throw unreadable('Maskinporten answered with a token_type other than Bearer');
+    }
+    const expiresInSeconds = lifetimeSeconds(body.expires_in, token, obtainedAt);
+    if (expiresInSeconds === undefined) {
+      throw unreadable('Maskinporten answered without a usable expires_in');
+    }
+    this.opts.log.debug({ scopes: req.scopes, expiresIn: expiresInSeconds }, 'Maskinporten token obtained');
+    return { token, expiresInSeconds, obtainedAt };
   }
 
-  private discover(): Promise<AuthorizationServerMetadata> {
+  /** `deadlineAt`: of the token request that found no metadata (others joining it wait no longer than it). */
+  private discover(deadlineAt?: number): Promise<AuthorizationServerMetadata> {
     if (!this.metadata) {
-      this.metadata = this.fetchMetadata().catch((err: unknown) => {
+      this.metadata = this.fetchMetadata(deadlineAt).catch((err: unknown) => {
         this.metadata = undefined; // retried by the next caller
         throw err;
       });
@@ -282,27 +370,59 @@ export class TokenService implements TokenProvider {
     return this.metadata;
   }
 
-  private async fetchMetadata(): Promise<AuthorizationServerMetadata> {
+  private async fetchMetadata(deadlineAt?: number): Promise<AuthorizationServerMetadata> {
     const issuer = new URL(this.opts.issuer);
     const path = issuer.pathname.replace(/\/+$/, '');
     const url = new URL(`/.well-known/oauth-authorization-server${path}`, issuer.origin).toString();
     let res;
     try {
-      res = await this.opts.http.request({ method: 'GET', path: url, retry: true });
+      res = await this.opts.http.request({ method: 'GET', path: url, retry: true, deadlineAt });
     } catch (err) {
-      // The network's reason (econnrefused, enotfound, timeout): what an operator checks first.
-      const why = err instanceof UpstreamUnavailableError ? ` (${err.reason}, ${url})` : ` (${url})`;
-      throw new UpstreamAuthError(`Maskinporten metadata is unavailable${why}`);
+      // The network's reason (econnrefused, enotfound, timeout) and where: what an operator checks first.
+      if (err instanceof UpstreamUnavailableError) {
+        throw new UpstreamUnavailableError(
+          'maskinporten',
+          err.reason,
+          err.status,
+          err.retryAfterMs,
+          `Maskinporten metadata is unavailable (${err.reason}, ${url})`,
+        );
+      }
+      throw new UpstreamAuthError(`Maskinporten metadata is unavailable (${url})`);
     }
+    const transient = transientAnswer(res, 'metadata');
+    if (transient) throw transient;
     const body = (res.body ?? {}) as Partial<AuthorizationServerMetadata>;
-    if (res.status !== 200 || typeof body.issuer !== 'string' || typeof body.token_endpoint !== 'string') {
-      throw new UpstreamAuthError(`Maskinporten metadata could not be read (HTTP ${res.status})`);
+    if (res.status !== 200) {
+      // 404 and the like: the issuer's address is not Maskinporten's (MASKINPORTEN_ISSUER).
+      throw new UpstreamAuthError(
+        `Maskinporten metadata could not be read (HTTP ${res.status}, ${url}): check MASKINPORTEN_ISSUER`,
+        undefined,
+        undefined,
+        undefined,
+        res.status,
+      );
     }
-    if (stripSlash(body.issuer) !== stripSlash(this.opts.issuer)) {
-      throw new UpstreamAuthError('Maskinporten metadata names another issuer than MASKINPORTEN_ISSUER');
+    if (typeof body.issuer !== 'string' || typeof body.token_endpoint !== 'string') {
+      throw unreadable(`Maskinporten metadata could not be read (HTTP ${res.status}, ${url})`);
     }
-    return { issuer: body.issuer, token_endpoint: body.token_endpoint };
+    try {
+      return checkMetadata(this.opts.issuer, { issuer: body.issuer, token_endpoint: body.token_endpoint });
+    } catch (err) {
+      // A configuration to fix, said at start-up (warmUp) and on each first use: never retried into success.
+      this.opts.log.error({ err: describe(err) }, 'Maskinporten metadata refused');
+      throw err;
+    }
   }
+}
+
+/**
+ * How long before its expiry a token is no longer handed out: 5 s, or a quarter of its life when that is shorter. Its
+ * refresh point (half-life at most, {@link refreshAfterSeconds}) thus always comes before: with 5 s for every token, one
+ * living 10 s or less was never refreshed ahead (callers waited for a token request) and one of 5 s never used.
+ */
+export function safetyMs(expiresInSeconds: number): number {
+  return Math.min(EXPIRY_SAFETY_MS, (expiresInSeconds * 1000) / 4);
 }
 
 /**
@@ -311,6 +431,47 @@ export class TokenService implements TokenProvider {
  */
 export function refreshAfterSeconds(expiresInSeconds: number): number {
   return expiresInSeconds >= 240 ? expiresInSeconds - 120 : expiresInSeconds / 2;
+}
+
+/** RFC 6750 §2.1 b64token: the characters a bearer token may have in an Authorization header. */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+/** Maskinporten's default token lifetime (reference §1: "client default is 120 s"), for an answer without expires_in. */
+const DEFAULT_EXPIRES_IN_SECONDS = 120;
+
+/**
+ * The token's lifetime in seconds from `obtainedAt`: `expires_in` (RFC 6749 §5.1 only RECOMMENDS it), capped at the
+ * token's own `exp` when it is a JWT whose claims can be read (a too large expires_in would outlive the token); without
+ * expires_in that `exp`, else Maskinporten's default. Undefined for an expires_in given but unusable (0, negative,
+ * not a number) or a token whose `exp` has passed already.
+ */
+function lifetimeSeconds(expiresIn: unknown, token: string, obtainedAt: number): number | undefined {
+  let seconds: number | undefined;
+  if (expiresIn !== undefined && expiresIn !== null) {
+    seconds = typeof expiresIn === 'number' || typeof expiresIn === 'string' ? Number(expiresIn) : NaN;
+    if (!Number.isFinite(seconds) || seconds <= 0) return undefined;
+  }
+  const exp = jwtExpiry(token);
+  if (exp !== undefined) {
+    const left = exp - obtainedAt / 1000;
+    if (left <= 0) return undefined;
+    // Rounded up as a cap: `exp` is in whole seconds, counted from Maskinporten's `iat` rounded down (the safety
+    // margin covers the fraction).
+    seconds = seconds === undefined ? left : Math.min(seconds, Math.ceil(left));
+  }
+  return seconds ?? DEFAULT_EXPIRES_IN_SECONDS;
+}
+
+/** `exp` (seconds) of a JWT-shaped token when its claims can be read; no signature check (our bookkeeping only). */
+function jwtExpiry(token: string): number | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3 || !parts[1]) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as unknown;
+    const exp = (claims as { exp?: unknown } | null)?.exp;
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `error_uri` ends in the code (`…/errors/MP-200`); older answers name it in the description. */
@@ -324,8 +485,62 @@ function extractMpCode(body: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-function stripSlash(s: string): string {
-  return s.replace(/\/+$/, '');
+/**
+ * An answer that is Maskinporten's trouble, not ours: 429 (still, after the retries the deadline allowed; with its
+ * Retry-After) and a redirect, which the facade does not follow. Undefined for any other answer.
+ */
+function transientAnswer(
+  res: UpstreamResponse,
+  what: 'metadata' | 'token request',
+): UpstreamUnavailableError | UpstreamStatusError | undefined {
+  if (res.status === 429) {
+    return new UpstreamUnavailableError(
+      'maskinporten',
+      'rate limited',
+      429,
+      parseRetryAfter(res.headers['retry-after'], Date.now()),
+      `Maskinporten is unavailable (rate limited, ${what})`,
+    );
+  }
+  if (res.status >= 300 && res.status < 400) return new UpstreamStatusError('maskinporten', res.status, undefined);
+  return undefined;
+}
+
+/** An answer that came and cannot be used (HTML, cut short, no token): Maskinporten's trouble, reported as such. */
+function unreadable(detail: string): UpstreamUnavailableError {
+  return new UpstreamUnavailableError('maskinporten', 'unreadable answer', 200, undefined, detail);
+}
+
+/**
+ * The metadata the token service relies on, checked: its `issuer` identical to MASKINPORTEN_ISSUER (RFC 8414 §3.3;
+ * it becomes the grant's `aud`, so a trailing slash of difference is MP-110 on every request), and a `token_endpoint`
+ * that is an absolute URL, https when the issuer is (no downgrade; its host may differ, as RFC 8414 allows).
+ */
+export function checkMetadata(
+  configuredIssuer: string,
+  metadata: { issuer: string; token_endpoint: string },
+): AuthorizationServerMetadata {
+  if (metadata.issuer !== configuredIssuer) {
+    throw new UpstreamAuthError(
+      `Maskinporten metadata names the issuer ${JSON.stringify(metadata.issuer)}, MASKINPORTEN_ISSUER is ` +
+        `${JSON.stringify(configuredIssuer)}: they must be identical (set MASKINPORTEN_ISSUER to the metadata's issuer)`,
+    );
+  }
+  let endpoint: URL;
+  try {
+    endpoint = new URL(metadata.token_endpoint);
+  } catch {
+    throw new UpstreamAuthError('Maskinporten metadata has a token_endpoint that is not an absolute URL');
+  }
+  if (endpoint.protocol !== 'https:' && endpoint.protocol !== 'http:') {
+    throw new UpstreamAuthError('Maskinporten metadata has a token_endpoint that is not an http(s) URL');
+  }
+  if (new URL(configuredIssuer).protocol === 'https:' && endpoint.protocol !== 'https:') {
+    throw new UpstreamAuthError(
+      'Maskinporten metadata has a token_endpoint over http for an https issuer: refused (grants are sent only over https)',
+    );
+  }
+  return { issuer: metadata.issuer, token_endpoint: metadata.token_endpoint };
 }
 
 function describe(err: unknown): string {

@@ -14,10 +14,19 @@ export class UpstreamUnavailableError extends Error {
     readonly status?: number,
     /** The upstream's Retry-After, in ms, when it sent one. */
     readonly retryAfterMs?: number,
+    /** For the log and the health report only (it may name a URL): never shown to a caller. */
+    message?: string,
   ) {
-    super(`${upstream} is unavailable (${reason})`);
+    super(message ?? `${upstream} is unavailable (${reason})`);
   }
 }
+
+/**
+ * An OAuth `error` code as RFC 6749 §5.2 writes them (`invalid_grant`, `invalid_scope`): a token of its own, passed
+ * on to callers; anything else in that field (free text, an id) is not. The token span (observability/tracing.ts, which
+ * imports nothing of this module's) applies the same pattern.
+ */
+export const OAUTH_ERROR_CODE = /^[a-z_]{1,64}$/;
 
 /**
  * Why an answer that came could not be read. Not retried: the same request gets the same body (a retry cannot shrink
@@ -96,12 +105,14 @@ export class UpstreamAuthError extends Error {
     readonly oauthError?: string,
     /** What to fix, for the caller (supplier mode: which customer, which delegation or registration). */
     readonly hint?: string,
+    /** The HTTP status Maskinporten answered, when it answered. */
+    readonly status?: number,
   ) {
     super(reason);
   }
 
   withHint(hint: string): UpstreamAuthError {
-    return new UpstreamAuthError(this.reason, this.mpCode, this.oauthError, hint);
+    return new UpstreamAuthError(this.reason, this.mpCode, this.oauthError, hint, this.status);
   }
 }
 
@@ -115,15 +126,18 @@ const UPSTREAM_LABEL: Record<UpstreamName, string> = {
 export function toGraphQLError(err: unknown): GraphQLError {
   if (err instanceof GraphQLError) return err;
   if (err instanceof UpstreamAuthError) {
-    const code = err.mpCode
-      ? `${err.mpCode}${err.oauthError ? ` ${err.oauthError}` : ''}`
-      : (err.oauthError ?? 'error');
+    // A configuration to fix (Maskinporten's outages are UpstreamUnavailableError): say what it answered, if anything.
+    const oauthError = err.oauthError && OAUTH_ERROR_CODE.test(err.oauthError) ? err.oauthError : undefined;
+    const code =
+      [err.mpCode, oauthError].filter(Boolean).join(' ') ||
+      (err.status ? `HTTP ${err.status}` : 'a configuration error, see the log');
     return new GraphQLError(`Could not obtain a Maskinporten token (${code}).${err.hint ? ` ${err.hint}` : ''}`, {
       extensions: {
         code: 'UPSTREAM_AUTH_FAILED',
         upstream: 'maskinporten',
         ...(err.mpCode ? { mpCode: err.mpCode } : {}),
-        ...(err.oauthError ? { oauthError: err.oauthError } : {}),
+        ...(oauthError ? { oauthError } : {}),
+        ...(err.status && !err.mpCode && !oauthError ? { status: err.status } : {}),
         ...(err.hint ? { hint: err.hint } : {}),
       },
       originalError: err,
@@ -144,8 +158,14 @@ export function toGraphQLError(err: unknown): GraphQLError {
     const message = isUnreadableAnswer(err)
       ? `${UPSTREAM_LABEL[err.upstream]} sent an answer the facade could not read (${err.reason}).`
       : `${UPSTREAM_LABEL[err.upstream]} is unavailable right now; try again later.`;
+    const retryAfterSeconds =
+      err.retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(err.retryAfterMs / 1000));
     return new GraphQLError(message, {
-      extensions: { code: 'UPSTREAM_UNAVAILABLE', upstream: err.upstream },
+      extensions: {
+        code: 'UPSTREAM_UNAVAILABLE',
+        upstream: err.upstream,
+        ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+      },
       originalError: err,
     });
   }

@@ -53,6 +53,11 @@ export interface UpstreamRequest {
    * (upstream/json-array-body.ts). The parsed body is the same either way.
    */
   jsonArray?: string;
+  /**
+   * Epoch ms (Date.now): end the call by then even if the client's own deadline is later. For callers that retry
+   * themselves (token requests), so all their attempts share one deadline: see {@link UpstreamClient.deadlineFromNow}.
+   */
+  deadlineAt?: number;
 }
 
 export interface UpstreamResponse {
@@ -120,7 +125,7 @@ export class UpstreamClient {
 
   /** Requests `path` relative to the base URL, or an absolute URL (discovered endpoints such as token_endpoint). */
   async request(req: UpstreamRequest): Promise<UpstreamResponse> {
-    const deadlineAt = Date.now() + this.deadlineMs;
+    const deadlineAt = Math.min(this.deadlineFromNow(), req.deadlineAt ?? Infinity);
     const once = tracingEnabled
       ? (attempt?: number) => this.tracedAttempt(req, deadlineAt, attempt ?? req.attempt ?? 1)
       : () => this.breaker.run(() => this.send(req, deadlineAt), isUpstreamFailure).catch(this.openToUnavailable);
@@ -133,6 +138,11 @@ export class UpstreamClient {
       decide: retryDecision,
       onRetry: () => this.countRetry(),
     });
+  }
+
+  /** The deadline (epoch ms) of a call starting now: this upstream's timeout (e.g. MASKINPORTEN_TIMEOUT_MS) from now. */
+  deadlineFromNow(): number {
+    return Date.now() + this.deadlineMs;
   }
 
   countRetry(): void {

@@ -18,7 +18,10 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({ maxAttempts: 3,
 /** Statuses worth another try: rate limited or a gateway/service that may answer on the next attempt. */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
 
-/** A Retry-After is honoured up to this many times `maxDelayMs`; a longer wait is cut to it. */
+/**
+ * A Retry-After is honoured up to this many times `maxDelayMs`; a longer one ends the retries (never sooner than the
+ * upstream asked: it would only be refused again, and add load where the upstream asked for less).
+ */
 const RETRY_AFTER_CAP_FACTOR = 5;
 
 /** One budget per GraphQL request, shared by all its upstream calls, so retries cannot multiply load during an outage. */
@@ -142,8 +145,8 @@ const defaultSleep = (ms: number): Promise<void> => delay(ms);
 
 /**
  * Runs fn(attempt) (attempt 1-based) until decide() says stop or attempts/budget/deadline run out; returns the last
- * value or throws the last error. The delay is max(backoff, Retry-After) but capped at maxDelayMs * 5 and by the
- * deadline; a Retry-After longer than the time left before the deadline means: do not retry.
+ * value or throws the last error. The delay is max(backoff, Retry-After), capped by the deadline; a Retry-After longer
+ * than maxDelayMs * 5 or than the time left before the deadline means: do not retry (never sooner than it says).
  */
 export async function withRetries<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions<T>): Promise<T> {
   const policy = opts.policy ?? DEFAULT_RETRY_POLICY;
@@ -181,8 +184,8 @@ function nextDelay<T>(
   if (!decision.retry) return undefined;
 
   const retryAfter = decision.retryAfterMs !== undefined && decision.retryAfterMs >= 0 ? decision.retryAfterMs : 0;
+  if (retryAfter > policy.maxDelayMs * RETRY_AFTER_CAP_FACTOR) return undefined;
   let delayMs = Math.max(backoffDelayMs(attempt, policy, opts.random), retryAfter);
-  delayMs = Math.min(delayMs, policy.maxDelayMs * RETRY_AFTER_CAP_FACTOR);
 
   if (opts.deadlineAt !== undefined) {
     const left = opts.deadlineAt - now();

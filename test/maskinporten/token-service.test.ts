@@ -4,12 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { decodeJwt } from 'jose';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { GrantCredentials } from '../../src/maskinporten/credentials.js';
-import { TokenService, refreshAfterSeconds } from '../../src/maskinporten/token-service.js';
+import { TokenService, checkMetadata, refreshAfterSeconds, safetyMs } from '../../src/maskinporten/token-service.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import { startMaskinportenSimulator, type MaskinportenSimulator } from '../../src/sandbox/maskinporten.js';
 import { createTestPki, type IssuedCertificate, type TestPki } from '../../src/sandbox/pki.js';
-import { UpstreamAuthError, toGraphQLError } from '../../src/upstream/errors.js';
+import { UpstreamAuthError, UpstreamUnavailableError, toGraphQLError } from '../../src/upstream/errors.js';
 import { UpstreamClient } from '../../src/upstream/http-client.js';
 import type { TokenRequest } from '../../src/upstream/token-provider.js';
 
@@ -289,7 +289,7 @@ describe('TokenService: renew', () => {
     const req = { scopes: [CONTACT] };
     const t1 = await service.getToken(req);
     await sim.close();
-    expect(await rejection(service.renew(req, t1))).toBeInstanceOf(UpstreamAuthError);
+    expect(await rejection(service.renew(req, t1))).toBeInstanceOf(UpstreamUnavailableError);
     expect(await service.getToken(req)).toBe(t1);
   });
 
@@ -302,6 +302,20 @@ describe('TokenService: renew', () => {
     for (let i = 0; i < 5; i++) expect(await service.renew(req, t2)).toBe(t2);
     expect(sim.tokenRequests).toBe(2);
     nowMs += 10_000;
+    const t3 = await service.renew(req, t2);
+    expect(t3).not.toBe(t2);
+    expect(sim.tokenRequests).toBe(3);
+  });
+});
+
+describe('TokenService: renew a short-lived token (red team D5)', () => {
+  it('renews a refused replacement within 10 s once it is in its last seconds: the refusal may be its age', async () => {
+    sim.setAccessTokenTtl(6);
+    const req = { scopes: [CONTACT] };
+    const t1 = await service.getToken(req);
+    const t2 = await service.renew(req, t1);
+    expect(await service.renew(req, t2)).toBe(t2); // fresh: the 10 s rule holds
+    nowMs += 5_000; // 1 s left of its 6: past the safety margin (1.5 s), within 10 s of its coming
     const t3 = await service.renew(req, t2);
     expect(t3).not.toBe(t2);
     expect(sim.tokenRequests).toBe(3);
@@ -378,15 +392,14 @@ describe('TokenService: failures', () => {
     expect(sim.tokenRequests).toBe(1);
   });
 
-  it('turns a stopped Maskinporten into UpstreamAuthError without an MP code, and keeps serving cached tokens', async () => {
+  it('turns a stopped Maskinporten into UPSTREAM_UNAVAILABLE (its outage, not our configuration), and keeps serving cached tokens', async () => {
     const cached = await service.getToken({ scopes: [CONTACT] });
     await sim.close();
 
     const err = await rejection(service.getToken({ scopes: [MAILBOX] }));
-    expect(err).toBeInstanceOf(UpstreamAuthError);
-    expect((err as UpstreamAuthError).mpCode).toBeUndefined();
+    expect(err).toBeInstanceOf(UpstreamUnavailableError);
     const gql = toGraphQLError(err);
-    expect(gql.extensions.code).toBe('UPSTREAM_AUTH_FAILED');
+    expect(gql.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'maskinporten' });
     expect(gql.extensions.mpCode).toBeUndefined();
     expect(gql.message).not.toContain(sim.url);
 
@@ -395,19 +408,19 @@ describe('TokenService: failures', () => {
     expect(await upstreamRequests(metrics, 'POST', 'error')).toBe(3);
   });
 
-  it('fails with UpstreamAuthError when Maskinporten is down from the start (metadata unreachable)', async () => {
+  it('fails with UpstreamUnavailableError when Maskinporten is down from the start (metadata unreachable)', async () => {
     await sim.close();
     const err = await rejection(service.getToken({ scopes: [CONTACT] }));
-    expect(err).toBeInstanceOf(UpstreamAuthError);
-    expect((err as UpstreamAuthError).mpCode).toBeUndefined();
-    // Says why and where, for the operator's log.
-    expect((err as UpstreamAuthError).reason).toMatch(
+    expect(err).toBeInstanceOf(UpstreamUnavailableError);
+    expect((err as UpstreamUnavailableError).reason).toBe('econnrefused');
+    // Says why and where, for the operator's log (never for the caller: toGraphQLError does not repeat it).
+    expect((err as Error).message).toMatch(
       /^Maskinporten metadata is unavailable \(econnrefused, http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-authorization-server\)$/,
     );
     expect(await upstreamRequests(metrics, 'GET', 'error')).toBe(3); // metadata GET retried too
   });
 
-  it('refuses an answer without a usable access_token or expires_in', async () => {
+  it('refuses an answer without a usable access_token or expires_in, as an unreadable answer', async () => {
     const answers: unknown[] = [
       { token_type: 'Bearer', expires_in: 120 },
       { access_token: '', expires_in: 120 },
@@ -426,7 +439,10 @@ describe('TokenService: failures', () => {
     extraClients.push(client);
     const svc = newService(issuer, client, metrics);
     for (let i = 0; i < answers.length; i++) {
-      await expect(svc.getToken({ scopes: [CONTACT] })).rejects.toBeInstanceOf(UpstreamAuthError);
+      await expect(svc.getToken({ scopes: [CONTACT] })).rejects.toMatchObject({
+        upstream: 'maskinporten',
+        reason: 'unreadable answer',
+      });
     }
     expect(served).toBe(answers.length);
   });
@@ -458,7 +474,7 @@ describe('TokenService: authorization server metadata', () => {
     const client = new UpstreamClient('maskinporten', issuer, { metrics, connections: 1 });
     extraClients.push(client);
     const svc = newService(issuer, client, metrics);
-    await expect(svc.getToken({ scopes: [CONTACT] })).rejects.toBeInstanceOf(UpstreamAuthError);
+    await expect(svc.getToken({ scopes: [CONTACT] })).rejects.toBeInstanceOf(UpstreamUnavailableError);
     expect(await svc.getToken({ scopes: [CONTACT] })).toBe('opaque-token');
     expect(metadataCalls).toBe(2);
   });
@@ -474,5 +490,255 @@ describe('TokenService: authorization server metadata', () => {
     expect(err).toBeInstanceOf(UpstreamAuthError);
     expect((err as Error).message).toContain('MASKINPORTEN_ISSUER');
     expect(sim.tokenRequests).toBe(0);
+  });
+});
+
+describe('TokenService: MASKINPORTEN_TIMEOUT_MS bounds the whole token request, retries included', () => {
+  /** A fake Maskinporten whose token endpoint gives `answer(n)` for its n-th request (1-based). */
+  async function slowIssuer(
+    answer: (n: number) => { delayMs: number; status: number; headers?: Record<string, string>; body?: unknown },
+  ): Promise<{ issuer: string; tokenRequests: () => number; times: number[] }> {
+    let n = 0;
+    const times: number[] = [];
+    const issuer = await startFakeIssuer((req, res, self) => {
+      if (req.url === '/.well-known/oauth-authorization-server') {
+        return json(res, 200, { issuer: self, token_endpoint: `${self}token` });
+      }
+      req.resume();
+      times.push(performance.now());
+      const a = answer(++n);
+      setTimeout(() => {
+        res.writeHead(a.status, { 'content-type': 'application/json', ...a.headers });
+        res.end(JSON.stringify(a.body ?? { error: 'temporarily_unavailable' }));
+      }, a.delayMs);
+    });
+    return { issuer, tokenRequests: () => n, times };
+  }
+
+  async function timedToken(svc: TokenService): Promise<{ ms: number; error: unknown }> {
+    const started = performance.now();
+    const error = await svc.getToken({ scopes: [CONTACT] }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    return { ms: performance.now() - started, error };
+  }
+
+  function serviceWithTimeout(issuer: string, deadlineMs: number): TokenService {
+    const client = new UpstreamClient('maskinporten', issuer, { metrics, connections: 2, deadlineMs });
+    extraClients.push(client);
+    return newService(issuer, client, metrics);
+  }
+
+  it('ends by the deadline when each attempt answers 503 late: not one deadline per attempt', async () => {
+    const fake = await slowIssuer(() => ({ delayMs: 700, status: 503 }));
+    const svc = serviceWithTimeout(fake.issuer, 1_000);
+    await svc.warmUp();
+    const { ms, error } = await timedToken(svc);
+    expect(error).toBeDefined();
+    // Without one deadline over the attempts: 3 × 700 ms and the backoff between them.
+    expect(ms).toBeLessThan(1_300);
+    expect(fake.tokenRequests()).toBeLessThanOrEqual(2);
+  });
+
+  it('does not retry when Retry-After reaches beyond the deadline (429 and 503), and answers at once', async () => {
+    for (const status of [429, 503]) {
+      const fake = await slowIssuer(() => ({ delayMs: 0, status, headers: { 'retry-after': '30' } }));
+      const svc = serviceWithTimeout(fake.issuer, 2_000);
+      await svc.warmUp();
+      const { ms, error } = await timedToken(svc);
+      expect(error).toBeDefined();
+      expect(ms).toBeLessThan(1_000);
+      expect(fake.tokenRequests()).toBe(1);
+    }
+  }, 30_000);
+
+  it('never asks again sooner than Retry-After says', async () => {
+    const fake = await slowIssuer((n) =>
+      n === 1
+        ? { delayMs: 0, status: 503, headers: { 'retry-after': '1' } }
+        : { delayMs: 0, status: 200, body: { access_token: 'after-the-wait', token_type: 'Bearer', expires_in: 120 } },
+    );
+    const svc = serviceWithTimeout(fake.issuer, 3_000);
+    await svc.warmUp();
+    expect(await svc.getToken({ scopes: [CONTACT] })).toBe('after-the-wait');
+    expect(fake.tokenRequests()).toBe(2);
+    expect(fake.times[1]! - fake.times[0]!).toBeGreaterThanOrEqual(990);
+  });
+
+  it('counts the metadata discovery in the same deadline', async () => {
+    let metadataCalls = 0;
+    const issuer = await startFakeIssuer((req, res, self) => {
+      req.resume();
+      if (req.url === '/.well-known/oauth-authorization-server') {
+        metadataCalls += 1;
+        setTimeout(() => json(res, 200, { issuer: self, token_endpoint: `${self}token` }), 700);
+        return;
+      }
+      setTimeout(() => json(res, 503, { error: 'temporarily_unavailable' }), 700);
+    });
+    const svc = serviceWithTimeout(issuer, 1_000);
+    const { ms, error } = await timedToken(svc);
+    expect(error).toBeDefined();
+    expect(metadataCalls).toBe(1);
+    expect(ms).toBeLessThan(1_300);
+  });
+});
+
+describe('TokenService: the lifetime and shape of the token answer', () => {
+  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  /** A JWT-shaped token (unsigned: the token service reads `exp` for its own bookkeeping only). */
+  const jwt = (claims: Record<string, unknown>) => `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64(claims)}.c2ln`;
+
+  /** A fake Maskinporten answering each token request with `answer()`; counts them. */
+  async function answering(answer: () => unknown): Promise<{ svc: TokenService; requests: () => number }> {
+    let requests = 0;
+    const issuer = await startFakeIssuer((req, res, self) => {
+      if (req.url === '/.well-known/oauth-authorization-server') {
+        return json(res, 200, { issuer: self, token_endpoint: `${self}token` });
+      }
+      req.resume();
+      requests += 1;
+      json(res, 200, answer());
+    });
+    const client = new UpstreamClient('maskinporten', issuer, { metrics, connections: 1 });
+    extraClients.push(client);
+    return { svc: newService(issuer, client, metrics), requests: () => requests };
+  }
+
+  it('without expires_in (or null), uses the JWT exp: cached, not a token request per call', async () => {
+    for (const extra of [{}, { expires_in: null }]) {
+      let n = 0;
+      const { svc, requests } = await answering(() => ({
+        access_token: jwt({ exp: Math.floor(nowMs / 1000) + 60, n: ++n }),
+        token_type: 'Bearer',
+        ...extra,
+      }));
+      const req = { scopes: [CONTACT] };
+      const first = await svc.getToken(req);
+      nowMs += 20_000;
+      expect(await svc.getToken(req)).toBe(first);
+      expect(requests()).toBe(1);
+      nowMs += 41_000; // past its exp
+      expect(await svc.getToken(req)).not.toBe(first);
+      expect(requests()).toBe(2);
+    }
+  });
+
+  it('without expires_in and not a readable JWT, assumes Maskinporten default of 120 s', async () => {
+    let n = 0;
+    const { svc, requests } = await answering(() => ({ access_token: `opaque-${++n}`, token_type: 'Bearer' }));
+    const req = { scopes: [CONTACT] };
+    expect(await svc.getToken(req)).toBe('opaque-1');
+    nowMs += 50_000;
+    expect(await svc.getToken(req)).toBe('opaque-1');
+    expect(requests()).toBe(1);
+    nowMs += 71_000;
+    expect(await svc.getToken(req)).toBe('opaque-2');
+  });
+
+  it('caps a too large expires_in at the JWT exp', async () => {
+    let n = 0;
+    const { svc, requests } = await answering(() => ({
+      access_token: jwt({ exp: Math.floor(nowMs / 1000) + 60, n: ++n }),
+      token_type: 'Bearer',
+      expires_in: 1e12,
+    }));
+    const req = { scopes: [CONTACT] };
+    const first = await svc.getToken(req);
+    nowMs += 61_000; // the token is dead, whatever expires_in said
+    expect(await svc.getToken(req)).not.toBe(first);
+    expect(requests()).toBe(2);
+  });
+
+  it('refuses an access_token that is no bearer token (b64token) or a token_type that is not Bearer', async () => {
+    const answers: Record<string, unknown>[] = [
+      { access_token: 'abc\r\nX-Injected: 1', token_type: 'Bearer', expires_in: 120 },
+      { access_token: 'abc def', token_type: 'Bearer', expires_in: 120 },
+      { access_token: 'abc', token_type: 'mac', expires_in: 120 },
+    ];
+    let i = 0;
+    const { svc, requests } = await answering(() => answers[i++]);
+    for (let k = 0; k < answers.length; k++) {
+      const err = await rejection(svc.getToken({ scopes: [CONTACT] }));
+      expect(err).toBeInstanceOf(UpstreamUnavailableError);
+      expect(err).toMatchObject({ upstream: 'maskinporten', reason: 'unreadable answer' });
+    }
+    expect(requests()).toBe(answers.length); // none was cached
+  });
+
+  it('accepts token_type in any case, or none, and a b64token with its padding', async () => {
+    const answers: Record<string, unknown>[] = [
+      { access_token: 'a-b.c_d~e+f/g==', token_type: 'bearer', expires_in: 120 },
+      { access_token: 'xyz', expires_in: 120 },
+    ];
+    let i = 0;
+    const { svc } = await answering(() => answers[i++]);
+    expect(await svc.getToken({ scopes: [CONTACT] })).toBe('a-b.c_d~e+f/g==');
+    expect(await svc.getToken({ scopes: [MAILBOX] })).toBe('xyz');
+  });
+});
+
+describe('TokenService: short-lived tokens (fake clock)', () => {
+  it('puts the refresh point before the safety cut-off for every lifetime', () => {
+    for (const seconds of [0.5, 1, 5, 8, 10, 12, 20, 120, 240, 599]) {
+      expect(refreshAfterSeconds(seconds) * 1000, `expires_in ${seconds}`).toBeLessThan(
+        seconds * 1000 - safetyMs(seconds),
+      );
+    }
+    expect(safetyMs(120)).toBe(5_000);
+    expect(safetyMs(8)).toBe(2_000);
+  });
+
+  it('with expires_in 5, uses the cached token at all (the 5 s safety margin covered its whole life)', async () => {
+    sim.setAccessTokenTtl(5);
+    const req = { scopes: [CONTACT] };
+    const first = await service.getToken(req);
+    nowMs += 1_000;
+    expect(await service.getToken(req)).toBe(first);
+    expect(sim.tokenRequests).toBe(1);
+  });
+
+  it('with expires_in 8, refreshes ahead in the background: the caller past half-life is not kept waiting', async () => {
+    sim.setAccessTokenTtl(8);
+    const req = { scopes: [CONTACT] };
+    const first = await service.getToken(req);
+    nowMs += 4_500; // past half-life, before the token's last seconds
+    expect(await service.getToken(req)).toBe(first); // answered from the cache
+    expect(await tokenCache(metrics, 'refresh')).toBe(1);
+    await vi.waitFor(() => expect(sim.tokensIssued).toBe(2), { timeout: 5_000, interval: 5 });
+  });
+});
+
+describe('TokenService: what the metadata must say (RFC 8414)', () => {
+  it('refuses metadata whose issuer differs from MASKINPORTEN_ISSUER at all, a trailing slash included', async () => {
+    const issuer = await startFakeIssuer((req, res, self) => {
+      if (req.url === '/.well-known/oauth-authorization-server') {
+        return json(res, 200, { issuer: self.replace(/\/$/, ''), token_endpoint: `${self}token` });
+      }
+      req.resume();
+      json(res, 200, { access_token: 'opaque', token_type: 'Bearer', expires_in: 120 });
+    });
+    const client = new UpstreamClient('maskinporten', issuer, { metrics, connections: 1 });
+    extraClients.push(client);
+    const err = await rejection(newService(issuer, client, metrics).getToken({ scopes: [CONTACT] }));
+    expect(err).toBeInstanceOf(UpstreamAuthError);
+    const message = (err as Error).message;
+    expect(message).toContain('MASKINPORTEN_ISSUER');
+    expect(message).toContain(`"${issuer}"`);
+    expect(message).toContain(`"${issuer.replace(/\/$/, '')}"`);
+    expect(toGraphQLError(err).extensions.code).toBe('UPSTREAM_AUTH_FAILED');
+  });
+
+  it('refuses a token_endpoint over http when the issuer is https (a downgrade), not another host', () => {
+    const issuer = 'https://test.maskinporten.no/';
+    expect(() => checkMetadata(issuer, { issuer, token_endpoint: 'http://test.maskinporten.no/token' })).toThrow(
+      /token_endpoint.*https/,
+    );
+    expect(() => checkMetadata(issuer, { issuer, token_endpoint: 'token' })).toThrow(UpstreamAuthError);
+    expect(checkMetadata(issuer, { issuer, token_endpoint: 'https://other.example.no/token' })).toEqual({
+      issuer,
+      token_endpoint: 'https://other.example.no/token',
+    });
   });
 });

@@ -208,9 +208,18 @@ describe('withRetries', () => {
     expect(clock.delays).toEqual([1_500]);
   });
 
-  it('caps a long Retry-After at maxDelayMs * 5', async () => {
+  it('does not retry when Retry-After is longer than maxDelayMs * 5: never sooner than the upstream asked', async () => {
     const clock = fakeClock();
-    const { fn } = scripted([{ status: 503, retryAfter: '3600' }, { status: 200 }]);
+    const { fn, attempts } = scripted([{ status: 503, retryAfter: '3600' }, { status: 200 }]);
+    const result = await withRetries(fn, { decide, now: clock.now, sleep: clock.sleep, random: () => 0.5 });
+    expect(result).toEqual({ status: 503, retryAfter: '3600' });
+    expect(attempts).toEqual([1]);
+    expect(clock.delays).toEqual([]);
+  });
+
+  it('honours a Retry-After of exactly maxDelayMs * 5', async () => {
+    const clock = fakeClock();
+    const { fn } = scripted([{ status: 503, retryAfter: '10' }, { status: 200 }]);
     await withRetries(fn, { decide, now: clock.now, sleep: clock.sleep, random: () => 0.5 });
     expect(clock.delays).toEqual([10_000]);
   });
