@@ -255,8 +255,9 @@ export const VARIABLES = {
     required: true,
     example: 'https://test.maskinporten.no/',
     description:
-      "Maskinporten's issuer, with the trailing slash exactly as it publishes it; the token endpoint is discovered from " +
-      'its metadata',
+      "Maskinporten's issuer, with the trailing slash exactly as it publishes it (its metadata's `issuer` must be " +
+      'identical, or no grant is made); the token endpoint is discovered from its metadata, and must be https when ' +
+      'the issuer is',
   },
   MASKINPORTEN_CLIENT_ID: {
     group: 'maskinporten',
