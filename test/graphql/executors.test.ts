@@ -633,14 +633,14 @@ describe('graphql-jit and graphql-js give identical responses', () => {
 
   /**
    * NOT FIXED (needs more than compiled-execution.ts; see the report): when a non-null field throws at once for a
-   * reason only the data shows (here `integrationType`, for an `integration_type` the facade does not know), graphql-js
+   * reason only the data shows (here `active`, for an `active` that is no boolean), graphql-js
    * runs none of the object's later fields and graphql-jit runs them all: the aliased copy's error is listed (and
    * logged) by graphql-jit only. `it.fails` keeps the difference visible; it fails once the executors agree.
    */
   it.fails('KNOWN DIFFERENCE: a non-null field failing on upstream data, later fields of its object', async () => {
-    const fault = okBody('[{"client_id": "x", "integration_type": "weird", "client_name": "n"}]');
+    const fault = okBody('[{"client_id": "x", "integration_type": "idporten", "active": "weird", "client_name": "n"}]');
     const [x, y] = await underFault(compiled.t.sandbox.admin, fault, {
-      query: '{ clients { integrationType again: integrationType name } }',
+      query: '{ clients { active again: active name } }',
     });
     expect(y.body).toEqual(x.body);
   });

@@ -139,8 +139,8 @@ describe('KRR rate limiting a shared batch', () => {
     for (const body of [mine, theirs]) {
       expect(body.data?.persons).toEqual([null, null]);
       expect(body.errors?.map((e) => e.extensions)).toEqual([
-        { code: 'UPSTREAM_UNAVAILABLE', upstream: 'krr' },
-        { code: 'UPSTREAM_UNAVAILABLE', upstream: 'krr' },
+        { code: 'UPSTREAM_UNAVAILABLE', upstream: 'krr', retryAfterSeconds: 1 },
+        { code: 'UPSTREAM_UNAVAILABLE', upstream: 'krr', retryAfterSeconds: 1 },
       ]);
     }
   });
