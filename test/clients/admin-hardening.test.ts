@@ -166,7 +166,9 @@ describe('with the defaults (supplier mode on in the sandbox, ADMIN_ALLOWED_SCOP
         ];
       }),
     ];
-    for (const id of [...ATTACKER_IDS, '11822648950/x']) {
+    // A personal id where a client id belongs would go into an admin API URL.
+    const personal = ['11822648950', '118226-48950', 'klient_118226_48950'];
+    for (const id of [...ATTACKER_IDS, '11822648950/x', ...personal]) {
       for (const op of operations) {
         const res = await gql(t, op.query, op.vars(id));
         const what = `${op.query.slice(0, 60)} with ${JSON.stringify(id.slice(0, 20))}`;
@@ -181,6 +183,12 @@ describe('with the defaults (supplier mode on in the sandbox, ADMIN_ALLOWED_SCOP
   it('still reaches ids within the rule', async () => {
     const res = await gql(t, `{ a: client(id: "${EXAMPLE}") { id } b: client(id: "no.such:client_id-1") { id } }`);
     expect(res.body).toEqual({ data: { a: { id: EXAMPLE }, b: null } });
+    // A UUID is the admin API's own form: never refused, whatever its digits (this one's last group is all digits).
+    const uuid = await gql(
+      t,
+      `{ c: client(id: "5b2d1c3e-8f4a-4c2e-9d1b-118226489500") { id } d: client(id: "x-12345678901") { id } }`,
+    );
+    expect(uuid.body).toEqual({ data: { c: null, d: null } });
   });
 
   it('repeats a refused call with the supplier scope only as the very same call', async () => {
