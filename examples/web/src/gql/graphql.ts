@@ -44,7 +44,7 @@ export type ActingVia =
 
 /** One key to add to a client's set, for `addClientJwk`. */
 export type AddClientJwkInput = {
-  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
+  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`, never holding a personal id (a UUID excepted); anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
   /** The public key; its `kid` must not be in use (a `CONFLICT` user error otherwise). */
   key: JwkInput;
@@ -120,7 +120,7 @@ export type CreateClientInput = {
 
 /** A new onbehalfof registration under a client: the customer the client may act for. */
 export type CreateOnBehalfOfInput = {
-  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
+  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`, never holding a personal id (a UUID excepted); anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
   /** At most 4000 characters. Admin API: `description`. */
   description?: InputMaybe<Scalars['String']['input']>;
@@ -136,13 +136,13 @@ export type CreateOnBehalfOfInput = {
 
 /** Which client `deleteClient` deactivates. */
 export type DeleteClientInput = {
-  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
+  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`, never holding a personal id (a UUID excepted); anything else is refused with `BAD_USER_INPUT`. */
   id: Scalars['ID']['input'];
 };
 
 /** Which onbehalfof registration `deleteOnBehalfOf` deletes. */
 export type DeleteOnBehalfOfInput = {
-  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
+  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`, never holding a personal id (a UUID excepted); anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
   /** The registration's `onbehalfof` id, same rule as `clientId`. */
   id: Scalars['ID']['input'];
@@ -213,7 +213,7 @@ export type RefreshTokenUsage =
 
 /** One key to remove from a client's set, for `removeClientJwk`. */
 export type RemoveClientJwkInput = {
-  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
+  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`, never holding a personal id (a UUID excepted); anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
   /** 1–128 letters, digits, `.`, `_` or `-`. */
   kid: Scalars['String']['input'];
@@ -221,7 +221,7 @@ export type RemoveClientJwkInput = {
 
 /** A client's whole new key set, for `replaceClientJwks`. */
 export type ReplaceClientJwksInput = {
-  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
+  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`, never holding a personal id (a UUID excepted); anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
   /** The whole new set: at most 5 keys (more is refused with `BAD_USER_INPUT`); an empty list deletes the set. */
   keys: Array<JwkInput>;
@@ -229,7 +229,7 @@ export type ReplaceClientJwksInput = {
 
 /** Which client `rotateClientSecret` gives a new secret. */
 export type RotateClientSecretInput = {
-  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
+  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`, never holding a personal id (a UUID excepted); anything else is refused with `BAD_USER_INPUT`. */
   id: Scalars['ID']['input'];
 };
 
@@ -267,7 +267,7 @@ export type UpdateClientInput = {
   frontchannelLogoutUri?: InputMaybe<Scalars['URL']['input']>;
   /** At most 3. */
   grantTypes?: InputMaybe<Array<GrantType>>;
-  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
+  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`, never holding a personal id (a UUID excepted); anything else is refused with `BAD_USER_INPUT`. */
   id: Scalars['ID']['input'];
   /** When given and the client changed since, the update is refused with a `CONFLICT` user error. */
   lastUpdatedAt?: InputMaybe<Scalars['DateTime']['input']>;
@@ -294,7 +294,7 @@ export type UpdateClientInput = {
 
 /** Only the fields given change; a field left out or null keeps its value. */
 export type UpdateOnBehalfOfInput = {
-  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`; anything else is refused with `BAD_USER_INPUT`. */
+  /** The client's `client_id`: 1–128 letters, digits, `.`, `_`, `-` or `:`, never `.` or `..`, never holding a personal id (a UUID excepted); anything else is refused with `BAD_USER_INPUT`. */
   clientId: Scalars['ID']['input'];
   /** At most 4000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
