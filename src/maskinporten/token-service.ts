@@ -316,15 +316,7 @@ export class TokenService implements TokenProvider {
       );
     } catch (err) {
       // Unreachable, 5xx, a timeout, an unreadable answer: Maskinporten's outage, not our configuration.
-      if (err instanceof UpstreamUnavailableError) {
-        throw new UpstreamUnavailableError(
-          'maskinporten',
-          err.reason,
-          err.status,
-          err.retryAfterMs,
-          `Maskinporten is unavailable (${err.reason})`,
-        );
-      }
+      if (err instanceof UpstreamUnavailableError) throw maskinportenOutage(err, `Maskinporten is unavailable`);
       throw new UpstreamAuthError('token request failed');
     }
     const transient = transientAnswer(res, 'token request');
@@ -380,13 +372,7 @@ export class TokenService implements TokenProvider {
     } catch (err) {
       // The network's reason (econnrefused, enotfound, timeout) and where: what an operator checks first.
       if (err instanceof UpstreamUnavailableError) {
-        throw new UpstreamUnavailableError(
-          'maskinporten',
-          err.reason,
-          err.status,
-          err.retryAfterMs,
-          `Maskinporten metadata is unavailable (${err.reason}, ${url})`,
-        );
+        throw maskinportenOutage(err, `Maskinporten metadata is unavailable`, url);
       }
       throw new UpstreamAuthError(`Maskinporten metadata is unavailable (${url})`);
     }
@@ -545,4 +531,10 @@ export function checkMetadata(
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** An upstream failure of a Maskinporten call, named as Maskinporten's, its log message saying what failed and why. */
+function maskinportenOutage(err: UpstreamUnavailableError, what: string, where?: string): UpstreamUnavailableError {
+  const why = where ? `${err.reason}, ${where}` : err.reason;
+  return new UpstreamUnavailableError('maskinporten', err.reason, err.status, err.retryAfterMs, `${what} (${why})`);
 }

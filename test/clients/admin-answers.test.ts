@@ -7,6 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { json, startBehindAdminProxy, type BehindAdminProxy } from '../helpers/admin-proxy.js';
 import type { GraphQLResponse, TestApp } from '../helpers/app.js';
+import { webInput } from '../helpers/client-input.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Data = any;
@@ -40,19 +41,6 @@ const DELETE_OBO = `mutation($input: DeleteOnBehalfOfInput!) { deleteOnBehalfOf(
 const CREATE_OBO = `mutation($input: CreateOnBehalfOfInput!) { createOnBehalfOf(input: $input) {
   onBehalfOf { id } userErrors { message field code } } }`;
 const LIST = `{ clients { id integrationType } }`;
-
-function webInput(name: string, extra: Record<string, unknown> = {}) {
-  return {
-    name,
-    integrationType: 'IDPORTEN',
-    applicationType: 'WEB',
-    tokenEndpointAuthMethod: 'CLIENT_SECRET_BASIC',
-    grantTypes: ['AUTHORIZATION_CODE'],
-    scopes: ['openid'],
-    redirectUris: ['https://app.example.no/callback'],
-    ...extra,
-  };
-}
 
 function maskinportenInput(name: string) {
   return {
