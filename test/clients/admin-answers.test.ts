@@ -7,7 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { json, startBehindAdminProxy, type BehindAdminProxy } from '../helpers/admin-proxy.js';
 import type { GraphQLResponse, TestApp } from '../helpers/app.js';
-import { webInput } from '../helpers/client-input.js';
+import { maskinportenInput, webInput } from '../helpers/client-input.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Data = any;
@@ -41,17 +41,6 @@ const DELETE_OBO = `mutation($input: DeleteOnBehalfOfInput!) { deleteOnBehalfOf(
 const CREATE_OBO = `mutation($input: CreateOnBehalfOfInput!) { createOnBehalfOf(input: $input) {
   onBehalfOf { id } userErrors { message field code } } }`;
 const LIST = `{ clients { id integrationType } }`;
-
-function maskinportenInput(name: string) {
-  return {
-    name,
-    integrationType: 'MASKINPORTEN',
-    applicationType: 'WEB',
-    tokenEndpointAuthMethod: 'PRIVATE_KEY_JWT',
-    grantTypes: ['JWT_BEARER'],
-    scopes: ['openid'],
-  };
-}
 
 const gql = (t: TestApp, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<Data>> =>
   t.graphql<Data>(query, variables);
@@ -177,7 +166,7 @@ describe('client mutations behind a proxy that rewrites the admin API’s answer
   });
 
   it('answers an unreadable 2xx answer to a write with an error saying it was probably made, never an empty success', async () => {
-    const id = await newClient(t, maskinportenInput('unreadable answers'));
+    const id = await newClient(t, maskinportenInput('unreadable answers', ['openid']));
     const unreadable = [
       { status: 200, body: Buffer.from('<html>ok</html>'), contentType: 'text/html' },
       { status: 200, body: Buffer.from('') },
@@ -237,7 +226,7 @@ describe('client mutations behind a proxy that rewrites the admin API’s answer
   });
 
   it('maps admin statuses to what they mean for each operation', async () => {
-    const id = await newClient(t, maskinportenInput('statuses'));
+    const id = await newClient(t, maskinportenInput('statuses', ['openid']));
     // 429 on a write: throttling (UPSTREAM_UNAVAILABLE, as KRR's), not a rejection of the input.
     b.proxy.rewrite = (call) => (isWrite(call.method) ? json(429, {}) : undefined);
     const throttled = await gql(t, CREATE, { input: webInput('throttled') });
@@ -272,7 +261,7 @@ describe('client mutations behind a proxy that rewrites the admin API’s answer
   });
 
   it('serializes changes to one client whatever the case of its UUID', async () => {
-    const id = await newClient(t, maskinportenInput('case'));
+    const id = await newClient(t, maskinportenInput('case', ['openid']));
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     // An admin API that reads UUIDs ignoring case (as Digdir's does), slow to read key sets.
     b.proxy.mapPath = (path) => path.replace(/[0-9A-F]{8}-[0-9A-F-]{27}/gi, (uuid) => uuid.toLowerCase());
@@ -289,7 +278,7 @@ describe('client mutations behind a proxy that rewrites the admin API’s answer
   });
 
   it('keeps every member of the other keys as read when rewriting the set, and never drops an exp', async () => {
-    const id = await newClient(t, maskinportenInput('pass-through'));
+    const id = await newClient(t, maskinportenInput('pass-through', ['openid']));
     const kept = uniqueKid('kept');
     const added = await gql(t, ADD_KEY, { input: { clientId: id, key: rsaJwk(kept) } });
     expect(added.body.data.addClientJwk.userErrors).toEqual([]);
@@ -331,7 +320,7 @@ describe('client mutations behind a proxy that rewrites the admin API’s answer
   });
 
   it('refuses control and bidi characters in names and descriptions, and a name of only invisible characters', async () => {
-    const id = await newClient(t, maskinportenInput('text'));
+    const id = await newClient(t, maskinportenInput('text', ['openid']));
     const before = b.proxy.calls.length;
     const bad: [string, string][] = [
       ['name', 'a\u0000b'],

@@ -12,7 +12,7 @@ import { Metrics } from '../../src/observability/metrics.js';
 import { PROTECTED_CLIENT_MESSAGE as PROTECTED_MESSAGE } from '../../src/clients/user-errors.js';
 import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SCOPES, SANDBOX_ORGNO } from '../../src/sandbox/index.js';
 import { startTestApp, type GraphQLResponse, type TestApp } from '../helpers/app.js';
-import { webInput } from '../helpers/client-input.js';
+import { maskinportenInput, webInput } from '../helpers/client-input.js';
 
 const SUPPLIED_BY_US = 'a7e1d9c4-2b3f-4e8a-8d6c-5f0b1e2a3c74';
 const SUPPLIED_BY_OTHER = 'b5c7d9e1-3f5a-4b7c-b9d1-e3f5a7b9c1d3';
@@ -48,18 +48,6 @@ async function gql(
   scope?: string,
 ): Promise<GraphQLResponse<Data>> {
   return t.graphql<Data>(query, variables, scope === undefined ? {} : { scope });
-}
-
-function maskinportenInput(name: string, scopes?: string[], extra: Record<string, unknown> = {}) {
-  return {
-    name,
-    integrationType: 'MASKINPORTEN',
-    applicationType: 'WEB',
-    tokenEndpointAuthMethod: 'PRIVATE_KEY_JWT',
-    grantTypes: ['JWT_BEARER'],
-    ...(scopes ? { scopes } : {}),
-    ...extra,
-  };
 }
 
 const CREATE = `mutation($input: CreateClientInput!) { createClient(input: $input) {

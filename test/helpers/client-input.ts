@@ -11,3 +11,16 @@ export function webInput(name: string, extra: Record<string, unknown> = {}) {
     ...extra,
   };
 }
+
+/** A CreateClientInput for a Maskinporten client, with `scopes` when given; `extra` overrides fields. */
+export function maskinportenInput(name: string, scopes?: string[], extra: Record<string, unknown> = {}) {
+  return {
+    name,
+    integrationType: 'MASKINPORTEN',
+    applicationType: 'WEB',
+    tokenEndpointAuthMethod: 'PRIVATE_KEY_JWT',
+    grantTypes: ['JWT_BEARER'],
+    ...(scopes ? { scopes } : {}),
+    ...extra,
+  };
+}
