@@ -343,7 +343,7 @@ export class TokenService implements TokenProvider {
     if (body.token_type !== undefined && (typeof body.token_type !== 'string' || !/^bearer$/i.test(body.token_type))) {
       throw unreadable('Maskinporten answered with a token_type other than Bearer');
     }
-    const expiresInSeconds = lifetimeSeconds(body.expires_in, token, obtainedAt);
+    const expiresInSeconds = lifetimeSeconds(body.expires_in, token);
     if (expiresInSeconds === undefined) {
       throw unreadable('Maskinporten answered without a usable expires_in');
     }
@@ -425,36 +425,34 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 const DEFAULT_EXPIRES_IN_SECONDS = 120;
 
 /**
- * The token's lifetime in seconds from `obtainedAt`: `expires_in` (RFC 6749 §5.1 only RECOMMENDS it), capped at the
- * token's own `exp` when it is a JWT whose claims can be read (a too large expires_in would outlive the token); without
- * expires_in that `exp`, else Maskinporten's default. Undefined for an expires_in given but unusable (0, negative,
- * not a number) or a token whose `exp` has passed already.
+ * The token's lifetime in seconds from when it came: `expires_in` (RFC 6749 §5.1 only RECOMMENDS it), capped at the
+ * life the token itself states when it is a JWT whose `iat` and `exp` can be read (a too large expires_in would outlive
+ * the token); without expires_in that life, else Maskinporten's default. `exp − iat` and not `exp −` our clock: a
+ * facade whose clock runs ahead of Maskinporten's by a token's life threw every token away as expired (each query a
+ * new grant, every one refused). Undefined for an expires_in given but unusable (0, negative, not a number).
  */
-function lifetimeSeconds(expiresIn: unknown, token: string, obtainedAt: number): number | undefined {
+function lifetimeSeconds(expiresIn: unknown, token: string): number | undefined {
   let seconds: number | undefined;
   if (expiresIn !== undefined && expiresIn !== null) {
     seconds = typeof expiresIn === 'number' || typeof expiresIn === 'string' ? Number(expiresIn) : NaN;
     if (!Number.isFinite(seconds) || seconds <= 0) return undefined;
   }
-  const exp = jwtExpiry(token);
-  if (exp !== undefined) {
-    const left = exp - obtainedAt / 1000;
-    if (left <= 0) return undefined;
-    // Rounded up as a cap: `exp` is in whole seconds, counted from Maskinporten's `iat` rounded down (the safety
-    // margin covers the fraction).
-    seconds = seconds === undefined ? left : Math.min(seconds, Math.ceil(left));
-  }
+  const life = jwtLife(token);
+  if (life !== undefined) seconds = seconds === undefined ? life : Math.min(seconds, life);
   return seconds ?? DEFAULT_EXPIRES_IN_SECONDS;
 }
 
-/** `exp` (seconds) of a JWT-shaped token when its claims can be read; no signature check (our bookkeeping only). */
-function jwtExpiry(token: string): number | undefined {
+/** `exp − iat` (seconds) of a JWT-shaped token when both can be read and it is positive; no signature check (our
+ * bookkeeping only). */
+function jwtLife(token: string): number | undefined {
   const parts = token.split('.');
   if (parts.length !== 3 || !parts[1]) return undefined;
   try {
-    const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as unknown;
-    const exp = (claims as { exp?: unknown } | null)?.exp;
-    return typeof exp === 'number' && Number.isFinite(exp) ? exp : undefined;
+    const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as { exp?: unknown; iat?: unknown };
+    const { exp, iat } = claims ?? {};
+    if (typeof exp !== 'number' || typeof iat !== 'number') return undefined;
+    const life = exp - iat;
+    return Number.isFinite(life) && life > 0 ? life : undefined;
   } catch {
     return undefined;
   }

@@ -606,11 +606,11 @@ describe('TokenService: the lifetime and shape of the token answer', () => {
     return { svc: newService(issuer, client, metrics), requests: () => requests };
   }
 
-  it('without expires_in (or null), uses the JWT exp: cached, not a token request per call', async () => {
+  it('without expires_in (or null), uses the life the JWT states (exp − iat): cached, not a token request per call', async () => {
     for (const extra of [{}, { expires_in: null }]) {
       let n = 0;
       const { svc, requests } = await answering(() => ({
-        access_token: jwt({ exp: Math.floor(nowMs / 1000) + 60, n: ++n }),
+        access_token: jwt({ iat: Math.floor(nowMs / 1000), exp: Math.floor(nowMs / 1000) + 60, n: ++n }),
         token_type: 'Bearer',
         ...extra,
       }));
@@ -637,10 +637,10 @@ describe('TokenService: the lifetime and shape of the token answer', () => {
     expect(await svc.getToken(req)).toBe('opaque-2');
   });
 
-  it('caps a too large expires_in at the JWT exp', async () => {
+  it('caps a too large expires_in at the life the JWT states', async () => {
     let n = 0;
     const { svc, requests } = await answering(() => ({
-      access_token: jwt({ exp: Math.floor(nowMs / 1000) + 60, n: ++n }),
+      access_token: jwt({ iat: Math.floor(nowMs / 1000), exp: Math.floor(nowMs / 1000) + 60, n: ++n }),
       token_type: 'Bearer',
       expires_in: 1e12,
     }));
@@ -649,6 +649,21 @@ describe('TokenService: the lifetime and shape of the token answer', () => {
     nowMs += 61_000; // the token is dead, whatever expires_in said
     expect(await svc.getToken(req)).not.toBe(first);
     expect(requests()).toBe(2);
+  });
+
+  it("keeps a token for its expires_in when the facade's clock runs ahead of Maskinporten's by more than its life", async () => {
+    let n = 0;
+    // Maskinporten's clock 200 s behind ours: by our clock the token's exp has passed when it comes.
+    const { svc, requests } = await answering(() => ({
+      access_token: jwt({ iat: Math.floor(nowMs / 1000) - 200, exp: Math.floor(nowMs / 1000) - 80, n: ++n }),
+      token_type: 'Bearer',
+      expires_in: 120,
+    }));
+    const req = { scopes: [CONTACT] };
+    const first = await svc.getToken(req);
+    nowMs += 60_000;
+    expect(await svc.getToken(req)).toBe(first);
+    expect(requests()).toBe(1);
   });
 
   it('refuses an access_token that is no bearer token (b64token) or a token_type that is not Bearer', async () => {
