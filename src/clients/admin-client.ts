@@ -162,7 +162,7 @@ export class AdminApiClient {
     try {
       res = await authorizedRequest(this.http, this.tokens, this.token(access, supplied), request);
     } catch (err) {
-      throw request.method === 'GET' ? err : writeFailure(err);
+      throw request.method === 'GET' ? err : writeFailure(err, 'admin');
     }
     if (res.status === 429) throw rateLimited(res);
     return res;

@@ -75,14 +75,22 @@ const NOT_SENT_REASONS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * A write's failure as what is known of its outcome: an UpstreamUnavailableError without an HTTP status (no answer,
- * or one that could not be read) after the request may have been sent becomes {@link UpstreamOutcomeUnknownError};
- * everything else (an answered status, a refused connection, an open breaker) is returned as it is.
+ * Statuses after which a change may have been made all the same: the server failed while carrying it out (500), or a
+ * gateway got no good answer from it (502) or none in time (504). A 503 says it was not taken on.
  */
-export function writeFailure(err: unknown): unknown {
-  if (!(err instanceof UpstreamUnavailableError) || err.status !== undefined || NOT_SENT_REASONS.has(err.reason)) {
+const OUTCOME_UNKNOWN_STATUSES: ReadonlySet<number> = new Set([500, 502, 504]);
+
+/**
+ * A failure of a write to `upstream` as what is known of its outcome: an UpstreamUnavailableError of that upstream
+ * without an answer (none, or one that could not be read) after the request may have been sent, or with a 500, 502 or
+ * 504, becomes {@link UpstreamOutcomeUnknownError}; everything else (another status, a refused connection, an open
+ * breaker, and another upstream's failure: Maskinporten's token before anything was sent) is returned as it is.
+ */
+export function writeFailure(err: unknown, upstream: UpstreamName): unknown {
+  if (!(err instanceof UpstreamUnavailableError) || err.upstream !== upstream || NOT_SENT_REASONS.has(err.reason)) {
     return err;
   }
+  if (err.status !== undefined && !OUTCOME_UNKNOWN_STATUSES.has(err.status)) return err;
   return new UpstreamOutcomeUnknownError(err.upstream, err.reason, false);
 }
 

@@ -165,6 +165,22 @@ describe('client mutations behind a proxy that rewrites the admin API’s answer
     expect(await lastCompleted(t, 'rotateClientSecret')).toMatchObject({ outcome: 'unknown' });
   });
 
+  it('says a create answered 502 or 504 by a gateway may have been made (it was), and audits it as unknown', async () => {
+    for (const status of [502, 504]) {
+      const creates = b.proxy.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/clients')).length;
+      b.proxy.rewrite = (call) => (isWrite(call.method) ? json(status, { error: 'gateway' }) : undefined);
+      const res = await gql(t, CREATE, { input: webInput(`gateway ${status}`) });
+      expect(res.body.data).toEqual({ createClient: null });
+      expect(res.body.errors?.[0]?.extensions, String(status)).toMatchObject({
+        code: 'UPSTREAM_UNAVAILABLE',
+        outcome: 'UNKNOWN',
+      });
+      expect(res.body.errors?.[0]?.message).toMatch(/may have been made/);
+      expect(b.proxy.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/clients')).length).toBe(creates + 1);
+      expect(await lastCompleted(t, 'createClient')).toMatchObject({ outcome: 'unknown' });
+    }
+  });
+
   it('answers an unreadable 2xx answer to a write with an error saying it was probably made, never an empty success', async () => {
     const id = await newClient(t, maskinportenInput('unreadable answers', ['openid']));
     const unreadable = [
