@@ -255,9 +255,9 @@ export const VARIABLES = {
     required: true,
     example: 'https://test.maskinporten.no/',
     description:
-      "Maskinporten's issuer, with the trailing slash exactly as it publishes it (its metadata's `issuer` must be " +
-      'identical, or no grant is made); the token endpoint is discovered from its metadata, and must be https when ' +
-      'the issuer is',
+      "Maskinporten's issuer, e.g. with the trailing slash as it publishes it (its metadata's `issuer` must name the " +
+      'same, a trailing slash aside, and is what grants are addressed to); the token endpoint is discovered from its ' +
+      'metadata, and must be https when the issuer is',
   },
   MASKINPORTEN_CLIENT_ID: {
     group: 'maskinporten',

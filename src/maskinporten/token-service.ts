@@ -496,18 +496,20 @@ function unreadable(detail: string): UpstreamUnavailableError {
 }
 
 /**
- * The metadata the token service relies on, checked: its `issuer` identical to MASKINPORTEN_ISSUER (RFC 8414 §3.3;
- * it becomes the grant's `aud`, so a trailing slash of difference is MP-110 on every request), and a `token_endpoint`
- * that is an absolute URL, https when the issuer is (no downgrade; its host may differ, as RFC 8414 allows).
+ * The metadata the token service relies on, checked: its `issuer` the one MASKINPORTEN_ISSUER names (RFC 8414 §3.3),
+ * a trailing slash of difference tolerated (deployments set it either way; the grant's `aud` is the metadata's own
+ * `issuer`, so that difference never reaches Maskinporten: refusing it only failed every token request of a working
+ * configuration), and a `token_endpoint` that is an absolute URL, https when the issuer is (no downgrade; its host may
+ * differ, as RFC 8414 allows).
  */
 export function checkMetadata(
   configuredIssuer: string,
   metadata: { issuer: string; token_endpoint: string },
 ): AuthorizationServerMetadata {
-  if (metadata.issuer !== configuredIssuer) {
+  if (withoutTrailingSlashes(metadata.issuer) !== withoutTrailingSlashes(configuredIssuer)) {
     throw new UpstreamAuthError(
       `Maskinporten metadata names the issuer ${JSON.stringify(metadata.issuer)}, MASKINPORTEN_ISSUER is ` +
-        `${JSON.stringify(configuredIssuer)}: they must be identical (set MASKINPORTEN_ISSUER to the metadata's issuer)`,
+        `${JSON.stringify(configuredIssuer)}: set MASKINPORTEN_ISSUER to the metadata's issuer`,
     );
   }
   let endpoint: URL;
@@ -526,6 +528,8 @@ export function checkMetadata(
   }
   return { issuer: metadata.issuer, token_endpoint: metadata.token_endpoint };
 }
+
+const withoutTrailingSlashes = (url: string) => url.replace(/\/+$/, '');
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -726,10 +726,10 @@ describe('TokenService: short-lived tokens (fake clock)', () => {
 });
 
 describe('TokenService: what the metadata must say (RFC 8414)', () => {
-  it('refuses metadata whose issuer differs from MASKINPORTEN_ISSUER at all, a trailing slash included', async () => {
+  it('refuses metadata naming another issuer than MASKINPORTEN_ISSUER, naming both', async () => {
     const issuer = await startFakeIssuer((req, res, self) => {
       if (req.url === '/.well-known/oauth-authorization-server') {
-        return json(res, 200, { issuer: self.replace(/\/$/, ''), token_endpoint: `${self}token` });
+        return json(res, 200, { issuer: 'https://elsewhere.example.no/', token_endpoint: `${self}token` });
       }
       req.resume();
       json(res, 200, { access_token: 'opaque', token_type: 'Bearer', expires_in: 120 });
@@ -741,8 +741,30 @@ describe('TokenService: what the metadata must say (RFC 8414)', () => {
     const message = (err as Error).message;
     expect(message).toContain('MASKINPORTEN_ISSUER');
     expect(message).toContain(`"${issuer}"`);
-    expect(message).toContain(`"${issuer.replace(/\/$/, '')}"`);
+    expect(message).toContain('"https://elsewhere.example.no/"');
     expect(toGraphQLError(err).extensions.code).toBe('UPSTREAM_AUTH_FAILED');
+  });
+
+  it("takes MASKINPORTEN_ISSUER with or without the trailing slash, and grants with the metadata's issuer as aud", async () => {
+    const audiences: unknown[] = [];
+    const issuer = await startFakeIssuer((req, res, self) => {
+      if (req.url === '/.well-known/oauth-authorization-server') {
+        return json(res, 200, { issuer: self, token_endpoint: `${self}token` });
+      }
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const assertion = new URLSearchParams(body).get('assertion') ?? '';
+        audiences.push(decodeJwt(assertion).aud);
+        json(res, 200, { access_token: `opaque-${audiences.length}`, token_type: 'Bearer', expires_in: 120 });
+      });
+    });
+    for (const configured of [issuer, issuer.replace(/\/$/, '')]) {
+      const client = new UpstreamClient('maskinporten', issuer, { metrics, connections: 1 });
+      extraClients.push(client);
+      expect(await newService(configured, client, metrics).getToken({ scopes: [CONTACT] })).toMatch(/^opaque-/);
+    }
+    expect(audiences).toEqual([issuer, issuer]);
   });
 
   it('refuses a token_endpoint over http when the issuer is https (a downgrade), not another host', () => {
