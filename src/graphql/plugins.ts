@@ -59,7 +59,13 @@ export function logUnexpectedErrors(errors: readonly GraphQLError[], contextValu
   }
 }
 
-const isUnreadable = (e: unknown) => e instanceof UpstreamUnavailableError && isUnreadableAnswer(e);
+/**
+ * An answer of KRR or the admin API that could not be read. Maskinporten's are left out: one token failure is shared
+ * by every request waiting for it, and the token service warns of it itself, once per cause and minute (a warning per
+ * request flooded the log during an outage).
+ */
+const isUnreadable = (e: unknown) =>
+  e instanceof UpstreamUnavailableError && e.upstream !== 'maskinporten' && isUnreadableAnswer(e);
 
 /** One GraphQL request in `facade_graphql_requests_total` and the latency histogram. */
 export function countRequest(metrics: Metrics, operationType: string, outcome: string, seconds: number): void {
