@@ -73,6 +73,8 @@ export class TokenService implements TokenProvider {
   private readonly now: () => number;
   /** Per cause of failure: when it was last logged, and how many since then were not. */
   private readonly failuresLogged = new Map<string, { at: number; suppressed: number }>();
+  /** Until when (ms, `now`) Maskinporten asked for no token request (its Retry-After). */
+  private quietUntil = 0;
 
   constructor(private readonly opts: TokenServiceOptions) {
     this.now = opts.now ?? Date.now;
@@ -275,6 +277,32 @@ export class TokenService implements TokenProvider {
 
   /** `context`: the GraphQL request that found no token; a background refresh has none. `trace`: the token span. */
   private async requestToken(
+    req: TokenRequest,
+    context?: UpstreamRequestContext,
+    trace?: TraceParent,
+  ): Promise<{ token: string; expiresInSeconds: number; obtainedAt: number }> {
+    const quietMs = this.quietUntil - this.now();
+    if (quietMs > 0) {
+      throw new UpstreamUnavailableError(
+        'maskinporten',
+        'rate limited',
+        429,
+        quietMs,
+        'Maskinporten is unavailable (it asked for no token request before its Retry-After)',
+      );
+    }
+    try {
+      return await this.requestTokenNow(req, context, trace);
+    } catch (err) {
+      // Maskinporten's Retry-After holds for every request that follows, not only for one request's own retries.
+      if (err instanceof UpstreamUnavailableError && err.retryAfterMs !== undefined && err.retryAfterMs > 0) {
+        this.quietUntil = Math.max(this.quietUntil, this.now() + err.retryAfterMs);
+      }
+      throw err;
+    }
+  }
+
+  private async requestTokenNow(
     req: TokenRequest,
     context?: UpstreamRequestContext,
     trace?: TraceParent,

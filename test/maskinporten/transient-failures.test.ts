@@ -188,6 +188,29 @@ describe('Maskinporten outages are not configuration errors', () => {
     expect(gql.message).not.toContain('11822648950');
   });
 
+  it('asks Maskinporten nothing more before its Retry-After has passed, whichever request comes next', async () => {
+    let requests = 0;
+    const issuer = await fakeMaskinporten((_req, res) => {
+      requests += 1;
+      answer(res, 429, '{}', { 'retry-after': '30' });
+    });
+    const { svc } = service(issuer, 600);
+    const first = toGraphQLError(await failure(svc));
+    expect(first.extensions).toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      upstream: 'maskinporten',
+      retryAfterSeconds: 30,
+    });
+    expect(requests).toBe(1);
+    nowMs += 10_000;
+    const second = toGraphQLError(await failure(svc));
+    expect(second.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryAfterSeconds: 20 });
+    expect(requests).toBe(1);
+    nowMs += 21_000;
+    await failure(svc);
+    expect(requests).toBe(2);
+  });
+
   it('warns at info level about an outage, once per cause and minute, without tokens or grants', async () => {
     // A breaker that stays closed: "circuit open" would be a cause of its own, with a line of its own.
     const { svc, logs } = service(await fakeMaskinporten((_req, res) => answer(res, 503, '{}')), 600, 1_000);
