@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
-import { startTestApp, type TestApp } from './app.js';
+import { startBehindProxy, type BehindProxy } from './behind-proxy.js';
 
 /** One call the proxy forwarded: method, path (as the facade sent it) and the JSON body, when it had one. */
 export interface AdminCall {
@@ -112,25 +112,11 @@ export async function startAdminProxy(adminUrl: string): Promise<AdminProxy> {
 }
 
 /** A sandbox app, a proxy in front of its admin API, and a second facade (a replica of it) reading it through the proxy. */
-export interface BehindAdminProxy {
-  origin: TestApp;
-  proxy: AdminProxy;
-  facade: TestApp;
-  close(): Promise<void>;
-}
+export type BehindAdminProxy = BehindProxy<AdminProxy>;
 
-export async function startBehindAdminProxy(env: Record<string, string> = {}): Promise<BehindAdminProxy> {
-  const origin = await startTestApp();
-  const proxy = await startAdminProxy(origin.sandbox.upstream.adminApiUrl);
-  const facade = await startTestApp({ ADMIN_API_URL: proxy.url, ...env }, { peerOf: origin });
-  return {
-    origin,
-    proxy,
-    facade,
-    async close() {
-      await facade.close();
-      await proxy.close();
-      await origin.close();
-    },
-  };
+export function startBehindAdminProxy(env: Record<string, string> = {}): Promise<BehindAdminProxy> {
+  return startBehindProxy(
+    (origin) => startAdminProxy(origin.sandbox.upstream.adminApiUrl),
+    (proxy) => ({ ADMIN_API_URL: proxy.url, ...env }),
+  );
 }

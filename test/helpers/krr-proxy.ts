@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
-import { startTestApp, type TestApp } from './app.js';
+import { startBehindProxy, type BehindProxy } from './behind-proxy.js';
 
 /** How the proxy sends an answer on: its body, status, the Content-Encoding it claims, and whether it goes chunked. */
 export interface Rewrite {
@@ -67,27 +67,15 @@ export async function startKrrProxy(krrUrl: string): Promise<KrrProxy> {
 }
 
 /** A sandbox app, a proxy in front of its KRR, and a second facade (a replica of it) reading KRR through the proxy. */
-export interface BehindKrrProxy {
-  origin: TestApp;
-  proxy: KrrProxy;
-  facade: TestApp;
-  close(): Promise<void>;
-}
+export type BehindKrrProxy = BehindProxy<KrrProxy>;
 
-export async function startBehindKrrProxy(mode: Mode = AS_IS): Promise<BehindKrrProxy> {
-  const origin = await startTestApp();
-  const proxy = await startKrrProxy(origin.sandbox.upstream.krrUrl);
-  proxy.mode = mode;
-  const facade = await startTestApp({ KRR_URL: proxy.url }, { peerOf: origin });
-  return {
-    origin,
-    proxy,
-    facade,
-    async close() {
-      await facade.close();
-      await proxy.close();
-      // A test may have closed one of the origin's simulators already (an outage).
-      await origin.close().catch(() => undefined);
+export function startBehindKrrProxy(mode: Mode = AS_IS): Promise<BehindKrrProxy> {
+  return startBehindProxy(
+    async (origin) => {
+      const proxy = await startKrrProxy(origin.sandbox.upstream.krrUrl);
+      proxy.mode = mode;
+      return proxy;
     },
-  };
+    (proxy) => ({ KRR_URL: proxy.url }),
+  );
 }
