@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { authorizedRequest } from '../upstream/authorized-request.js';
 import { UpstreamStatusError, UpstreamUnavailableError, writeFailure } from '../upstream/errors.js';
 import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from '../upstream/http-client.js';
@@ -18,6 +19,12 @@ export const ADMIN_SCOPES: Record<AdminAccess, string> = {
   onbehalfof: 'idporten:dcr/onbehalfof:write',
 };
 export const SUPPLIER_SCOPE = 'idporten:dcr.supplier';
+
+/**
+ * Clients whose supplier status is remembered, the least recently used forgotten first: a forgotten one costs one
+ * refused call (403, then the supplier retry) when next used, and the map cannot grow with whatever ids callers ask for.
+ */
+export const MAX_LEARNED_CLIENTS = 10_000;
 
 export interface AdminClientOptions {
   /** Our organisation number (from the enterprise certificate), when known. */
@@ -98,7 +105,7 @@ export class AdminApiClient {
     private readonly http: UpstreamClient,
     private readonly tokens: TokenProvider,
     private readonly opts: AdminClientOptions,
-    private readonly supplied = new Map<string, boolean>(),
+    private readonly supplied = new LRUCache<string, boolean>({ max: MAX_LEARNED_CLIENTS }),
     private readonly context?: UpstreamRequestContext,
   ) {
     this.scopeAllowed = scopePolicy(opts.allowedScopes);

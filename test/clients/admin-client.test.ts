@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AdminApiClient,
   InvalidAdminIdError,
+  MAX_LEARNED_CLIENTS,
   SUPPLIER_SCOPE,
   adminPath,
   type AdminClientOptions,
@@ -115,6 +116,22 @@ describe('the supplier scope', () => {
     await api.listClients().catch(() => undefined);
     expect(tokenRequests.length).toBeGreaterThanOrEqual(4);
     expect(tokenRequests.flatMap((t) => t.scopes)).not.toContain(SUPPLIER_SCOPE);
+  });
+
+  it('remembers at most MAX_LEARNED_CLIENTS clients, forgetting the least recently used first', async () => {
+    const { api, tokenRequests } = fakeAdmin({ supplier: true, ownOrgno: OWN }, () => 200);
+    const supplied = (id: string) => ({ client_id: id, client_orgno: CUSTOMER, supplier_orgno: OWN });
+    api.learn(supplied('first'));
+    api.learn(supplied('kept'));
+    await api.getClient('kept'); // used: the most recent now
+    for (let i = 0; i < MAX_LEARNED_CLIENTS - 1; i++) api.learn(supplied(`c-${i}`));
+    tokenRequests.length = 0;
+    await api.getClient('kept');
+    await api.getClient('first');
+    expect(tokenRequests.map((t) => t.scopes)).toEqual([
+      ['idporten:dcr.read', SUPPLIER_SCOPE],
+      ['idporten:dcr.read'], // forgotten: asked as our own first, as for any client not yet seen
+    ]);
   });
 
   it('in supplier mode, creating for a customer asks for the supplier scope', async () => {
