@@ -63,7 +63,7 @@ function findIds(text: string, first: boolean): [number, number][] {
     if (code >= 48 && code <= 57) kind = DIGIT;
     else if (code < 128) {
       kind = (code | 0x20) >= 97 && (code | 0x20) <= 122 ? LETTER : SEPARATOR;
-      if (code === 92) length = text.charCodeAt(i + 1) === 117 && HEX.test(text.slice(i + 2, i + 6)) ? 6 : 2;
+      if (code === 92) length = escapeLength(text, i);
     } else {
       const char = String.fromCodePoint(code);
       kind = UNICODE_NUMBER.test(char) ? OTHER_DIGIT : UNICODE_LETTER.test(char) ? LETTER : SEPARATOR;
@@ -90,6 +90,20 @@ function findIds(text: string, first: boolean): [number, number][] {
   }
   if (start >= 0) close();
   return found;
+}
+
+/** `"`, `\\`, `/`, `b`, `f`, `n`, `r`, `t`: the letters JSON escapes with one backslash. */
+const SIMPLE_ESCAPES = new Set([34, 92, 47, 98, 102, 110, 114, 116]);
+
+/**
+ * How many characters the separator starting with the backslash at `i` takes: a JSON escape (`\t`, `\\`, `\u200b`) is
+ * one separator; any other backslash stands alone, so the digit after it (`118226\48950` in an error message, which
+ * is raw text, not JSON) is still read.
+ */
+function escapeLength(text: string, i: number): number {
+  const next = text.charCodeAt(i + 1);
+  if (next === 117) return HEX.test(text.slice(i + 2, i + 6)) ? 6 : 1;
+  return SIMPLE_ESCAPES.has(next) ? 2 : 1;
 }
 
 /** `text` with every such id replaced by `[redacted]`. */

@@ -27,6 +27,11 @@ describe('the personal-id rule of logs, spans and error messages', () => {
     ['118226\u221248950', '[redacted]'],
     ['118226\u0301 48950', '[redacted]'],
     ['①①⑧②②⑥④⑧⑨⑤⓪', '[redacted]'],
+    // A backslash in raw text (an error message) is a separator, not the start of an escape that hides a digit.
+    ['118226\\48950', '[redacted]'],
+    ['Unknown operation named "118226\\\\48950".', 'Unknown operation named "[redacted]".'],
+    ['118226\\\\\\48950', '[redacted]'],
+    ['"Q118226\\\\48950"', '"Q[redacted]"'],
   ])('scrubs %j', (text, scrubbed) => {
     expect(redactPersonalIds(text)).toBe(scrubbed);
     expect(mayHoldPersonalId(text)).toBe(true);
