@@ -1,4 +1,4 @@
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { redactPersonalIds } from '../observability/personal-ids.js';
 import { ScalarInputError } from './scalars.js';
 
@@ -34,9 +34,30 @@ export function errorCode(error: unknown): string {
   const extensions = (error as { extensions?: { code?: unknown; http?: { status?: unknown } } } | undefined)
     ?.extensions;
   if (typeof extensions?.code === 'string') return extensions.code;
+  if (isArgumentRefusal(error)) return 'BAD_USER_INPUT';
   const status = extensions?.http?.status;
   return typeof status === 'number' && status >= 400 && status < 500 ? 'BAD_REQUEST' : INTERNAL;
 }
+
+/**
+ * graphql-js's (and graphql-jit's) own refusal of an argument's value during execution: a variable with a default
+ * given an explicit `null` where the argument is non-null, which validation allows (GraphQL spec, "All Variable Usages
+ * Are Allowed"), or a variable the request left out. The caller's input, not a fault: thrown by the executor itself,
+ * so no cause along its chain is anything but a GraphQLError.
+ */
+const ARGUMENT_REFUSAL =
+  /^Argument "[_A-Za-z]\w*" (?:of (?:non-null |required )?type "[^"]+" )?(?:must not be null\.|was not provided\.|was provided the variable "\$[_A-Za-z]\w*" which was not provided a runtime value\.|has invalid value )/;
+
+function isArgumentRefusal(error: unknown): boolean {
+  return (
+    error instanceof GraphQLError &&
+    ARGUMENT_REFUSAL.test(error.message) &&
+    findOriginal(error, (e) => !(e instanceof GraphQLError)) === undefined
+  );
+}
+
+/** Apollo's refusal of `__schema` and `__type` with introspection off names Apollo's own option; ours is a variable. */
+const INTROSPECTION_OFF = 'Introspection is turned off on this server (INTROSPECTION).';
 
 function formatErrorWith(
   formatted: GraphQLFormattedError,
@@ -44,10 +65,14 @@ function formatErrorWith(
   hideSuggestions: boolean,
 ): GraphQLFormattedError {
   let code = formatted.extensions?.code;
-  // Apollo fills in INTERNAL_SERVER_ERROR for any error without a code, its own 400s included.
-  if ((code === undefined || code === INTERNAL) && errorCode(error) === 'BAD_REQUEST') {
-    code = 'BAD_REQUEST';
-    formatted = { ...formatted, extensions: { ...formatted.extensions, code } };
+  // Apollo fills in INTERNAL_SERVER_ERROR for any error without a code, its own 400s and the executor's refusals of
+  // an argument included.
+  if (code === undefined || code === INTERNAL) {
+    const own = errorCode(error);
+    if (own !== INTERNAL) {
+      code = own;
+      formatted = { ...formatted, extensions: { ...formatted.extensions, code } };
+    }
   }
   if (code === INTERNAL || code === undefined) {
     return {
@@ -61,6 +86,7 @@ function formatErrorWith(
   const scalarError = findOriginal(error, (e) => e instanceof ScalarInputError);
   let message = withoutEchoedValue(formatted.message, scalarError?.message ?? innermostMessage(error), error);
   if (hideSuggestions) message = message.replace(SUGGESTION, '');
+  if (formatted.extensions?.validationErrorCode === 'INTROSPECTION_DISABLED') message = INTROSPECTION_OFF;
   return {
     ...formatted,
     message: redactPersonalIds(message),
@@ -82,6 +108,23 @@ function withoutEchoedValue(message: string, reason: string | undefined, error: 
   }
   const literal = /^Expected value of type "([^"]+)", found /.exec(message);
   if (literal) return `Invalid value for type "${literal[1]}"${reason ? `: ${reason}` : '.'}`;
+  return withoutQuotedValue(message);
+}
+
+/**
+ * graphql-js's messages about a value quote it: `Value "x" does not exist in "E" enum.`, `Boolean cannot represent a
+ * non boolean value: "x"` (every built-in scalar, and enums given a non-string), `Argument "a" has invalid value x.`
+ * Each is said without the value; any other message is returned as it is.
+ */
+function withoutQuotedValue(message: string): string {
+  const notInEnum = /^Value .* does not exist in "([_A-Za-z]\w*)" enum\./s.exec(message);
+  if (notInEnum) return `Value is not one of "${notInEnum[1]}"'s values.${message.slice(notInEnum[0].length)}`;
+  const cannotRepresent = /^((?:Enum "[_A-Za-z]\w*"|Int|Float|String|Boolean|ID) cannot represent [^:"]*value): /.exec(
+    message,
+  );
+  if (cannotRepresent) return `${cannotRepresent[1]}.`;
+  const argument = /^(Argument "[_A-Za-z]\w*" (?:of type "[^"]+" )?)has invalid value /.exec(message);
+  if (argument) return `${argument[1]}has an invalid value.`;
   return message;
 }
 
@@ -134,6 +177,9 @@ function innermostMessage(error: unknown): string | undefined {
     if (typeof m === 'string') message = m;
     current = (current as { originalError?: unknown }).originalError;
   }
-  // A built-in scalar's own message may quote the value ("Int cannot represent non-integer value: ..."): cut it.
-  return message?.replace(/:\s.*$/, '.');
+  // A built-in scalar's or an enum's own message quotes the value ("Int cannot represent non-integer value: ..."):
+  // say it without; any other cause's text after a colon is cut, as it may quote the value too.
+  if (message === undefined) return undefined;
+  const said = withoutQuotedValue(message);
+  return said === message ? message.replace(/:\s.*$/s, '.') : said;
 }

@@ -62,3 +62,111 @@ describe('errors name where the invalid input is, never the value', () => {
     expect(JSON.stringify(res.body)).not.toContain('12345678901');
   });
 });
+
+/**
+ * What graphql-js reports about values (of enums, built-in scalars, arguments) quotes the value; what the caller gets
+ * says what is wrong and where, never the value, on both executors. A variable with a default given an explicit
+ * `null` where the argument is non-null is the caller's mistake (GraphQL spec, "All Variable Usages Are Allowed"):
+ * BAD_USER_INPUT at the field, not an internal error with a fault line in the log.
+ */
+describe.each(['compiled', 'graphql-js'])('values are never repeated (%s)', (executor) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ GRAPHQL_EXECUTOR: executor });
+  }, 30_000);
+  afterAll(async () => t?.close());
+
+  const SECRET = 'sk_live_9f8e7d6c5b4a';
+
+  it.each([
+    [
+      'an enum variable',
+      'query Q($t: IntegrationType) { clients(filter: { integrationType: $t }) { id } }',
+      { t: SECRET },
+      /^Variable "\$t" has an invalid value: Value is not one of "IntegrationType"'s values\.$/,
+    ],
+    [
+      'an enum deep in an input variable',
+      'query Q($f: ClientFilter) { clients(filter: $f) { id } }',
+      { f: { integrationType: SECRET } },
+      /^Variable "\$f" has an invalid value at f\.integrationType: Value is not one of "IntegrationType"'s values\.$/,
+    ],
+    [
+      'an enum literal',
+      `{ clients(filter: { integrationType: ${SECRET} }) { id } }`,
+      {},
+      /^Value is not one of "IntegrationType"'s values\.$/,
+    ],
+    [
+      'a Boolean literal',
+      `{ clients(filter: { active: "${SECRET}" }) { id } }`,
+      {},
+      /^Boolean cannot represent a non boolean value\.$/,
+    ],
+    [
+      'a directive argument',
+      `{ me @include(if: "${SECRET}") { subject } }`,
+      {},
+      /^Boolean cannot represent a non boolean value\.$/,
+    ],
+    [
+      'a variable default',
+      `query Q($s: Boolean = "${SECRET}") { me @include(if: $s) { subject } }`,
+      {},
+      /^Boolean cannot represent a non boolean value\.$/,
+    ],
+    [
+      'a String given an object',
+      'query Q($n: String) { clients(filter: { nameContains: $n }) { id } }',
+      { n: { key: SECRET } },
+      /^Variable "\$n" has an invalid value: String cannot represent a non string value\.$/,
+    ],
+  ])('%s', async (_what, query, variables, message) => {
+    const res = await t.graphql(query, variables);
+    expect(JSON.stringify(res.body)).not.toContain(SECRET);
+    expect(res.body.errors?.[0]?.message).toMatch(message);
+    expect(res.body.errors?.[0]?.extensions?.code).toMatch(/^(BAD_USER_INPUT|GRAPHQL_VALIDATION_FAILED)$/);
+  });
+
+  it.each([
+    ['a person', 'query P($id: PersonIdentifier = "11822648950") { person(id: $id) { id } }', ['person']],
+    ['a client', 'query C($id: ID = "oidc_eksempel_klient") { client(id: $id) { id } }', ['client']],
+  ])('an explicit null for a variable with a default, used where null is not allowed: %s', async (_w, query, path) => {
+    const before = t.logLines.length;
+    for (let run = 0; run < 2; run++) {
+      const res = await t.graphql(query, { id: null });
+      expect(res.body.errors).toEqual([
+        {
+          message: 'Argument "id" of non-null type "ID!" must not be null.'.replace(
+            'ID!',
+            path[0] === 'person' ? 'PersonIdentifier!' : 'ID!',
+          ),
+          locations: expect.any(Array),
+          path,
+          extensions: { code: 'BAD_USER_INPUT' },
+        },
+      ]);
+    }
+    expect(t.logLines.slice(before).filter((line) => JSON.parse(line).level >= 50)).toEqual([]);
+  });
+
+  it('an explicit null for a directive argument through a variable with a default', async () => {
+    const res = await t.graphql('query S($s: Boolean = true) { me @skip(if: $s) { subject } }', { s: null });
+    expect(res.body.errors?.[0]?.message).toBe('Argument "if" of non-null type "Boolean!" must not be null.');
+    expect(res.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('with introspection off', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ INTROSPECTION: 'false' });
+  }, 30_000);
+  afterAll(async () => t?.close());
+
+  it('says so in the facade’s own terms, not the framework’s', async () => {
+    const res = await t.graphql('{ __schema { queryType { name } } }');
+    expect(res.body.errors?.[0]?.message).toBe('Introspection is turned off on this server (INTROSPECTION).');
+    expect(res.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+});
