@@ -11,6 +11,7 @@ import { AnswerHandOff } from './graphql/answer-hand-off.js';
 import { createGraphQLServer } from './graphql/server.js';
 import { HttpError, readBody } from './http/body.js';
 import { createGraphiQL } from './http/graphiql.js';
+import { InFlightRequests } from './http/in-flight.js';
 import { hasLongList } from './http/json-pieces.js';
 import { listenOn } from './http/listen.js';
 import { createServer } from './http/node-http.js';
@@ -128,6 +129,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     const upstream: UpstreamConfig | undefined = sandbox?.upstream ?? config.upstream;
     if (!upstream) throw new Error('no upstream configuration');
     const credentials = await loadCredentials(upstream.maskinporten);
+    const upstreamClients: UpstreamClient[] = [];
     const http = (name: 'maskinporten' | 'krr' | 'admin', url: string) => {
       const client = new UpstreamClient(name, url, {
         metrics,
@@ -138,6 +140,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
         breaker: config.breaker,
       });
       closers.push(() => client.close());
+      upstreamClients.push(client);
       return client;
     };
     const maskinportenHttp = http('maskinporten', upstream.maskinporten.issuer);
@@ -262,7 +265,9 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     /** The sandbox guide's curl lines name the facade's URL, known once it listens (PORT may be 0). */
     let facadeUrl = `http://localhost:${config.port}`;
     const guideHtml = sandbox ? (await import('./http/sandbox-guide.js')).sandboxGuideHtml : undefined;
+    const inFlight = new InFlightRequests();
     const server = createHttpServer({
+      inFlight,
       apollo,
       answers,
       authenticator,
@@ -362,7 +367,10 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       sandbox,
       /**
        * Graceful shutdown: /readyz answers 503 at once, new connections are refused after `shutdownDelayMs` (time for
-       * the load balancer to notice), in-flight requests get `shutdownGraceMs` to finish, then everything closes.
+       * the load balancer to notice), in-flight requests get `shutdownGraceMs` to finish. Requests still running then
+       * have their upstream calls stopped: each ends as what it is (a change sent without an answer: outcome unknown),
+       * answers its caller and writes its audit record, within {@link STOPPED_REQUESTS_MS}; then everything closes,
+       * the audit log and the shared state last of what those requests use.
        */
       async close() {
         if (closing) return closing;
@@ -370,9 +378,23 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
         closing = (async () => {
           await sleep(config.shutdownDelayMs);
           const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+          // A request that came before the drain is answered without `Connection: close` and leaves its connection
+          // idle afterwards: closed as soon as it is, not kept to the end of the grace.
           server.closeIdleConnections();
-          const grace = sleep(config.shutdownGraceMs, true).then(() => server.closeAllConnections());
-          await Promise.race([closed, grace]);
+          const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+          const graceOver = await Promise.race([
+            closed.then(() => false),
+            sleep(config.shutdownGraceMs, true).then(() => true),
+          ]);
+          clearInterval(sweep);
+          if (graceOver) {
+            for (const client of upstreamClients) client.stop();
+            const stoppedBy = Date.now() + STOPPED_REQUESTS_MS;
+            await inFlight.idle(STOPPED_REQUESTS_MS);
+            // Their answers go out with `Connection: close`; a caller that does not read its answer is not waited for.
+            await Promise.race([closed, sleep(Math.max(0, stoppedBy - Date.now()), true)]);
+            server.closeAllConnections();
+          }
           await apollo.stop();
           await runClosers();
           log.info('stopped');
@@ -385,6 +407,24 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     throw err;
   }
 }
+
+/**
+ * How long requests cut short by the end of the shutdown grace get, once their upstream calls are stopped, to answer
+ * and write their audit records (a Redis lock's release, an audit line).
+ */
+export const STOPPED_REQUESTS_MS = 3_000;
+
+/**
+ * When a stopping process exits regardless (exit code 1): after the delay, the grace, the time stopped requests get
+ * and 5 s for the rest (Redis, the audit log's last writes, the spans still queued). Kubernetes'
+ * `terminationGracePeriodSeconds` must be longer (deploy/kubernetes/base/deployment.yaml).
+ */
+export function forcedExitAfterMs(config: Pick<Config, 'shutdownDelayMs' | 'shutdownGraceMs'>): number {
+  return config.shutdownDelayMs + config.shutdownGraceMs + STOPPED_REQUESTS_MS + 5_000;
+}
+
+/** How often the drain closes connections that have become idle. */
+const IDLE_SWEEP_MS = 100;
 
 const HEALTH_CACHE_MS = 5_000;
 /** Sandbox mode's issuer makes new keys at every start: a token from before a restart has an unknown kid. */

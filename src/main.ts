@@ -1,4 +1,4 @@
-import { startApp } from './app.js';
+import { forcedExitAfterMs, startApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { configuredFileProblems } from './configured-files.js';
 import { ListenError } from './http/listen.js';
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'stopping');
-    const force = setTimeout(() => process.exit(1), config.shutdownDelayMs + config.shutdownGraceMs + 10_000);
+    const force = setTimeout(() => process.exit(1), forcedExitAfterMs(config));
     force.unref();
     app
       .close()

@@ -20,6 +20,7 @@ import { BodyBudget, HttpError, NO_BODY, readBody, type BodyHold, type DecodeTur
 import type { GraphiQL } from './graphiql.js';
 import { jsonLineBytes } from './json-pieces.js';
 import { createServer } from './node-http.js';
+import type { InFlightRequests } from './in-flight.js';
 import { PendingAnswers } from './pending-answers.js';
 import { resolveTrustedRequest, type TrustedDocuments } from './trusted-documents.js';
 
@@ -66,6 +67,8 @@ export interface HttpServerOptions {
   trustedDocuments?: TrustedDocuments;
   /** The GraphiQL page and its assets; undefined when disabled. */
   graphiql?: GraphiQL;
+  /** Counts the requests being handled, for the shutdown (app.ts `close`). */
+  inFlight?: InFlightRequests;
   /** Extra routes (sandbox mode's `/sandbox/caller-token`), given the exact path; answer true when handled. */
   extraRoutes?: (path: string, req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
@@ -137,8 +140,11 @@ export function createHttpServer(options: HttpServerOptions): Server {
     pendingAnswers: new PendingAnswers({ ...options.unreadAnswers, log: options.log }),
   };
   const bodies = new BodyBudget(opts.bodyBytesInFlightLimit, opts.bodyLimitBytes);
+  const inFlight = opts.inFlight;
   const server = createServer((req, res) => {
-    handle(opts, bodies, req, res).catch((err: unknown) => {
+    inFlight?.begin();
+    handle(opts, bodies, req, res).then(inFlight && (() => inFlight.end()), (err: unknown) => {
+      inFlight?.end();
       // A client that hangs up mid-request is routine (load balancers, impatient callers), not a server fault.
       if (req.destroyed || (err as { code?: string }).code === 'ECONNRESET') {
         opts.log.debug({ code: (err as { code?: string }).code }, 'client went away');

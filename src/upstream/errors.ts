@@ -62,8 +62,21 @@ export class UpstreamOutcomeUnknownError extends Error {
   }
 }
 
+/**
+ * The facade stopped a call at the end of its shutdown grace (SHUTDOWN_GRACE_MS): it was under way, so a change may
+ * have been made. Not retried.
+ */
+export const STOPPED_BY_SHUTDOWN = 'the facade is shutting down';
+/** A call asked for after that: never sent. */
+export const NOT_SENT_SHUTDOWN = 'the facade is shutting down, not sent';
+
+export function isShutdownStop(err: UpstreamUnavailableError): boolean {
+  return err.reason === STOPPED_BY_SHUTDOWN || err.reason === NOT_SENT_SHUTDOWN;
+}
+
 /** Why a call can have failed before any of it reached the upstream: nothing was changed. */
 const NOT_SENT_REASONS: ReadonlySet<string> = new Set([
+  NOT_SENT_SHUTDOWN,
   'circuit open',
   'connect timeout',
   'econnrefused',
@@ -165,7 +178,9 @@ export function toGraphQLError(err: unknown): GraphQLError {
     // An answer that could not be read comes back the same way: "try again later" would mislead.
     const message = isUnreadableAnswer(err)
       ? `${UPSTREAM_LABEL[err.upstream]} sent an answer the facade could not read (${err.reason}).`
-      : `${UPSTREAM_LABEL[err.upstream]} is unavailable right now; try again later.`;
+      : isShutdownStop(err)
+        ? `The facade is shutting down and stopped waiting for ${UPSTREAM_LABEL[err.upstream]}; try again (another replica answers).`
+        : `${UPSTREAM_LABEL[err.upstream]} is unavailable right now; try again later.`;
     const retryAfterSeconds =
       err.retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(err.retryAfterMs / 1000));
     return new GraphQLError(message, {

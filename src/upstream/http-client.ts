@@ -15,7 +15,14 @@ import {
   type TraceParent,
 } from '../observability/tracing.js';
 import { BreakerOpenError, UpstreamBreaker, type BreakerOptions, type BreakerState } from './breaker.js';
-import { UpstreamUnavailableError, isUnreadableAnswer, type UnreadableAnswer } from './errors.js';
+import {
+  NOT_SENT_SHUTDOWN,
+  STOPPED_BY_SHUTDOWN,
+  UpstreamUnavailableError,
+  isShutdownStop,
+  isUnreadableAnswer,
+  type UnreadableAnswer,
+} from './errors.js';
 import { parseJsonArray, parseJsonText, readJsonArray } from './json-array-body.js';
 import type { UpstreamRequestContext } from './request-context.js';
 import { Pool, request, undiciErrors } from './undici-parts.js';
@@ -95,6 +102,7 @@ const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, 'half-ope
  */
 export class UpstreamClient {
   private readonly pools = new Map<string, Pool>();
+  private stopped = false;
   private readonly base: URL;
   private readonly breaker: UpstreamBreaker;
   private readonly deadlineMs: number;
@@ -149,10 +157,20 @@ export class UpstreamClient {
     this.opts.metrics.upstreamRetries.inc({ upstream: this.name });
   }
 
+  /**
+   * Ends every call under way now (the shutdown grace is over): each fails as stopped by the shutdown, which for a
+   * change means its outcome is unknown (it may have been sent); calls asked for after this fail without being sent.
+   */
+  stop(): void {
+    this.stopped = true;
+    for (const pool of this.pools.values()) void pool.destroy(new ShutdownStop()).catch(() => undefined);
+  }
+
   async close(): Promise<void> {
     this.breaker.shutdown();
-    await Promise.all([...this.pools.values()].map((p) => p.close()));
+    const pools = [...this.pools.values()];
     this.pools.clear();
+    await Promise.all(pools.map((p) => (p.destroyed ? undefined : p.close())));
   }
 
   private readonly openToUnavailable = (err: unknown): never => {
@@ -179,6 +197,7 @@ export class UpstreamClient {
   }
 
   private async send(req: UpstreamRequest, deadlineAt: number, span?: TraceParent): Promise<UpstreamResponse> {
+    if (this.stopped) throw new UpstreamUnavailableError(this.name, NOT_SENT_SHUTDOWN);
     const remaining = deadlineAt - Date.now();
     if (remaining <= 0) throw new UpstreamUnavailableError(this.name, 'timeout');
     const target = /^https?:\/\//.test(req.path) ? new URL(req.path) : this.resolve(req.path);
@@ -246,6 +265,8 @@ export class UpstreamClient {
       return { status: res.statusCode, headers: res.headers, body: answer };
     } catch (err) {
       if (err instanceof UpstreamUnavailableError) throw err;
+      if (err instanceof ShutdownStop || this.stopped)
+        throw new UpstreamUnavailableError(this.name, STOPPED_BY_SHUTDOWN);
       throw new UpstreamUnavailableError(this.name, unreadableReason(err) ?? describeNetworkError(err));
     } finally {
       clearTimeout(timer);
@@ -281,6 +302,13 @@ export class UpstreamClient {
   }
 }
 
+/** What the pools are destroyed with when the shutdown stops the calls under way. */
+class ShutdownStop extends Error {
+  constructor() {
+    super(STOPPED_BY_SHUTDOWN);
+  }
+}
+
 function abortAtDeadline(deadline: AbortController): void {
   deadline.abort(new DOMException('the upstream call reached its deadline', 'TimeoutError'));
 }
@@ -301,7 +329,8 @@ export function retryDecision(outcome: RetryOutcome<UpstreamResponse>): RetryDec
     !(err instanceof UpstreamUnavailableError) ||
     err.reason === 'circuit open' ||
     err.reason === 'timeout' ||
-    isUnreadableAnswer(err)
+    isUnreadableAnswer(err) ||
+    isShutdownStop(err)
   ) {
     return { retry: false };
   }

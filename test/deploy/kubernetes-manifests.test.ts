@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { forcedExitAfterMs } from '../../src/app.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BASE = join(ROOT, 'deploy/kubernetes/base');
@@ -72,6 +73,16 @@ describe('deploy/kubernetes/base', () => {
     for (const [name, value] of Object.entries(config)) {
       if (name.endsWith('_FILE') && name !== 'AUDIT_LOG_FILE') expect(mounted, name).toContain(value);
     }
+  });
+
+  it('gives a stopping pod longer than the facade takes before it exits regardless', () => {
+    const config = configMapData();
+    const exitsBy = forcedExitAfterMs({
+      shutdownDelayMs: Number(config.SHUTDOWN_DELAY_MS),
+      shutdownGraceMs: Number(config.SHUTDOWN_GRACE_MS),
+    });
+    // The kubelet's SIGKILL must not race the facade's own last step.
+    expect(deployment.spec.template.spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(exitsBy + 1_000);
   });
 
   it('reads its environment from a ConfigMap of the base', () => {

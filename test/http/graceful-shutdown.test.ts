@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startTestApp } from '../helpers/app.js';
+import { webInput } from '../helpers/client-input.js';
 
 describe('graceful shutdown', () => {
   it('answers /readyz 503 at once, lets an in-flight request finish, then refuses connections', async () => {
@@ -11,6 +12,7 @@ describe('graceful shutdown', () => {
       token,
     });
     await new Promise((r) => setTimeout(r, 150)); // the request is now waiting on KRR
+    const started = Date.now();
     const closing = t.app.close();
     const ready = await fetch(`${t.url}/readyz`);
     expect(ready.status).toBe(503);
@@ -19,7 +21,53 @@ describe('graceful shutdown', () => {
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual({ person: { status: 'ACTIVE' } });
     await closing;
+    // Done once the request was answered, not at the end of the 5 s grace: its keep-alive connection, idle after an
+    // answer that began before the drain, is closed as soon as it is idle.
+    expect(Date.now() - started).toBeLessThan(4_000);
     await expect(fetch(`${t.url}/healthz`)).rejects.toThrow();
+    await t.close();
+  }, 20_000);
+
+  it('when the grace ends, stops the upstream calls still running: each caller gets an answer and every change its audit record', async () => {
+    const t = await startTestApp({ SHUTDOWN_DELAY_MS: '0', SHUTDOWN_GRACE_MS: '300', ADMIN_TIMEOUT_MS: '20000' });
+    const token = await t.token();
+    t.sandbox.admin.faults.setLatency(5_000);
+    t.sandbox.krr.setLatency(5_000);
+    const create = t.graphql<{ createClient: null }>(
+      'mutation($input: CreateClientInput!) { createClient(input: $input) { client { id } clientSecret } }',
+      { input: webInput('cut by the shutdown') },
+      { token },
+    );
+    const lookup = t.graphql(
+      `query P($id: PersonIdentifier!) { person(id: $id) { status } }`,
+      { id: '11822648950' },
+      { token },
+    );
+    await new Promise((r) => setTimeout(r, 300)); // both are now waiting on their upstream
+    const started = Date.now();
+    await t.app.close();
+    // Not the 5 s the upstreams would take: stopped at the end of the grace.
+    expect(Date.now() - started).toBeLessThan(4_000);
+
+    const created = await create;
+    expect(created.status).toBe(200);
+    expect(created.body.data).toEqual({ createClient: null });
+    expect(created.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      upstream: 'admin',
+      outcome: 'UNKNOWN',
+    });
+    expect(created.body.errors?.[0]?.message).toMatch(/shutting down.*Check .* before retrying/);
+    const looked = await lookup;
+    expect(looked.status).toBe(200);
+    expect(looked.body.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'krr' });
+
+    const changes = (await t.auditRecords()).filter((r) => r.action === 'createClient');
+    expect(changes.map((r) => [r.stage, r.outcome])).toEqual([
+      ['requested', undefined],
+      ['completed', 'unknown'],
+    ]);
+    expect(t.logLines.filter((line) => line.includes('could not be written'))).toEqual([]);
     await t.close();
   }, 20_000);
 });
