@@ -51,8 +51,6 @@ export interface AdminCall {
   method: UpstreamRequest['method'];
   resource?: AdminResource;
   json?: unknown;
-  /** Safe to repeat (reads). */
-  retry?: boolean;
   /** Creating a client: its owner. A supplier (in supplier mode) creates for another organisation. */
   orgno?: string;
 }
@@ -145,7 +143,8 @@ export class AdminApiClient {
       method: call.method,
       path: adminPath(call.resource),
       ...(call.json !== undefined ? { json: call.json } : {}),
-      ...(call.retry ? { retry: true } : {}),
+      // A GET is safe to repeat (RFC 9110 §9.2.2): retried on 408, 429, 502–504 and connection errors, as KRR's are.
+      ...(call.method === 'GET' ? { retry: true } : {}),
       context: this.context,
     };
     const known = clientId !== undefined ? this.supplied.get(clientId) : undefined;

@@ -14,8 +14,8 @@ export type Fault =
   | { kind: 'latency'; ms: number }
   /** Destroy the connection without answering (ECONNRESET at the client). */
   | { kind: 'reset' }
-  /** Send 200, the headers and part of a body, then never finish: the client's body timeout must end it. */
-  | { kind: 'stall' }
+  /** Send `status` (default 200), the headers and part of a body, then never finish: the client must end it. */
+  | { kind: 'stall'; status?: number }
   /** Accept the request and never answer at all: the client's headers timeout must end it. */
   | { kind: 'stall-headers' };
 
@@ -146,7 +146,7 @@ export class FaultInjector {
       case 'stall':
         req.resume();
         this.hang(res);
-        res.writeHead(200, { 'content-type': 'application/json;charset=UTF-8' });
+        res.writeHead(fault.status ?? 200, { 'content-type': 'application/json;charset=UTF-8' });
         res.write(STALL_PREFIX);
         return true;
       case 'stall-headers':

@@ -236,10 +236,11 @@ export class UpstreamClient {
         headersTimeout: remaining,
         bodyTimeout: remaining,
       });
-      if (res.statusCode >= 500) {
+      // 408: the upstream timed the request out (closing an idle keep-alive connection as the request came, RFC 9110
+      // §15.5.9): not processed, so as unavailable as a 503 and as safe to retry; never a refusal of the request.
+      if (res.statusCode >= 500 || res.statusCode === 408) {
         status = String(res.statusCode);
-        // Its body is never read: discarded, the connection kept when it is short.
-        await res.body.dump().catch(() => undefined);
+        await discard(res.body);
         const retryAfterMs = parseRetryAfter(res.headers['retry-after'], Date.now());
         throw new UpstreamUnavailableError(this.name, `HTTP ${res.statusCode}`, res.statusCode, retryAfterMs);
       }
@@ -300,6 +301,26 @@ export class UpstreamClient {
     }
     return pool;
   }
+}
+
+/** How long a failure's body (never read) may take to come before its connection is dropped instead. */
+const DISCARD_WAIT_MS = 100;
+
+/**
+ * Discards a failure's body: read away when it comes at once, so the connection is kept; a body that stalls or drips
+ * is not waited for (that wait spent the deadline a retry needed), its connection dropped.
+ */
+async function discard(body: { dump(): Promise<void>; destroy(): unknown }): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const read = await Promise.race([
+    body.dump().then(
+      () => true,
+      () => true,
+    ),
+    new Promise<false>((resolve) => (timer = setTimeout(resolve, DISCARD_WAIT_MS, false))),
+  ]);
+  clearTimeout(timer);
+  if (!read) body.destroy();
 }
 
 /** What the pools are destroyed with when the shutdown stops the calls under way. */

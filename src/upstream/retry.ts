@@ -15,8 +15,11 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({ maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 2_000 });
 
-/** Statuses worth another try: rate limited or a gateway/service that may answer on the next attempt. */
-export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
+/**
+ * Statuses worth another try: rate limited, a request the upstream timed out before it was processed (408), or a
+ * gateway/service that may answer on the next attempt.
+ */
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 502, 503, 504]);
 
 /**
  * A Retry-After is honoured up to this many times `maxDelayMs`; a longer one ends the retries (never sooner than the

@@ -39,6 +39,60 @@ describe('upstream faults', () => {
     expect(await metric(t, 'facade_upstream_retries_total', { upstream: 'krr' })).toBe(1);
   });
 
+  it.each([
+    ['a 503', { kind: 'status', status: 503 }],
+    ['a reset', { kind: 'reset' }],
+    ['a 408 (the admin API closing the connection as the request came)', { kind: 'status', status: 408 }],
+  ] as const)(
+    'retries every admin read after %s: a client, its key set, an onbehalfof registration',
+    async (_w, fault) => {
+      t = await startTestApp();
+      const query = `{ client(id: "oidc_eksempel_klient") { id jwks { keys { kid } } } }`;
+      expect((await t.graphql(query)).body.errors).toBeUndefined(); // warm: token cached, the client known
+      for (const path of ['/clients/oidc_eksempel_klient', '/clients/oidc_eksempel_klient/jwks']) {
+        const before = t.sandbox.admin.requests.length;
+        t.sandbox.admin.faults.enqueue({ kind: 'latency', ms: 0 }, path.endsWith('jwks') ? 1 : 0);
+        t.sandbox.admin.faults.enqueue(fault);
+        const res = await t.graphql<{ client: { id: string } }>(query);
+        expect(res.body.errors, path).toBeUndefined();
+        expect(res.body.data?.client.id).toBe('oidc_eksempel_klient');
+        expect(t.sandbox.admin.requests.slice(before).length, path).toBe(3);
+      }
+      const onBehalfOf = await t.graphql(
+        `{ onBehalfOf(clientId: "oidc_eksempel_klient", id: "example_onbehalfof") { id } }`,
+      );
+      const before = t.sandbox.admin.requests.length;
+      t.sandbox.admin.faults.enqueue(fault);
+      const again = await t.graphql(
+        `{ onBehalfOf(clientId: "oidc_eksempel_klient", id: "example_onbehalfof") { id } }`,
+      );
+      expect(again.body).toEqual(onBehalfOf.body);
+      expect(again.body.errors).toBeUndefined();
+      expect(t.sandbox.admin.requests.slice(before)).toHaveLength(2);
+    },
+  );
+
+  it('retries a KRR look-up after a 408, and answers it', async () => {
+    t = await startTestApp();
+    await t.graphql(PERSON);
+    const before = t.sandbox.krr.requests.length;
+    t.sandbox.krr.faults.enqueue({ kind: 'status', status: 408 });
+    expect((await t.graphql(PERSON)).body).toEqual({ data: { person: { status: 'ACTIVE' } } });
+    expect(t.sandbox.krr.requests.slice(before).map((r) => r.status)).toEqual([408, 200]);
+  });
+
+  it('retries a 503 whose body never ends at once, without waiting for the body to the deadline', async () => {
+    t = await startTestApp({ KRR_TIMEOUT_MS: '3000' });
+    await t.graphql(PERSON);
+    const before = t.sandbox.krr.requests.length;
+    t.sandbox.krr.faults.enqueue({ kind: 'stall', status: 503 });
+    const started = Date.now();
+    expect((await t.graphql(PERSON)).body).toEqual({ data: { person: { status: 'ACTIVE' } } });
+    expect(t.sandbox.krr.requests.length - before).toBe(2);
+    // Well before the 3 s deadline, where the wait for the body ended (without a retry) before.
+    expect(Date.now() - started).toBeLessThan(2_500);
+  });
+
   it('never retries an admin write', async () => {
     t = await startTestApp();
     // deleteClient reads the client first (is it protected?): that read is answered, the DELETE gets the 503.

@@ -126,7 +126,7 @@ describe('backoffDelayMs', () => {
 
   it('uses the defaults 3 / 100 / 2000', () => {
     expect(DEFAULT_RETRY_POLICY).toEqual({ maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 2_000 });
-    expect([...RETRYABLE_STATUSES].sort()).toEqual([429, 502, 503, 504]);
+    expect([...RETRYABLE_STATUSES].sort()).toEqual([408, 429, 502, 503, 504]);
   });
 });
 
