@@ -19,7 +19,7 @@ import { queryLimitRules, queryLimitsPlugin, type QueryLimits } from './limits.j
 import { countRequest, logUnexpectedErrors, observabilityPlugin } from './plugins.js';
 import { COMPILE_AFTER_RUNS, compiledExecutionPlugin, type Executor } from './compiled-execution.js';
 import type { AnswerHandOff } from './answer-hand-off.js';
-import { SecondSightCache, mayCacheDocument } from './second-sight.js';
+import { RefusingCache, SecondSightCache, mayCacheDocument } from './second-sight.js';
 
 export interface GraphQLServerOptions {
   schema: GraphQLSchema;
@@ -44,6 +44,9 @@ export interface GraphQLServerOptions {
   /** Long answers handed to the HTTP layer as objects, to be written in pieces (answer-hand-off.ts). */
   answers?: AnswerHandOff<GraphQLContext>;
 }
+
+/** What the cache of automatic persisted queries may hold: their texts, two bytes a character (Apollo shares 30 MB). */
+const PERSISTED_QUERY_BYTES = 8 * 1024 * 1024;
 
 /** What the cache of parsed and validated documents may hold, by {@link documentSize}. */
 const DOCUMENT_STORE_BYTES = 16 * 1024 * 1024;
@@ -103,7 +106,19 @@ export function createGraphQLServer(opts: GraphQLServerOptions): GraphQLServer {
       new InMemoryLRUCache<DocumentNode>({ maxSize: DOCUMENT_STORE_BYTES, sizeCalculation: documentSize }),
       (document) => !mayCacheDocument(document.loc?.source.body ?? ''),
     ),
-    ...(opts.persistedQueries ? {} : { persistedQueries: false as const }),
+    // Automatic persisted queries: a hash registers its text on first sight (the protocol needs it), never a text
+    // holding a person's id, whose hash alone is then not found (the client sends the text again, as APQ expects).
+    persistedQueries: opts.persistedQueries
+      ? {
+          cache: new RefusingCache(
+            new InMemoryLRUCache<string>({
+              maxSize: PERSISTED_QUERY_BYTES,
+              sizeCalculation: (text) => 2 * text.length,
+            }),
+            (text) => !mayCacheDocument(text),
+          ),
+        }
+      : false,
     introspection: opts.introspection,
     hideSchemaDetailsFromClientErrors: !opts.introspection,
     // main.ts owns SIGTERM/SIGINT (graceful shutdown of the whole app); Apollo's own handlers would race it.

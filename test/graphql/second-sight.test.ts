@@ -4,6 +4,7 @@
  */
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import { buildSchema } from 'graphql';
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Admission, RequestAdmission } from '../../src/graphql/admission.js';
 import { DEFAULT_QUERY_LIMITS } from '../../src/graphql/limits.js';
@@ -151,6 +152,38 @@ describe('through the app', () => {
         expect((inline.body.data as { person: { id: string } }).person.id).toBe(id);
         expect(inline.body).toEqual(variable.body);
       }
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('never registers a persisted query (APQ) with a person id in its text: its hash alone is not found again', async () => {
+    const t = await startTestApp();
+    try {
+      const token = await t.token();
+      const post = async (body: Record<string, unknown>) => {
+        const res = await fetch(`${t.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify(body),
+        });
+        return (await res.json()) as { data?: unknown; errors?: { extensions?: { code?: string } }[] };
+      };
+      const apq = (query: string) => ({
+        persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') },
+      });
+      const inline = '{ person(id: "22859197810") { id status } }';
+      const withVariable = 'query P($id: PersonIdentifier!) { person(id: $id) { id status } }';
+      const answer = { data: { person: { id: '22859197810', status: 'ACTIVE' } } };
+      // Registered and answered: the caller sent the text with its hash.
+      expect(await post({ query: inline, extensions: apq(inline) })).toEqual(answer);
+      expect(
+        await post({ query: withVariable, extensions: apq(withVariable), variables: { id: '22859197810' } }),
+      ).toEqual(answer);
+      // By hash alone: the text holding an id was never kept; the one with a variable was.
+      const byHash = await post({ extensions: apq(inline) });
+      expect(byHash.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+      expect(await post({ extensions: apq(withVariable), variables: { id: '22859197810' } })).toEqual(answer);
     } finally {
       await t.close();
     }
