@@ -56,6 +56,13 @@ function isArgumentRefusal(error: unknown): boolean {
   );
 }
 
+/**
+ * graphql-js's bare "Validation aborted." when a document spends its budget for comparing repeated selections (about
+ * 700 of one field, well within QUERY_MAX_TOKENS) or for spreading fragments.
+ */
+const VALIDATION_ABORTED =
+  'The document is too complex to validate: it selects the same fields or fragments too many times. Select each once.';
+
 /** Apollo's refusal of `__schema` and `__type` with introspection off names Apollo's own option; ours is a variable. */
 const INTROSPECTION_OFF = 'Introspection is turned off on this server (INTROSPECTION).';
 
@@ -87,6 +94,7 @@ function formatErrorWith(
   let message = withoutEchoedValue(formatted.message, scalarError?.message ?? innermostMessage(error), error);
   if (hideSuggestions) message = message.replace(SUGGESTION, '');
   if (formatted.extensions?.validationErrorCode === 'INTROSPECTION_DISABLED') message = INTROSPECTION_OFF;
+  else if (message === 'Validation aborted.') message = VALIDATION_ABORTED;
   return {
     ...formatted,
     message: redactPersonalIds(message),

@@ -164,6 +164,17 @@ describe('with introspection off', () => {
   }, 30_000);
   afterAll(async () => t?.close());
 
+  it('says why graphql-js gave up validating a document that repeats a field hundreds of times', async () => {
+    const res = await t.graphql(`{ me { ${'__typename '.repeat(1000)} } }`);
+    expect(res.body.errors).toEqual([
+      {
+        message:
+          'The document is too complex to validate: it selects the same fields or fragments too many times. Select each once.',
+        extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+      },
+    ]);
+  });
+
   it('says so in the facade’s own terms, not the framework’s', async () => {
     const res = await t.graphql('{ __schema { queryType { name } } }');
     expect(res.body.errors?.[0]?.message).toBe('Introspection is turned off on this server (INTROSPECTION).');
