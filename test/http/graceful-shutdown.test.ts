@@ -61,6 +61,9 @@ describe('graceful shutdown', () => {
     const looked = await lookup;
     expect(looked.status).toBe(200);
     expect(looked.body.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'krr' });
+    expect(looked.body.errors?.[0]?.message).toBe(
+      'The facade is shutting down and stopped waiting for the contact register (KRR); try again (another replica answers).',
+    );
 
     const changes = (await t.auditRecords()).filter((r) => r.action === 'createClient');
     expect(changes.map((r) => [r.stage, r.outcome])).toEqual([
