@@ -1,4 +1,5 @@
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { ContentCodingError, NO_COMPRESSION, contentCodings, decodeBody } from '../http/content-coding.js';
 import { parseJsonText, utf8Text } from '../upstream/json-array-body.js';
 import { Pool, request } from '../upstream/undici-parts.js';
 
@@ -22,7 +23,8 @@ export class KeyDocumentUnavailable extends Error {}
 
 /**
  * GETs `url` and parses its JSON: 200 only, redirects not followed (as jose reads a JWKS), at most
- * {@link MAX_KEY_DOCUMENT_BYTES}, all within `timeoutMs`. `what` names the document in the error.
+ * {@link MAX_KEY_DOCUMENT_BYTES} as sent and once decoded (gzip, deflate or br: asked for identity, a server or a proxy
+ * before it may compress anyway), all within `timeoutMs`. `what` names the document in the error.
  */
 export async function fetchKeyDocument(what: string, url: URL, timeoutMs: number): Promise<unknown> {
   const pool = new Pool(url.origin, { connections: 1, connectTimeout: timeoutMs });
@@ -31,7 +33,8 @@ export async function fetchKeyDocument(what: string, url: URL, timeoutMs: number
     const res = await request(pool, {
       method: 'GET',
       path: `${url.pathname}${url.search}`,
-      headers: { accept: 'application/json, application/jwk-set+json' },
+      // Without Accept-Encoding any coding is acceptable (RFC 9110 §12.5.3), one not decoded here (zstd) too.
+      headers: { accept: 'application/json, application/jwk-set+json', 'accept-encoding': NO_COMPRESSION },
       signal,
     });
     const chunks: Buffer[] = [];
@@ -45,8 +48,9 @@ export async function fetchKeyDocument(what: string, url: URL, timeoutMs: number
       chunks.push(chunk);
     }
     if (res.statusCode !== 200) throw new KeyDocumentUnavailable(`${what} answered HTTP ${res.statusCode}`);
+    const body = await decoded(what, Buffer.concat(chunks, length), res.headers['content-encoding']);
     // Decoded as fetch's `json()` does (UTF-8, a byte order mark dropped); empty is not JSON either.
-    const json = parseJsonText(utf8Text(Buffer.concat(chunks, length)));
+    const json = parseJsonText(utf8Text(body));
     if (json === undefined) throw new KeyDocumentUnavailable(`${what} answer is not JSON`);
     return json;
   } catch (err) {
@@ -56,6 +60,30 @@ export async function fetchKeyDocument(what: string, url: URL, timeoutMs: number
     throw new KeyDocumentUnavailable(`${what} could not be fetched${typeof code === 'string' ? ` (${code})` : ''}`);
   } finally {
     void pool.destroy().catch(() => undefined);
+  }
+}
+
+/**
+ * `body` with the content codings its answer names undone, off the event loop, at most {@link MAX_KEY_DOCUMENT_BYTES}
+ * once decoded: a few kilobytes of gzip can spell gigabytes, and are refused, not inflated.
+ */
+async function decoded(what: string, body: Buffer, header: string | string[] | undefined): Promise<Buffer> {
+  const codings = contentCodings(header);
+  if (codings.length === 0) return body;
+  try {
+    return await decodeBody(body, codings, MAX_KEY_DOCUMENT_BYTES);
+  } catch (err) {
+    if (!(err instanceof ContentCodingError)) throw err;
+    if (err.problem === 'too large') {
+      throw new KeyDocumentUnavailable(
+        `${what} answer is larger than ${MAX_KEY_DOCUMENT_BYTES / 1024 / 1024} MiB once decoded`,
+      );
+    }
+    // decodeBody's own words: the coding, quoted and bounded (a header, never the body).
+    if (err.problem === 'unsupported coding') {
+      throw new KeyDocumentUnavailable(`${what} answer is in a content coding not decoded here (${err.message})`);
+    }
+    throw new KeyDocumentUnavailable(`${what} answer is ${err.message}`);
   }
 }
 

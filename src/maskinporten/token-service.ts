@@ -9,7 +9,7 @@ import {
 } from '../upstream/errors.js';
 import { retryDecision, type UpstreamClient, type UpstreamResponse } from '../upstream/http-client.js';
 import type { UpstreamRequestContext } from '../upstream/request-context.js';
-import { parseRetryAfter, withRetries } from '../upstream/retry.js';
+import { parseRetryAfter, withRetries, type RetryOutcome } from '../upstream/retry.js';
 import type { TokenProvider, TokenRequest } from '../upstream/token-provider.js';
 import type { GrantCredentials } from './credentials.js';
 import { buildGrant } from './grant.js';
@@ -26,6 +26,29 @@ const MIN_RENEWAL_INTERVAL_MS = 10_000;
 const REFRESH_RETRY_MS = 5_000;
 /** A failed token request is logged at warn once per cause and this long (ms); the lines between are counted. */
 const FAILURE_LOG_INTERVAL_MS = 60_000;
+/**
+ * The authorization server's metadata is re-read once it is this old (ms), in the background, so a token endpoint that
+ * moved is found even when the old one still answers (RFC 8414 metadata may change; Maskinporten sends no caching
+ * headers to go by).
+ */
+const METADATA_MAX_AGE_MS = 60 * 60_000;
+/**
+ * At most one re-read of the metadata per this many ms, whatever asks for it (a token endpoint failing as a moved one
+ * does, or its age): during a Maskinporten outage every token request fails that way, and must not each cost a
+ * metadata request too. A read the open breaker refused unsent does not count.
+ */
+const METADATA_REREAD_INTERVAL_MS = 10_000;
+/**
+ * Failures of a token request that say its endpoint may have moved, not that Maskinporten is down: nothing listens on
+ * the host, the host is not there (DNS, routes), it takes no connection. Statuses: see {@link suggestsMove}.
+ */
+const MOVED_NETWORK_REASONS: ReadonlySet<string> = new Set([
+  'econnrefused',
+  'enotfound',
+  'ehostunreach',
+  'enetunreach',
+  'connect timeout',
+]);
 
 interface AuthorizationServerMetadata {
   issuer: string;
@@ -69,7 +92,14 @@ export interface TokenServiceOptions {
  */
 export class TokenService implements TokenProvider {
   private readonly cache = new Map<string, CacheEntry>();
-  private metadata?: Promise<AuthorizationServerMetadata>;
+  /** The authorization server's metadata as last read, and when (`now`). */
+  private metadata?: { value: AuthorizationServerMetadata; readAt: number };
+  /** The metadata read under way, which every caller needing it joins. */
+  private metadataRead?: Promise<AuthorizationServerMetadata>;
+  /** The token endpoint it names failed as a moved one does: re-read before its next use (see discover). */
+  private metadataSuspect = false;
+  /** When (`now`) the metadata was last re-read (its first read aside): see METADATA_REREAD_INTERVAL_MS. */
+  private metadataRereadAt = -Infinity;
   private readonly now: () => number;
   /** Per cause of failure: when it was last logged, and how many since then were not. */
   private readonly failuresLogged = new Map<string, { at: number; suppressed: number }>();
@@ -210,6 +240,15 @@ export class TokenService implements TokenProvider {
       message = 'Maskinporten token request failed';
     }
     const cause = JSON.stringify([message, fields.reason, fields.status, fields.mpCode, fields.oauthError]);
+    this.warnOncePerInterval(
+      cause,
+      { ...fields, scopes: req.scopes, consumerOrg: req.consumerOrg, onBehalfOf: req.onBehalfOf },
+      message,
+    );
+  }
+
+  /** `message` at warn, unless `cause` was logged less than {@link FAILURE_LOG_INTERVAL_MS} ago (then counted). */
+  private warnOncePerInterval(cause: string, fields: Record<string, unknown>, message: string): void {
     const now = this.now();
     const last = this.failuresLogged.get(cause);
     if (last && now - last.at < FAILURE_LOG_INTERVAL_MS) {
@@ -218,14 +257,7 @@ export class TokenService implements TokenProvider {
     }
     this.failuresLogged.set(cause, { at: now, suppressed: 0 });
     this.opts.log.warn(
-      {
-        upstream: 'maskinporten',
-        ...fields,
-        ...(last?.suppressed ? { suppressed: last.suppressed } : {}),
-        scopes: req.scopes,
-        consumerOrg: req.consumerOrg,
-        onBehalfOf: req.onBehalfOf,
-      },
+      { upstream: 'maskinporten', ...fields, ...(last?.suppressed ? { suppressed: last.suppressed } : {}) },
       message,
     );
   }
@@ -309,13 +341,20 @@ export class TokenService implements TokenProvider {
   ): Promise<{ token: string; expiresInSeconds: number; obtainedAt: number }> {
     // MASKINPORTEN_TIMEOUT_MS is the deadline of the whole token request: discovery, every attempt, every wait.
     const deadlineAt = this.opts.http.deadlineFromNow();
-    const metadata = await this.discover(deadlineAt);
+    let metadata = await this.discover(deadlineAt);
+    // An endpoint that seems to have moved (the last attempt's too) has the metadata re-read before its next use; it
+    // is tried again only where the metadata may now name another.
+    const moved = (outcome: RetryOutcome<UpstreamResponse>) =>
+      suggestsMove(outcome) && this.tokenEndpointFailed(metadata);
     let obtainedAt = this.now();
     let res;
     try {
       // Each attempt signs a fresh grant: a repeated jti would be refused as "used before" (MP-012).
       res = await withRetries(
         async (attempt) => {
+          // After an attempt that found the endpoint moved, the metadata re-read (or as re-read meanwhile): its
+          // token_endpoint and its issuer (the grant's aud) together, never one without the other.
+          if (attempt > 1) metadata = await this.discover(deadlineAt);
           obtainedAt = this.now();
           const assertion = await buildGrant(this.opts.credentials, {
             clientId: this.opts.clientId,
@@ -337,16 +376,18 @@ export class TokenService implements TokenProvider {
         },
         {
           deadlineAt,
-          decide: retryDecision,
+          decide: (outcome) => (moved(outcome) ? { retry: true } : retryDecision(outcome)),
           budget: context?.retryBudget,
           onRetry: () => this.opts.http.countRetry(),
         },
       );
     } catch (err) {
+      moved({ ok: false, error: err });
       // Unreachable, 5xx, a timeout, an unreadable answer: Maskinporten's outage, not our configuration.
       if (err instanceof UpstreamUnavailableError) throw maskinportenOutage(err, `Maskinporten is unavailable`);
       throw new UpstreamAuthError('token request failed');
     }
+    moved({ ok: true, value: res });
     const transient = transientAnswer(res, 'token request');
     if (transient) throw transient;
     const body = (res.body ?? {}) as Record<string, unknown>;
@@ -379,15 +420,77 @@ export class TokenService implements TokenProvider {
     return { token, expiresInSeconds, obtainedAt };
   }
 
-  /** `deadlineAt`: of the token request that found no metadata (others joining it wait no longer than it). */
+  /**
+   * The metadata to send a token request by. Read when there is none yet (a failure thrown: retried by the next
+   * caller). Once held, never throws: re-read (at most every {@link METADATA_REREAD_INTERVAL_MS}) when its token
+   * endpoint failed as a moved one does, waited for, and when it is {@link METADATA_MAX_AGE_MS} old, in the background
+   * (it still works, as far as anyone knows); a re-read that fails leaves the metadata held in use. `deadlineAt`: of the
+   * token request that reads (others joining the read wait no longer than it).
+   */
   private discover(deadlineAt?: number): Promise<AuthorizationServerMetadata> {
-    if (!this.metadata) {
-      this.metadata = this.fetchMetadata(deadlineAt).catch((err: unknown) => {
-        this.metadata = undefined; // retried by the next caller
-        throw err;
-      });
+    const held = this.metadata;
+    if (!held) return this.readMetadata(deadlineAt);
+    const now = this.now();
+    if (!this.metadataSuspect && now - held.readAt < METADATA_MAX_AGE_MS) return Promise.resolve(held.value);
+    if (!this.metadataRead) {
+      if (now - this.metadataRereadAt < METADATA_REREAD_INTERVAL_MS) return Promise.resolve(held.value);
+      this.reread(this.metadataSuspect ? deadlineAt : undefined);
     }
-    return this.metadata;
+    if (!this.metadataSuspect || !this.metadataRead) return Promise.resolve(held.value);
+    return this.metadataRead.catch(() => this.metadata?.value ?? held.value);
+  }
+
+  /** One read of the metadata at a time; what it reads is taken by every later token request. */
+  private readMetadata(deadlineAt?: number): Promise<AuthorizationServerMetadata> {
+    this.metadataRead ??= this.fetchMetadata(deadlineAt)
+      .then((value) => {
+        const before = this.metadata?.value;
+        this.metadata = { value, readAt: this.now() };
+        this.metadataSuspect = false;
+        if (before && (before.token_endpoint !== value.token_endpoint || before.issuer !== value.issuer)) {
+          this.opts.log.info(
+            {
+              upstream: 'maskinporten',
+              tokenEndpoint: value.token_endpoint,
+              issuer: value.issuer,
+              previous: { tokenEndpoint: before.token_endpoint, issuer: before.issuer },
+            },
+            'Maskinporten metadata re-read names another token endpoint or issuer: token requests go by it now',
+          );
+        }
+        return value;
+      })
+      .finally(() => {
+        this.metadataRead = undefined;
+      });
+    return this.metadataRead;
+  }
+
+  /** A re-read of metadata already held: counted for the interval, a failure logged (the held metadata stays). */
+  private reread(deadlineAt?: number): void {
+    const previous = this.metadataRereadAt;
+    this.metadataRereadAt = this.now();
+    this.readMetadata(deadlineAt).catch((err: unknown) => {
+      // Refused unsent by the open breaker: nothing reached Maskinporten, and its half-open probe should be a re-read.
+      if (err instanceof UpstreamUnavailableError && err.reason === 'circuit open') this.metadataRereadAt = previous;
+      this.warnOncePerInterval(
+        JSON.stringify(['metadata re-read', err instanceof UpstreamUnavailableError ? err.reason : describe(err)]),
+        { reason: describe(err), tokenEndpoint: this.metadata?.value.token_endpoint },
+        'Maskinporten metadata could not be re-read; token requests keep going to the token endpoint read before',
+      );
+    });
+  }
+
+  /**
+   * After an attempt at `used.token_endpoint` that failed as a moved endpoint does (see {@link suggestsMove}): marks
+   * the metadata for a re-read before its next use, and says whether another attempt may go elsewhere (the metadata was
+   * re-read meanwhile and names another endpoint, or a re-read is under way or allowed now).
+   */
+  private tokenEndpointFailed(used: AuthorizationServerMetadata): boolean {
+    const held = this.metadata?.value;
+    if (held !== used && held?.token_endpoint !== used.token_endpoint) return true;
+    this.metadataSuspect = true;
+    return this.metadataRead !== undefined || this.now() - this.metadataRereadAt >= METADATA_REREAD_INTERVAL_MS;
   }
 
   private async fetchMetadata(deadlineAt?: number): Promise<AuthorizationServerMetadata> {
@@ -516,6 +619,19 @@ function transientAnswer(
   }
   if (res.status >= 300 && res.status < 400) return new UpstreamStatusError('maskinporten', res.status, undefined);
   return undefined;
+}
+
+/**
+ * Whether a token request's outcome says its endpoint may have moved: 404 or 410 (the path is no longer there), a
+ * redirect (not followed), or a host that takes no connection ({@link MOVED_NETWORK_REASONS}). Not a 5xx or a timeout:
+ * an endpoint that is there and in trouble.
+ */
+function suggestsMove(outcome: RetryOutcome<UpstreamResponse>): boolean {
+  if (outcome.ok) {
+    const { status } = outcome.value;
+    return status === 404 || status === 410 || (status >= 300 && status < 400);
+  }
+  return outcome.error instanceof UpstreamUnavailableError && MOVED_NETWORK_REASONS.has(outcome.error.reason);
 }
 
 /** An answer that came and cannot be used (HTML, cut short, no token): Maskinporten's trouble, reported as such. */

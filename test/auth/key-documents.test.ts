@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { SignJWT, exportJWK, generateKeyPair, jwtVerify, errors, type CryptoKey, type JWK } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -122,6 +123,55 @@ describe('fetchKeyDocument', () => {
     );
     handler = (_req, res) => res.writeHead(200).end(`{"keys":[],"pad":"${'x'.repeat(MAX_KEY_DOCUMENT_BYTES - 30)}"}`);
     expect(await fetchKeyDocument('JWKS', url, 5_000)).toMatchObject({ keys: [] });
+  });
+
+  it('decodes an answer sent gzip, deflate or br (by the issuer or a proxy before it), and asks for identity', async () => {
+    // RFC 9110 §12.5.3: a request without Accept-Encoding takes any coding, and a proxy or CDN may compress anyway.
+    const url = new URL(`${base}/jwks`);
+    const doc = JSON.stringify({ keys: [keyA.jwk] });
+    const asked: (string | undefined)[] = [];
+    for (const [coding, encode] of [
+      ['gzip', gzipSync],
+      ['x-gzip', gzipSync],
+      ['deflate', deflateSync],
+      ['deflate', deflateRawSync], // raw deflate, as some servers send it
+      ['br', brotliCompressSync],
+      ['gzip, br', (b: Buffer) => brotliCompressSync(gzipSync(b))],
+    ] as const) {
+      handler = (req, res) => {
+        asked.push(req.headers['accept-encoding']);
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': coding });
+        res.end(encode(Buffer.from(doc)));
+      };
+      expect(await fetchKeyDocument('JWKS', url, 2_000), coding).toEqual({ keys: [keyA.jwk] });
+    }
+    expect(new Set(asked)).toEqual(new Set(['identity']));
+
+    // The discovery document too.
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      res.end(gzipSync(JSON.stringify({ issuer: base, jwks_uri: `${base}/jwks` })));
+    };
+    expect((await discoverJwksUrl(base, 2_000)).href).toBe(`${base}/jwks`);
+  });
+
+  it('refuses a compressed answer larger than 1 MiB once decoded (a bomb is not inflated), corrupt, or in another coding', async () => {
+    const url = new URL(`${base}/jwks`);
+    // 16 MiB of JSON whitespace: about 16 KB as gzip, well under the limit as sent.
+    const bomb = gzipSync(Buffer.alloc(16 * MAX_KEY_DOCUMENT_BYTES, 0x20), { level: 9 });
+    expect(bomb.length).toBeLessThan(MAX_KEY_DOCUMENT_BYTES);
+    const sent = (coding: string, body: Buffer) => (_req: IncomingMessage, res: ServerResponse) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': coding });
+      res.end(body);
+    };
+    handler = sent('gzip', bomb);
+    expect(await failure(fetchKeyDocument('JWKS', url, 5_000))).toBe('JWKS answer is larger than 1 MiB once decoded');
+    handler = sent('br', Buffer.from('{"keys":[]}'));
+    expect(await failure(fetchKeyDocument('JWKS', url, 2_000))).toBe('JWKS answer is not valid br');
+    handler = sent('zstd', Buffer.from('{"keys":[]}'));
+    expect(await failure(fetchKeyDocument('JWKS', url, 2_000))).toBe(
+      'JWKS answer is in a content coding not decoded here (content coding "zstd")',
+    );
   });
 
   it('times out on a server that answers nothing, or headers without the body', async () => {

@@ -11,6 +11,7 @@ import { startMaskinportenSimulator, type MaskinportenSimulator } from '../../sr
 import { createTestPki, type IssuedCertificate, type TestPki } from '../../src/sandbox/pki.js';
 import { UpstreamAuthError, UpstreamUnavailableError, toGraphQLError } from '../../src/upstream/errors.js';
 import { UpstreamClient } from '../../src/upstream/http-client.js';
+import { RetryBudget } from '../../src/upstream/retry.js';
 import type { TokenRequest } from '../../src/upstream/token-provider.js';
 
 const OWNER_ORGNO = '991825827';
@@ -490,6 +491,196 @@ describe('TokenService: authorization server metadata', () => {
     expect(err).toBeInstanceOf(UpstreamAuthError);
     expect((err as Error).message).toContain('MASKINPORTEN_ISSUER');
     expect(sim.tokenRequests).toBe(0);
+  });
+});
+
+describe('TokenService: a token endpoint that moved (red team, transport 08)', () => {
+  /**
+   * A fake Maskinporten whose metadata first names a token endpoint on a host of its own (the "old" one, which can
+   * answer a status or go away), and after `move` one of its own (`/new-token`). Both count what reaches them; the new
+   * one records each grant's `aud`.
+   */
+  async function movingIssuer() {
+    let moved: { issuer?: string } | undefined;
+    let metadataReads = 0;
+    let oldAnswer: ((res: ServerResponse) => void) | undefined;
+    const counts = { old: 0, new: 0 };
+    const audiences: unknown[] = [];
+    const oldHost = createServer((req, res) => {
+      req.resume();
+      counts.old += 1;
+      if (oldAnswer) return oldAnswer(res);
+      json(res, 200, { access_token: `old-${counts.old}`, token_type: 'Bearer', expires_in: 120 });
+    });
+    await new Promise<void>((resolve) => oldHost.listen(0, '127.0.0.1', resolve));
+    extraServers.push(oldHost);
+    const oldEndpoint = `http://127.0.0.1:${(oldHost.address() as AddressInfo).port}/token`;
+    const issuer = await startFakeIssuer((req, res, self) => {
+      if (req.url === '/.well-known/oauth-authorization-server') {
+        metadataReads += 1;
+        return json(
+          res,
+          200,
+          moved
+            ? { issuer: moved.issuer ?? self, token_endpoint: `${self}new-token` }
+            : { issuer: self, token_endpoint: oldEndpoint },
+        );
+      }
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        counts.new += 1;
+        audiences.push(decodeJwt(new URLSearchParams(body).get('assertion') ?? '').aud);
+        json(res, 200, { access_token: `new-${counts.new}`, token_type: 'Bearer', expires_in: 120 });
+      });
+    });
+    const client = new UpstreamClient('maskinporten', issuer, { metrics, connections: 2 });
+    extraClients.push(client);
+    return {
+      issuer,
+      client,
+      svc: newService(issuer, client, metrics),
+      counts,
+      audiences,
+      metadataReads: () => metadataReads,
+      /** The metadata names the new endpoint (and `metadataIssuer`, if given); the old one answers `how`. */
+      async move(how: number | 'gone' | 'still there', metadataIssuer?: string): Promise<void> {
+        moved = { issuer: metadataIssuer };
+        if (how === 'gone') {
+          extraServers.splice(extraServers.indexOf(oldHost), 1);
+          await closeServer(oldHost);
+        } else if (typeof how === 'number') {
+          oldAnswer = (res) => {
+            res.writeHead(how, { 'content-type': 'application/json', location: `${issuer}new-token` });
+            res.end(JSON.stringify({ error: 'not_found' }));
+          };
+        }
+      },
+      /** The old endpoint answers `how` (or `how(n)` to its n-th request from now), the metadata still naming it. */
+      failOld(how: number | ((n: number) => number)): void {
+        let n = 0;
+        oldAnswer = (res) => json(res, typeof how === 'number' ? how : how(++n), { error: 'not_found' });
+      },
+    };
+  }
+
+  const req = { scopes: [CONTACT] };
+
+  for (const how of [404, 410, 308, 'gone'] as const) {
+    it(`re-reads the metadata when the old endpoint ${how === 'gone' ? 'refuses connections' : `answers ${how}`}, and the same call gets its token from the new one`, async () => {
+      const mp = await movingIssuer();
+      expect(await mp.svc.getToken(req)).toBe('old-1');
+      await mp.move(how);
+      nowMs += 121_000; // the token has expired: the next call asks for one
+      expect(await mp.svc.getToken(req)).toBe('new-1');
+      expect(mp.metadataReads()).toBe(2);
+      // One attempt at the old endpoint (refused, or never arriving when its host is gone), the next at the new one.
+      expect(mp.counts.old).toBe(how === 'gone' ? 1 : 2);
+      expect(await upstreamRequests(metrics, 'POST', 'error')).toBe(how === 'gone' ? 1 : 0);
+      expect(mp.client.breakerState).toBe('closed');
+      // The grant went to the new endpoint addressed to the issuer its metadata names.
+      expect(mp.audiences).toEqual([mp.issuer]);
+
+      // From then on, the new endpoint only, the metadata not read again.
+      nowMs += 121_000;
+      expect(await mp.svc.getToken(req)).toBe('new-2');
+      expect(mp.metadataReads()).toBe(2);
+      expect(mp.counts.old).toBe(how === 'gone' ? 1 : 2);
+    });
+  }
+
+  it('with no retry left for another attempt, the next token request re-reads the metadata before it asks', async () => {
+    const mp = await movingIssuer();
+    await mp.svc.getToken(req);
+    await mp.move(404);
+    nowMs += 121_000;
+    const spent = { correlationId: 'no-retries-left', retryBudget: new RetryBudget(0) };
+    expect(await rejection(mp.svc.getToken(req, spent))).toBeInstanceOf(UpstreamAuthError);
+    expect(mp.metadataReads()).toBe(1);
+    expect(await mp.svc.getToken(req)).toBe('new-1');
+    expect(mp.metadataReads()).toBe(2);
+    expect(mp.counts.old).toBe(2); // the first token, and the one attempt after the move
+  });
+
+  it('a move seen on the last attempt has the next token request re-read the metadata before it asks', async () => {
+    const mp = await movingIssuer();
+    await mp.svc.getToken(req);
+    // Its load balancer answers 503 while the old endpoint drains, then 404: the third and last attempt sees the move.
+    mp.failOld((n) => (n <= 2 ? 503 : 404));
+    nowMs += 121_000;
+    expect(await rejection(mp.svc.getToken(req))).toBeInstanceOf(UpstreamAuthError);
+    expect(mp.counts.old).toBe(1 + 3);
+    await mp.move('still there');
+    expect(await mp.svc.getToken(req)).toBe('new-1');
+    expect(mp.metadataReads()).toBe(2);
+    expect(mp.counts.old).toBe(1 + 3);
+  });
+
+  it("grants to the re-read metadata's issuer, and does not take metadata naming another issuer", async () => {
+    const mp = await movingIssuer();
+    await mp.svc.getToken(req);
+    // The issuer published without its trailing slash now (MASKINPORTEN_ISSUER has it): still ours, and the aud.
+    await mp.move(404, mp.issuer.replace(/\/$/, ''));
+    nowMs += 121_000;
+    expect(await mp.svc.getToken(req)).toBe('new-1');
+    expect(mp.audiences).toEqual([mp.issuer.replace(/\/$/, '')]);
+
+    const other = await movingIssuer();
+    await other.svc.getToken(req);
+    await other.move(404, 'https://elsewhere.example.no/');
+    nowMs += 121_000;
+    const err = await rejection(other.svc.getToken(req));
+    expect(err).toBeInstanceOf(UpstreamAuthError);
+    expect(other.metadataReads()).toBe(2);
+    expect(other.counts.new).toBe(0); // no grant went where the foreign metadata pointed
+  });
+
+  it('re-reads at most once per 10 s while the endpoint it names keeps failing', async () => {
+    const mp = await movingIssuer();
+    await mp.svc.getToken(req);
+    mp.failOld(404); // gone, but the metadata still names it
+    nowMs += 121_000;
+    for (let i = 0; i < 10; i++) {
+      expect(
+        await rejection(mp.svc.getToken({ scopes: [CONTACT], resource: `https://r${i}.example.no/` })),
+      ).toBeInstanceOf(UpstreamAuthError);
+      nowMs += 500;
+    }
+    expect(mp.metadataReads()).toBe(2);
+    // The first call tried the old endpoint again after the re-read; the others once each.
+    expect(mp.counts.old).toBe(1 + 2 + 9);
+    nowMs += 10_000;
+    await rejection(mp.svc.getToken(req));
+    expect(mp.metadataReads()).toBe(3);
+  });
+
+  it('a Maskinporten outage costs one metadata read per 10 s, not one per token request', async () => {
+    await service.getToken(req);
+    await sim.close();
+    nowMs += 121_000;
+    for (let i = 0; i < 10; i++) {
+      expect(
+        await rejection(service.getToken({ scopes: [MAILBOX], resource: `https://r${i}.example.no/` })),
+      ).toBeInstanceOf(UpstreamUnavailableError);
+    }
+    // The first read, then one re-read (a GET retried as any metadata GET: 3 attempts), whatever the breaker did.
+    expect(await upstreamRequests(metrics, 'GET', '200')).toBe(1);
+    expect(await upstreamRequests(metrics, 'GET', 'error')).toBe(3);
+  });
+
+  it('re-reads the metadata once it is an hour old, in the background: the token request waits for nothing more', async () => {
+    const mp = await movingIssuer();
+    expect(await mp.svc.getToken(req)).toBe('old-1');
+    await mp.move('still there');
+    nowMs += 58 * 60_000;
+    expect(await mp.svc.getToken(req)).toBe('old-2');
+    expect(mp.metadataReads()).toBe(1);
+    nowMs += 121_000; // the metadata is an hour old
+    expect(await mp.svc.getToken(req)).toBe('old-3'); // the metadata held is used while it is re-read
+    await vi.waitFor(() => expect(mp.metadataReads()).toBe(2), { timeout: 5_000, interval: 5 });
+    nowMs += 121_000;
+    expect(await mp.svc.getToken(req)).toBe('new-1');
+    expect(mp.metadataReads()).toBe(2);
   });
 });
 
