@@ -899,8 +899,10 @@ export function parseVariable(
   };
   switch (spec.type) {
     case 'integer': {
-      const value = Number(raw);
-      if (!Number.isInteger(value) || value < spec.min || value > spec.max) {
+      // Decimal digits only (a minus only where the range has negatives): Number() alone also reads "0x10", "0b11",
+      // "1e3", "1000.0" and "-0", none of which anyone means as a count or a duration here.
+      const value = (spec.min < 0 ? /^-?\d+$/ : /^\d+$/).test(raw) ? Number(raw) : NaN;
+      if (!Number.isSafeInteger(value) || value < spec.min || value > spec.max) {
         return refuse(`an integer from ${spec.min} to ${spec.max}`);
       }
       return value;

@@ -267,6 +267,17 @@ describe('the declaration in src/config-spec.ts', () => {
       for (const value of [spec.min, spec.max])
         expect(problems({ [name]: String(value) }), `${name}=${value}`).toEqual([]);
     }
+    // An integer is written in decimal digits: Number()'s other spellings are refused, whatever they would be worth
+    // (SHUTDOWN_GRACE_MS=0x10 was read as 16).
+    for (const [name, spec] of integers) {
+      for (const value of ['0x10', '0b11', '0o17', '-0', '1e3', '1000.0', '+5', '1_000', '٣', 'Infinity']) {
+        expect(problems({ [name]: value }), `${name}=${value}`).toEqual([
+          `${name} must be an integer from ${spec.min} to ${spec.max} (got "${value}")`,
+        ]);
+      }
+    }
+    expect(loadConfig({ SHUTDOWN_GRACE_MS: ' 16 ' }).shutdownGraceMs).toBe(16);
+    expect(loadConfig({ SHUTDOWN_GRACE_MS: '016' }).shutdownGraceMs).toBe(16);
     const defaults = loadConfig({});
     expect(defaults.port).toBe(VARIABLES.PORT.default);
     expect(defaults.timeouts.krr).toBe(VARIABLES.KRR_TIMEOUT_MS.default);
