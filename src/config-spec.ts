@@ -191,7 +191,9 @@ export const VARIABLES = {
     shape: 'address',
     default: '0.0.0.0',
     defaults: { sandbox: '127.0.0.1' },
-    description: 'listen address',
+    description:
+      'listen address (of `PORT` and `METRICS_PORT`): an IP address of this machine, `0.0.0.0` or `::` for all, or a ' +
+      'name that resolves to one; one that does not resolve or is no address here stops the start, naming `HOST`',
   },
   METRICS_PORT: {
     group: 'server',
