@@ -95,6 +95,8 @@ export interface EnumVariable extends Common {
   type: 'enum';
   values: readonly string[];
   default?: string;
+  /** Case does not matter: the value is read lower-cased (the values are declared in lower case). */
+  anyCase?: boolean;
 }
 
 /** Comma- or space-separated; when set, at least one entry. */
@@ -162,11 +164,14 @@ export const VARIABLES = {
   // ---- Mode and listening ----
   NODE_ENV: {
     group: 'server',
-    type: 'string',
-    shape: '`production` or other',
+    type: 'enum',
+    values: ['production', 'development', 'test'],
+    anyCase: true,
     description:
       '`production`: the fail-closed rules (every upstream variable and an audit destination are required), no ' +
-      'introspection, no suggestions, no GraphiQL, a shutdown delay. Case and surrounding spaces do not matter',
+      'introspection, no suggestions, no GraphiQL, a shutdown delay; `development`, `test` or unset: none of these. ' +
+      'Case and surrounding spaces do not matter; any other value (`prod`, `prd`) stops the start, so that a ' +
+      'misspelt production never runs without its rules',
   },
   SANDBOX: {
     group: 'server',
@@ -912,9 +917,11 @@ export function parseVariable(
     case 'boolean':
       if (raw !== 'true' && raw !== 'false') return refuse('"true" or "false"');
       return raw === 'true';
-    case 'enum':
-      if (!spec.values.includes(raw)) return refuse(describeValues(spec.values));
-      return raw;
+    case 'enum': {
+      const value = spec.anyCase ? raw.toLowerCase() : raw;
+      if (!spec.values.includes(value)) return refuse(describeValues(spec.values));
+      return value;
+    }
     case 'list': {
       const items = raw.split(/[\s,]+/).filter(Boolean);
       if (items.length === 0) problems.push(`${name} must list at least one value`);

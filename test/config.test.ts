@@ -66,12 +66,26 @@ describe('sandbox mode is chosen fail-closed', () => {
     expect(found.some((p) => p.startsWith('AUDIT_LOG_FILE (or AUDIT_LOG=stdout) is required'))).toBe(true);
   });
 
-  it('reads NODE_ENV leniently: a near-miss spelling still means production', () => {
+  it('reads NODE_ENV in any case and trimmed: another spelling of production still means production', () => {
     for (const spelling of ['Production', ' production', 'PRODUCTION ']) {
       expect(
         problems({ NODE_ENV: spelling }).some((p) => p.startsWith('KRR_URL is required')),
         spelling,
       ).toBe(true);
+    }
+    expect(loadConfig({ NODE_ENV: ' Test ', ...UPSTREAM }).production).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'DEVELOPMENT' }).production).toBe(false);
+  });
+
+  it('refuses any other NODE_ENV: a near-miss of production must not start without its rules', () => {
+    // NODE_ENV=prod started with introspection, GraphiQL and no audit destination required.
+    for (const value of ['prod', 'prd', 'production1', 'staging', 'produktion']) {
+      expect(problems({ NODE_ENV: value, ...UPSTREAM, AUDIT_LOG: 'stdout' }), value).toEqual([
+        `NODE_ENV must be one of production, development, test (got "${value}")`,
+      ]);
+      expect(problems({ NODE_ENV: value }), value).toEqual([
+        `NODE_ENV must be one of production, development, test (got "${value}")`,
+      ]);
     }
   });
 

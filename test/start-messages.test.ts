@@ -76,6 +76,17 @@ describe('an address that cannot be listened on', () => {
   });
 });
 
+describe('a refused variable', () => {
+  it('NODE_ENV=prod: exit code 2 naming NODE_ENV, and no sandbox started in its place', async () => {
+    const run = await runMainToExit({ NODE_ENV: 'prod' });
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe(
+      'Invalid configuration:\n  - NODE_ENV must be one of production, development, test (got "prod")',
+    );
+    expect(run.stdout).not.toContain('Sandbox mode');
+  }, 40_000);
+});
+
 describe('settings checked only when used', () => {
   it('are named together in one start: tracing, trusted documents, tenants and the Maskinporten key (exit code 2)', async () => {
     const run = await runMainToExit({
