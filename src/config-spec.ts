@@ -111,17 +111,34 @@ export interface ListVariable extends Common {
 
 export type Variable = IntegerVariable | BooleanVariable | StringVariable | EnumVariable | ListVariable;
 
-const httpUrl: Format = {
-  text: 'an absolute http(s) URL',
-  test(value) {
-    try {
-      const { protocol } = new URL(value);
-      return protocol === 'https:' || protocol === 'http:';
-    } catch {
-      return false;
-    }
-  },
-};
+/** The authority of a URL as written (between `//` and the path, query or fragment); undefined without `//`. */
+const authorityOf = (value: string) => /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(value)?.[1];
+
+/**
+ * The address of a service the facade calls or trusts: an absolute http(s) URL without credentials, fragment or (unless
+ * `query`) query. Each would be lost or do harm: the KRR and admin API clients keep only the origin and path of their
+ * base URL; an issuer identifier has neither query nor fragment (RFC 8414 §2, OpenID Discovery §2: MASKINPORTEN_ISSUER
+ * is also the `aud` of every grant, AUTH_ISSUER the `iss` every caller token must name); fetch refuses a URL with
+ * credentials, and these variables are not secrets (they are echoed in messages and kept in ConfigMaps). A query
+ * string is kept by a JWKS fetch, and some issuers' key sets need one (Azure AD B2C's `?p=<policy>`).
+ */
+function httpUrl(opts: { query?: boolean } = {}): Format {
+  return {
+    text: opts.query
+      ? 'an absolute http(s) URL without credentials or fragment'
+      : 'an absolute http(s) URL without credentials, query or fragment',
+    test(value) {
+      try {
+        const { protocol, username, password } = new URL(value);
+        if (protocol !== 'https:' && protocol !== 'http:') return false;
+        if (username || password || authorityOf(value)?.includes('@')) return false;
+        return !value.includes('#') && (opts.query === true || !value.includes('?'));
+      } catch {
+        return false;
+      }
+    },
+  };
+}
 
 const redisUrl: Format = {
   text: 'a redis:// or rediss:// URL, e.g. rediss://user:password@valkey.example:6379',
@@ -257,7 +274,7 @@ export const VARIABLES = {
   MASKINPORTEN_ISSUER: {
     group: 'maskinporten',
     type: 'string',
-    format: httpUrl,
+    format: httpUrl(),
     upstream: true,
     required: true,
     example: 'https://test.maskinporten.no/',
@@ -326,7 +343,7 @@ export const VARIABLES = {
   KRR_URL: {
     group: 'krr',
     type: 'string',
-    format: httpUrl,
+    format: httpUrl(),
     upstream: true,
     required: true,
     example: 'https://test.kontaktregisteret.no',
@@ -373,7 +390,7 @@ export const VARIABLES = {
   ADMIN_API_URL: {
     group: 'admin',
     type: 'string',
-    format: httpUrl,
+    format: httpUrl(),
     upstream: true,
     required: true,
     example: 'https://api.test.samarbeid.digdir.no/api/v1',
@@ -404,7 +421,7 @@ export const VARIABLES = {
   AUTH_ISSUER: {
     group: 'auth',
     type: 'string',
-    format: httpUrl,
+    format: httpUrl(),
     upstream: true,
     required: true,
     example: 'https://login.example.no/',
@@ -421,10 +438,10 @@ export const VARIABLES = {
   AUTH_JWKS_URL: {
     group: 'auth',
     type: 'string',
-    format: httpUrl,
+    format: httpUrl({ query: true }),
     upstream: true,
     description:
-      "the issuer's signing keys; unset: the `jwks_uri` of the issuer's OpenID configuration. Each read at most 1 MiB, redirects not followed; re-read after 10 minutes, and on an unknown `kid` at most every 30 s",
+      "the issuer's signing keys (a query string is kept, e.g. Azure AD B2C's `?p=<policy>`); unset: the `jwks_uri` of the issuer's OpenID configuration. Each read at most 1 MiB, redirects not followed; re-read after 10 minutes, and on an unknown `kid` at most every 30 s",
   },
   AUTH_MAX_TOKEN_LIFETIME_SECONDS: {
     group: 'auth',
@@ -901,7 +918,7 @@ export function parseVariable(
 ): number | boolean | string | string[] | undefined {
   if (raw === undefined) return undefined;
   const refuse = (allowed: string) => {
-    problems.push(`${name} must be ${allowed}${spec.secret ? '' : ` (got "${raw}")`}`);
+    problems.push(`${name} must be ${allowed}${spec.secret ? '' : ` (got "${withoutCredentials(raw)}")`}`);
     return undefined;
   };
   switch (spec.type) {
@@ -927,7 +944,9 @@ export function parseVariable(
       if (items.length === 0) problems.push(`${name} must list at least one value`);
       for (const item of items) {
         if (spec.item && !spec.item.test(item)) {
-          problems.push(`${name} entries must be ${spec.item.text}${spec.secret ? '' : ` (got "${item}")`}`);
+          problems.push(
+            `${name} entries must be ${spec.item.text}${spec.secret ? '' : ` (got "${withoutCredentials(item)}")`}`,
+          );
         }
       }
       return items;
@@ -936,6 +955,18 @@ export function parseVariable(
       if (spec.format && !spec.format.test(raw)) return refuse(spec.format.text);
       return raw;
   }
+}
+
+/**
+ * A refused value as it may be echoed: whatever precedes its last `@` (after a `scheme://`) is masked, so the
+ * credentials of a URL (`https://user:password@host`, `user:pw@host`) are never repeated, even in a URL too malformed
+ * to parse.
+ */
+export function withoutCredentials(value: string): string {
+  const at = value.lastIndexOf('@');
+  if (at < 0) return value;
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(value)?.[0] ?? '';
+  return `${scheme}***${value.slice(at)}`;
 }
 
 /** `"a" or "b"` for two values, `one of a, b, c` for more. */

@@ -182,6 +182,41 @@ describe('variables', () => {
     expect(found.join(' ')).not.toContain('secret-pass');
   });
 
+  it('refuses credentials, a query or a fragment in the upstream URLs, and never echoes the credentials', () => {
+    // KRR_URL with user:password@ went nowhere (the client keeps origin and path), MASKINPORTEN_ISSUER=…/?x=1 made
+    // every grant's audience wrong; nothing said so at start.
+    const urls = ['MASKINPORTEN_ISSUER', 'KRR_URL', 'ADMIN_API_URL', 'AUTH_ISSUER', 'AUTH_JWKS_URL'] as const;
+    for (const name of urls) {
+      const base = name === 'AUTH_JWKS_URL' ? 'https://login.example.no/jwks' : UPSTREAM[name];
+      const wrong = [
+        base.replace('https://', 'https://user:s3cret-pw@'),
+        base.replace('https://', 'https://:s3cret-pw@'),
+        base.replace('https://', 'https://s3cret-pw@'),
+        `${base}#keys`,
+        `${base}#`,
+        ...(name === 'AUTH_JWKS_URL' ? [] : [`${base}?x=1`, `${base}?`]),
+      ];
+      for (const value of wrong) {
+        const found = problems({ ...UPSTREAM, [name]: value });
+        expect(found, `${name}=${value}`).toHaveLength(1);
+        expect(found[0], `${name}=${value}`).toMatch(
+          new RegExp(`^${name} must be an absolute http\\(s\\) URL without credentials`),
+        );
+        expect(found[0]).not.toContain('s3cret-pw');
+      }
+    }
+    // A key set's URL may need a query string (Azure AD B2C: ?p=<policy>); the JWKS fetch keeps it.
+    const b2c = 'https://tenant.b2clogin.com/tenant.onmicrosoft.com/b2c_1_signin/discovery/v2.0/keys?p=b2c_1_signin';
+    expect(loadConfig({ ...UPSTREAM, AUTH_JWKS_URL: b2c }).upstream?.auth.jwksUrl).toBe(b2c);
+    // The documented Digdir addresses need none of them.
+    expect(problems({ ...UPSTREAM })).toEqual([]);
+    // A value too malformed to parse is not echoed with its credentials either.
+    expect(problems({ ...UPSTREAM, KRR_URL: 'user:s3cret-pw@krr.example' })).toEqual([
+      'KRR_URL must be an absolute http(s) URL without credentials, query or fragment (got "***@krr.example")',
+    ]);
+    expect(problems({ CORS_ORIGINS: 'https://u:s3cret-pw@app.example.no' }).join(' ')).not.toContain('s3cret-pw');
+  });
+
   it('reads AUTH_SCOPE_PREFIX: comma- or space-separated prefixes of caller scopes, none by default', () => {
     expect(loadConfig({}).callerTokens.scopePrefixes).toEqual([]);
     expect(loadConfig({ AUTH_SCOPE_PREFIX: 'api://facade/, myorg:facade/' }).callerTokens.scopePrefixes).toEqual([
