@@ -839,11 +839,13 @@ export interface ExternalVariable {
 export const OTEL_VARIABLES: readonly ExternalVariable[] = [
   {
     name: 'OTEL_EXPORTER_OTLP_ENDPOINT',
-    shape: 'URL',
+    shape: 'an http(s) URL without credentials, query or fragment',
     example: 'http://otel-collector:4318',
     description:
-      'where spans are sent (OTLP), to `<endpoint>/v1/traces`; `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (the full URL) ' +
-      'takes precedence. Set (or `OTEL_TRACES_EXPORTER`): tracing on; unset: off, and no SDK module is loaded',
+      'where spans are sent (OTLP), to `<endpoint>/v1/traces`; `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (the full URL, ' +
+      'a query string allowed) takes precedence. Set (or `OTEL_TRACES_EXPORTER`): tracing on; unset: off, and no SDK ' +
+      'module is loaded. Credentials go in `OTEL_EXPORTER_OTLP_HEADERS`; in the URL they stop the start, as do a ' +
+      'query or fragment (which `/v1/traces` would follow)',
   },
   {
     name: 'OTEL_TRACES_EXPORTER',
@@ -883,14 +885,20 @@ export const OTEL_VARIABLES: readonly ExternalVariable[] = [
       '`parentbased_traceidratio`',
     default: '`parentbased_always_on`',
     example: 'parentbased_traceidratio',
-    description: "which traces are kept; the `parentbased_*` samplers follow the caller's `traceparent`",
+    description:
+      "which traces are kept; the `parentbased_*` samplers follow the caller's `traceparent`. Spelt exactly so (lower " +
+      'case, no spaces): with tracing on, any other value (`AlwaysOn`, `jaeger_remote`, `xray`) stops the start, ' +
+      'where the SDK would keep every trace',
   },
   {
     name: 'OTEL_TRACES_SAMPLER_ARG',
-    shape: 'number 0–1',
+    shape: 'decimal number 0–1',
     default: '`1`',
     example: '0.1',
-    description: 'the ratio kept by the `traceidratio` samplers',
+    description:
+      'the ratio kept by the `traceidratio` samplers; with tracing on and one of them, any other value (`abc`, ' +
+      '`1.5`, `1e-3`) stops the start, where the SDK would keep every trace. Ignored, and not checked, with the ' +
+      'samplers that take no argument',
   },
   {
     name: 'OTEL_SDK_DISABLED',

@@ -85,6 +85,22 @@ describe('a refused variable', () => {
     );
     expect(run.stdout).not.toContain('Sandbox mode');
   }, 40_000);
+
+  it('OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG the SDK would replace: exit code 2 naming each', async () => {
+    const bogus = await runMainToExit({ OTEL_TRACES_EXPORTER: 'console', OTEL_TRACES_SAMPLER: 'bogus' });
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toContain('  - OTEL_TRACES_SAMPLER: "bogus" is not supported');
+    const ratio = await runMainToExit({
+      OTEL_TRACES_EXPORTER: 'console',
+      OTEL_TRACES_SAMPLER: 'traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: 'abc',
+    });
+    expect(ratio.code).toBe(2);
+    expect(ratio.stderr.trim()).toBe(
+      'Invalid configuration:\n  - OTEL_TRACES_SAMPLER_ARG: "abc" is not a ratio of traceidratio (a decimal number ' +
+        'from 0 to 1, e.g. 0.1)',
+    );
+  }, 80_000);
 });
 
 describe('settings checked only when used', () => {
