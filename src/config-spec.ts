@@ -3,6 +3,7 @@ import { DEFAULT_DOCUMENT_LIMITS } from './graphql/document-limits.js';
 import { DEFAULT_QUERY_LIMITS } from './graphql/limits.js';
 import { DEFAULT_BATCH_MAX_IDS } from './krr/batcher.js';
 import { DEFAULT_SERVICE_NAME } from './observability/tracing.js';
+import { parseRedisUrl } from './state/redis-url.js';
 import { DEFAULT_MAX_RESPONSE_BYTES } from './upstream/http-client.js';
 
 /**
@@ -20,6 +21,8 @@ import { DEFAULT_MAX_RESPONSE_BYTES } from './upstream/http-client.js';
 export interface Format {
   text: string;
   test(value: string): boolean;
+  /** Why a value fails `test`, added to the message; never quoting the value (a secret's message says this only). */
+  reason?(value: string): string | undefined;
 }
 
 /** Defaults that differ by mode; the sandbox's wins over production's (no variable has both). */
@@ -141,14 +144,13 @@ function httpUrl(opts: { query?: boolean } = {}): Format {
 }
 
 const redisUrl: Format = {
-  text: 'a redis:// or rediss:// URL, e.g. rediss://user:password@valkey.example:6379',
-  test(value) {
-    try {
-      const parsed = new URL(value);
-      return (parsed.protocol === 'redis:' || parsed.protocol === 'rediss:') && parsed.hostname !== '';
-    } catch {
-      return false;
-    }
+  text:
+    'a redis:// or rediss:// URL, [user:password@]host[:port][/db] (db a number; no query string or fragment), ' +
+    'e.g. rediss://user:password@valkey.example:6379/0',
+  test: (value) => !('problem' in parseRedisUrl(value)),
+  reason(value) {
+    const read = parseRedisUrl(value);
+    return 'problem' in read ? read.problem : undefined;
   },
 };
 
@@ -784,8 +786,10 @@ export const VARIABLES = {
     secret: true,
     description:
       'credentials in the URL: the per-caller rate limit and the per-client admin lock are shared by every replica ' +
-      'through this Redis/Valkey (see "Running several replicas"); unset: both are per replica. Refused credentials ' +
-      'or an unknown host stop the start; a Redis that is only down at start is waited for in the background',
+      'through this Redis/Valkey (see "Running several replicas"); unset: both are per replica. The facade sets the ' +
+      'connection options itself (a short command timeout, no offline queue), so a query string is refused, as is ' +
+      'a path other than a database number; refused credentials or an unknown host stop the start; a Redis that is ' +
+      'only down at start is waited for in the background',
   },
   REDIS_KEY_PREFIX: {
     group: 'redis',
@@ -959,9 +963,11 @@ export function parseVariable(
       }
       return items;
     }
-    case 'string':
-      if (spec.format && !spec.format.test(raw)) return refuse(spec.format.text);
-      return raw;
+    case 'string': {
+      if (!spec.format || spec.format.test(raw)) return raw;
+      const reason = spec.format.reason?.(raw);
+      return refuse(reason ? `${spec.format.text}: ${reason}` : spec.format.text);
+    }
   }
 }
 

@@ -182,6 +182,26 @@ describe('variables', () => {
     expect(found.join(' ')).not.toContain('secret-pass');
   });
 
+  it('refuses a query string, a fragment or a path but a database number in REDIS_URL, saying which', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://valkey:6379/15' }).redis?.url).toBe('redis://valkey:6379/15');
+    expect(loadConfig({ REDIS_URL: 'redis://valkey:6379/' }).redis?.url).toBe('redis://valkey:6379/');
+    const cases = {
+      'redis://:secret-pass@valkey:6379?commandTimeout=20000&enableOfflineQueue=1': 'a query string or fragment',
+      'redis://valkey:6379/?connectTimeout=100': 'a query string or fragment',
+      'redis://valkey:6379?password=secret-pass': 'a query string or fragment',
+      'redis://:secret-pass@valkey:6379#x': 'a query string or fragment',
+      'redis://:secret-pass@valkey:6379/abc': 'the path must be empty or a database number',
+      'redis://:secret-pass@valkey:6379/1/': 'the path must be empty or a database number',
+    };
+    for (const [url, says] of Object.entries(cases)) {
+      const found = problems({ REDIS_URL: url });
+      expect(found, url).toHaveLength(1);
+      expect(found[0], url).toMatch(/^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/);
+      expect(found[0], url).toContain(says);
+      expect(found[0], url).not.toContain('secret-pass');
+    }
+  });
+
   it('refuses credentials, a query or a fragment in the upstream URLs, and never echoes the credentials', () => {
     // KRR_URL with user:password@ went nowhere (the client keeps origin and path), MASKINPORTEN_ISSUER=…/?x=1 made
     // every grant's audience wrong; nothing said so at start.

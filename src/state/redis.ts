@@ -1,6 +1,9 @@
 import { Redis } from 'ioredis';
 import { RedisConfigError } from './redis-config-error.js';
+import { describeRedisUrl, parseRedisUrl } from './redis-url.js';
 import type { Logger } from 'pino';
+
+export { describeRedisUrl };
 
 /**
  * The connection to the Redis (or Valkey) that replicas share state through (`REDIS_URL`). Chosen behaviour under
@@ -21,26 +24,23 @@ export interface SharedStore {
   close(): Promise<void>;
 }
 
-/** `redis://host:port` with any password masked, for logs and messages. */
-export function describeRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'REDIS_URL';
-  }
-}
-
 /**
  * Connects and checks the connection with a PING. Refused credentials, an unknown host or a malformed URL are
  * misconfiguration and fail the start (a {@link RedisConfigError} naming REDIS_URL). A Redis that is merely not
  * answering yet (connection refused, timeout: a restart in progress) does not stop the facade: it starts, logs a
  * warning, and the client keeps reconnecting; until then look-ups use the per-replica fallback limit.
+ *
+ * ioredis is given the URL's parts, never the URL: it would read a query string as options overriding the ones set
+ * here (and REDIS_URL with one is refused before it gets here, see state/redis-url.ts).
  */
 export async function connectSharedStore(url: string, prefix: string, log: Logger): Promise<SharedStore> {
   const safeUrl = describeRedisUrl(url);
-  const redis = new Redis(url, {
+  const address = parseRedisUrl(url);
+  if ('problem' in address) throw new RedisConfigError(`REDIS_URL (${safeUrl}): ${address.problem}`);
+  const { tls, ...connection } = address;
+  const redis = new Redis({
+    ...connection,
+    ...(tls ? { tls: {} } : {}),
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
