@@ -788,8 +788,8 @@ export const VARIABLES = {
       'credentials in the URL: the per-caller rate limit and the per-client admin lock are shared by every replica ' +
       'through this Redis/Valkey (see "Running several replicas"); unset: both are per replica. The facade sets the ' +
       'connection options itself (a short command timeout, no offline queue), so a query string is refused, as is ' +
-      'a path other than a database number; refused credentials or an unknown host stop the start; a Redis that is ' +
-      'only down at start is waited for in the background',
+      'a path other than a database number; refused credentials, an unknown host or a database number the server ' +
+      'refuses stop the start; a Redis that is only down at start is waited for in the background',
   },
   REDIS_KEY_PREFIX: {
     group: 'redis',

@@ -108,8 +108,28 @@ describe.skipIf(!requireRedisServer())('connectSharedStore against a real redis-
     }
   });
 
-  it('npm start: exit code 2 naming REDIS_URL for a path or a query string, without a stack', async () => {
+  it('stops the start on a database number the server refuses, naming REDIS_URL and never the password', async () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'warn', destination: { write: (line: string) => lines.push(line) } });
+    const failure = await connectSharedStore(`${secured.url}/99`, 'redis-test:', log).then(
+      async (store) => {
+        await store.close();
+        return undefined;
+      },
+      (err: unknown) => err,
+    );
+    expect(failure).toBeInstanceOf(RedisConfigError);
+    expect((failure as Error).message).toMatch(
+      /^REDIS_URL \(redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/99\): the server refused database 99 \(ERR DB index is out of range\)$/,
+    );
+    expect((failure as Error).message).not.toContain('p%40ss');
+    // Not taken for an outage: no "Redis unavailable; retrying" on the way out.
+    expect(lines.join('')).not.toContain('Redis unavailable');
+  });
+
+  it('npm start: exit code 2 naming REDIS_URL for a refused database or a query string, without a stack', async () => {
     for (const [suffix, says] of [
+      ['/99', 'the server refused database 99'],
       ['/abc', 'the path must be empty or a database number'],
       ['?connectTimeout=100', 'a query string or fragment is not accepted'],
       ['?password=s3cret-pw', 'a query string or fragment is not accepted'],
