@@ -149,7 +149,8 @@ export function renderReference(): string {
     `<!-- Generated from ${SOURCE} by \`npm run config:docs\`: edit the declarations there, not these tables. -->`,
     '',
     ...wrap(
-      '**required**: outside the sandbox. Lists are comma- or space-separated. A **secret** is never repeated in ' +
+      '**required**: outside the sandbox. Lists are comma- or space-separated. Integers, milliseconds, seconds and ' +
+        'bytes are written in decimal digits (not `0x10`, `1e3` or `1000.0`). A **secret** is never repeated in ' +
         'an error message and is left empty in `.env.example`, which lists every variable with its default, grouped ' +
         'as here.',
       '',

@@ -3,6 +3,7 @@ import { DEFAULT_DOCUMENT_LIMITS } from './graphql/document-limits.js';
 import { DEFAULT_QUERY_LIMITS } from './graphql/limits.js';
 import { DEFAULT_BATCH_MAX_IDS } from './krr/batcher.js';
 import { DEFAULT_SERVICE_NAME } from './observability/tracing.js';
+import { parseRedisUrl } from './state/redis-url.js';
 import { DEFAULT_MAX_RESPONSE_BYTES } from './upstream/http-client.js';
 
 /**
@@ -20,6 +21,8 @@ import { DEFAULT_MAX_RESPONSE_BYTES } from './upstream/http-client.js';
 export interface Format {
   text: string;
   test(value: string): boolean;
+  /** Why a value fails `test`, added to the message; never quoting the value (a secret's message says this only). */
+  reason?(value: string): string | undefined;
 }
 
 /** Defaults that differ by mode; the sandbox's wins over production's (no variable has both). */
@@ -95,6 +98,8 @@ export interface EnumVariable extends Common {
   type: 'enum';
   values: readonly string[];
   default?: string;
+  /** Case does not matter: the value is read lower-cased (the values are declared in lower case). */
+  anyCase?: boolean;
 }
 
 /** Comma- or space-separated; when set, at least one entry. */
@@ -109,27 +114,43 @@ export interface ListVariable extends Common {
 
 export type Variable = IntegerVariable | BooleanVariable | StringVariable | EnumVariable | ListVariable;
 
-const httpUrl: Format = {
-  text: 'an absolute http(s) URL',
-  test(value) {
-    try {
-      const { protocol } = new URL(value);
-      return protocol === 'https:' || protocol === 'http:';
-    } catch {
-      return false;
-    }
-  },
-};
+/** The authority of a URL as written (between `//` and the path, query or fragment); undefined without `//`. */
+const authorityOf = (value: string) => /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(value)?.[1];
+
+/**
+ * The address of a service the facade calls or trusts: an absolute http(s) URL without credentials, fragment or (unless
+ * `query`) query. Each would be lost or do harm: the KRR and admin API clients keep only the origin and path of their
+ * base URL; an issuer identifier has neither query nor fragment (RFC 8414 §2, OpenID Discovery §2: MASKINPORTEN_ISSUER
+ * is also the `aud` of every grant, AUTH_ISSUER the `iss` every caller token must name); fetch refuses a URL with
+ * credentials, and these variables are not secrets (they are echoed in messages and kept in ConfigMaps). A query
+ * string is kept by a JWKS fetch, and some issuers' key sets need one (Azure AD B2C's `?p=<policy>`).
+ */
+function httpUrl(opts: { query?: boolean } = {}): Format {
+  return {
+    text: opts.query
+      ? 'an absolute http(s) URL without credentials or fragment'
+      : 'an absolute http(s) URL without credentials, query or fragment',
+    test(value) {
+      try {
+        const { protocol, username, password } = new URL(value);
+        if (protocol !== 'https:' && protocol !== 'http:') return false;
+        if (username || password || authorityOf(value)?.includes('@')) return false;
+        return !value.includes('#') && (opts.query === true || !value.includes('?'));
+      } catch {
+        return false;
+      }
+    },
+  };
+}
 
 const redisUrl: Format = {
-  text: 'a redis:// or rediss:// URL, e.g. rediss://user:password@valkey.example:6379',
-  test(value) {
-    try {
-      const parsed = new URL(value);
-      return (parsed.protocol === 'redis:' || parsed.protocol === 'rediss:') && parsed.hostname !== '';
-    } catch {
-      return false;
-    }
+  text:
+    'a redis:// or rediss:// URL, [user:password@]host[:port][/db] (db a number; no query string or fragment), ' +
+    'e.g. rediss://user:password@valkey.example:6379/0',
+  test: (value) => !('problem' in parseRedisUrl(value)),
+  reason(value) {
+    const read = parseRedisUrl(value);
+    return 'problem' in read ? read.problem : undefined;
   },
 };
 
@@ -162,11 +183,14 @@ export const VARIABLES = {
   // ---- Mode and listening ----
   NODE_ENV: {
     group: 'server',
-    type: 'string',
-    shape: '`production` or other',
+    type: 'enum',
+    values: ['production', 'development', 'test'],
+    anyCase: true,
     description:
       '`production`: the fail-closed rules (every upstream variable and an audit destination are required), no ' +
-      'introspection, no suggestions, no GraphiQL, a shutdown delay. Case and surrounding spaces do not matter',
+      'introspection, no suggestions, no GraphiQL, a shutdown delay; `development`, `test` or unset: none of these. ' +
+      'Case and surrounding spaces do not matter; any other value (`prod`, `prd`) stops the start, so that a ' +
+      'misspelt production never runs without its rules',
   },
   SANDBOX: {
     group: 'server',
@@ -191,7 +215,9 @@ export const VARIABLES = {
     shape: 'address',
     default: '0.0.0.0',
     defaults: { sandbox: '127.0.0.1' },
-    description: 'listen address',
+    description:
+      'listen address (of `PORT` and `METRICS_PORT`): an IP address of this machine, `0.0.0.0` or `::` for all, or a ' +
+      'name that resolves to one; one that does not resolve or is no address here stops the start, naming `HOST`',
   },
   METRICS_PORT: {
     group: 'server',
@@ -250,7 +276,7 @@ export const VARIABLES = {
   MASKINPORTEN_ISSUER: {
     group: 'maskinporten',
     type: 'string',
-    format: httpUrl,
+    format: httpUrl(),
     upstream: true,
     required: true,
     example: 'https://test.maskinporten.no/',
@@ -319,7 +345,7 @@ export const VARIABLES = {
   KRR_URL: {
     group: 'krr',
     type: 'string',
-    format: httpUrl,
+    format: httpUrl(),
     upstream: true,
     required: true,
     example: 'https://test.kontaktregisteret.no',
@@ -366,7 +392,7 @@ export const VARIABLES = {
   ADMIN_API_URL: {
     group: 'admin',
     type: 'string',
-    format: httpUrl,
+    format: httpUrl(),
     upstream: true,
     required: true,
     example: 'https://api.test.samarbeid.digdir.no/api/v1',
@@ -397,7 +423,7 @@ export const VARIABLES = {
   AUTH_ISSUER: {
     group: 'auth',
     type: 'string',
-    format: httpUrl,
+    format: httpUrl(),
     upstream: true,
     required: true,
     example: 'https://login.example.no/',
@@ -414,10 +440,10 @@ export const VARIABLES = {
   AUTH_JWKS_URL: {
     group: 'auth',
     type: 'string',
-    format: httpUrl,
+    format: httpUrl({ query: true }),
     upstream: true,
     description:
-      "the issuer's signing keys; unset: the `jwks_uri` of the issuer's OpenID configuration. Each read at most 1 MiB, redirects not followed; re-read after 10 minutes, and on an unknown `kid` at most every 30 s",
+      "the issuer's signing keys (a query string is kept, e.g. Azure AD B2C's `?p=<policy>`); unset: the `jwks_uri` of the issuer's OpenID configuration. Each read at most 1 MiB, redirects not followed; re-read after 10 minutes, and on an unknown `kid` at most every 30 s",
   },
   AUTH_MAX_TOKEN_LIFETIME_SECONDS: {
     group: 'auth',
@@ -760,8 +786,10 @@ export const VARIABLES = {
     secret: true,
     description:
       'credentials in the URL: the per-caller rate limit and the per-client admin lock are shared by every replica ' +
-      'through this Redis/Valkey (see "Running several replicas"); unset: both are per replica. Refused credentials ' +
-      'or an unknown host stop the start; a Redis that is only down at start is waited for in the background',
+      'through this Redis/Valkey (see "Running several replicas"); unset: both are per replica. The facade sets the ' +
+      'connection options itself (a short command timeout, no offline queue), so a query string is refused, as is ' +
+      'a path other than a database number; refused credentials, an unknown host or a database number the server ' +
+      'refuses stop the start; a Redis that is only down at start is waited for in the background',
   },
   REDIS_KEY_PREFIX: {
     group: 'redis',
@@ -815,11 +843,13 @@ export interface ExternalVariable {
 export const OTEL_VARIABLES: readonly ExternalVariable[] = [
   {
     name: 'OTEL_EXPORTER_OTLP_ENDPOINT',
-    shape: 'URL',
+    shape: 'an http(s) URL without credentials, query or fragment',
     example: 'http://otel-collector:4318',
     description:
-      'where spans are sent (OTLP), to `<endpoint>/v1/traces`; `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (the full URL) ' +
-      'takes precedence. Set (or `OTEL_TRACES_EXPORTER`): tracing on; unset: off, and no SDK module is loaded',
+      'where spans are sent (OTLP), to `<endpoint>/v1/traces`; `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (the full URL, ' +
+      'a query string allowed) takes precedence. Set (or `OTEL_TRACES_EXPORTER`): tracing on; unset: off, and no SDK ' +
+      'module is loaded. Credentials go in `OTEL_EXPORTER_OTLP_HEADERS`; in the URL they stop the start, as do a ' +
+      'query or fragment (which `/v1/traces` would follow)',
   },
   {
     name: 'OTEL_TRACES_EXPORTER',
@@ -859,14 +889,20 @@ export const OTEL_VARIABLES: readonly ExternalVariable[] = [
       '`parentbased_traceidratio`',
     default: '`parentbased_always_on`',
     example: 'parentbased_traceidratio',
-    description: "which traces are kept; the `parentbased_*` samplers follow the caller's `traceparent`",
+    description:
+      "which traces are kept; the `parentbased_*` samplers follow the caller's `traceparent`. Spelt exactly so (lower " +
+      'case, no spaces): with tracing on, any other value (`AlwaysOn`, `jaeger_remote`, `xray`) stops the start, ' +
+      'where the SDK would keep every trace',
   },
   {
     name: 'OTEL_TRACES_SAMPLER_ARG',
-    shape: 'number 0–1',
+    shape: 'decimal number 0–1',
     default: '`1`',
     example: '0.1',
-    description: 'the ratio kept by the `traceidratio` samplers',
+    description:
+      'the ratio kept by the `traceidratio` samplers; with tracing on and one of them, any other value (`abc`, ' +
+      '`1.5`, `1e-3`) stops the start, where the SDK would keep every trace. Ignored, and not checked, with the ' +
+      'samplers that take no argument',
   },
   {
     name: 'OTEL_SDK_DISABLED',
@@ -894,13 +930,15 @@ export function parseVariable(
 ): number | boolean | string | string[] | undefined {
   if (raw === undefined) return undefined;
   const refuse = (allowed: string) => {
-    problems.push(`${name} must be ${allowed}${spec.secret ? '' : ` (got "${raw}")`}`);
+    problems.push(`${name} must be ${allowed}${spec.secret ? '' : ` (got "${withoutCredentials(raw)}")`}`);
     return undefined;
   };
   switch (spec.type) {
     case 'integer': {
-      const value = Number(raw);
-      if (!Number.isInteger(value) || value < spec.min || value > spec.max) {
+      // Decimal digits only (a minus only where the range has negatives): Number() alone also reads "0x10", "0b11",
+      // "1e3", "1000.0" and "-0", none of which anyone means as a count or a duration here.
+      const value = (spec.min < 0 ? /^-?\d+$/ : /^\d+$/).test(raw) ? Number(raw) : NaN;
+      if (!Number.isSafeInteger(value) || value < spec.min || value > spec.max) {
         return refuse(`an integer from ${spec.min} to ${spec.max}`);
       }
       return value;
@@ -908,23 +946,41 @@ export function parseVariable(
     case 'boolean':
       if (raw !== 'true' && raw !== 'false') return refuse('"true" or "false"');
       return raw === 'true';
-    case 'enum':
-      if (!spec.values.includes(raw)) return refuse(describeValues(spec.values));
-      return raw;
+    case 'enum': {
+      const value = spec.anyCase ? raw.toLowerCase() : raw;
+      if (!spec.values.includes(value)) return refuse(describeValues(spec.values));
+      return value;
+    }
     case 'list': {
       const items = raw.split(/[\s,]+/).filter(Boolean);
       if (items.length === 0) problems.push(`${name} must list at least one value`);
       for (const item of items) {
         if (spec.item && !spec.item.test(item)) {
-          problems.push(`${name} entries must be ${spec.item.text}${spec.secret ? '' : ` (got "${item}")`}`);
+          problems.push(
+            `${name} entries must be ${spec.item.text}${spec.secret ? '' : ` (got "${withoutCredentials(item)}")`}`,
+          );
         }
       }
       return items;
     }
-    case 'string':
-      if (spec.format && !spec.format.test(raw)) return refuse(spec.format.text);
-      return raw;
+    case 'string': {
+      if (!spec.format || spec.format.test(raw)) return raw;
+      const reason = spec.format.reason?.(raw);
+      return refuse(reason ? `${spec.format.text}: ${reason}` : spec.format.text);
+    }
   }
+}
+
+/**
+ * A refused value as it may be echoed: whatever precedes its last `@` (after a `scheme://`) is masked, so the
+ * credentials of a URL (`https://user:password@host`, `user:pw@host`) are never repeated, even in a URL too malformed
+ * to parse.
+ */
+export function withoutCredentials(value: string): string {
+  const at = value.lastIndexOf('@');
+  if (at < 0) return value;
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(value)?.[0] ?? '';
+  return `${scheme}***${value.slice(at)}`;
 }
 
 /** `"a" or "b"` for two values, `one of a, b, c` for more. */

@@ -151,8 +151,10 @@ function readVariables(env: NodeJS.ProcessEnv, problems: string[]) {
   );
   const parsed = (name: VariableName) => read.get(name)?.value;
 
-  // NODE_ENV is read leniently ("Production", " production"): a near-miss must not leave the fail-closed rules off.
-  const production = String(parsed('NODE_ENV')).toLowerCase() === 'production';
+  // NODE_ENV is read in any case and trimmed ("Production", " production"), and any value but production, development
+  // or test is refused (reported below): a near-miss ("prod") must not start with the fail-closed rules off. While it
+  // is refused the start stops anyway; the mode is decided as if unset, for the other problems' wording.
+  const production = parsed('NODE_ENV') === 'production';
   const upstreamSet = UPSTREAM_VARIABLES.filter((name) => raw(name) !== undefined);
   // Fail closed: the sandbox (fake data, a token endpoint handing out every scope) starts only when asked for, or
   // outside production when nothing points at a real upstream. One forgotten variable never turns it on. A SANDBOX

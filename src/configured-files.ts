@@ -16,11 +16,11 @@ export async function configuredFileProblems(config: Config, env: NodeJS.Process
     config.tenants.file ? loadTenantsFile(config.tenants.file) : undefined,
     !config.sandbox && config.upstream ? loadCredentials(config.upstream.maskinporten) : undefined,
   ]);
-  return outcomes.flatMap((outcome) =>
-    outcome.status === 'rejected' && KNOWN.some((known) => outcome.reason instanceof known)
-      ? [(outcome.reason as Error).message]
-      : [],
-  );
+  return outcomes.flatMap((outcome) => {
+    if (outcome.status !== 'rejected') return [];
+    if (outcome.reason instanceof TracingConfigError) return [...outcome.reason.problems];
+    return KNOWN.some((known) => outcome.reason instanceof known) ? [(outcome.reason as Error).message] : [];
+  });
 }
 
 /** The errors that mean a setting is wrong; anything else is left to the start, which reports it as before. */

@@ -66,12 +66,26 @@ describe('sandbox mode is chosen fail-closed', () => {
     expect(found.some((p) => p.startsWith('AUDIT_LOG_FILE (or AUDIT_LOG=stdout) is required'))).toBe(true);
   });
 
-  it('reads NODE_ENV leniently: a near-miss spelling still means production', () => {
+  it('reads NODE_ENV in any case and trimmed: another spelling of production still means production', () => {
     for (const spelling of ['Production', ' production', 'PRODUCTION ']) {
       expect(
         problems({ NODE_ENV: spelling }).some((p) => p.startsWith('KRR_URL is required')),
         spelling,
       ).toBe(true);
+    }
+    expect(loadConfig({ NODE_ENV: ' Test ', ...UPSTREAM }).production).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'DEVELOPMENT' }).production).toBe(false);
+  });
+
+  it('refuses any other NODE_ENV: a near-miss of production must not start without its rules', () => {
+    // NODE_ENV=prod started with introspection, GraphiQL and no audit destination required.
+    for (const value of ['prod', 'prd', 'production1', 'staging', 'produktion']) {
+      expect(problems({ NODE_ENV: value, ...UPSTREAM, AUDIT_LOG: 'stdout' }), value).toEqual([
+        `NODE_ENV must be one of production, development, test (got "${value}")`,
+      ]);
+      expect(problems({ NODE_ENV: value }), value).toEqual([
+        `NODE_ENV must be one of production, development, test (got "${value}")`,
+      ]);
     }
   });
 
@@ -166,6 +180,61 @@ describe('variables', () => {
     expect(found.some((p) => p.startsWith('REDIS_URL must be a redis:// or rediss:// URL'))).toBe(true);
     expect(found.some((p) => p.startsWith('REDIS_KEY_PREFIX'))).toBe(true);
     expect(found.join(' ')).not.toContain('secret-pass');
+  });
+
+  it('refuses a query string, a fragment or a path but a database number in REDIS_URL, saying which', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://valkey:6379/15' }).redis?.url).toBe('redis://valkey:6379/15');
+    expect(loadConfig({ REDIS_URL: 'redis://valkey:6379/' }).redis?.url).toBe('redis://valkey:6379/');
+    const cases = {
+      'redis://:secret-pass@valkey:6379?commandTimeout=20000&enableOfflineQueue=1': 'a query string or fragment',
+      'redis://valkey:6379/?connectTimeout=100': 'a query string or fragment',
+      'redis://valkey:6379?password=secret-pass': 'a query string or fragment',
+      'redis://:secret-pass@valkey:6379#x': 'a query string or fragment',
+      'redis://:secret-pass@valkey:6379/abc': 'the path must be empty or a database number',
+      'redis://:secret-pass@valkey:6379/1/': 'the path must be empty or a database number',
+    };
+    for (const [url, says] of Object.entries(cases)) {
+      const found = problems({ REDIS_URL: url });
+      expect(found, url).toHaveLength(1);
+      expect(found[0], url).toMatch(/^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/);
+      expect(found[0], url).toContain(says);
+      expect(found[0], url).not.toContain('secret-pass');
+    }
+  });
+
+  it('refuses credentials, a query or a fragment in the upstream URLs, and never echoes the credentials', () => {
+    // KRR_URL with user:password@ went nowhere (the client keeps origin and path), MASKINPORTEN_ISSUER=…/?x=1 made
+    // every grant's audience wrong; nothing said so at start.
+    const urls = ['MASKINPORTEN_ISSUER', 'KRR_URL', 'ADMIN_API_URL', 'AUTH_ISSUER', 'AUTH_JWKS_URL'] as const;
+    for (const name of urls) {
+      const base = name === 'AUTH_JWKS_URL' ? 'https://login.example.no/jwks' : UPSTREAM[name];
+      const wrong = [
+        base.replace('https://', 'https://user:s3cret-pw@'),
+        base.replace('https://', 'https://:s3cret-pw@'),
+        base.replace('https://', 'https://s3cret-pw@'),
+        `${base}#keys`,
+        `${base}#`,
+        ...(name === 'AUTH_JWKS_URL' ? [] : [`${base}?x=1`, `${base}?`]),
+      ];
+      for (const value of wrong) {
+        const found = problems({ ...UPSTREAM, [name]: value });
+        expect(found, `${name}=${value}`).toHaveLength(1);
+        expect(found[0], `${name}=${value}`).toMatch(
+          new RegExp(`^${name} must be an absolute http\\(s\\) URL without credentials`),
+        );
+        expect(found[0]).not.toContain('s3cret-pw');
+      }
+    }
+    // A key set's URL may need a query string (Azure AD B2C: ?p=<policy>); the JWKS fetch keeps it.
+    const b2c = 'https://tenant.b2clogin.com/tenant.onmicrosoft.com/b2c_1_signin/discovery/v2.0/keys?p=b2c_1_signin';
+    expect(loadConfig({ ...UPSTREAM, AUTH_JWKS_URL: b2c }).upstream?.auth.jwksUrl).toBe(b2c);
+    // The documented Digdir addresses need none of them.
+    expect(problems({ ...UPSTREAM })).toEqual([]);
+    // A value too malformed to parse is not echoed with its credentials either.
+    expect(problems({ ...UPSTREAM, KRR_URL: 'user:s3cret-pw@krr.example' })).toEqual([
+      'KRR_URL must be an absolute http(s) URL without credentials, query or fragment (got "***@krr.example")',
+    ]);
+    expect(problems({ CORS_ORIGINS: 'https://u:s3cret-pw@app.example.no' }).join(' ')).not.toContain('s3cret-pw');
   });
 
   it('reads AUTH_SCOPE_PREFIX: comma- or space-separated prefixes of caller scopes, none by default', () => {
@@ -267,6 +336,17 @@ describe('the declaration in src/config-spec.ts', () => {
       for (const value of [spec.min, spec.max])
         expect(problems({ [name]: String(value) }), `${name}=${value}`).toEqual([]);
     }
+    // An integer is written in decimal digits: Number()'s other spellings are refused, whatever they would be worth
+    // (SHUTDOWN_GRACE_MS=0x10 was read as 16).
+    for (const [name, spec] of integers) {
+      for (const value of ['0x10', '0b11', '0o17', '-0', '1e3', '1000.0', '+5', '1_000', '٣', 'Infinity']) {
+        expect(problems({ [name]: value }), `${name}=${value}`).toEqual([
+          `${name} must be an integer from ${spec.min} to ${spec.max} (got "${value}")`,
+        ]);
+      }
+    }
+    expect(loadConfig({ SHUTDOWN_GRACE_MS: ' 16 ' }).shutdownGraceMs).toBe(16);
+    expect(loadConfig({ SHUTDOWN_GRACE_MS: '016' }).shutdownGraceMs).toBe(16);
     const defaults = loadConfig({});
     expect(defaults.port).toBe(VARIABLES.PORT.default);
     expect(defaults.timeouts.krr).toBe(VARIABLES.KRR_TIMEOUT_MS.default);

@@ -54,6 +54,55 @@ describe('a port that is taken', () => {
   });
 });
 
+describe('an address that cannot be listened on', () => {
+  it('HOST, not PORT, is named when HOST does not resolve (exit code 2)', async () => {
+    const run = await runMainToExit({ HOST: '256.1.1.1', PORT: '0' });
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe(
+      'Invalid configuration: HOST: cannot listen on 256.1.1.1:0: HOST is neither an IP address nor a name that ' +
+        'resolves (ENOTFOUND). Set HOST to an address of this machine, or 0.0.0.0.',
+    );
+  }, 40_000);
+
+  it('listenOn: HOST for an address of no interface here, the port variable for a port in use', async () => {
+    // 192.0.2.1 (TEST-NET-1, RFC 5737) is on no interface of a test machine.
+    const absent = await listenOn(createServer(), 0, '192.0.2.1', 'METRICS_PORT').catch((err: unknown) => err);
+    expect(absent).toBeInstanceOf(ListenError);
+    expect(absent).toMatchObject({ variable: 'HOST', code: 'EADDRNOTAVAIL' });
+    expect((absent as Error).message).toMatch(/^HOST: cannot listen on 192\.0\.2\.1:0: HOST is not an address/);
+    const port = await busyPort();
+    const taken = await listenOn(createServer(), port, '127.0.0.1', 'METRICS_PORT').catch((err: unknown) => err);
+    expect(taken).toMatchObject({ variable: 'METRICS_PORT', code: 'EADDRINUSE' });
+  });
+});
+
+describe('a refused variable', () => {
+  it('NODE_ENV=prod: exit code 2 naming NODE_ENV, and no sandbox started in its place', async () => {
+    const run = await runMainToExit({ NODE_ENV: 'prod' });
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe(
+      'Invalid configuration:\n  - NODE_ENV must be one of production, development, test (got "prod")',
+    );
+    expect(run.stdout).not.toContain('Sandbox mode');
+  }, 40_000);
+
+  it('OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG the SDK would replace: exit code 2 naming each', async () => {
+    const bogus = await runMainToExit({ OTEL_TRACES_EXPORTER: 'console', OTEL_TRACES_SAMPLER: 'bogus' });
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toContain('  - OTEL_TRACES_SAMPLER: "bogus" is not supported');
+    const ratio = await runMainToExit({
+      OTEL_TRACES_EXPORTER: 'console',
+      OTEL_TRACES_SAMPLER: 'traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: 'abc',
+    });
+    expect(ratio.code).toBe(2);
+    expect(ratio.stderr.trim()).toBe(
+      'Invalid configuration:\n  - OTEL_TRACES_SAMPLER_ARG: "abc" is not a ratio of traceidratio (a decimal number ' +
+        'from 0 to 1, e.g. 0.1)',
+    );
+  }, 80_000);
+});
+
 describe('settings checked only when used', () => {
   it('are named together in one start: tracing, trusted documents, tenants and the Maskinporten key (exit code 2)', async () => {
     const run = await runMainToExit({

@@ -1,12 +1,13 @@
 import type { Server } from 'node:net';
 
 /**
- * A listener that could not be opened, named by the variable that chose its port: a start that fails on a port in
- * use says which variable to change instead of ending in Node's stack trace.
+ * A listener that could not be opened, named by the variable to change: the one that chose its port (`PORT`,
+ * `METRICS_PORT`) when the port is the problem, `HOST` when the address is. A start that fails on a port in use says
+ * which variable to change instead of ending in Node's stack trace.
  */
 export class ListenError extends Error {
   constructor(
-    /** The configuration variable that chose the port (`PORT`, `METRICS_PORT`). */
+    /** The configuration variable to change: `HOST`, or the one that chose the port (`PORT`, `METRICS_PORT`). */
     readonly variable: string,
     readonly address: string,
     readonly code: string | undefined,
@@ -15,6 +16,15 @@ export class ListenError extends Error {
     super(`${variable}: cannot listen on ${address}: ${reason}`);
     this.name = 'ListenError';
   }
+}
+
+/**
+ * Whether a failure to listen lies with the address (`HOST`) rather than the port: it names no address of this
+ * machine (EADDRNOTAVAIL), or does not resolve (ENOTFOUND, `EAI_*` from getaddrinfo, e.g. `HOST=256.1.1.1`).
+ */
+function isAddressProblem(err: NodeJS.ErrnoException): boolean {
+  const code = err.code ?? '';
+  return code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code.startsWith('EAI_') || err.syscall === 'getaddrinfo';
 }
 
 /** What to do about the usual causes, by the error's code. */
@@ -26,16 +36,28 @@ function reasonOf(code: string | undefined, variable: string): string {
       return `permission denied (EACCES): ports below 1024 need privileges. Set ${variable} to 1024 or above.`;
     case 'EADDRNOTAVAIL':
       return 'HOST is not an address of this machine (EADDRNOTAVAIL). Set HOST to one of its addresses, or 0.0.0.0.';
+    case 'ENOTFOUND':
+    case 'EAI_NONAME':
+    case 'EAI_AGAIN':
+    case 'EAI_FAIL':
+      return (
+        `HOST is neither an IP address nor a name that resolves (${code}). Set HOST to an address of this machine, ` +
+        'or 0.0.0.0.'
+      );
     default:
       return code ? `the system refused it (${code}).` : 'the system refused it.';
   }
 }
 
-/** `server.listen(port, host)`, settled when it listens; a failure is a {@link ListenError} naming `variable`. */
-export function listenOn(server: Server, port: number, host: string, variable: string): Promise<void> {
+/**
+ * `server.listen(port, host)`, settled when it listens; a failure is a {@link ListenError} naming `HOST` when the
+ * address is the problem, else `portVariable` (the variable that chose `port`).
+ */
+export function listenOn(server: Server, port: number, host: string, portVariable: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+      const variable = isAddressProblem(err) ? 'HOST' : portVariable;
       reject(new ListenError(variable, address, err.code, reasonOf(err.code, variable)));
     };
     server.once('error', onError);

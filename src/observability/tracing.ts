@@ -31,9 +31,15 @@ export const DEFAULT_SERVICE_NAME = 'digdir-graphql-facade';
 /** Operation names are cut to this many characters in spans. */
 export const MAX_OPERATION_NAME_LENGTH = 128;
 
-/** Refused tracing configuration (an exporter or protocol the facade does not support): the start stops. */
+/**
+ * Refused tracing configuration (an exporter, protocol or sampler the facade does not support, an unusable endpoint):
+ * the start stops. `problems` names each variable; the message is all of them.
+ */
 export class TracingConfigError extends Error {
   override name = 'TracingConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join('; '));
+  }
 }
 
 export interface TracingSettings {
@@ -60,10 +66,76 @@ const list = (value: string) =>
     ),
   ] as string[];
 
+/** The samplers the SDK builds from `OTEL_TRACES_SAMPLER`, and whether each reads `OTEL_TRACES_SAMPLER_ARG`. */
+export const SAMPLERS: Readonly<Record<string, boolean>> = {
+  always_on: false,
+  always_off: false,
+  traceidratio: true,
+  parentbased_always_on: false,
+  parentbased_always_off: false,
+  parentbased_traceidratio: true,
+};
+
+/**
+ * `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG` as the SDK reads them (sdk-trace-base's buildSamplerFromEnv):
+ * the name exactly (not trimmed, lower case), the ratio as a number. The SDK answers anything else with a warning and
+ * `parentbased_always_on` or a ratio of 1, keeping every trace; refused here instead. An argument given to a sampler
+ * that takes none is ignored, as the SDK ignores it.
+ */
+function samplerProblems(env: Env): string[] {
+  const raw = env.OTEL_TRACES_SAMPLER;
+  const name = raw === undefined || raw.trim() === '' ? 'parentbased_always_on' : raw;
+  if (!Object.hasOwn(SAMPLERS, name)) {
+    return [`OTEL_TRACES_SAMPLER: "${name}" is not supported (${Object.keys(SAMPLERS).join(', ')}; in lower case)`];
+  }
+  const arg = env.OTEL_TRACES_SAMPLER_ARG?.trim();
+  if (!SAMPLERS[name] || !arg) return [];
+  const ratio = /^(?:\d+(?:\.\d*)?|\.\d+)$/.test(arg) ? Number(arg) : NaN;
+  return ratio >= 0 && ratio <= 1
+    ? []
+    : [`OTEL_TRACES_SAMPLER_ARG: "${arg}" is not a ratio of ${name} (a decimal number from 0 to 1, e.g. 0.1)`];
+}
+
+/**
+ * The OTLP endpoint the exporter will use: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as it is, else
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` with `/v1/traces` appended to its text (after a query or fragment, were there one, so
+ * spans would go to the collector's root). An http(s) URL without credentials (they belong in the secret
+ * `OTEL_EXPORTER_OTLP_HEADERS`) or fragment; the SDK answers an unparseable one with a warning and localhost:4318.
+ * The value is never echoed: it may hold credentials.
+ */
+function endpointProblems(env: Env): string[] {
+  const traces = set(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  const name = traces === undefined ? 'OTEL_EXPORTER_OTLP_ENDPOINT' : 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT';
+  const value = traces ?? set(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  if (value === undefined) return [];
+  const queryAllowed = traces !== undefined;
+  let fine = false;
+  try {
+    const url = new URL(value);
+    const authority = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(value)?.[1] ?? '';
+    fine =
+      (url.protocol === 'http:' || url.protocol === 'https:') &&
+      !url.username &&
+      !url.password &&
+      !authority.includes('@') &&
+      !value.includes('#') &&
+      (queryAllowed || !value.includes('?'));
+  } catch {
+    fine = false;
+  }
+  return fine
+    ? []
+    : [
+        `${name} must be an absolute http(s) URL without credentials${queryAllowed ? '' : ', query'} or fragment ` +
+          '(credentials go in OTEL_EXPORTER_OTLP_HEADERS)',
+      ];
+}
+
 /**
  * Whether and how to trace, from the standard variables: undefined (off) unless an OTLP endpoint or
- * `OTEL_TRACES_EXPORTER` is set, or when `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none`. Throws
- * {@link TracingConfigError} for an exporter or protocol this build does not ship (zipkin, grpc, …).
+ * `OTEL_TRACES_EXPORTER` is set, or when `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none`. With tracing on,
+ * throws {@link TracingConfigError} naming every choice this build does not ship or the SDK would not follow: an
+ * exporter or protocol (zipkin, grpc, …), a sampler or ratio, an OTLP endpoint it would send elsewhere.
  */
 export function tracingSettings(env: Env = process.env): TracingSettings | undefined {
   if (set(env, 'OTEL_SDK_DISABLED')?.toLowerCase() === 'true') return undefined;
@@ -72,21 +144,26 @@ export function tracingSettings(env: Env = process.env): TracingSettings | undef
   if (!exporterVar && !endpoint) return undefined;
   const names = exporterVar ? list(exporterVar) : ['otlp'];
   if (names.length === 0 || (names.length === 1 && names[0] === 'none')) return undefined;
+  const problems: string[] = [];
   const exporters: TracingSettings['exporters'] = [];
   for (const name of names) {
     if (name !== 'otlp' && name !== 'console') {
-      throw new TracingConfigError(
-        `OTEL_TRACES_EXPORTER: "${name}" is not supported (otlp, console, or none to turn tracing off)`,
-      );
+      problems.push(`OTEL_TRACES_EXPORTER: "${name}" is not supported (otlp, console, or none to turn tracing off)`);
+    } else {
+      exporters.push(name);
     }
-    exporters.push(name);
   }
   const protocolVar = set(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : undefined;
   const protocolName = protocolVar ?? 'OTEL_EXPORTER_OTLP_PROTOCOL';
   const protocol = (set(env, protocolName) ?? 'http/protobuf').toLowerCase();
-  if (exporters.includes('otlp') && protocol !== 'http/protobuf' && protocol !== 'http/json') {
-    throw new TracingConfigError(`${protocolName}: "${protocol}" is not supported (http/protobuf or http/json)`);
+  if (exporters.includes('otlp')) {
+    if (protocol !== 'http/protobuf' && protocol !== 'http/json') {
+      problems.push(`${protocolName}: "${protocol}" is not supported (http/protobuf or http/json)`);
+    }
+    problems.push(...endpointProblems(env));
   }
+  problems.push(...samplerProblems(env));
+  if (problems.length > 0) throw new TracingConfigError(problems);
   const propagators = set(env, 'OTEL_PROPAGATORS');
   return {
     exporters,

@@ -1,6 +1,9 @@
 import { Redis } from 'ioredis';
 import { RedisConfigError } from './redis-config-error.js';
+import { describeRedisUrl, parseRedisUrl } from './redis-url.js';
 import type { Logger } from 'pino';
+
+export { describeRedisUrl };
 
 /**
  * The connection to the Redis (or Valkey) that replicas share state through (`REDIS_URL`). Chosen behaviour under
@@ -21,26 +24,27 @@ export interface SharedStore {
   close(): Promise<void>;
 }
 
-/** `redis://host:port` with any password masked, for logs and messages. */
-export function describeRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'REDIS_URL';
-  }
-}
+/** A refused SELECT: a database number beyond the server's `databases`, or any SELECT on a cluster node. */
+const SELECT_REFUSED = /DB index is out of range|invalid DB index|SELECT is not allowed/i;
 
 /**
- * Connects and checks the connection with a PING. Refused credentials, an unknown host or a malformed URL are
- * misconfiguration and fail the start (a {@link RedisConfigError} naming REDIS_URL). A Redis that is merely not
- * answering yet (connection refused, timeout: a restart in progress) does not stop the facade: it starts, logs a
- * warning, and the client keeps reconnecting; until then look-ups use the per-replica fallback limit.
+ * Connects and checks the connection with a PING. Refused credentials, an unknown host, a database number the server
+ * refuses or a malformed URL are misconfiguration and fail the start (a {@link RedisConfigError} naming REDIS_URL). A
+ * Redis that is merely not answering yet (connection refused, timeout: a restart in progress) does not stop the
+ * facade: it starts, logs a warning, and the client keeps reconnecting; until then look-ups use the per-replica
+ * fallback limit.
+ *
+ * ioredis is given the URL's parts, never the URL: it would read a query string as options overriding the ones set
+ * here (and REDIS_URL with one is refused before it gets here, see state/redis-url.ts).
  */
 export async function connectSharedStore(url: string, prefix: string, log: Logger): Promise<SharedStore> {
   const safeUrl = describeRedisUrl(url);
-  const redis = new Redis(url, {
+  const address = parseRedisUrl(url);
+  if ('problem' in address) throw new RedisConfigError(`REDIS_URL (${safeUrl}): ${address.problem}`);
+  const { tls, ...connection } = address;
+  const redis = new Redis({
+    ...connection,
+    ...(tls ? { tls: {} } : {}),
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
@@ -51,9 +55,12 @@ export async function connectSharedStore(url: string, prefix: string, log: Logge
     reconnectOnError: (err) => err.message.startsWith('READONLY'),
   });
   let state: 'up' | 'down' = 'up';
+  let starting = true;
   let lastError: (Error & { code?: string }) | undefined;
   redis.on('error', (err: Error & { code?: string }) => {
     lastError = err;
+    // At start a refused SELECT stops the start below, with its own message.
+    if (starting && SELECT_REFUSED.test(err.message)) return;
     // ioredis emits every failed reconnect; one warning per outage is enough.
     if (state === 'up') log.warn({ redis: safeUrl, code: err.code ?? err.name }, 'Redis unavailable; retrying');
     state = 'down';
@@ -80,6 +87,16 @@ export async function connectSharedStore(url: string, prefix: string, log: Logge
       'Redis does not answer yet; starting with per-replica fallbacks until it does',
     );
   }
+  // ioredis sends SELECT first on a connection and reports its refusal as an 'error' event only: the connection stays
+  // up, on database 0, so the facade would log an outage and then share its state in database 0 instead of the one
+  // configured. The refusal is known once the PING above has its answer.
+  if (lastError && SELECT_REFUSED.test(lastError.message)) {
+    redis.disconnect();
+    throw new RedisConfigError(
+      `REDIS_URL (${safeUrl}): the server refused database ${address.db} (${lastError.message.slice(0, 120)})`,
+    );
+  }
+  starting = false;
   return {
     redis,
     prefix,

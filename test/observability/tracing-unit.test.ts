@@ -8,6 +8,7 @@ import { AuditLogError } from '../../src/observability/audit.js';
 import {
   endUpstreamSpan,
   routeTemplate,
+  SAMPLERS,
   spanOperationName,
   startTracing,
   startUpstreamSpan,
@@ -74,6 +75,77 @@ describe('tracingSettings: the standard variables', () => {
     );
     expect(() => tracingSettings({ OTEL_TRACES_EXPORTER: 'zipkin' })).toThrow(TracingConfigError);
     expect(() => tracingSettings({ OTEL_TRACES_EXPORTER: 'otlp,jaeger' })).toThrow(/OTEL_TRACES_EXPORTER: "jaeger"/);
+  });
+
+  /** The problems tracingSettings names for `env`, none when it accepts it. */
+  const problemsOf = (env: Record<string, string>): readonly string[] => {
+    try {
+      tracingSettings(env);
+      return [];
+    } catch (err) {
+      if (err instanceof TracingConfigError) return err.problems;
+      throw err;
+    }
+  };
+
+  it('refuses a sampler the SDK would replace by parentbased_always_on, and a ratio it would replace by 1', () => {
+    // The SDK warns and keeps every trace for both; the README promises a refusal of what this build does not ship.
+    const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
+    for (const sampler of ['bogus', 'AlwaysOn', 'ALWAYS_OFF', ' traceidratio', 'jaeger_remote', 'xray']) {
+      expect(problemsOf({ ...endpoint, OTEL_TRACES_SAMPLER: sampler }), sampler).toEqual([
+        `OTEL_TRACES_SAMPLER: "${sampler}" is not supported (always_on, always_off, traceidratio, ` +
+          'parentbased_always_on, parentbased_always_off, parentbased_traceidratio; in lower case)',
+      ]);
+    }
+    for (const sampler of ['traceidratio', 'parentbased_traceidratio']) {
+      for (const arg of ['abc', '1.5', '-0.1', '2', '0x1', 'NaN', 'Infinity', '1e-1', '50%', '0,5']) {
+        expect(problemsOf({ ...endpoint, OTEL_TRACES_SAMPLER: sampler, OTEL_TRACES_SAMPLER_ARG: arg }), arg).toEqual([
+          `OTEL_TRACES_SAMPLER_ARG: "${arg}" is not a ratio of ${sampler} (a decimal number from 0 to 1, e.g. 0.1)`,
+        ]);
+      }
+      for (const arg of ['0', '1', '0.25', '.5', '1.0', ' 0.1 ', '']) {
+        expect(problemsOf({ ...endpoint, OTEL_TRACES_SAMPLER: sampler, OTEL_TRACES_SAMPLER_ARG: arg }), arg).toEqual(
+          [],
+        );
+      }
+    }
+    // The other samplers take no argument: it is ignored (as the SDK ignores it), not checked.
+    expect(problemsOf({ ...endpoint, OTEL_TRACES_SAMPLER: 'always_on', OTEL_TRACES_SAMPLER_ARG: 'abc' })).toEqual([]);
+    for (const sampler of Object.keys(SAMPLERS)) {
+      expect(problemsOf({ ...endpoint, OTEL_TRACES_SAMPLER: sampler }), sampler).toEqual([]);
+    }
+    expect(problemsOf({ ...endpoint, OTEL_TRACES_SAMPLER: ' ' })).toEqual([]);
+    // Off, nothing is read.
+    expect(problemsOf({ OTEL_TRACES_SAMPLER: 'bogus' })).toEqual([]);
+  });
+
+  it('refuses an OTLP endpoint the exporter would send elsewhere, never echoing it (it may hold credentials)', () => {
+    const base = 'OTEL_EXPORTER_OTLP_ENDPOINT';
+    const traces = 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT';
+    const baseProblem = `${base} must be an absolute http(s) URL without credentials, query or fragment (credentials go in OTEL_EXPORTER_OTLP_HEADERS)`;
+    const tracesProblem = `${traces} must be an absolute http(s) URL without credentials or fragment (credentials go in OTEL_EXPORTER_OTLP_HEADERS)`;
+    for (const value of [
+      'http://user:s3cret-pw@collector:4318',
+      'http://collector:4318?x=1', // "/v1/traces" would be appended to the query
+      'http://collector:4318#x',
+      'collector:4318',
+      'grpc://collector:4317',
+      'not a url',
+    ]) {
+      expect(problemsOf({ [base]: value }), value).toEqual([baseProblem]);
+    }
+    expect(problemsOf({ [traces]: 'https://u:s3cret-pw@collector/v1/traces' })).toEqual([tracesProblem]);
+    expect(problemsOf({ [traces]: 'https://collector/v1/traces#x' })).toEqual([tracesProblem]);
+    // The full traces URL is used as it is: a query string reaches the collector.
+    expect(problemsOf({ [traces]: 'https://collector/v1/traces?tenant=a' })).toEqual([]);
+    // The one used is checked: the traces URL takes precedence over the base.
+    expect(problemsOf({ [traces]: 'https://collector/v1/traces', [base]: 'http://collector?x' })).toEqual([]);
+    // Not used by the console exporter.
+    expect(problemsOf({ OTEL_TRACES_EXPORTER: 'console', [base]: 'http://collector?x' })).toEqual([]);
+    // Every problem at once.
+    expect(
+      problemsOf({ [base]: 'http://collector?x', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_TRACES_SAMPLER: 'x' }),
+    ).toHaveLength(3);
   });
 });
 
