@@ -775,7 +775,8 @@ export const VARIABLES = {
     default: 20_000,
     min: 0,
     max: 600_000,
-    description: 'then in-flight requests get this long to finish',
+    description:
+      'then in-flight requests get this long to finish; those still running have their upstream calls stopped and answer within 3 s (a change already sent: outcome UNKNOWN), and the process exits, forced (code 1) at delay + grace + 8 s',
   },
 
   // ---- Several replicas ----
