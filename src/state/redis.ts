@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { RedisConfigError } from './redis-config-error.js';
+import { isIP } from 'node:net';
 import { describeRedisUrl, parseRedisUrl } from './redis-url.js';
 import type { Logger } from 'pino';
 
@@ -44,7 +45,9 @@ export async function connectSharedStore(url: string, prefix: string, log: Logge
   const { tls, ...connection } = address;
   const redis = new Redis({
     ...connection,
-    ...(tls ? { tls: {} } : {}),
+    // node:tls sends no server name unless told (https does it for itself): managed Redis and Valkey services route
+    // TLS connections by it. Never an IP address (RFC 6066).
+    ...(tls ? { tls: isIP(connection.host) ? {} : { servername: connection.host } } : {}),
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,

@@ -5,6 +5,8 @@
  * clear in every warning), and the database number was never checked (`/abc`: a ReplyError stack, exit 1; `/99`
  * beyond the server's databases: "Redis unavailable; retrying" forever).
  */
+import type { AddressInfo } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.js';
 import { RedisConfigError } from '../../src/state/redis-config-error.js';
@@ -57,6 +59,26 @@ describe('parseRedisUrl: what REDIS_URL may say', () => {
       const read = parseRedisUrl(url);
       expect(read, url).toHaveProperty('problem');
       expect(JSON.stringify(read), url).not.toMatch(/s3cret|valkey/);
+    }
+  });
+
+  it('rediss:// names the host in TLS (SNI), as managed Redis and Valkey services route by it', async () => {
+    const seen: string[] = [];
+    const tlsServer = createTlsServer({
+      SNICallback: (servername, done) => {
+        seen.push(servername);
+        done(new Error('enough: the name was seen'));
+      },
+    });
+    await new Promise<void>((resolve) => tlsServer.listen(0, 'localhost', resolve));
+    const { port } = tlsServer.address() as AddressInfo;
+    const store = await connectSharedStore(`rediss://localhost:${port}`, 'redis-test:', silent);
+    try {
+      for (let i = 0; i < 100 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(seen[0]).toBe('localhost');
+    } finally {
+      await store.close();
+      tlsServer.close();
     }
   });
 
