@@ -179,7 +179,7 @@ export function toGraphQLError(err: unknown): GraphQLError {
     const message = isUnreadableAnswer(err)
       ? `${UPSTREAM_LABEL[err.upstream]} sent an answer the facade could not read (${err.reason}).`
       : isShutdownStop(err)
-        ? `The facade is shutting down and stopped waiting for ${UPSTREAM_LABEL[err.upstream].replace(/^The /, 'the ')}; try again (another replica answers).`
+        ? `The facade is shutting down and ${err.reason === NOT_SENT_SHUTDOWN ? 'did not call' : 'stopped waiting for'} ${UPSTREAM_LABEL[err.upstream].replace(/^The /, 'the ')}; try again (another replica answers).`
         : `${UPSTREAM_LABEL[err.upstream]} is unavailable right now; try again later.`;
     const retryAfterSeconds =
       err.retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(err.retryAfterMs / 1000));

@@ -25,7 +25,7 @@ import {
 } from './errors.js';
 import { parseJsonArray, parseJsonText, readJsonArray } from './json-array-body.js';
 import type { UpstreamRequestContext } from './request-context.js';
-import { Pool, request, undiciErrors } from './undici-parts.js';
+import { Pool, request, undiciErrors, type RequestProgress } from './undici-parts.js';
 import {
   DEFAULT_RETRY_POLICY,
   RETRYABLE_STATUSES,
@@ -225,17 +225,22 @@ export class UpstreamClient {
     // thousands of them at full load, promoted to the old generation. This timer goes when the call ends.
     const deadline = new AbortController();
     const timer = setTimeout(abortAtDeadline, remaining, deadline);
+    const progress: RequestProgress = { dispatched: false };
     try {
-      const res = await request(this.pool(target.origin), {
-        method: req.method,
-        path: target.pathname + target.search,
-        headers,
-        body,
-        // Covers the wait for a pooled connection too, which headersTimeout does not.
-        signal: deadline.signal,
-        headersTimeout: remaining,
-        bodyTimeout: remaining,
-      });
+      const res = await request(
+        this.pool(target.origin),
+        {
+          method: req.method,
+          path: target.pathname + target.search,
+          headers,
+          body,
+          // Covers the wait for a pooled connection too, which headersTimeout does not.
+          signal: deadline.signal,
+          headersTimeout: remaining,
+          bodyTimeout: remaining,
+        },
+        progress,
+      );
       // 408: the upstream timed the request out (closing an idle keep-alive connection as the request came, RFC 9110
       // §15.5.9): not processed, so as unavailable as a 503 and as safe to retry; never a refusal of the request.
       if (res.statusCode >= 500 || res.statusCode === 408) {
@@ -266,8 +271,10 @@ export class UpstreamClient {
       return { status: res.statusCode, headers: res.headers, body: answer };
     } catch (err) {
       if (err instanceof UpstreamUnavailableError) throw err;
-      if (err instanceof ShutdownStop || this.stopped)
-        throw new UpstreamUnavailableError(this.name, STOPPED_BY_SHUTDOWN);
+      // A call still waiting in the pool's queue for a connection was never sent: nothing it asked for was done.
+      if (err instanceof ShutdownStop || this.stopped) {
+        throw new UpstreamUnavailableError(this.name, progress.dispatched ? STOPPED_BY_SHUTDOWN : NOT_SENT_SHUTDOWN);
+      }
       throw new UpstreamUnavailableError(this.name, unreadableReason(err) ?? describeNetworkError(err));
     } finally {
       clearTimeout(timer);

@@ -20,7 +20,43 @@ export const undiciRequest = require('undici/lib/api/api-request.js') as (
   options: Dispatcher.RequestOptions,
 ) => Promise<Dispatcher.ResponseData>;
 
-/** `pool.request(options)`, without undici's index. */
-export function request(pool: Pool, options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData> {
-  return undiciRequest.call(pool, options);
+/** What a request's caller learns of it on the way: whether undici began to write it to a connection. */
+export interface RequestProgress {
+  /** False while it waits in the pool's queue for a connection: until then nothing of it was sent. */
+  dispatched: boolean;
+}
+
+type RequestHandler = Dispatcher.DispatchHandler & { onConnect(abort: unknown, context?: unknown): void };
+const RequestHandler = (
+  undiciRequest as unknown as {
+    RequestHandler: new (
+      options: Dispatcher.RequestOptions,
+      callback: (err: Error | null, data: Dispatcher.ResponseData) => void,
+    ) => RequestHandler;
+  }
+).RequestHandler;
+
+/**
+ * `pool.request(options)`, without undici's index; with `progress`, told when undici hands the request to a
+ * connection (its handler's `onConnect`, called as the request is written, never for one still queued).
+ */
+export function request(
+  pool: Pool,
+  options: Dispatcher.RequestOptions,
+  progress?: RequestProgress,
+): Promise<Dispatcher.ResponseData> {
+  if (!progress) return undiciRequest.call(pool, options);
+  return new Promise((resolve, reject) => {
+    const handler = new RequestHandler(options, (err, data) => (err ? reject(err) : resolve(data)));
+    const onConnect = handler.onConnect;
+    handler.onConnect = function (this: RequestHandler, abort: unknown, context?: unknown) {
+      progress.dispatched = true;
+      return onConnect.call(this, abort, context);
+    };
+    try {
+      pool.dispatch(options, handler);
+    } catch (err) {
+      reject(err as Error);
+    }
+  });
 }

@@ -29,15 +29,27 @@ describe('graceful shutdown', () => {
   }, 20_000);
 
   it('when the grace ends, stops the upstream calls still running: each caller gets an answer and every change its audit record', async () => {
-    const t = await startTestApp({ SHUTDOWN_DELAY_MS: '0', SHUTDOWN_GRACE_MS: '300', ADMIN_TIMEOUT_MS: '20000' });
+    // One connection per upstream: the second change waits in the pool's queue, never sent.
+    const t = await startTestApp({
+      SHUTDOWN_DELAY_MS: '0',
+      SHUTDOWN_GRACE_MS: '300',
+      ADMIN_TIMEOUT_MS: '20000',
+      UPSTREAM_CONNECTIONS: '1',
+    });
     const token = await t.token();
+    await t.graphql('{ clients { id } }', undefined, { token }); // the admin token cached: the POSTs go out at once
     t.sandbox.admin.faults.setLatency(5_000);
     t.sandbox.krr.setLatency(5_000);
-    const create = t.graphql<{ createClient: null }>(
-      'mutation($input: CreateClientInput!) { createClient(input: $input) { client { id } clientSecret } }',
-      { input: webInput('cut by the shutdown') },
-      { token },
-    );
+    const postsBefore = t.sandbox.admin.requests.filter((r) => r.method === 'POST').length;
+    const createClient = (name: string) =>
+      t.graphql<{ createClient: null }>(
+        'mutation($input: CreateClientInput!) { createClient(input: $input) { client { id } clientSecret } }',
+        { input: webInput(name) },
+        { token },
+      );
+    const create = createClient('cut by the shutdown');
+    await new Promise((r) => setTimeout(r, 100));
+    const queued = createClient('never sent');
     const lookup = t.graphql(
       `query P($id: PersonIdentifier!) { person(id: $id) { status } }`,
       { id: '11822648950' },
@@ -65,10 +77,20 @@ describe('graceful shutdown', () => {
       'The facade is shutting down and stopped waiting for the contact register (KRR); try again (another replica answers).',
     );
 
+    // The change that waited for a connection was never sent: a plain failure, safe to retry.
+    const notSent = await queued;
+    expect(notSent.body.errors?.[0]?.extensions).toEqual({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'admin' });
+    expect(notSent.body.errors?.[0]?.message).toBe(
+      'The facade is shutting down and did not call the ID-porten admin API; try again (another replica answers).',
+    );
+    expect(t.sandbox.admin.requests.filter((r) => r.method === 'POST').length - postsBefore).toBeLessThanOrEqual(1);
+
     const changes = (await t.auditRecords()).filter((r) => r.action === 'createClient');
-    expect(changes.map((r) => [r.stage, r.outcome])).toEqual([
-      ['requested', undefined],
+    expect(changes.map((r) => [r.stage, r.outcome]).sort()).toEqual([
+      ['completed', 'failed'],
       ['completed', 'unknown'],
+      ['requested', undefined],
+      ['requested', undefined],
     ]);
     expect(t.logLines.filter((line) => line.includes('could not be written'))).toEqual([]);
     await t.close();
