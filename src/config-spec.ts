@@ -902,7 +902,7 @@ export const OTEL_VARIABLES: readonly ExternalVariable[] = [
     example: '0.1',
     description:
       'the ratio kept by the `traceidratio` samplers; with tracing on and one of them, any other value (`abc`, ' +
-      '`1.5`, `1e-3`) stops the start, where the SDK would keep every trace. Ignored, and not checked, with the ' +
+      '`1.5`, `1e-3`, or set but blank) stops the start, where the SDK would keep every trace. Ignored, and not checked, with the ' +
       'samplers that take no argument',
   },
   {

@@ -89,7 +89,12 @@ function samplerProblems(env: Env): string[] {
     return [`OTEL_TRACES_SAMPLER: "${name}" is not supported (${Object.keys(SAMPLERS).join(', ')}; in lower case)`];
   }
   const arg = env.OTEL_TRACES_SAMPLER_ARG?.trim();
-  if (!SAMPLERS[name] || !arg) return [];
+  if (!SAMPLERS[name] || arg === undefined) return [];
+  if (arg === '') {
+    return [
+      `OTEL_TRACES_SAMPLER_ARG is blank: give the ratio of ${name} (a decimal number from 0 to 1) or leave the variable out`,
+    ];
+  }
   const ratio = /^(?:\d+(?:\.\d*)?|\.\d+)$/.test(arg) ? Number(arg) : NaN;
   return ratio >= 0 && ratio <= 1
     ? []

@@ -44,7 +44,8 @@ export function parseRedisUrl(url: string): RedisAddress | { problem: string } {
         'the password must be URL-encoded)',
     };
   }
-  const db = /^\/?$/.test(parsed.pathname) ? '0' : /^\/(\d+)$/.exec(parsed.pathname)?.[1];
+  // `/7/` as ioredis read it before: the database, a trailing slash aside.
+  const db = /^\/?$/.test(parsed.pathname) ? '0' : /^\/(\d+)\/?$/.exec(parsed.pathname)?.[1];
   if (db === undefined || !Number.isSafeInteger(Number(db))) {
     return { problem: 'the path must be empty or a database number, /0, /1, …' };
   }

@@ -103,7 +103,13 @@ describe('tracingSettings: the standard variables', () => {
           `OTEL_TRACES_SAMPLER_ARG: "${arg}" is not a ratio of ${sampler} (a decimal number from 0 to 1, e.g. 0.1)`,
         ]);
       }
-      for (const arg of ['0', '1', '0.25', '.5', '1.0', ' 0.1 ', '']) {
+      // Set but blank (a template variable that was empty): the SDK would log an error and keep every trace.
+      for (const arg of ['', ' ']) {
+        expect(problemsOf({ ...endpoint, OTEL_TRACES_SAMPLER: sampler, OTEL_TRACES_SAMPLER_ARG: arg }), arg).toEqual([
+          `OTEL_TRACES_SAMPLER_ARG is blank: give the ratio of ${sampler} (a decimal number from 0 to 1) or leave the variable out`,
+        ]);
+      }
+      for (const arg of ['0', '1', '0.25', '.5', '1.0', ' 0.1 ', undefined]) {
         expect(problemsOf({ ...endpoint, OTEL_TRACES_SAMPLER: sampler, OTEL_TRACES_SAMPLER_ARG: arg }), arg).toEqual(
           [],
         );

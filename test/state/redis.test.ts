@@ -28,6 +28,7 @@ describe('parseRedisUrl: what REDIS_URL may say', () => {
       db: 3,
       tls: true,
     });
+    expect(parseRedisUrl('redis://valkey/7/')).toMatchObject({ host: 'valkey', db: 7 });
     expect(parseRedisUrl('redis://:secret@[::1]:6379/')).toEqual({
       host: '::1',
       port: 6379,
@@ -47,7 +48,7 @@ describe('parseRedisUrl: what REDIS_URL may say', () => {
       'redis://:s3cret-pw@valkey:6379/abc',
       'redis://:s3cret-pw@valkey:6379/-1',
       'redis://:s3cret-pw@valkey:6379/1.5',
-      'redis://:s3cret-pw@valkey:6379/0/',
+      'redis://:s3cret-pw@valkey:6379/0//',
       'redis://:s3cret-pw@valkey:6379/0x1',
       'redis://:s3cret-pw@valkey:6379/99999999999999999999',
       'redis://:s3cret%zz@valkey:6379',
