@@ -49,11 +49,14 @@ const ARGUMENT_REFUSAL =
   /^Argument "[_A-Za-z]\w*" (?:of (?:non-null |required )?type "[^"]+" )?(?:must not be null\.|was not provided\.|was provided the variable "\$[_A-Za-z]\w*" which was not provided a runtime value\.|has invalid value )/;
 
 function isArgumentRefusal(error: unknown): boolean {
-  return (
-    error instanceof GraphQLError &&
-    ARGUMENT_REFUSAL.test(error.message) &&
-    findOriginal(error, (e) => !(e instanceof GraphQLError)) === undefined
-  );
+  if (!(error instanceof GraphQLError) || !ARGUMENT_REFUSAL.test(error.message)) return false;
+  if (findOriginal(error, (e) => !(e instanceof GraphQLError)) !== undefined) return false;
+  // Thrown by the executor itself, before any resolver ran: graphql-js throws a GraphQLError naming the argument (or
+  // the field) and wraps it with the path; graphql-jit makes one error with locations and no cause. A resolver's
+  // error, whatever its words, is the cause of the one wrapping it and has no nodes of its own.
+  const thrown = error.originalError;
+  if (thrown === undefined) return (error.locations?.length ?? 0) > 0;
+  return thrown instanceof GraphQLError && (thrown.nodes?.length ?? 0) > 0;
 }
 
 /**
@@ -115,7 +118,11 @@ function withoutEchoedValue(message: string, reason: string | undefined, error: 
     return `${name} has an invalid value${at ? ` at ${at}` : ''}${reason ? `: ${reason}` : '.'}`;
   }
   const literal = /^Expected value of type "([^"]+)", found /.exec(message);
-  if (literal) return `Invalid value for type "${literal[1]}"${reason ? `: ${reason}` : '.'}`;
+  if (literal) {
+    // With no cause of its own (an input object given a string or a list), the "reason" is this message itself.
+    const own = reason !== undefined && !reason.startsWith('Expected value of type ') ? reason : undefined;
+    return `Invalid value for type "${literal[1]}"${own ? `: ${own}` : '.'}`;
+  }
   return withoutQuotedValue(message);
 }
 

@@ -1,4 +1,6 @@
+import { GraphQLError, locatedError, parse, type FieldNode, type OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatError } from '../../src/graphql/errors.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { syntheticPersonIdentifiers } from '../../src/sandbox/krr-seed.js';
 
@@ -116,6 +118,18 @@ describe.each(['compiled', 'graphql-js'])('values are never repeated (%s)', (exe
       /^Boolean cannot represent a non boolean value\.$/,
     ],
     [
+      'an input object given a string',
+      `mutation { updateClient(input: "${SECRET}") { __typename } }`,
+      {},
+      /^Invalid value for type "UpdateClientInput!"\.$/,
+    ],
+    [
+      'an input object given a list',
+      `{ clients(filter: ["${SECRET}"]) { id } }`,
+      {},
+      /^Invalid value for type "ClientFilter"\.$/,
+    ],
+    [
       'a String given an object',
       'query Q($n: String) { clients(filter: { nameContains: $n }) { id } }',
       { n: { key: SECRET } },
@@ -179,5 +193,26 @@ describe('with introspection off', () => {
     const res = await t.graphql('{ __schema { queryType { name } } }');
     expect(res.body.errors?.[0]?.message).toBe('Introspection is turned off on this server (INTROSPECTION).');
     expect(res.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+});
+
+describe('what counts as the executor refusing an argument', () => {
+  const field = (parse('{ person(id: null) { id } }').definitions[0] as OperationDefinitionNode).selectionSet
+    .selections[0] as FieldNode;
+  const message = 'Argument "id" of non-null type "PersonIdentifier!" must not be null.';
+  const format = (error: GraphQLError) => formatError({ message: error.message, extensions: {} }, error);
+
+  it('the executor’s own error, located at the argument it refused: BAD_USER_INPUT', () => {
+    const refused = locatedError(
+      new GraphQLError(message, { nodes: field.arguments?.[0]?.value }),
+      [field],
+      ['person'],
+    );
+    expect(format(refused)).toEqual({ message, extensions: { code: 'BAD_USER_INPUT' } });
+  });
+
+  it('a resolver’s error with the same words but no node of its own: still an internal error', () => {
+    const thrown = locatedError(new GraphQLError(message), [field], ['person']);
+    expect(format(thrown)).toEqual({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
   });
 });

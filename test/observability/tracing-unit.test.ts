@@ -109,11 +109,12 @@ describe('tracingSettings: the standard variables', () => {
           `OTEL_TRACES_SAMPLER_ARG is blank: give the ratio of ${sampler} (a decimal number from 0 to 1) or leave the variable out`,
         ]);
       }
-      for (const arg of ['0', '1', '0.25', '.5', '1.0', ' 0.1 ', undefined]) {
+      for (const arg of ['0', '1', '0.25', '.5', '1.0', ' 0.1 ']) {
         expect(problemsOf({ ...endpoint, OTEL_TRACES_SAMPLER: sampler, OTEL_TRACES_SAMPLER_ARG: arg }), arg).toEqual(
           [],
         );
       }
+      expect(problemsOf({ ...endpoint, OTEL_TRACES_SAMPLER: sampler }), 'unset').toEqual([]);
     }
     // The other samplers take no argument: it is ignored (as the SDK ignores it), not checked.
     expect(problemsOf({ ...endpoint, OTEL_TRACES_SAMPLER: 'always_on', OTEL_TRACES_SAMPLER_ARG: 'abc' })).toEqual([]);
