@@ -185,13 +185,14 @@ describe('variables', () => {
   it('refuses a query string, a fragment or a path but a database number in REDIS_URL, saying which', () => {
     expect(loadConfig({ REDIS_URL: 'redis://valkey:6379/15' }).redis?.url).toBe('redis://valkey:6379/15');
     expect(loadConfig({ REDIS_URL: 'redis://valkey:6379/' }).redis?.url).toBe('redis://valkey:6379/');
+    expect(loadConfig({ REDIS_URL: 'redis://valkey:6379/7/' }).redis?.url).toBe('redis://valkey:6379/7/');
     const cases = {
       'redis://:secret-pass@valkey:6379?commandTimeout=20000&enableOfflineQueue=1': 'a query string or fragment',
       'redis://valkey:6379/?connectTimeout=100': 'a query string or fragment',
       'redis://valkey:6379?password=secret-pass': 'a query string or fragment',
       'redis://:secret-pass@valkey:6379#x': 'a query string or fragment',
       'redis://:secret-pass@valkey:6379/abc': 'the path must be empty or a database number',
-      'redis://:secret-pass@valkey:6379/1/': 'the path must be empty or a database number',
+      'redis://:secret-pass@valkey:6379/1/2': 'the path must be empty or a database number',
     };
     for (const [url, says] of Object.entries(cases)) {
       const found = problems({ REDIS_URL: url });
