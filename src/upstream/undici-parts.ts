@@ -26,15 +26,31 @@ export interface RequestProgress {
   dispatched: boolean;
 }
 
-type RequestHandler = Dispatcher.DispatchHandler & { onConnect(abort: unknown, context?: unknown): void };
+interface RequestHandler extends Dispatcher.DispatchHandler {
+  onConnect(abort: unknown, context?: unknown): void;
+}
+type RequestCallback = (err: Error | null, data: Dispatcher.ResponseData) => void;
 const RequestHandler = (
   undiciRequest as unknown as {
-    RequestHandler: new (
-      options: Dispatcher.RequestOptions,
-      callback: (err: Error | null, data: Dispatcher.ResponseData) => void,
-    ) => RequestHandler;
+    RequestHandler: new (options: Dispatcher.RequestOptions, callback: RequestCallback) => RequestHandler;
   }
 ).RequestHandler;
+
+/** undici's own handler of `request`, which also marks its progress when the request is handed to a connection. */
+class ProgressHandler extends RequestHandler {
+  constructor(
+    options: Dispatcher.RequestOptions,
+    callback: RequestCallback,
+    private readonly progress: RequestProgress,
+  ) {
+    super(options, callback);
+  }
+
+  override onConnect(abort: unknown, context?: unknown): void {
+    this.progress.dispatched = true;
+    super.onConnect(abort, context);
+  }
+}
 
 /**
  * `pool.request(options)`, without undici's index; with `progress`, told when undici hands the request to a
@@ -47,14 +63,11 @@ export function request(
 ): Promise<Dispatcher.ResponseData> {
   if (!progress) return undiciRequest.call(pool, options);
   return new Promise((resolve, reject) => {
-    const handler = new RequestHandler(options, (err, data) => (err ? reject(err) : resolve(data)));
-    const onConnect = handler.onConnect;
-    handler.onConnect = function (this: RequestHandler, abort: unknown, context?: unknown) {
-      progress.dispatched = true;
-      return onConnect.call(this, abort, context);
-    };
     try {
-      pool.dispatch(options, handler);
+      pool.dispatch(
+        options,
+        new ProgressHandler(options, (err, data) => (err ? reject(err) : resolve(data)), progress),
+      );
     } catch (err) {
       reject(err as Error);
     }
