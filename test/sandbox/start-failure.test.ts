@@ -1,5 +1,7 @@
+import { mkdtempSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type * as AdminModule from '../../src/sandbox/admin.js';
 import type * as CallerIssuerModule from '../../src/sandbox/caller-issuer.js';
@@ -40,6 +42,9 @@ vi.mock('../../src/sandbox/krr.js', async (original) => {
 
 const { startSandbox } = await import('../../src/sandbox/index.js');
 
+// A temporary directory of this file's own (os.tmpdir() reads TMPDIR when called): other test files, run at the same
+// time, start and remove sandboxes of their own.
+process.env.TMPDIR = mkdtempSync(join(tmpdir(), 'start-failure-'));
 const sandboxDirs = async () => (await readdir(tmpdir())).filter((name) => name.startsWith('facade-sandbox-'));
 
 /** Whether anything still answers at `url` (a closed server refuses the connection). */
