@@ -70,6 +70,8 @@ describe('UpstreamClient deadline', () => {
       const res = await client.request({ method: 'GET', path: '/ok' });
       expect(res).toMatchObject({ status: 200, body: { ok: true } });
     }
-    expect(timers()).toBe(before);
+    // Not more than before: a timer of something else (undici's own clock, say) may end meanwhile on a loaded machine,
+    // but one left behind per call would add twenty.
+    expect(timers()).toBeLessThanOrEqual(before);
   });
 });
