@@ -7,8 +7,10 @@
  *
  * Against the sandbox's KRR simulator (0 ms latency), the bench's queries with the bench's fields (Mesh's: the same KRR
  * fields, and the two timestamps a caller needs to judge the 18-month rule itself). Every answer of every side is
- * checked (the persons asked for present, no errors). Throughput scenarios run the three sides in alternating slices;
- * the sequential one interleaves single calls. Figures per side: requests/s (or p50), CPU of its process per request,
+ * checked (the persons asked for present, no errors). Beside them for the bulk rows, the bare hop (bench/lib/bare-hop.ts:
+ * one KRR call, the facade's parsing and mapping, `JSON.stringify`, nothing else): what any service between caller and
+ * KRR costs against this KRR on this machine, a floor and no product. Throughput scenarios run the sides in alternating
+ * slices; the sequential one interleaves single calls. Figures per side: requests/s (or p50), CPU of its process per request,
  * its peak RSS. A results JSON goes to bench/results/mesh-<time>.json. There are no targets here.
  *
  * With BENCH_KRR=independent every side talks to bench/independent-krr/server.mjs instead: a KRR written from the
@@ -29,7 +31,7 @@ import { syntheticPersonIdentifiers } from '../src/sandbox/krr-seed.js';
 import { answers, type Check } from './lib/answers.js';
 import { mergeRuns, percentiles, rotating, runAutocannonSampled, type SampledResult } from './lib/load.js';
 import { cpuTicks, runMain, sampleRss, spawnNode, stopAll, USER_HZ, waitForIdle, type Child } from './lib/processes.js';
-import { DirectClient, KRR_SCOPE, startFacadeProcess, startSandboxProcess } from './lib/stack.js';
+import { DirectClient, KRR_SCOPE, startBareHop, startFacadeProcess, startSandboxProcess } from './lib/stack.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MESH_DIR = join(ROOT, 'bench', 'mesh');
@@ -69,15 +71,21 @@ const bodiesOf = (n: number) => {
         variables: { ids: g },
       }),
     ),
+    // The bare hop reads `variables.ids` of the facade's body and answers as the facade does to `persons`.
+    bare: groups.map((g) => JSON.stringify({ variables: { ids: g } })),
   };
 };
 const checksOf = (n: number): Record<SideName, Check> => ({
   direct: answers.krr(n),
   facade: n === 1 ? answers.person : answers.persons(n),
   mesh: answers.mesh(n),
+  bare: answers.persons(n),
 });
 
-type SideName = 'direct' | 'facade' | 'mesh';
+type SideName = 'direct' | 'facade' | 'mesh' | 'bare';
+/** The bare hop answers only `persons` (a list): it has no row of one person. */
+const sidesFor = (n: number): SideName[] =>
+  n === 1 ? ['direct', 'facade', 'mesh'] : ['direct', 'facade', 'mesh', 'bare'];
 interface Endpoint {
   url: string;
   headers: Record<string, string>;
@@ -129,7 +137,7 @@ interface SideFigures {
 async function throughput(sides: Record<SideName, Endpoint>, n: number, connections: number) {
   const bodies = bodiesOf(n);
   const checks = checksOf(n);
-  const each = (Object.keys(sides) as SideName[]).map((name) => {
+  const each = sidesFor(n).map((name) => {
     const { url, headers, pid } = sides[name];
     const body = rotating(bodies[name]);
     const check = checks[name];
@@ -174,7 +182,7 @@ async function throughput(sides: Record<SideName, Endpoint>, n: number, connecti
         },
       ];
     }),
-  ) as Record<SideName, SideFigures>;
+  ) as Partial<Record<SideName, SideFigures>>;
 }
 
 /**
@@ -184,7 +192,7 @@ async function throughput(sides: Record<SideName, Endpoint>, n: number, connecti
 async function sequential(sides: Record<SideName, Endpoint>) {
   const bodies = bodiesOf(1000);
   const checks = checksOf(1000);
-  const each = (Object.keys(sides) as SideName[]).map((name) => {
+  const each = sidesFor(1000).map((name) => {
     const { url, headers, pid } = sides[name];
     const { origin, pathname } = new URL(url);
     return {
@@ -219,42 +227,50 @@ async function sequential(sides: Record<SideName, Endpoint>) {
       const cpuUsPerRequest = (side.ticks / USER_HZ / SEQUENTIAL) * 1e6;
       return [side.name, { p50Ms: p50, p99Ms: p99, cpuUsPerRequest, failed: side.failed }];
     }),
-  ) as Record<SideName, SideFigures>;
+  ) as Partial<Record<SideName, SideFigures>>;
 }
 
 const pad = (cells: string[], widths: number[]) =>
   cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
 
-function table(results: { scenario: string; figures: Record<SideName, SideFigures> }[]): string {
+type Figures = Partial<Record<SideName, SideFigures>>;
+
+function table(results: { scenario: string; figures: Figures }[]): string {
   const header = [
     'scenario',
     'direct',
     'facade',
     'Mesh',
+    'bare hop',
     'facade/direct',
     'Mesh/direct',
+    'bare/direct',
     'facade/Mesh',
-    'CPU µs/req facade | Mesh',
+    'CPU µs/req facade | Mesh | bare',
     'peak RSS MB facade | Mesh',
-    'failed',
+    'failed d / f / M / b',
   ];
-  const rows = results.map(({ scenario, figures: { direct, facade, mesh } }) => {
-    const rate = (f: SideFigures) =>
-      f.reqPerSec === undefined ? `${f.p50Ms.toFixed(1)} ms` : `${Math.round(f.reqPerSec)}/s`;
+  const rows = results.map(({ scenario, figures: { direct, facade, mesh, bare } }) => {
+    const rate = (f?: SideFigures) =>
+      !f ? '—' : f.reqPerSec === undefined ? `${f.p50Ms.toFixed(1)} ms` : `${Math.round(f.reqPerSec)}/s`;
     // Higher is better in every ratio: throughput over throughput, or the other side's p50 over this one's.
-    const better = (a: SideFigures, b: SideFigures) =>
-      a.reqPerSec === undefined ? b.p50Ms / a.p50Ms : a.reqPerSec / (b.reqPerSec as number);
+    const better = (a?: SideFigures, b?: SideFigures) =>
+      !a || !b
+        ? '—'
+        : `${(a.reqPerSec === undefined ? b.p50Ms / a.p50Ms : a.reqPerSec / (b.reqPerSec as number)).toFixed(2)}×`;
     return [
       scenario,
       rate(direct),
       rate(facade),
       rate(mesh),
-      `${better(facade, direct).toFixed(2)}×`,
-      `${better(mesh, direct).toFixed(2)}×`,
-      `${better(facade, mesh).toFixed(2)}×`,
-      `${Math.round(facade.cpuUsPerRequest)} | ${Math.round(mesh.cpuUsPerRequest)}`,
-      `${facade.peakRssMb?.toFixed(0) ?? '—'} | ${mesh.peakRssMb?.toFixed(0) ?? '—'}`,
-      `${direct.failed} / ${facade.failed} / ${mesh.failed}`,
+      rate(bare),
+      better(facade, direct),
+      better(mesh, direct),
+      better(bare, direct),
+      better(facade, mesh),
+      [facade, mesh, bare].map((f) => (f ? Math.round(f.cpuUsPerRequest) : '—')).join(' | '),
+      `${facade?.peakRssMb?.toFixed(0) ?? '—'} | ${mesh?.peakRssMb?.toFixed(0) ?? '—'}`,
+      [direct, facade, mesh, bare].map((f) => f?.failed ?? '—').join(' / '),
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -279,6 +295,7 @@ runMain(async () => {
   const direct = await DirectClient.create(sandbox);
   const token = await direct.token([KRR_SCOPE], 1800);
   const facade = await startFacadeProcess('facade', ROOT, sandbox, { entry: 'dist' });
+  const bare = await startBareHop('bare-hop', ROOT, sandbox);
   const meshEnv = {
     ...process.env,
     NODE_ENV: 'production',
@@ -301,8 +318,9 @@ runMain(async () => {
       pid: facade.child.pid,
     },
     mesh: { url: meshUrl, headers: json, pid: mesh.pid },
+    bare: { url: `${bare.url}/graphql`, headers: json, pid: bare.child.pid },
   };
-  const results: { scenario: string; figures: Record<SideName, SideFigures> }[] = [];
+  const results: { scenario: string; figures: Figures }[] = [];
   for (const [n, connections] of [
     [1, 64],
     [100, 16],
