@@ -123,7 +123,14 @@ export interface Config {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
+  constructor(
+    readonly problems: string[],
+    /**
+     * The configuration as far as it could be read (an invalid variable at its default), so that a start can name the
+     * files and the address the valid variables name that cannot be used, beside the invalid variables.
+     */
+    readonly config?: Config,
+  ) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }
@@ -301,6 +308,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     };
   }
 
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) throw new ConfigError(problems, config);
   return config;
 }

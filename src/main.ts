@@ -16,7 +16,8 @@ async function main(): Promise<void> {
     config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
-      console.error(err.message);
+      const more = err.config ? await configuredFileProblems(err.config, process.env, err.problems) : [];
+      console.error(new ConfigError([...err.problems, ...more]).message);
       process.exit(2);
     }
     throw err;

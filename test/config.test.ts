@@ -297,6 +297,32 @@ describe('npm start with a forgotten variable', () => {
     expect(run.out).not.toMatch(/listening|Sandbox mode/i);
   }, 30_000);
 
+  it('names the files and the address that cannot be used together with the invalid variables, in one start', async () => {
+    // A new user's finding: a wrong PORT hid an unreadable TRUSTED_DOCUMENTS_FILE until the next start, and HOST was
+    // checked only as the service began to listen.
+    const run = await start({
+      PATH: process.env.PATH,
+      SANDBOX: 'true',
+      PORT: '-1',
+      QUERY_MAX_ALIASES: '-5',
+      HOST: '192.0.2.1', // TEST-NET-1: an address of no machine here
+      TRUSTED_DOCUMENTS_FILE: '/nonexistent-dir/documents.json',
+      TENANTS_FILE: '/nonexistent-dir/tenants.json',
+    });
+    expect(run.code).toBe(2);
+    for (const name of ['PORT', 'QUERY_MAX_ALIASES', 'HOST', 'TRUSTED_DOCUMENTS_FILE', 'TENANTS_FILE']) {
+      expect(run.out).toMatch(new RegExp(`^  - ${name}\\b`, 'm'));
+    }
+    expect(run.out).not.toMatch(/\n\s+at /);
+  }, 30_000);
+
+  it('names HOST when it is no address of this machine, before anything starts', async () => {
+    const run = await start({ PATH: process.env.PATH, SANDBOX: 'true', PORT: '0', HOST: '192.0.2.1' });
+    expect(run.code).toBe(2);
+    expect(run.out).toMatch(/^ {2}- HOST\b.*192\.0\.2\.1/m);
+    expect(run.out).not.toMatch(/listening|Sandbox mode|\n\s+at /i);
+  }, 30_000);
+
   it('exits 2 naming AUDIT_LOG_FILE when the audit file cannot be opened, without a stack trace', async () => {
     const run = await start({
       PATH: process.env.PATH,

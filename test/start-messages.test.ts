@@ -58,9 +58,10 @@ describe('an address that cannot be listened on', () => {
   it('HOST, not PORT, is named when HOST does not resolve (exit code 2)', async () => {
     const run = await runMainToExit({ HOST: '256.1.1.1', PORT: '0' });
     expect(run.code).toBe(2);
+    // Checked with the configuration, before anything starts (the sandbox's simulators included).
     expect(run.stderr.trim()).toBe(
-      'Invalid configuration: HOST: cannot listen on 256.1.1.1:0: HOST is neither an IP address nor a name that ' +
-        'resolves (ENOTFOUND). Set HOST to an address of this machine, or 0.0.0.0.',
+      'Invalid configuration:\n  - HOST (256.1.1.1) cannot be listened on: HOST is neither an IP address nor a name ' +
+        'that resolves (ENOTFOUND). Set HOST to an address of this machine, or 0.0.0.0.',
     );
   }, 40_000);
 

@@ -1,4 +1,4 @@
-import type { Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
 
 /**
  * A listener that could not be opened, named by the variable to change: the one that chose its port (`PORT`,
@@ -66,4 +66,22 @@ export function listenOn(server: Server, port: number, host: string, portVariabl
       resolve();
     });
   });
+}
+
+/**
+ * Why `host` cannot be listened on, if the address is the reason (it names no address of this machine, or does not
+ * resolve), found by listening on a port of the system's choice and closing at once: checked with the configuration,
+ * before anything starts, so that one start names it beside any other problem. Anything else is left to the start.
+ */
+export async function hostProblem(host: string): Promise<string | undefined> {
+  const probe = createServer();
+  try {
+    await listenOn(probe, 0, host, 'HOST');
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof ListenError) || err.variable !== 'HOST') return undefined;
+    return `HOST (${host}) cannot be listened on: ${reasonOf(err.code, 'HOST')}`;
+  } finally {
+    if (probe.listening) await new Promise((resolve) => probe.close(resolve));
+  }
 }
