@@ -1,13 +1,14 @@
 import { forcedExitAfterMs, startApp } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig } from './config.js';
 import { configuredFileProblems } from './configured-files.js';
 import { ListenError } from './http/listen.js';
-import { TrustedDocumentsError } from './http/trusted-documents.js';
+import { loadTrustedDocuments, TrustedDocumentsError } from './http/trusted-documents.js';
 import { CredentialsError } from './maskinporten/credentials.js';
 import { AuditLogError } from './observability/audit.js';
 import { createLogger } from './observability/logger.js';
 import { startTracing, stopTracing, TracingConfigError } from './observability/tracing.js';
 import { RedisConfigError } from './state/redis-config-error.js';
+import { sandboxBanner } from './sandbox-banner.js';
 import { TenantsError } from './tenants/tenants.js';
 
 async function main(): Promise<void> {
@@ -59,21 +60,10 @@ async function main(): Promise<void> {
   const publicUrl = app.url.replace('//127.0.0.1:', '//localhost:');
   if (app.sandbox) {
     const token = await app.sandbox.callerIssuer.issueToken();
-    console.log(
-      [
-        '',
-        'Sandbox mode: Maskinporten, KRR, the admin API and a caller-token issuer run embedded on loopback.',
-        `GraphQL:        ${publicUrl}/graphql  (${graphiqlNote(config)})`,
-        `Caller token:   POST ${publicUrl}/sandbox/caller-token  (every scope, valid ${token.expires_in} s), or this one:`,
-        '',
-        // A shell assignment, so that the Try line below runs as it is once this one is pasted first.
-        `TOKEN=${token.access_token}`,
-        '',
-        `Try: curl -s ${publicUrl}/graphql -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\`,
-        `       -d '{"query":"query P($id: PersonIdentifier!) { person(id: $id) { status email { value stale } } }","variables":{"id":"11822648950"}}'`,
-        '',
-      ].join('\n'),
-    );
+    const trustedDocuments = config.trustedDocumentsFile
+      ? await loadTrustedDocuments(config.trustedDocumentsFile)
+      : undefined;
+    console.log(sandboxBanner({ publicUrl, config, token, trustedDocuments }));
   }
 
   let stopping = false;
@@ -91,15 +81,6 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-}
-
-/** What the banner says of GraphiQL: there with a token, off, or there but able to run none of its tabs. */
-function graphiqlNote(config: Config): string {
-  if (!(config.graphiql ?? !config.production)) return 'GraphiQL off: GRAPHIQL=false or NODE_ENV=production';
-  if (config.trustedDocumentsFile) {
-    return 'GraphiQL runs nothing here: TRUSTED_DOCUMENTS_FILE takes only the ids of its listed documents';
-  }
-  return 'GraphiQL in a browser, a token filled in';
 }
 
 main().catch((err: unknown) => {

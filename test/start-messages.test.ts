@@ -4,11 +4,14 @@
  * code 2, as for any other misconfiguration), not Node's stack trace; the sandbox banner's lines work when pasted.
  */
 import { createServer, type Server } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listenOn, ListenError } from '../src/http/listen.js';
 import { runMainToExit, startMain } from './helpers/main-process.js';
 
 const servers: Server[] = [];
+/** The web example's trusted documents (a person look-up by `$id` among them). */
+const WEB_DOCUMENTS = fileURLToPath(new URL('../examples/web/src/gql/persisted-documents.json', import.meta.url));
 
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((done) => s.close(done))));
@@ -132,28 +135,36 @@ describe('settings checked only when used', () => {
 });
 
 describe('the sandbox banner', () => {
-  it("prints a TOKEN= line and a Try line that answer as printed (the new user's first two pastes)", async () => {
-    const { child, output } = await startMain();
-    try {
-      const printed = output();
-      const token = /^TOKEN=(\S+)$/m.exec(printed)?.[1];
-      const url = /^Try: curl -s (\S+) /m.exec(printed)?.[1];
-      const body = /^\s+-d '(.+)'$/m.exec(printed)?.[1];
-      expect(token && url && body, printed).toBeTruthy();
-      expect(printed).toContain('-H "authorization: Bearer $TOKEN"');
-      const res = await fetch(url as string, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body,
-      });
-      expect(res.status).toBe(200);
-      const answer = (await res.json()) as { data?: { person?: { status?: string } }; errors?: unknown };
-      expect(answer.errors).toBeUndefined();
-      expect(answer.data?.person?.status).toBe('ACTIVE');
-    } finally {
-      child.kill('SIGKILL');
-    }
-  }, 40_000);
+  it.each([
+    ['', {}],
+    // A new user's finding: with trusted documents only, the Try line sent a query text, refused.
+    [' with TRUSTED_DOCUMENTS_FILE', { TRUSTED_DOCUMENTS_FILE: WEB_DOCUMENTS }],
+  ])(
+    "prints a TOKEN= line and a Try line that answer as printed (the new user's first two pastes)%s",
+    async (_, env) => {
+      const { child, output } = await startMain(env);
+      try {
+        const printed = output();
+        const token = /^TOKEN=(\S+)$/m.exec(printed)?.[1];
+        const url = /^Try: curl -s (\S+) /m.exec(printed)?.[1];
+        const body = /^\s+-d '(.+)'$/m.exec(printed)?.[1];
+        expect(token && url && body, printed).toBeTruthy();
+        expect(printed).toContain('-H "authorization: Bearer $TOKEN"');
+        const res = await fetch(url as string, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body,
+        });
+        expect(res.status).toBe(200);
+        const answer = (await res.json()) as { data?: { person?: { status?: string } }; errors?: unknown };
+        expect(answer.errors).toBeUndefined();
+        expect(answer.data?.person?.status).toBe('ACTIVE');
+      } finally {
+        child.kill('SIGKILL');
+      }
+    },
+    40_000,
+  );
 
   it('says GraphiQL is off when it is, instead of promising it with a token', async () => {
     const { child, output } = await startMain({ GRAPHIQL: 'false' });

@@ -27,6 +27,8 @@ export interface TrustedDocuments {
   readonly size: number;
   /** The document listed under this sha256 hex hash (lowercase), if any. */
   get(hash: string): string | undefined;
+  /** Every listed document with its hash, in the manifest's order. */
+  entries(): IterableIterator<[hash: string, document: string]>;
 }
 
 /**
@@ -83,6 +85,7 @@ export async function loadTrustedDocuments(file: string): Promise<TrustedDocumen
   return Object.freeze({
     size: documents.size,
     get: (hash: string): string | undefined => (typeof hash === 'string' ? documents.get(hash) : undefined),
+    entries: () => documents.entries(),
   });
 }
 
