@@ -204,4 +204,10 @@ function describeToken(token: string): void {
   }
 }
 
+// A reader that goes away (`npm run token | head -3`) ends the script quietly, as it ends any command-line tool; the
+// sandbox's directory goes with the process (src/sandbox/index.ts).
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(0);
+});
 process.exitCode = await main(process.argv.slice(2));

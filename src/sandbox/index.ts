@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,6 +104,23 @@ export interface SandboxOptions {
 }
 
 /**
+ * The sandboxes' key directories not yet removed by `close`: removed when the process exits whatever the way (an
+ * error nothing caught, `process.exit`, a closed stdout), so that no enterprise key of a sandbox stays on disk.
+ */
+const dirsToRemoveAtExit = new Set<string>();
+let exitHookInstalled = false;
+
+function removeAtExit(dir: string): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const left of dirsToRemoveAtExit) rmSync(left, { recursive: true, force: true });
+    });
+  }
+  dirsToRemoveAtExit.add(dir);
+}
+
+/**
  * Starts every simulator on its own loopback port, generates a test PKI and an enterprise-like certificate, and
  * writes the key and chain to PEM files so the facade loads them exactly as it would in production.
  */
@@ -116,7 +134,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   /** The simulators started so far (closed again when the start fails, and by `close`), and the key's directory. */
   const servers: Promise<{ close(): Promise<void> }>[] = [callerIssuerStarting];
   let dir: string | undefined;
-  const removeDir = () => (dir === undefined ? Promise.resolve() : rm(dir, { recursive: true, force: true }));
+  const removeDir = async () => {
+    if (dir === undefined) return;
+    await rm(dir, { recursive: true, force: true });
+    dirsToRemoveAtExit.delete(dir);
+  };
   try {
     const [caKeys, enterpriseKeys] = await Promise.all([generateRsaKeyPairAsync(), generateRsaKeyPairAsync()]);
     const pki = createTestPki({ name: 'Sandbox Test CA', caKeys });
@@ -126,6 +148,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       keys: enterpriseKeys,
     });
     dir = await mkdtemp(join(tmpdir(), 'facade-sandbox-'));
+    removeAtExit(dir);
     await chmod(dir, 0o700);
     const keyFile = join(dir, 'enterprise-key.pem');
     const certFile = join(dir, 'enterprise-chain.pem');

@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeJwt } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -112,4 +115,24 @@ describe('npm run token', () => {
     expect(unknownFlag.stderr).toContain('Usage: npm run token');
     expect(unknownFlag.stdout).toBe('');
   });
+
+  it('stops quietly when its reader goes away (`| head -3`), leaving no key of the sandbox on disk', async () => {
+    // A new user's finding: a closed pipe ended the script in an EPIPE error before its sandbox's directory (the
+    // enterprise key, the chain and tenants.json) was removed.
+    const tmp = await mkdtemp(join(tmpdir(), 'token-cli-pipe-'));
+    const env: NodeJS.ProcessEnv = { ...process.env, SANDBOX: 'true', TMPDIR: tmp };
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/token.ts', '--scope', CONTACT], {
+      cwd: ROOT,
+      env,
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.stdout.once('data', () => child.stdout.destroy()); // what `head` does once it has its lines
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const left = (await readdir(tmp)).filter((name) => name.startsWith('facade-sandbox-'));
+    await rm(tmp, { recursive: true, force: true });
+    expect(left).toEqual([]);
+    expect(stderr).not.toMatch(/EPIPE|\n\s+at /);
+    expect(code).toBe(0);
+  }, 30_000);
 });
