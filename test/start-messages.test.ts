@@ -74,6 +74,11 @@ describe('an address that cannot be listened on', () => {
     expect(absent).toBeInstanceOf(ListenError);
     expect(absent).toMatchObject({ variable: 'HOST', code: 'EADDRNOTAVAIL' });
     expect((absent as Error).message).toMatch(/^HOST: cannot listen on 192\.0\.2\.1:0: HOST is not an address/);
+    // A link-local IPv6 address without its interface cannot be bound (EINVAL; EAFNOSUPPORT without IPv6): the
+    // address, not the port, was named METRICS_PORT before.
+    const linkLocal = await listenOn(createServer(), 0, 'fe80::1', 'METRICS_PORT').catch((err: unknown) => err);
+    expect(linkLocal).toMatchObject({ variable: 'HOST' });
+    expect(['EINVAL', 'EAFNOSUPPORT', 'EADDRNOTAVAIL']).toContain((linkLocal as ListenError).code);
     const port = await busyPort();
     const taken = await listenOn(createServer(), port, '127.0.0.1', 'METRICS_PORT').catch((err: unknown) => err);
     expect(taken).toMatchObject({ variable: 'METRICS_PORT', code: 'EADDRINUSE' });

@@ -20,11 +20,17 @@ export class ListenError extends Error {
 
 /**
  * Whether a failure to listen lies with the address (`HOST`) rather than the port: it names no address of this
- * machine (EADDRNOTAVAIL), or does not resolve (ENOTFOUND, `EAI_*` from getaddrinfo, e.g. `HOST=256.1.1.1`).
+ * machine (EADDRNOTAVAIL), cannot be bound as it is written (EINVAL, e.g. a link-local IPv6 address without its
+ * interface; EAFNOSUPPORT, IPv6 on a host without it), or does not resolve (ENOTFOUND, `EAI_*` from getaddrinfo, e.g.
+ * `HOST=256.1.1.1`). Node refuses a port out of range before it tries.
  */
 function isAddressProblem(err: NodeJS.ErrnoException): boolean {
   const code = err.code ?? '';
-  return code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code.startsWith('EAI_') || err.syscall === 'getaddrinfo';
+  return (
+    ['EADDRNOTAVAIL', 'EINVAL', 'EAFNOSUPPORT', 'ENOTFOUND'].includes(code) ||
+    code.startsWith('EAI_') ||
+    err.syscall === 'getaddrinfo'
+  );
 }
 
 /** What to do about the usual causes, by the error's code. */
@@ -36,6 +42,12 @@ function reasonOf(code: string | undefined, variable: string): string {
       return `permission denied (EACCES): ports below 1024 need privileges. Set ${variable} to 1024 or above.`;
     case 'EADDRNOTAVAIL':
       return 'HOST is not an address of this machine (EADDRNOTAVAIL). Set HOST to one of its addresses, or 0.0.0.0.';
+    case 'EINVAL':
+    case 'EAFNOSUPPORT':
+      return (
+        `HOST cannot be bound as written (${code}). Set HOST to an address of this machine (a link-local IPv6 ` +
+        'address with its interface, e.g. fe80::1%eth0), or 0.0.0.0.'
+      );
     case 'ENOTFOUND':
     case 'EAI_NONAME':
     case 'EAI_AGAIN':
@@ -76,7 +88,8 @@ export function listenOn(server: Server, port: number, host: string, portVariabl
 export async function hostProblem(host: string): Promise<string | undefined> {
   const probe = createServer();
   try {
-    await listenOn(probe, 0, host, 'HOST');
+    // The port variable's name is never used: on a port of the system's choice, only the address can fail.
+    await listenOn(probe, 0, host, 'PORT');
     return undefined;
   } catch (err) {
     if (!(err instanceof ListenError) || err.variable !== 'HOST') return undefined;
