@@ -81,8 +81,8 @@ export function listenOn(server: Server, port: number, host: string, portVariabl
 }
 
 /**
- * Why `host` cannot be listened on, if the address is the reason (it names no address of this machine, or does not
- * resolve), found by listening on a port of the system's choice and closing at once: checked with the configuration,
+ * Why `host` cannot be listened on, if the address is the reason (see `isAddressProblem`), found by listening on a
+ * port of the system's choice and closing at once: checked with the configuration,
  * before anything starts, so that one start names it beside any other problem. Anything else is left to the start.
  */
 export async function hostProblem(host: string): Promise<string | undefined> {
