@@ -489,7 +489,7 @@ export type OnBehalfOf = {
   client: Client;
   /** Admin API: `description`. */
   description: Maybe<Scalars['String']['output']>;
-  /** Admin API: `onbehalfof`. */
+  /** The registration's id within its client (admin API: `onbehalfof`), unique only together with `client { id }`: a supplier's clients often register a customer under the same id. A cache that keys objects by type and `id` must key this type by its client too (README, "Normalized caches"). */
   id: Scalars['ID']['output'];
   /** Admin API: `name` (older: `display_name`). */
   name: Maybe<Scalars['String']['output']>;

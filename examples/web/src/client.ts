@@ -48,6 +48,8 @@ export const client = new Client({
       generateHash: documentHash,
       enforcePersistedQueries: import.meta.env.PROD,
       enableForMutation: true,
+      // Required: the exchange's default is GET, and the facade refuses a person operation over GET (405: its ids
+      // would be in the URL) and any other GET without a preflight header (Apollo's CSRF rule).
       preferGetForPersistedQueries: false,
     }),
     fetchExchange,
