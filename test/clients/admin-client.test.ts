@@ -204,7 +204,8 @@ describe('scopes callers may put on clients', () => {
     expect(globMatch('', 'x')).toBe(false);
     const started = performance.now();
     expect(globMatch('*a*a*a*a*a*a*a*a*b', 'a'.repeat(255))).toBe(false);
-    expect(performance.now() - started).toBeLessThan(100);
+    // Backtracking would take hours; linear matching takes microseconds. A second leaves room for a busy machine.
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 });
 
