@@ -4,10 +4,13 @@
  * code 2, as for any other misconfiguration), not Node's stack trace; the sandbox banner's lines work when pasted.
  */
 import { createServer, type Server } from 'node:net';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listenOn, ListenError } from '../src/http/listen.js';
-import { runMainToExit, startMain } from './helpers/main-process.js';
+import { runMainToExit, startMain, stopMain } from './helpers/main-process.js';
 
 const servers: Server[] = [];
 /** The web example's trusted documents (a person look-up by `$id` among them). */
@@ -147,7 +150,8 @@ describe('the sandbox banner', () => {
   ])(
     "prints a TOKEN= line and a Try line that answer as printed (the new user's first two pastes)%s",
     async (_, env) => {
-      const { child, output } = await startMain(env);
+      const tmp = await mkdtemp(join(tmpdir(), 'start-messages-'));
+      const { child, output } = await startMain({ ...env, TMPDIR: tmp });
       try {
         const printed = output();
         const token = /^TOKEN=(\S+)$/m.exec(printed)?.[1];
@@ -165,8 +169,12 @@ describe('the sandbox banner', () => {
         expect(answer.errors).toBeUndefined();
         expect(answer.data?.person?.status).toBe('ACTIVE');
       } finally {
-        child.kill('SIGKILL');
+        await stopMain(child);
       }
+      // Stopped by SIGTERM, the sandbox took its key directory (the enterprise key, chain, tenants file) with it.
+      const left = (await readdir(tmp)).filter((name) => name.startsWith('facade-sandbox-'));
+      await rm(tmp, { recursive: true, force: true });
+      expect(left).toEqual([]);
     },
     40_000,
   );
@@ -176,7 +184,7 @@ describe('the sandbox banner', () => {
     try {
       expect(output()).toMatch(/GraphQL: +\S+\/graphql +\(GraphiQL off: GRAPHIQL=false or NODE_ENV=production\)/);
     } finally {
-      child.kill('SIGKILL');
+      await stopMain(child);
     }
   }, 40_000);
 });

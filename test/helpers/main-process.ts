@@ -56,3 +56,19 @@ export function runMainToExit(
     });
   });
 }
+
+/**
+ * Stops a started one as an orchestrator does (SIGTERM, then SIGKILL after 10 s) and resolves once it has exited, so
+ * that its sandbox (simulators, key directory) is closed rather than left behind.
+ */
+export function stopMain(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      done();
+    });
+    child.kill('SIGTERM');
+  });
+}
