@@ -16,7 +16,7 @@ import { hasLongList } from './http/json-pieces.js';
 import { listenOn } from './http/listen.js';
 import { createServer } from './http/node-http.js';
 import { createHttpServer, sendJson, sendMetrics, type ContextRequest } from './http/server.js';
-import { loadTrustedDocuments } from './http/trusted-documents.js';
+import { loadTrustedDocuments, type TrustedDocuments } from './http/trusted-documents.js';
 import { KRR_CONTACT_SCOPE, KrrClient } from './krr/client.js';
 import { createPersonsContext, type PersonsContext } from './krr/context.js';
 import { collectWhenBusy, LoopUtilization } from './krr/batch-window.js';
@@ -102,6 +102,8 @@ export interface App {
   log: Logger;
   tokens: TokenService;
   sandbox?: Sandbox;
+  /** With TRUSTED_DOCUMENTS_FILE: the documents that run here. */
+  trustedDocuments?: TrustedDocuments;
   close(): Promise<void>;
 }
 
@@ -365,6 +367,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       log,
       tokens,
       sandbox,
+      trustedDocuments,
       /**
        * Graceful shutdown: /readyz answers 503 at once, new connections are refused after `shutdownDelayMs` (time for
        * the load balancer to notice), in-flight requests get `shutdownGraceMs` to finish. Requests still running then

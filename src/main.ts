@@ -2,7 +2,7 @@ import { forcedExitAfterMs, startApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { configuredFileProblems } from './configured-files.js';
 import { ListenError } from './http/listen.js';
-import { loadTrustedDocuments, TrustedDocumentsError } from './http/trusted-documents.js';
+import { TrustedDocumentsError } from './http/trusted-documents.js';
 import { CredentialsError } from './maskinporten/credentials.js';
 import { AuditLogError } from './observability/audit.js';
 import { createLogger } from './observability/logger.js';
@@ -60,10 +60,7 @@ async function main(): Promise<void> {
   const publicUrl = app.url.replace('//127.0.0.1:', '//localhost:');
   if (app.sandbox) {
     const token = await app.sandbox.callerIssuer.issueToken();
-    const trustedDocuments = config.trustedDocumentsFile
-      ? await loadTrustedDocuments(config.trustedDocumentsFile)
-      : undefined;
-    console.log(sandboxBanner({ publicUrl, config, token, trustedDocuments }));
+    console.log(sandboxBanner({ publicUrl, config, token, trustedDocuments: app.trustedDocuments }));
   }
 
   let stopping = false;

@@ -1,11 +1,10 @@
+import { Kind, parse, print, type DocumentNode } from 'graphql';
 import type { Config } from './config.js';
 import type { TrustedDocuments } from './http/trusted-documents.js';
 
 /** The sandbox's first example person (src/sandbox/krr-seed.ts): active, with an e-mail address. */
 const EXAMPLE_ID = '11822648950';
 const EXAMPLE_QUERY = 'query P($id: PersonIdentifier!) { person(id: $id) { status email { value stale } } }';
-/** A listed query whose one variable is `$id: PersonIdentifier!`, and which looks that person up. */
-const PERSON_BY_ID = /^\s*query\b[^({]*\(\s*\$id\s*:\s*PersonIdentifier\s*!\s*\)[^]*\bperson\s*\(\s*id\s*:\s*\$id\s*\)/;
 
 export interface BannerInput {
   /** Where callers reach the facade, e.g. http://localhost:4000. */
@@ -37,22 +36,47 @@ export function sandboxBanner({ publicUrl, config, token, trustedDocuments }: Ba
 }
 
 function tryLines(publicUrl: string, trustedDocuments?: TrustedDocuments): string[] {
-  let body = JSON.stringify({ query: EXAMPLE_QUERY, variables: { id: EXAMPLE_ID } });
-  if (trustedDocuments) {
-    const listed = [...trustedDocuments.entries()].find(([, document]) => PERSON_BY_ID.test(document));
-    if (!listed) {
-      return [
-        'Try: only the documents of TRUSTED_DOCUMENTS_FILE run here; send one by its hash:',
-        `       curl -s ${publicUrl}/graphql -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\`,
-        `       -d '{"documentId":"sha256:<its hash>","variables":{…}}'`,
-      ];
-    }
-    body = JSON.stringify({ documentId: `sha256:${listed[0]}`, variables: { id: EXAMPLE_ID } });
+  const curl = `curl -s ${publicUrl}/graphql -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\`;
+  if (!trustedDocuments) {
+    return [`Try: ${curl}`, `       -d '${JSON.stringify({ query: EXAMPLE_QUERY, variables: { id: EXAMPLE_ID } })}'`];
+  }
+  const listed = [...trustedDocuments.entries()].find(([, document]) => looksUpOnePersonById(document));
+  if (!listed) {
+    return [
+      'Try: only the documents of TRUSTED_DOCUMENTS_FILE run here; send one by its hash:',
+      `       ${curl}`,
+      `       -d '{"documentId":"sha256:<its hash>","variables":{…}}'`,
+    ];
   }
   return [
-    `Try: curl -s ${publicUrl}/graphql -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\`,
-    `       -d '${body}'`,
+    `Try: ${curl}`,
+    `       -d '${JSON.stringify({ documentId: `sha256:${listed[0]}`, variables: { id: EXAMPLE_ID } })}'`,
   ];
+}
+
+/**
+ * Whether `text` is one query whose only variable is `$id: PersonIdentifier!` and which passes it to `person(id:)` at
+ * its root: the banner's example id is then all it needs.
+ */
+function looksUpOnePersonById(text: string): boolean {
+  let document: DocumentNode;
+  try {
+    document = parse(text, { noLocation: true });
+  } catch {
+    return false;
+  }
+  const [operation, ...others] = document.definitions;
+  if (others.length > 0 || operation?.kind !== Kind.OPERATION_DEFINITION || operation.operation !== 'query')
+    return false;
+  const variables = operation.variableDefinitions ?? [];
+  if (variables.length !== 1 || variables[0]?.variable.name.value !== 'id') return false;
+  if (print(variables[0].type) !== 'PersonIdentifier!') return false;
+  return operation.selectionSet.selections.some(
+    (field) =>
+      field.kind === Kind.FIELD &&
+      field.name.value === 'person' &&
+      field.arguments?.some((arg) => arg.name.value === 'id' && arg.value.kind === Kind.VARIABLE),
+  );
 }
 
 /** What the banner says of GraphiQL: there with a token, off, or there but able to run none of its tabs. */

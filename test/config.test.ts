@@ -316,13 +316,6 @@ describe('npm start with a forgotten variable', () => {
     expect(run.out).not.toMatch(/\n\s+at /);
   }, 30_000);
 
-  it('names HOST when it is no address of this machine, before anything starts', async () => {
-    const run = await start({ PATH: process.env.PATH, SANDBOX: 'true', PORT: '0', HOST: '192.0.2.1' });
-    expect(run.code).toBe(2);
-    expect(run.out).toMatch(/^ {2}- HOST\b.*192\.0\.2\.1/m);
-    expect(run.out).not.toMatch(/listening|Sandbox mode|\n\s+at /i);
-  }, 30_000);
-
   it('exits 2 naming AUDIT_LOG_FILE when the audit file cannot be opened, without a stack trace', async () => {
     const run = await start({
       PATH: process.env.PATH,

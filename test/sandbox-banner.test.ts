@@ -27,7 +27,13 @@ describe('the sandbox banner', () => {
 
   it('sends a listed person look-up by its hash with trusted documents only, whatever else is listed first', async () => {
     const person = 'query Who($id: PersonIdentifier!) { person(id: $id) { status } }';
-    const { file, documents } = await manifestOf('query Me { me { scopes } }', person);
+    const { file, documents } = await manifestOf(
+      'query Me { me { scopes } }',
+      // Not a person look-up, whatever its text says: an id variable passed nowhere but in a comment.
+      'query Near($id: PersonIdentifier!) {\n  # person(id: $id)\n  me { scopes }\n}',
+      'query Two($id: PersonIdentifier!, $why: String) { person(id: $id) { status } }',
+      person,
+    );
     const config = loadConfig({ TRUSTED_DOCUMENTS_FILE: file });
     const banner = sandboxBanner({ publicUrl: 'http://localhost:4000', config, token, trustedDocuments: documents });
     expect(bodyOf(banner)).toEqual({ documentId: `sha256:${sha256(person)}`, variables: { id: '11822648950' } });

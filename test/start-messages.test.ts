@@ -65,6 +65,7 @@ describe('an address that cannot be listened on', () => {
     const run = await runMainToExit({ HOST: '256.1.1.1', PORT: '0' });
     expect(run.code).toBe(2);
     // Checked with the configuration, before anything starts (the sandbox's simulators included).
+    expect(run.stdout).not.toMatch(/Sandbox mode|listening/i);
     expect(run.stderr.trim()).toBe(
       'Invalid configuration:\n  - HOST (256.1.1.1) cannot be listened on: HOST is neither an IP address nor a name ' +
         'that resolves (ENOTFOUND). Set HOST to an address of this machine, or 0.0.0.0.',

@@ -1,8 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import type * as AdminModule from '../../src/sandbox/admin.js';
 import type * as CallerIssuerModule from '../../src/sandbox/caller-issuer.js';
 import type * as KrrModule from '../../src/sandbox/krr.js';
@@ -44,7 +44,9 @@ const { startSandbox } = await import('../../src/sandbox/index.js');
 
 // A temporary directory of this file's own (os.tmpdir() reads TMPDIR when called): other test files, run at the same
 // time, start and remove sandboxes of their own.
-process.env.TMPDIR = mkdtempSync(join(tmpdir(), 'start-failure-'));
+const ownTmp = mkdtempSync(join(tmpdir(), 'start-failure-'));
+process.env.TMPDIR = ownTmp;
+afterAll(() => rmSync(ownTmp, { recursive: true, force: true }));
 const sandboxDirs = async () => (await readdir(tmpdir())).filter((name) => name.startsWith('facade-sandbox-'));
 
 /** Whether anything still answers at `url` (a closed server refuses the connection). */
