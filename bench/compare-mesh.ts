@@ -30,8 +30,15 @@ import { Pool } from 'undici';
 import { syntheticPersonIdentifiers } from '../src/sandbox/krr-seed.js';
 import { answers, type Check } from './lib/answers.js';
 import { mergeRuns, percentiles, rotating, runAutocannonSampled, type SampledResult } from './lib/load.js';
-import { cpuTicks, runMain, sampleRss, spawnNode, stopAll, USER_HZ, waitForIdle, type Child } from './lib/processes.js';
-import { DirectClient, KRR_SCOPE, startBareHop, startFacadeProcess, startSandboxProcess } from './lib/stack.js';
+import { cpuTicks, runMain, sampleRss, spawnNode, stopAll, USER_HZ, waitForIdle } from './lib/processes.js';
+import {
+  DirectClient,
+  KRR_SCOPE,
+  startBareHop,
+  startFacadeProcess,
+  startSandboxProcess,
+  withIndependentKrr,
+} from './lib/stack.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MESH_DIR = join(ROOT, 'bench', 'mesh');
@@ -110,18 +117,6 @@ function prepareMesh(): string {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   return supergraph;
-}
-
-/** bench/independent-krr/server.mjs, verifying tokens against the simulators' Maskinporten. */
-async function startIndependentKrr(vars: Record<string, string>): Promise<{ child: Child; url: string }> {
-  const child = spawnNode(
-    'independent-krr',
-    [join(ROOT, 'bench', 'independent-krr', 'server.mjs')],
-    { ...process.env, ...vars },
-    ROOT,
-  );
-  const line = await child.waitForLine((l) => l.startsWith('KRR_URL='), 30_000);
-  return { child, url: line.slice('KRR_URL='.length) };
 }
 
 interface SideFigures {
@@ -286,12 +281,12 @@ runMain(async () => {
   // and the direct client renew theirs).
   process.env.ACCESS_TOKEN_TTL_SECONDS = '3600';
   const simulators = await startSandboxProcess('sandbox', ROOT, 0);
-  const krr =
-    KRR === 'independent'
-      ? await startIndependentKrr(simulators.vars)
-      : { child: simulators.child, url: simulators.vars.KRR_URL as string };
-  const sandbox = { ...simulators, vars: { ...simulators.vars, KRR_URL: krr.url } };
-  log(`KRR: ${KRR === 'independent' ? `the independent one (bench/independent-krr) at ${krr.url}` : 'the simulator'}`);
+  const independent = KRR === 'independent' ? await withIndependentKrr(ROOT, simulators) : undefined;
+  const sandbox = independent?.sandbox ?? simulators;
+  const krrPid = (independent?.krr ?? simulators.child).pid;
+  log(
+    `KRR: ${KRR === 'independent' ? `the independent one (bench/independent-krr) at ${sandbox.vars.KRR_URL}` : 'the simulator'}`,
+  );
   const direct = await DirectClient.create(sandbox);
   const token = await direct.token([KRR_SCOPE], 1800);
   const facade = await startFacadeProcess('facade', ROOT, sandbox, { entry: 'dist' });
@@ -310,7 +305,7 @@ runMain(async () => {
     direct: {
       url: `${sandbox.vars.KRR_URL}/rest/v2/personer`,
       headers: { ...json, authorization: `Bearer ${token}` },
-      pid: krr.child.pid,
+      pid: krrPid,
     },
     facade: {
       url: `${facade.url}/graphql`,

@@ -7,7 +7,9 @@
  *          from PROFILE_CALLERS (16) concurrent callers for PROFILE_DURATION (10) seconds
  *   p1000  1000-person queries one at a time, PROFILE_SEQUENTIAL (60) of them
  *
- * Both ask for the bench's fields of each person unless PROFILE_FIELDS gives another selection.
+ * Both ask for the bench's fields of each person unless PROFILE_FIELDS gives another selection. With
+ * PROFILE_KRR=independent the facade talks to bench/independent-krr/server.mjs instead of the simulator: the KRR of
+ * issue 16's outside check, whose answers carry every field with timestamps older than 18 months.
  *
  * Every answer is checked (1000 or 100 persons, no errors). For each scenario the self time of the facade's top
  * functions and a breakdown by where the code lives (our src/ files, each dependency, node internals, GC) go to stdout,
@@ -23,7 +25,14 @@ import { syntheticPersonIdentifiers } from '../src/sandbox/krr-seed.js';
 import { answers } from './lib/answers.js';
 import { percentiles } from './lib/load.js';
 import { cpuTicks, runMain, stopAll, USER_HZ } from './lib/processes.js';
-import { DirectClient, KRR_SCOPE, startFacadeProcess, startSandboxProcess, type SandboxProcess } from './lib/stack.js';
+import {
+  DirectClient,
+  KRR_SCOPE,
+  startFacadeProcess,
+  startSandboxProcess,
+  withIndependentKrr,
+  type SandboxProcess,
+} from './lib/stack.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback) || fallback;
@@ -31,6 +40,8 @@ const DURATION_S = num('PROFILE_DURATION', 10);
 const CALLERS = num('PROFILE_CALLERS', 16);
 const SEQUENTIAL = num('PROFILE_SEQUENTIAL', 60);
 const PERSONS = Math.min(1000, num('PROFILE_PERSONS', 100));
+const KRR = process.env.PROFILE_KRR ?? 'simulator';
+if (KRR !== 'simulator' && KRR !== 'independent') throw new Error('PROFILE_KRR must be simulator or independent');
 /** More node flags for the facade, e.g. PROFILE_NODE_FLAGS="--max-semi-space-size=32" to try a heap setting. */
 const EXTRA_FLAGS = (process.env.PROFILE_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 /**
@@ -166,7 +177,9 @@ async function profileScenario(
 
 async function main(): Promise<void> {
   const dir = join(ROOT, 'bench', 'results', 'profiles', new Date().toISOString().replace(/[:.]/g, '-'));
-  const sandbox = await startSandboxProcess('sandbox', ROOT, 0);
+  const simulators = await startSandboxProcess('sandbox', ROOT, 0);
+  const sandbox = KRR === 'independent' ? (await withIndependentKrr(ROOT, simulators)).sandbox : simulators;
+  log(`KRR: ${KRR === 'independent' ? `the independent one at ${sandbox.vars.KRR_URL}` : 'the simulator'}`);
   const direct = await DirectClient.create(sandbox);
   const ids = syntheticPersonIdentifiers(40_000);
   const token = await direct.token([KRR_SCOPE], 60);

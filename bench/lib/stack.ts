@@ -2,6 +2,7 @@
  * What a benchmark runs against: a sandbox process (the simulators, `npm run sandbox`), a facade process pointed at it
  * with the variables the sandbox prints, and a direct client (the repo's own TokenService) for the baselines.
  */
+import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { createStandaloneTokenService } from '../../src/maskinporten/standalone.js';
 import type { TokenService } from '../../src/maskinporten/token-service.js';
@@ -44,6 +45,24 @@ export async function startSandboxProcess(name: string, root: string, latencyMs:
   }
   const callerToken = tokenLine.slice(tokenLine.lastIndexOf(': ') + 2).trim();
   return { child, latencyMs, vars, callerToken };
+}
+
+/**
+ * bench/independent-krr/server.mjs, a KRR written apart from src/sandbox (verifying tokens against the simulators'
+ * Maskinporten), and `sandbox` with its KRR_URL pointing there: issue 16's outside check.
+ */
+export async function withIndependentKrr(
+  root: string,
+  sandbox: SandboxProcess,
+): Promise<{ krr: Child; sandbox: SandboxProcess }> {
+  const krr = spawnNode(
+    'independent-krr',
+    [join(root, 'bench', 'independent-krr', 'server.mjs')],
+    { ...process.env, ...sandbox.vars },
+    root,
+  );
+  const line = await krr.waitForLine((l) => l.startsWith('KRR_URL='), 30_000);
+  return { krr, sandbox: { ...sandbox, vars: { ...sandbox.vars, KRR_URL: line.slice('KRR_URL='.length) } } };
 }
 
 export interface FacadeProcess {
