@@ -377,7 +377,7 @@ export const VARIABLES = {
     max: 1000,
     description:
       'most person ids in one KRR call (KRR takes up to 1000); a query asking for more persons is looked up in ' +
-      'several calls at once (docs/benchmarks.md, "KRR calls of up to 500 ids": why 500)',
+      'several calls at once (docs/benchmarks.md, "KRR calls of 200 ids, again": why 200)',
   },
   KRR_BATCH_WINDOW_MODE: {
     group: 'krr',

@@ -563,7 +563,7 @@ export type Query = {
   person: Maybe<Person>;
   /**
    * Looks up many persons, in the same order as `ids` (duplicates allowed, looked up once). The distinct ids go to KRR in
-   * calls of up to 500 ids (the service's `KRR_BATCH_MAX_IDS`, at most KRR's 1000), made at once and shared with other
+   * calls of up to 200 ids (the service's `KRR_BATCH_MAX_IDS`, at most KRR's 1000), made at once and shared with other
    * requests' look-ups of the moment. An entry is null, with an error at its path, when the KRR call for its id failed.
    */
   persons: Array<Maybe<Person>>;

@@ -82,7 +82,7 @@ query Contact($id: PersonIdentifier!, $mailboxId: PersonIdentifier!) {
   },
   {
     name: 'Batch',
-    document: `# Many persons (contactinfo.read): same order as ids, KRR calls of up to 500 distinct ids
+    document: `# Many persons (contactinfo.read): same order as ids, KRR calls of up to 200 distinct ids
 query Batch($ids: [PersonIdentifier!]!) {
   persons(ids: $ids) {
     id

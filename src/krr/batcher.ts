@@ -70,15 +70,15 @@ export const MAX_REFUSED_IDS = 10_000;
 export const BATCH_RETRY_BUDGET = 3;
 
 /**
- * `KRR_BATCH_MAX_IDS`'s default: most ids in one KRR call, half of KRR's own limit, so a 1000-person query goes out as
- * two calls at once and the 100-person queries of up to five concurrent callers share one. Each call costs the facade
- * (and KRR) a fixed price in system calls and wake-ups whatever its size: 400 against 200 gave 100-person queries 12–19 %
- * more throughput, against the simulator and an independent stub alike, and 500 against 400 took 4–9 % off a
- * 1000-person query one at a time with 100 persons level. Not 1000: a KRR on V8 makes an answer string over 128 KB in
- * fresh pages at 3–4 ns a byte, and a Node stub spent 2–3 times the CPU a person on 1000-id calls, more than the calls
- * saved (docs/benchmarks.md, "KRR calls of up to 500 ids").
+ * `KRR_BATCH_MAX_IDS`'s default: most ids in one KRR call, a fifth of KRR's own limit, so a 1000-person query goes out
+ * as five calls at once and the 100-person queries of two concurrent callers share one. Calls of 200 ids keep each
+ * answer near 100 KB: an upstream on V8 (a Node KRR stub; the repo's simulator is one too) builds an answer string
+ * over 128 KB in fresh pages, and an independent stub spent 1.3–1.8 µs of CPU a person on calls of 200–250 ids against
+ * 4.8–5.6 µs on calls of 300–500 (docs/benchmarks.md, "KRR calls of 200 ids, again"). Five calls at once also let the
+ * facade read the first answers while KRR makes the others. Side by side against that stub, 200 against 500 gave
+ * 100-person queries 20–40 % more throughput and 1000-person queries from 64 callers 27 %; against the simulator 4 %.
  */
-export const DEFAULT_BATCH_MAX_IDS = 500;
+export const DEFAULT_BATCH_MAX_IDS = 200;
 
 /** `KRR_TIMEOUT_MS`'s default: a batch, its splits included, answers within this from when it is sent. */
 export const DEFAULT_BATCH_DEADLINE_MS = 5_000;

@@ -161,11 +161,11 @@ describe('PersonBatcher', () => {
       ['1', '2'],
       ['3', '4'],
     ]);
-    // Without `maxIds`, DEFAULT_BATCH_MAX_IDS (500): a 1000-person request goes out as two full calls at once.
+    // Without `maxIds`, DEFAULT_BATCH_MAX_IDS (200): a 1000-person request goes out as five full calls at once.
     const { client: plain, calls: plainCalls } = fakeClient();
     const byDefault = new PersonBatcher(plain, { windowMs: 50 }).loadMany(ids, CONTACT);
-    expect(DEFAULT_BATCH_MAX_IDS).toBe(500);
-    expect(plainCalls.map((c) => c.ids)).toEqual([0, 500].map((at) => ids.slice(at, at + 500)));
+    expect(DEFAULT_BATCH_MAX_IDS).toBe(200);
+    expect(plainCalls.map((c) => c.ids)).toEqual([0, 200, 400, 600, 800].map((at) => ids.slice(at, at + 200)));
     plainCalls.forEach((c) => c.settle('answer'));
     expect(idsOf(await byDefault)).toEqual(ids);
     const { client: big, calls: bigCalls } = fakeClient();
