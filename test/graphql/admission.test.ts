@@ -181,14 +181,15 @@ describe('admission in the app', () => {
         return Number(/^facade_admission_budget (\d+)$/m.exec(metrics)?.[1]);
       };
       const query = 'query($ids: [PersonIdentifier!]!) { persons(ids: $ids) { id } }';
-      const ids = syntheticPersonIdentifiers(3000);
-      const lookUp = async (i: number) => {
+      const ids = syntheticPersonIdentifiers(4000);
+      /** The `i`th slice of `size` ids (the size is what the query costs). */
+      const lookUp = async (i: number, size = 100) => {
         const res = await app.graphql<{ persons: unknown[] }>(
           query,
-          { ids: ids.slice(i * 100, i * 100 + 100) },
+          { ids: ids.slice(i * size, i * size + size) },
           { token },
         );
-        expect(res.body.data?.persons).toHaveLength(100);
+        expect(res.body.data?.persons).toHaveLength(size);
       };
       expect(await budget()).toBe(4000);
       // KRR answering at once: a few hundred units of cost in flight (100-person queries) keep the CPU busy.
@@ -198,9 +199,12 @@ describe('admission in the app', () => {
       // KRR taking a second: once the short waits are out of the last four samples (a second), the ceiling. The long
       // wait and pause leave room for a machine busy with other processes, where the event loop's measured busy time
       // (CPU per unit of cost) grows and the sampling timer fires late.
+      // Thirty 50-person queries at once, 1500 of cost, all within the halved budget: the budget moves only on a sample
+      // with at least eight operations (faded) behind it, and ten 100-person queries, whose answers a loaded machine
+      // spread over three samples, never made eight in one.
       app.sandbox.krr.setLatency(1000);
       await new Promise((r) => setTimeout(r, 1500));
-      await Promise.all(Array.from({ length: 10 }, (_, i) => lookUp(20 + i)));
+      await Promise.all(Array.from({ length: 30 }, (_, i) => lookUp(40 + i, 50)));
       await new Promise((r) => setTimeout(r, 400));
       expect(await budget()).toBe(4000);
       await t.close();
