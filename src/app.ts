@@ -21,6 +21,7 @@ import { KRR_CONTACT_SCOPE, KrrClient } from './krr/client.js';
 import { createPersonsContext, type PersonsContext } from './krr/context.js';
 import { collectWhenBusy, LoopUtilization } from './krr/batch-window.js';
 import { PersonBatcher } from './krr/batcher.js';
+import { AnswerSizes } from './krr/answer-sizes.js';
 import { PersonRateLimiter, type PersonLimiter } from './krr/rate-limit.js';
 import { inProcessLocks, type ClientLocks } from './clients/locks.js';
 import type { ActingFor } from './generated/graphql.js';
@@ -157,7 +158,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       now,
     });
     await tokens.warmUp();
-    const krr = new KrrClient(krrHttp, tokens, { apiVersion: config.krrApiVersion, metrics });
+    const answerSizes = new AnswerSizes(config.krrBatchMaxAnswerBytes);
+    const krr = new KrrClient(krrHttp, tokens, { apiVersion: config.krrApiVersion, metrics, answerSizes });
     const adminHttp = http('admin', upstream.adminApiUrl);
     const admin = new AdminApiClient(adminHttp, tokens, {
       ownOrgno: organizationNumberOf(credentials),
@@ -215,6 +217,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     const batcher = new PersonBatcher(krr, {
       windowMs: config.krrBatchWindowMs,
       maxIds: config.krrBatchMaxIds,
+      answerSizes,
       deadlineMs: config.timeouts.krr,
       ...(collect ? { collect } : {}),
       ...(costBudget ? { onAnswered: (ms: number) => costBudget.batchAnswered(ms) } : {}),

@@ -1,6 +1,7 @@
 import { DEFAULT_MAX_COST_IN_FLIGHT } from './graphql/admission.js';
 import { DEFAULT_DOCUMENT_LIMITS } from './graphql/document-limits.js';
 import { DEFAULT_QUERY_LIMITS } from './graphql/limits.js';
+import { DEFAULT_MAX_ANSWER_BYTES } from './krr/answer-sizes.js';
 import { DEFAULT_BATCH_MAX_IDS } from './krr/batcher.js';
 import { DEFAULT_SERVICE_NAME } from './observability/tracing.js';
 import { parseRedisUrl } from './state/redis-url.js';
@@ -378,6 +379,18 @@ export const VARIABLES = {
     description:
       'most person ids in one KRR call (KRR takes up to 1000); a query asking for more persons is looked up in ' +
       'several calls at once (docs/benchmarks.md, "KRR calls of 200 ids, again": why 200)',
+  },
+  KRR_BATCH_MAX_ANSWER_BYTES: {
+    group: 'krr',
+    type: 'integer',
+    unit: 'bytes',
+    default: DEFAULT_MAX_ANSWER_BYTES,
+    min: 0,
+    max: 4 * 1024 * 1024,
+    description:
+      "fewer than `KRR_BATCH_MAX_IDS` ids in a KRR call (at least 50) when KRR's answers so far, per data group, say " +
+      'that many records would make an answer larger than this: a KRR on V8 builds an answer over 128 KB at several ' +
+      'times the CPU a byte (docs/benchmarks.md, "KRR calls of 200 ids, again"); 0: `KRR_BATCH_MAX_IDS` alone',
   },
   KRR_BATCH_WINDOW_MODE: {
     group: 'krr',

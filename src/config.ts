@@ -118,6 +118,8 @@ export interface Config {
   krrBatchWindowMode: 'busy' | 'always';
   /** `KRR_BATCH_MAX_IDS` */
   krrBatchMaxIds: number;
+  /** `KRR_BATCH_MAX_ANSWER_BYTES` (0: off) */
+  krrBatchMaxAnswerBytes: number;
   /** `KRR_API_VERSION` */
   krrApiVersion: 'v1' | 'v2';
 }
@@ -248,6 +250,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     krrBatchWindowMs: v.KRR_BATCH_WINDOW_MS,
     krrBatchWindowMode: v.KRR_BATCH_WINDOW_MODE,
     krrBatchMaxIds: v.KRR_BATCH_MAX_IDS,
+    krrBatchMaxAnswerBytes: v.KRR_BATCH_MAX_ANSWER_BYTES,
     shutdownDelayMs: v.SHUTDOWN_DELAY_MS,
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
     maxBodyBytes: v.MAX_BODY_BYTES,

@@ -1,6 +1,7 @@
 import { UpstreamStatusError, UpstreamUnavailableError } from '../upstream/errors.js';
 import type { UpstreamRequestContext } from '../upstream/request-context.js';
 import { RetryBudget } from '../upstream/retry.js';
+import type { AnswerSizes } from './answer-sizes.js';
 import { OWN_PARTY, type KrrAnswer, type KrrClient, type LookupKind, type LookupParty } from './client.js';
 import { KRR_MAX_IDS_PER_REQUEST } from './client.js';
 import type { KrrPersonDto } from './dto.js';
@@ -94,6 +95,8 @@ export interface PersonBatcherOptions {
   collect?: (callsInFlight: number) => boolean;
   /** Most ids in one KRR call (KRR_BATCH_MAX_IDS): default DEFAULT_BATCH_MAX_IDS, at most KRR's own limit. */
   maxIds?: number;
+  /** Fewer ids a call when KRR's records are large (KRR_BATCH_MAX_ANSWER_BYTES); none: `maxIds` alone. */
+  answerSizes?: AnswerSizes;
   /**
    * The KRR deadline (`KRR_TIMEOUT_MS`, default 5000): splits of a refused batch are not started after it, and split
    * calls still running when it passes fail (UPSTREAM_UNAVAILABLE) instead of being waited for.
@@ -186,6 +189,7 @@ export class PersonBatcher {
     const key = batchKey(party, kind);
     const running = this.inflight.get(key);
     const owner: object = context ?? {};
+    const maxIds = Math.min(this.maxIds, this.opts.answerSizes?.maxIds(kind) ?? Infinity);
     const sources = new Array<Batch | LookupFailure>(ids.length);
     /** Indexes of ids another request put into their batch: answered with that request's isolation. */
     const joined: number[] = [];
@@ -220,7 +224,7 @@ export class PersonBatcher {
         if (!mine) open.owners.set(owner, (mine = []));
       }
       (mine as string[]).push(id);
-      if (open.ids.size >= this.maxIds) {
+      if (open.ids.size >= maxIds) {
         this.flush(key, kind, party);
         open = undefined;
       }

@@ -6,6 +6,7 @@ import type { UpstreamClient } from '../upstream/http-client.js';
 import type { UpstreamRequestContext } from '../upstream/request-context.js';
 import { parseRetryAfter } from '../upstream/retry.js';
 import type { TokenProvider, TokenRequest } from '../upstream/token-provider.js';
+import type { AnswerSizes } from './answer-sizes.js';
 import type { KrrPersonDto, KrrPersonsResponseDto } from './dto.js';
 import { LookupFailure } from './lookup-failure.js';
 
@@ -76,7 +77,12 @@ export class KrrClient {
   constructor(
     private readonly http: UpstreamClient,
     private readonly tokenProvider: TokenProvider,
-    private readonly opts: { apiVersion: 'v1' | 'v2'; metrics: Metrics },
+    private readonly opts: {
+      apiVersion: 'v1' | 'v2';
+      metrics: Metrics;
+      /** Told each answer's size, for the batcher's calls (KRR_BATCH_MAX_ANSWER_BYTES). */
+      answerSizes?: AnswerSizes;
+    },
   ) {}
 
   /** Counts one split of a refused batch (krr/batcher.ts). */
@@ -141,6 +147,7 @@ export class KrrClient {
     if (res.status !== 200) throw new UpstreamStatusError('krr', res.status, res.body);
     const personer = (res.body as KrrPersonsResponseDto | undefined)?.personer;
     if (!Array.isArray(personer)) throw new UpstreamUnavailableError('krr', 'unreadable answer');
+    if (res.bodyBytes !== undefined) this.opts.answerSizes?.record(kind, res.bodyBytes, personer.length);
     const byId = new Map<string, KrrPersonDto | LookupFailure>();
     let unreadable = false;
     for (const person of personer) {

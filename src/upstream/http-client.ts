@@ -72,6 +72,8 @@ export interface UpstreamResponse {
   headers: Record<string, string | string[] | undefined>;
   /** Parsed JSON, or undefined for an empty or non-JSON body. */
   body: unknown;
+  /** With `jsonArray`: the body's size in bytes (decoded, when it came compressed). */
+  bodyBytes?: number;
 }
 
 export interface UpstreamClientOptions {
@@ -257,18 +259,22 @@ export class UpstreamClient {
       }
       const codings = contentCodings(res.headers['content-encoding']);
       let answer: unknown;
+      const read = { bytes: 0 };
       // The body as sent is bounded by the pool (maxResponseSize); a decoded one by decodeBody.
       if (codings.length > 0) {
         const decoded = await decodeBody(Buffer.from(await res.body.arrayBuffer()), codings, this.maxResponseBytes);
+        read.bytes = decoded.length;
         answer = req.jsonArray ? parseJsonArray(req.jsonArray, [decoded]) : parseJsonText(UTF8.decode(decoded));
       } else {
         answer = req.jsonArray
-          ? await readJsonArray(req.jsonArray, res.body as AsyncIterable<Buffer>)
+          ? await readJsonArray(req.jsonArray, res.body as AsyncIterable<Buffer>, read)
           : parseJsonText(await res.body.text());
       }
       // Counted by its status once the body was read: an answer too large or undecodable counts as an error.
       status = String(res.statusCode);
-      return { status: res.statusCode, headers: res.headers, body: answer };
+      const response: UpstreamResponse = { status: res.statusCode, headers: res.headers, body: answer };
+      if (req.jsonArray) response.bodyBytes = read.bytes;
+      return response;
     } catch (err) {
       if (err instanceof UpstreamUnavailableError) throw err;
       // A call still waiting in the pool's queue for a connection was never sent: nothing it asked for was done.

@@ -71,9 +71,19 @@ export function parseJsonArray(key: string, chunks: readonly Buffer[]): unknown 
  * (64 callers of 1000 persons: garbage collection 25-30 % of the facade's CPU against 15-24 % parsing at the end, and
  * one at a time no faster).
  */
-export async function readJsonArray(key: string, body: AsyncIterable<Buffer>): Promise<unknown> {
+export async function readJsonArray(
+  key: string,
+  body: AsyncIterable<Buffer>,
+  /** Told the body's size in bytes. */
+  read?: { bytes: number },
+): Promise<unknown> {
   const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk);
+  let bytes = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    bytes += chunk.length;
+  }
+  if (read) read.bytes = bytes;
   return parseJsonArray(key, chunks);
 }
 

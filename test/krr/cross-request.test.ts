@@ -15,13 +15,17 @@ afterEach(async () => {
 const loopIdle = () => new Promise((r) => setTimeout(r, 250));
 
 /**
- * Starts the app with `env` and primes its Maskinporten token with one look-up, so the KRR calls a test then counts
- * are its own look-ups only.
+ * Starts the app with `env` and primes its Maskinporten token with one look-up (of `primeWith`), so the KRR calls a
+ * test then counts are its own look-ups only. The primer's record is also the first size the facade learns of KRR's
+ * records (krr/answer-sizes.ts): by default one of a person the simulator does not know, as the tests look up.
  */
-async function startPrimed(env?: Record<string, string>): Promise<{ app: TestApp; token: string }> {
+async function startPrimed(
+  env?: Record<string, string>,
+  primeWith = syntheticPersonIdentifiers(1, 99_000)[0] as string,
+): Promise<{ app: TestApp; token: string }> {
   const app = (t = await startTestApp(env));
   const token = await app.token();
-  await app.graphql(`{ person(id: "11822648950") { status } }`, undefined, { token });
+  await app.graphql(`{ person(id: "${primeWith}") { status } }`, undefined, { token });
   return { app, token };
 }
 
@@ -78,7 +82,8 @@ describe('cross-request batching and coalescing', () => {
   });
 
   it('looks up a query of 1000 persons in calls of at most KRR_BATCH_MAX_IDS ids, made at once', async () => {
-    const { app, token } = await startPrimed({ KRR_BATCH_MAX_IDS: '300' });
+    // KRR_BATCH_MAX_IDS alone: KRR_BATCH_MAX_ANSWER_BYTES off.
+    const { app, token } = await startPrimed({ KRR_BATCH_MAX_IDS: '300', KRR_BATCH_MAX_ANSWER_BYTES: '0' });
     app.sandbox.krr.setLatency(400);
     const ids = syntheticPersonIdentifiers(1000, 9000);
     const before = app.sandbox.krr.requests.length;
@@ -112,6 +117,34 @@ describe('cross-request batching and coalescing', () => {
     const calls = inQueryOrder(app.sandbox.krr.requests.slice(before), ids);
     expect(calls.map((c) => c.ids.length)).toEqual([200, 200, 200, 200, 200]);
     expect(calls.flatMap((c) => c.ids)).toEqual(ids);
+  });
+
+  it('makes calls smaller once KRR answers large records (KRR_BATCH_MAX_ANSWER_BYTES), per data group', async () => {
+    const { app, token } = await startPrimed({ KRR_BATCH_MAX_ANSWER_BYTES: '10240' });
+    const query = (fields: string) => `query($ids: [PersonIdentifier!]!) { persons(ids: $ids) { ${fields} } }`;
+    const ids = syntheticPersonIdentifiers(1000, 14_000);
+    let before = app.sandbox.krr.requests.length;
+    const res = await app.graphql<{ persons: { id: string }[] }>(query('id'), { ids }, { token });
+    expect(res.body.data?.persons.map((p) => p.id)).toEqual(ids);
+    // The primer's answer, one record of a person KRR does not know (about 110 bytes), says about 90 of them make
+    // 10 KB: calls of one size (the last the rest), well under KRR_BATCH_MAX_IDS (200), and every id asked once.
+    const sizes = inQueryOrder(app.sandbox.krr.requests.slice(before), ids).map((c) => c.ids.length);
+    expect(sizes[0]).toBeGreaterThanOrEqual(80);
+    expect(sizes[0]).toBeLessThanOrEqual(128);
+    expect(sizes.slice(0, -1).every((size) => size === sizes[0])).toBe(true);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(1000);
+    // Digital post is another data group with records of its own size, not yet seen: KRR_BATCH_MAX_IDS alone.
+    const mailbox = syntheticPersonIdentifiers(1000, 16_000);
+    before = app.sandbox.krr.requests.length;
+    const withMailbox = await app.graphql<{ persons: { id: string }[] }>(
+      query('id digitalMailbox { address }'),
+      { ids: mailbox },
+      { token },
+    );
+    expect(withMailbox.body.errors).toBeUndefined();
+    const calls = inQueryOrder(app.sandbox.krr.requests.slice(before), mailbox);
+    expect(calls.map((c) => c.ids.length)).toEqual([200, 200, 200, 200, 200]);
+    expect(calls.every((c) => c.scopes.includes('krr:global/digitalpost.read'))).toBe(true);
   });
 
   it('lets a look-up join an identical one already in flight', async () => {

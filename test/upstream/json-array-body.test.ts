@@ -134,8 +134,11 @@ describe('reading {"personer":[…]} in pieces', () => {
     async function* chunks() {
       for (let at = 0; at < bytes.length; at += 7) yield bytes.subarray(at, at + 7);
     }
-    expect(await readJsonArray('personer', chunks())).toStrictEqual({ personer });
-    expect(await readJsonArray('personer', (async function* () {})())).toBeUndefined();
+    const read = { bytes: 0 };
+    expect(await readJsonArray('personer', chunks(), read)).toStrictEqual({ personer });
+    expect(read.bytes).toBe(bytes.length); // bytes, not characters: ø is two
+    expect(await readJsonArray('personer', (async function* () {})(), read)).toBeUndefined();
+    expect(read.bytes).toBe(0);
   });
 
   it('reads a person larger than the buffer pieces are staged in, and readers interleaved, each its own answer', () => {
