@@ -78,6 +78,7 @@ export const BATCH_RETRY_BUDGET = 3;
  * 4.8–5.6 µs on calls of 300–500 (docs/benchmarks.md, "KRR calls of 200 ids, again"). Five calls at once also let the
  * facade read the first answers while KRR makes the others. Side by side against that stub, 200 against 500 gave
  * 100-person queries 20–40 % more throughput and 1000-person queries from 64 callers 27 %; against the simulator 4 %.
+ * Records over 573 bytes (200 of them over 112 KiB) make calls of fewer ids: krr/answer-sizes.ts.
  */
 export const DEFAULT_BATCH_MAX_IDS = 200;
 
@@ -120,7 +121,8 @@ export interface PersonBatcherOptions {
 /**
  * Cross-request batching and coalescing of KRR look-ups. Ids asked for by concurrent GraphQL requests within
  * `windowMs` (or, when `collect` says not to wait, within the same event-loop turn) share one upstream call (up to
- * `maxIds`, by default {@link DEFAULT_BATCH_MAX_IDS}; a full batch goes out at once and the next id opens another),
+ * `maxIds`, by default {@link DEFAULT_BATCH_MAX_IDS}, or fewer when `answerSizes` says KRR's records are large; a full
+ * batch goes out at once and the next id opens another),
  * and a look-up of an id already waiting or in flight joins it.
  *
  * Safe because every caller was authenticated and authorized (scopes, rate limit) before its look-up joins a batch, all
