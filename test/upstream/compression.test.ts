@@ -7,6 +7,7 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { syntheticPersonIdentifiers } from '../../src/sandbox/krr-seed.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { AS_IS, startKrrProxy, type KrrProxy, type Mode } from '../helpers/krr-proxy.js';
 
@@ -77,6 +78,25 @@ describe('compressed upstream answers', () => {
       proxy.mode = (body) => ({ body: gzipSync(body), encoding: 'gzip' });
       expect((await app.graphql(QUERY, { ids: IDS })).body).toEqual(want);
       expect(seen()).toEqual(['gzip, deflate, br']);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("learns KRR's record size from an answer as decoded, not as sent (KRR_BATCH_MAX_ANSWER_BYTES)", async () => {
+    // Two seeded persons' records, about 700 bytes each decoded and a few hundred gzipped: 80 000 bytes hold about 110
+    // of them decoded, more than KRR_BATCH_MAX_IDS (200) as sent.
+    const app = await throughProxy({ KRR_BATCH_MAX_ANSWER_BYTES: '80000' });
+    try {
+      proxy.mode = (body) => ({ body: gzipSync(body), encoding: 'gzip' });
+      expect((await app.graphql(QUERY, { ids: IDS })).body).toEqual(await expected());
+      const ids = syntheticPersonIdentifiers(1000, 21_000);
+      const before = origin.sandbox.krr.requests.length;
+      const res = await app.graphql<{ persons: { id: string }[] }>(QUERY, { ids });
+      expect(res.body.data?.persons.map((p) => p.id)).toEqual(ids);
+      const sizes = origin.sandbox.krr.requests.slice(before).map((call) => call.ids.length);
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(1000);
+      expect(Math.max(...sizes)).toBeLessThan(150);
     } finally {
       await app.close();
     }
