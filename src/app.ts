@@ -158,7 +158,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       now,
     });
     await tokens.warmUp();
-    const answerSizes = new AnswerSizes(config.krrBatchMaxAnswerBytes);
+    const answerSizes = config.krrBatchMaxAnswerBytes > 0 ? new AnswerSizes(config.krrBatchMaxAnswerBytes) : undefined;
     const krr = new KrrClient(krrHttp, tokens, { apiVersion: config.krrApiVersion, metrics, answerSizes });
     const adminHttp = http('admin', upstream.adminApiUrl);
     const admin = new AdminApiClient(adminHttp, tokens, {

@@ -152,6 +152,7 @@ describe('the sandbox banner', () => {
     "prints a TOKEN= line and a Try line that answer as printed (the new user's first two pastes)%s",
     async (_, env) => {
       const tmp = await mkdtemp(join(tmpdir(), 'start-messages-'));
+      let left: string[] = [];
       const { child, output } = await startMain({ ...env, TMPDIR: tmp });
       try {
         const printed = output();
@@ -171,10 +172,10 @@ describe('the sandbox banner', () => {
         expect(answer.data?.person?.status).toBe('ACTIVE');
       } finally {
         await stopMain(child);
+        // Stopped by SIGTERM, the sandbox took its key directory (the enterprise key, chain, tenants file) with it.
+        left = (await readdir(tmp)).filter((name) => name.startsWith('facade-sandbox-'));
+        await rm(tmp, { recursive: true, force: true });
       }
-      // Stopped by SIGTERM, the sandbox took its key directory (the enterprise key, chain, tenants file) with it.
-      const left = (await readdir(tmp)).filter((name) => name.startsWith('facade-sandbox-'));
-      await rm(tmp, { recursive: true, force: true });
       expect(left).toEqual([]);
     },
     40_000,

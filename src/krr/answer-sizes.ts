@@ -14,21 +14,21 @@ const SMOOTHING = 0.25;
  * learned from the answers KRR gave, per data group: a record with digital post carries the mailbox provider's
  * certificate, several times a contact-only one.
  *
- * Why: a KRR on V8 (a Node stub, as an outside check sets one up; the repo's simulator) makes an answer string over
- * 128 KB in fresh pages, and a stub of 523-byte records spent 1.3–1.8 µs of CPU a person on calls of 200–250 ids
- * against 4.8–5.6 µs on calls of 300–1000 (docs/benchmarks.md, "KRR calls of 200 ids, again"). `KRR_BATCH_MAX_IDS`
- * alone keeps answers under that size only for records of up to about 650 bytes, and records differ from one KRR to
- * another: one with every field of the reference is larger.
+ * Why: a KRR on V8 (a Node stub, as an outside check sets one up) pays several times the CPU a person for an answer
+ * over 128 KB (DEFAULT_BATCH_MAX_IDS in batcher.ts). `KRR_BATCH_MAX_IDS` alone keeps answers under that size only for
+ * records of up to about 650 bytes, and records differ from one KRR to another: one with every field of the reference
+ * is 774 bytes. `KRR_BATCH_MAX_ANSWER_BYTES=0` makes none (app.ts): the calls carry `KRR_BATCH_MAX_IDS`.
  */
 export class AnswerSizes {
   /** The estimated size of one record (bytes), by `digitalPost`. */
   private readonly recordBytes = new Map<boolean, number>();
 
+  /** `maxAnswerBytes`: above 0. */
   constructor(private readonly maxAnswerBytes: number = DEFAULT_MAX_ANSWER_BYTES) {}
 
   /** One answer of KRR's: `bytes` of body holding `records` records. */
   record(kind: LookupKind, bytes: number, records: number): void {
-    if (!(this.maxAnswerBytes > 0) || !(records > 0) || !(bytes > 0)) return;
+    if (!(records > 0) || !(bytes > 0)) return;
     const size = bytes / records;
     const before = this.recordBytes.get(kind.digitalPost);
     this.recordBytes.set(kind.digitalPost, before === undefined ? size : before + (size - before) * SMOOTHING);
@@ -37,7 +37,7 @@ export class AnswerSizes {
   /** The most ids a call of `kind` should carry: at least {@link MIN_IDS_PER_CALL}; unbounded before any answer. */
   maxIds(kind: LookupKind): number {
     const size = this.recordBytes.get(kind.digitalPost);
-    if (size === undefined || !(this.maxAnswerBytes > 0)) return Infinity;
+    if (size === undefined) return Infinity;
     return Math.max(MIN_IDS_PER_CALL, Math.floor(this.maxAnswerBytes / size));
   }
 }

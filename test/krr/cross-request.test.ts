@@ -14,18 +14,17 @@ afterEach(async () => {
  */
 const loopIdle = () => new Promise((r) => setTimeout(r, 250));
 
+const PRIMER = syntheticPersonIdentifiers(1, 99_000)[0] as string;
+
 /**
- * Starts the app with `env` and primes its Maskinporten token with one look-up (of `primeWith`), so the KRR calls a
- * test then counts are its own look-ups only. The primer's record is also the first size the facade learns of KRR's
- * records (krr/answer-sizes.ts): by default one of a person the simulator does not know, as the tests look up.
+ * Starts the app with `env` and primes its Maskinporten token with one look-up, so the KRR calls a test then counts
+ * are its own look-ups only. The primer's record is also the first size the facade learns of KRR's records
+ * (krr/answer-sizes.ts): one of a person the simulator does not know, as the tests look up.
  */
-async function startPrimed(
-  env?: Record<string, string>,
-  primeWith = syntheticPersonIdentifiers(1, 99_000)[0] as string,
-): Promise<{ app: TestApp; token: string }> {
+async function startPrimed(env?: Record<string, string>): Promise<{ app: TestApp; token: string }> {
   const app = (t = await startTestApp(env));
   const token = await app.token();
-  await app.graphql(`{ person(id: "${primeWith}") { status } }`, undefined, { token });
+  await app.graphql(`{ person(id: "${PRIMER}") { status } }`, undefined, { token });
   return { app, token };
 }
 
@@ -145,6 +144,28 @@ describe('cross-request batching and coalescing', () => {
     const calls = inQueryOrder(app.sandbox.krr.requests.slice(before), mailbox);
     expect(calls.map((c) => c.ids.length)).toEqual([200, 200, 200, 200, 200]);
     expect(calls.every((c) => c.scopes.includes('krr:global/digitalpost.read'))).toBe(true);
+  });
+
+  it('leaves the calls at KRR_BATCH_MAX_IDS with KRR_BATCH_MAX_ANSWER_BYTES=0, however small the bound would be', async () => {
+    // The primer's one record (about 110 bytes) is over 1 byte: any bound would make calls of 50, the least.
+    for (const [bytes, size] of [
+      ['1', 50],
+      ['0', 200],
+    ] as const) {
+      const { app, token } = await startPrimed({ KRR_BATCH_MAX_ANSWER_BYTES: bytes });
+      const ids = syntheticPersonIdentifiers(400, 18_000);
+      const before = app.sandbox.krr.requests.length;
+      const res = await app.graphql<{ persons: { id: string }[] }>(
+        `query($ids: [PersonIdentifier!]!) { persons(ids: $ids) { id } }`,
+        { ids },
+        { token },
+      );
+      expect(res.body.data?.persons.map((p) => p.id)).toEqual(ids);
+      const sizes = app.sandbox.krr.requests.slice(before).map((c) => c.ids.length);
+      expect(sizes).toEqual(Array<number>(400 / size).fill(size));
+      await app.close();
+      t = undefined;
+    }
   });
 
   it('lets a look-up join an identical one already in flight', async () => {
