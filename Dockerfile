@@ -6,6 +6,9 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# A dependency of Apollo Server's, replaced by package.json's overrides (vendor/apollo-utils-createhash/README.md):
+# npm links it from here, so it comes before `npm ci` and into the image beside node_modules.
+COPY vendor ./vendor
 RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY schema ./schema
@@ -17,6 +20,7 @@ RUN npm run build && rm dist/.tsbuildinfo
 FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY vendor ./vendor
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 
 FROM node:24-bookworm-slim
@@ -29,6 +33,7 @@ ENV NODE_ENV=production \
     MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=deps --chown=root:root /app/node_modules ./node_modules
+COPY --from=deps --chown=root:root /app/vendor ./vendor
 COPY --from=build --chown=root:root /app/dist ./dist
 COPY --chown=root:root schema ./schema
 COPY --chown=root:root package.json ./

@@ -37,4 +37,10 @@ export default tseslint.config(
       globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', fetch: 'readonly', URL: 'readonly' },
     },
   },
+  {
+    // A CommonJS package put in place of a dependency's (vendor/apollo-utils-createhash/README.md).
+    files: ['vendor/**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', exports: 'writable' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

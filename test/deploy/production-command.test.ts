@@ -91,6 +91,33 @@ describe('the production command', () => {
     expect(withTurboFan).toBeGreaterThan(production + 10);
   });
 
+  it("copies each local (file:) dependency's folder before every npm ci and into the final image", () => {
+    // npm links a `file:` dependency to its folder: without the folder `npm ci` fails, and the image's link dangles.
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    const folders = Object.values(pkg.dependencies)
+      .filter((spec) => spec.startsWith('file:'))
+      .map((spec) => spec.slice('file:'.length).replace(/\/$/, ''));
+    expect(folders).toEqual(['vendor/apollo-utils-createhash']);
+    const text = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+    const stages = text.split(/\nFROM /).slice(1);
+    expect(stages).toHaveLength(3);
+    const copies = (stage: string) =>
+      stage
+        .split('\n')
+        .filter((line) => line.startsWith('COPY '))
+        .map((line) => line.replace(/--\S+ /g, '').split(' ')[1] as string);
+    const copied = (stage: string, folder: string) =>
+      copies(stage).some((source) => folder === source || folder.startsWith(`${source.replace(/^\/app\//, '')}/`));
+    for (const stage of stages) {
+      const npmCi = stage.indexOf('RUN npm ci');
+      if (npmCi < 0) continue;
+      for (const folder of folders) expect(copied(stage.slice(0, npmCi), folder), `${folder} before npm ci`).toBe(true);
+    }
+    for (const folder of folders) expect(copied(stages[2] as string, folder), `${folder} in the image`).toBe(true);
+  });
+
   it('the build (npm start) without the dev dependencies says what to do instead of "tsc: not found"', () => {
     // The build script where no node_modules holds TypeScript (tsx itself still comes from the repository).
     const dir = mkdtempSync(join(tmpdir(), 'prestart-'));
