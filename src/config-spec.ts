@@ -398,7 +398,7 @@ export const VARIABLES = {
     values: ['busy', 'always'],
     default: 'busy',
     description:
-      'when a KRR call waits KRR_BATCH_WINDOW_MS for more ids: `busy`, only while the facade is short of CPU or KRR connections (operations wait for admission, the event loop was at least half busy, or every connection is in use; else it goes out at the end of the event-loop turn), or `always`',
+      'when a KRR call waits KRR_BATCH_WINDOW_MS for more ids: `busy`, only while the facade is short of CPU or KRR connections (operations wait for admission, the event loop was at least three-quarters busy, or every connection is in use; else it goes out at the end of the event-loop turn), or `always`',
   },
 
   // ---- Admin API ----
