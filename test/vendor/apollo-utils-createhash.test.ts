@@ -59,6 +59,19 @@ describe('@apollo/utils.createhash (vendor/apollo-utils-createhash)', () => {
     }
   });
 
+  it('refuses to be used after its digest, as node:crypto does', () => {
+    for (const feed of [(h: HashLike) => h.update('one'), (h: HashLike) => h.update('one').update('two')]) {
+      const ours = feed(createHash('sha256'));
+      const theirs = feed(cryptoCreateHash('sha256') as unknown as HashLike);
+      ours.digest('hex');
+      theirs.digest('hex');
+      for (const use of [(h: HashLike) => h.update('more'), (h: HashLike) => h.digest('hex')]) {
+        expect(() => use(theirs)).toThrow(expect.objectContaining({ code: 'ERR_CRYPTO_HASH_FINALIZED' }));
+        expect(() => use(ours)).toThrow(expect.objectContaining({ code: 'ERR_CRYPTO_HASH_FINALIZED' }));
+      }
+    }
+  });
+
   it('accepts the algorithm names node:crypto accepts and refuses the ones it refuses', () => {
     expect(createHash('SHA256').update('x').digest('hex')).toBe(cryptoCreateHash('sha256').update('x').digest('hex'));
     expect(createHash('RSA-SHA256').update('x').digest('hex')).toBe(

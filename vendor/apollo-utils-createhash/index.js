@@ -20,10 +20,13 @@ class Hash {
     this.text = undefined;
     /** node:crypto's hash once more than one string, or any other input, was given. */
     this.hash = undefined;
+    /** Digested in one step: like node:crypto's, the hash takes nothing more. */
+    this.digested = false;
     if (!ONE_STEP.has(kind)) this.hash = crypto.createHash(kind);
   }
 
   update(data, inputEncoding) {
+    if (this.digested) throw finalized();
     if (this.hash === undefined && this.text === undefined && typeof data === 'string' && inputEncoding === undefined) {
       this.text = data;
       return this;
@@ -39,8 +42,17 @@ class Hash {
 
   digest(encoding) {
     if (this.hash !== undefined) return this.hash.digest(encoding);
+    if (this.digested) throw finalized();
+    this.digested = true;
     return crypto.hash(this.kind, this.text ?? '', encoding ?? 'buffer');
   }
+}
+
+/** What node:crypto throws for a hash used after its digest. */
+function finalized() {
+  const err = new Error('Digest already called');
+  err.code = 'ERR_CRYPTO_HASH_FINALIZED';
+  return err;
 }
 
 exports.createHash = function createHash(kind) {
