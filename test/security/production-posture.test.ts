@@ -333,4 +333,21 @@ describe('requests Apollo refuses without a code', () => {
     });
     expect(prod.logLines.slice(lines).some((l) => l.includes('"level":50'))).toBe(false);
   });
+
+  it('keeps a persisted query whose text is not ASCII under the SHA-256 of its UTF-8 bytes (Apollo hashes every document)', async () => {
+    // Apollo's document hash goes through vendor/apollo-utils-createhash: a client's hash of the bytes must match it.
+    const query = '# Ærlig talt: ø, å, 日本, 😀\nquery Typename { __typename }';
+    const sha256Hash = createHash('sha256').update(Buffer.from(query, 'utf8')).digest('hex');
+    const post = async (body: object) => {
+      const res = await fetch(`${prod.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${await prod.token()}` },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as unknown };
+    };
+    const extensions = { persistedQuery: { version: 1, sha256Hash } };
+    expect(await post({ query, extensions })).toEqual({ status: 200, body: { data: { __typename: 'Query' } } });
+    expect(await post({ extensions })).toEqual({ status: 200, body: { data: { __typename: 'Query' } } });
+  });
 });
