@@ -37,6 +37,25 @@ function inQueryOrder<T extends { ids: string[] }>(calls: T[], ids: string[]): T
   return [...calls].sort((a, b) => (at.get(a.ids[0] ?? '') ?? -1) - (at.get(b.ids[0] ?? '') ?? -1));
 }
 
+/** What the sandbox's KRR saw of one look-up: each call's ids and the scopes of its token. */
+type KrrCall = TestApp['sandbox']['krr']['requests'][number];
+
+/**
+ * Runs `persons(ids:)` selecting `fields`, checks that it answered exactly `ids` in order without errors, and returns
+ * the KRR calls it made, in query order.
+ */
+async function personsCalls(app: TestApp, token: string, ids: string[], fields = 'id'): Promise<KrrCall[]> {
+  const before = app.sandbox.krr.requests.length;
+  const res = await app.graphql<{ persons: { id: string }[] }>(
+    `query($ids: [PersonIdentifier!]!) { persons(ids: $ids) { ${fields} } }`,
+    { ids },
+    { token },
+  );
+  expect(res.body.errors).toBeUndefined();
+  expect(res.body.data?.persons.map((p) => p.id)).toEqual(ids);
+  return inQueryOrder(app.sandbox.krr.requests.slice(before), ids);
+}
+
 describe('cross-request batching and coalescing', () => {
   it('merges the look-ups of concurrent GraphQL requests into one KRR call', async () => {
     const { app, token } = await startPrimed({ KRR_BATCH_WINDOW_MS: '100', KRR_BATCH_WINDOW_MODE: 'always' });
@@ -85,17 +104,9 @@ describe('cross-request batching and coalescing', () => {
     const { app, token } = await startPrimed({ KRR_BATCH_MAX_IDS: '300', KRR_BATCH_MAX_ANSWER_BYTES: '0' });
     app.sandbox.krr.setLatency(400);
     const ids = syntheticPersonIdentifiers(1000, 9000);
-    const before = app.sandbox.krr.requests.length;
     const started = performance.now();
-    const res = await app.graphql<{ persons: { id: string }[] }>(
-      `query($ids: [PersonIdentifier!]!) { persons(ids: $ids) { id } }`,
-      { ids },
-      { token },
-    );
+    const calls = await personsCalls(app, token, ids);
     const elapsed = performance.now() - started;
-    expect(res.body.errors).toBeUndefined();
-    expect(res.body.data?.persons.map((p) => p.id)).toEqual(ids);
-    const calls = inQueryOrder(app.sandbox.krr.requests.slice(before), ids);
     expect(calls.map((c) => c.ids.length)).toEqual([300, 300, 300, 100]);
     expect(calls.flatMap((c) => c.ids)).toEqual(ids);
     // Made one after another, the four calls of 400 ms each could not answer within 1600 ms.
@@ -105,43 +116,24 @@ describe('cross-request batching and coalescing', () => {
   it('by default looks up a query of 1000 persons in five calls of 200 ids, made at once', async () => {
     const { app, token } = await startPrimed();
     const ids = syntheticPersonIdentifiers(1000, 12_000);
-    const before = app.sandbox.krr.requests.length;
-    const res = await app.graphql<{ persons: { id: string }[] }>(
-      `query($ids: [PersonIdentifier!]!) { persons(ids: $ids) { id } }`,
-      { ids },
-      { token },
-    );
-    expect(res.body.errors).toBeUndefined();
-    expect(res.body.data?.persons.map((p) => p.id)).toEqual(ids);
-    const calls = inQueryOrder(app.sandbox.krr.requests.slice(before), ids);
+    const calls = await personsCalls(app, token, ids);
     expect(calls.map((c) => c.ids.length)).toEqual([200, 200, 200, 200, 200]);
     expect(calls.flatMap((c) => c.ids)).toEqual(ids);
   });
 
   it('makes calls smaller once KRR answers large records (KRR_BATCH_MAX_ANSWER_BYTES), per data group', async () => {
     const { app, token } = await startPrimed({ KRR_BATCH_MAX_ANSWER_BYTES: '10240' });
-    const query = (fields: string) => `query($ids: [PersonIdentifier!]!) { persons(ids: $ids) { ${fields} } }`;
     const ids = syntheticPersonIdentifiers(1000, 14_000);
-    let before = app.sandbox.krr.requests.length;
-    const res = await app.graphql<{ persons: { id: string }[] }>(query('id'), { ids }, { token });
-    expect(res.body.data?.persons.map((p) => p.id)).toEqual(ids);
     // The primer's answer, one record of a person KRR does not know (about 110 bytes), says about 90 of them make
     // 10 KB: calls of one size (the last the rest), well under KRR_BATCH_MAX_IDS (200), and every id asked once.
-    const sizes = inQueryOrder(app.sandbox.krr.requests.slice(before), ids).map((c) => c.ids.length);
+    const sizes = (await personsCalls(app, token, ids)).map((c) => c.ids.length);
     expect(sizes[0]).toBeGreaterThanOrEqual(80);
     expect(sizes[0]).toBeLessThanOrEqual(128);
     expect(sizes.slice(0, -1).every((size) => size === sizes[0])).toBe(true);
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(1000);
     // Digital post is another data group with records of its own size, not yet seen: KRR_BATCH_MAX_IDS alone.
     const mailbox = syntheticPersonIdentifiers(1000, 16_000);
-    before = app.sandbox.krr.requests.length;
-    const withMailbox = await app.graphql<{ persons: { id: string }[] }>(
-      query('id digitalMailbox { address }'),
-      { ids: mailbox },
-      { token },
-    );
-    expect(withMailbox.body.errors).toBeUndefined();
-    const calls = inQueryOrder(app.sandbox.krr.requests.slice(before), mailbox);
+    const calls = await personsCalls(app, token, mailbox, 'id digitalMailbox { address }');
     expect(calls.map((c) => c.ids.length)).toEqual([200, 200, 200, 200, 200]);
     expect(calls.every((c) => c.scopes.includes('krr:global/digitalpost.read'))).toBe(true);
   });
@@ -154,14 +146,7 @@ describe('cross-request batching and coalescing', () => {
     ] as const) {
       const { app, token } = await startPrimed({ KRR_BATCH_MAX_ANSWER_BYTES: bytes });
       const ids = syntheticPersonIdentifiers(400, 18_000);
-      const before = app.sandbox.krr.requests.length;
-      const res = await app.graphql<{ persons: { id: string }[] }>(
-        `query($ids: [PersonIdentifier!]!) { persons(ids: $ids) { id } }`,
-        { ids },
-        { token },
-      );
-      expect(res.body.data?.persons.map((p) => p.id)).toEqual(ids);
-      const sizes = app.sandbox.krr.requests.slice(before).map((c) => c.ids.length);
+      const sizes = (await personsCalls(app, token, ids)).map((c) => c.ids.length);
       expect(sizes).toEqual(Array<number>(400 / size).fill(size));
       await app.close();
       t = undefined;
