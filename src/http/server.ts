@@ -124,6 +124,15 @@ export function parseRequestTarget(raw: string | undefined): RequestTarget | und
   return { path, search };
 }
 
+/**
+ * `?verbose`, `?verbose=1` or `?verbose=true`: any value but one that says no (`0`, `false`, `no`, `off`, in any case),
+ * which a monitoring tool's URL template may well send and which asked for the short answer, not the upstreams' state.
+ */
+export function wantsVerbose(search: string): boolean {
+  const value = new URLSearchParams(search).get('verbose');
+  return value !== null && !/^(0|false|no|off)$/i.test(value.trim());
+}
+
 /** Dot segments, encoded separators or dots, backslashes and empty segments: never a route of ours. */
 function isAmbiguousPath(path: string): boolean {
   return /%2e|%2f|%5c|\\|\/\.{1,2}(\/|$)|\/\//i.test(path);
@@ -182,7 +191,7 @@ async function handle(opts: Serving, bodies: BodyBudget, req: IncomingMessage, r
   if (opts.graphiql && req.method === 'GET' && opts.graphiql.asset(target.path, res)) return;
   switch (target.path) {
     case '/healthz':
-      return sendJson(res, 200, await opts.health(new URLSearchParams(target.search).has('verbose')));
+      return sendJson(res, 200, await opts.health(wantsVerbose(target.search)));
     case '/readyz': {
       if (opts.draining()) return sendJson(res, 503, { status: 'draining' });
       const components = await opts.readiness?.().catch(() => undefined);

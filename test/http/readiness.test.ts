@@ -46,6 +46,25 @@ describe('/readyz and /healthz?verbose name each component state', () => {
     expect((await verbose(t)).components).toEqual(ready.body.components);
   });
 
+  it('/healthz?verbose=0 (or false, no, off) asks for the short answer; any other value, or none, for the long one', async () => {
+    t = await startTestApp();
+    const health = async (search: string) => (await (await fetch(`${t?.url}/healthz${search}`)).json()) as object;
+    for (const search of [
+      '',
+      '?verbose=0',
+      '?verbose=false',
+      '?verbose=FALSE',
+      '?verbose=no',
+      '?verbose=off',
+      '?verbos',
+    ]) {
+      expect(await health(search), search).toEqual({ status: 'ok' });
+    }
+    for (const search of ['?verbose', '?verbose=', '?verbose=1', '?verbose=true', '?x=1&verbose=yes']) {
+      expect(await health(search), search).toMatchObject({ status: 'ok', components: { krr: 'ok' } });
+    }
+  });
+
   it('Maskinporten refusing our client: the MP code and OAuth error, and /readyz stays 200', async () => {
     t = await startTestApp({ NODE_ENV: 'production' });
     t.sandbox.maskinporten.faults.setPersistent({
