@@ -62,8 +62,22 @@ export async function connectSharedStore(url: string, prefix: string, log: Logge
   let lastError: (Error & { code?: string }) | undefined;
   redis.on('error', (err: Error & { code?: string }) => {
     lastError = err;
-    // At start a refused SELECT stops the start below, with its own message.
-    if (starting && SELECT_REFUSED.test(err.message)) return;
+    if (SELECT_REFUSED.test(err.message)) {
+      // At start a refused SELECT stops the start below, with its own message.
+      if (starting) return;
+      // A server restarted with fewer databases, or a failover to a node that refuses SELECT: the connection is up,
+      // but on database 0, and ioredis would use it there (rate limits and leases shared in another database than the
+      // other replicas'). Dropped instead, and tried again as after an outage; per-replica fallbacks meanwhile.
+      redis.disconnect(true);
+      if (state === 'up') {
+        log.error(
+          { redis: safeUrl, code: 'SELECT_REFUSED' },
+          `Redis refused database ${address.db} (REDIS_URL); not using it, retrying`,
+        );
+      }
+      state = 'down';
+      return;
+    }
     // ioredis emits every failed reconnect; one warning per outage is enough.
     if (state === 'up') log.warn({ redis: safeUrl, code: err.code ?? err.name }, 'Redis unavailable; retrying');
     state = 'down';

@@ -218,6 +218,8 @@ export function redisCommand(
 export interface StartRedisOptions {
   /** `--requirepass`: clients must AUTH with it (the URL then carries it). */
   password?: string;
+  /** `--databases`: how many databases the server has (redis-server's default 16). */
+  databases?: number;
 }
 
 export interface RedisServer {
@@ -240,8 +242,11 @@ export interface RedisServer {
    * drop and new ones are refused until start().
    */
   stop(opts?: { signal?: 'SIGKILL' | 'SIGTERM' }): Promise<void>;
-  /** Starts the server again on the same port and directory; resolves once it answers PING. */
-  start(): Promise<void>;
+  /**
+   * Starts the server again on the same port and directory; resolves once it answers PING. `databases`: with that many
+   * from now on (a server reconfigured while the facade is connected).
+   */
+  start(opts?: { databases?: number }): Promise<void>;
   /**
    * Slowness: SIGSTOP. The kernel still accepts connections but nothing is answered until resume() (SIGCONT). A
    * paused server is still killed by stop(), close() and the exit hook.
@@ -277,6 +282,7 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisSer
     );
   }
   const { password } = opts;
+  let databases = opts.databases;
   const dir = mkdtempSync(join(tmpdir(), 'facade-redis-'));
   let port = 0;
   let child: ChildProcess | undefined;
@@ -306,6 +312,7 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisSer
       '--loglevel',
       'notice',
       ...(password === undefined ? [] : ['--requirepass', password]),
+      ...(databases === undefined ? [] : ['--databases', String(databases)]),
     ];
     const [command, commandArgs] = setprivPath
       ? [setprivPath, ['--pdeathsig', 'SIGKILL', '--', serverPath, ...args]]
@@ -399,9 +406,10 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisSer
     output: () => output,
     command: (...args) => redisCommand(port, args, { password }),
     stop,
-    async start() {
+    async start(startOpts = {}) {
       if (closed) throw new Error('redis-server: start() after close()');
       if (isRunning()) return;
+      if (startOpts.databases !== undefined) databases = startOpts.databases;
       spawnServer();
       try {
         await waitReady();

@@ -17,6 +17,14 @@ import { requireRedisServer, startRedis, type RedisServer } from '../helpers/red
 
 const silent = createLogger({ level: 'silent' });
 
+/** Polls `done` every 25 ms for up to 10 s. */
+async function until(done: () => boolean): Promise<void> {
+  for (let waited = 0; !done(); waited += 25) {
+    if (waited > 10_000) throw new Error('not within 10 s');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 describe('parseRedisUrl: what REDIS_URL may say', () => {
   it('reads host, port, credentials (URL-decoded), database and TLS', () => {
     expect(parseRedisUrl('redis://valkey:6380')).toEqual({ host: 'valkey', port: 6380, db: 0, tls: false });
@@ -149,6 +157,42 @@ describe.skipIf(!requireRedisServer())('connectSharedStore against a real redis-
     // Not taken for an outage: no "Redis unavailable; retrying" on the way out.
     expect(lines.join('')).not.toContain('Redis unavailable');
   });
+
+  it('a server restarted with fewer databases: its refused SELECT never leaves the facade on database 0', async () => {
+    const restarted = await startRedis({ databases: 4 });
+    const lines: string[] = [];
+    const log = createLogger({ level: 'info', destination: { write: (line: string) => lines.push(line) } });
+    const store = await connectSharedStore(`${restarted.url}/3`, 'redis-test:', log);
+    const keyspace = async () => String(await restarted.command('INFO', 'keyspace'));
+    try {
+      await store.redis.set('redis-test:before', '1');
+      expect(await keyspace()).toMatch(/^db3:keys=1,/m);
+
+      await restarted.stop();
+      await restarted.start({ databases: 2 });
+      // For 3 s (past ioredis' reconnect delays), every command fails and the callers fall back per replica: none of
+      // them lands in database 0, where ioredis had stayed, ready, before.
+      for (let i = 0; i < 60; i++) {
+        await store.redis.set('redis-test:during', '1').catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(await keyspace()).not.toMatch(/^db0:/m);
+      expect(store.redis.status).not.toBe('ready');
+      expect(lines.filter((line) => line.includes('Redis refused database 3'))).toHaveLength(1);
+      expect(lines.join('')).not.toContain('Redis available again');
+
+      await restarted.stop();
+      await restarted.start({ databases: 4 });
+      await until(() => store.redis.status === 'ready');
+      await store.redis.set('redis-test:after', '1');
+      expect(await keyspace()).toMatch(/^db3:keys=1,/m);
+      expect(await keyspace()).not.toMatch(/^db0:/m);
+      expect(lines.join('')).toContain('Redis available again');
+    } finally {
+      await store.close();
+      await restarted.close();
+    }
+  }, 30_000);
 
   it('npm start: exit code 2 naming REDIS_URL for a refused database or a query string, without a stack', async () => {
     for (const [suffix, says] of [
