@@ -60,6 +60,8 @@ export async function connectSharedStore(url: string, prefix: string, log: Logge
   let state: 'up' | 'down' = 'up';
   let starting = true;
   let lastError: (Error & { code?: string }) | undefined;
+  /** A refused SELECT was logged in this outage. */
+  let refusalLogged = false;
   redis.on('error', (err: Error & { code?: string }) => {
     lastError = err;
     if (SELECT_REFUSED.test(err.message)) {
@@ -69,12 +71,14 @@ export async function connectSharedStore(url: string, prefix: string, log: Logge
       // but on database 0, and ioredis would use it there (rate limits and leases shared in another database than the
       // other replicas'). Dropped instead, and tried again as after an outage; per-replica fallbacks meanwhile.
       redis.disconnect(true);
-      if (state === 'up') {
+      // Once an outage, even one that began as a refused connection: this is what the operator has to fix.
+      if (!refusalLogged) {
         log.error(
-          { redis: safeUrl, code: 'SELECT_REFUSED' },
+          { redis: safeUrl, reason: err.message.slice(0, 120) },
           `Redis refused database ${address.db} (REDIS_URL); not using it, retrying`,
         );
       }
+      refusalLogged = true;
       state = 'down';
       return;
     }
@@ -85,6 +89,7 @@ export async function connectSharedStore(url: string, prefix: string, log: Logge
   redis.on('ready', () => {
     if (state === 'down') log.info({ redis: safeUrl }, 'Redis available again');
     state = 'up';
+    refusalLogged = false;
   });
 
   try {

@@ -169,6 +169,8 @@ describe.skipIf(!requireRedisServer())('connectSharedStore against a real redis-
       expect(await keyspace()).toMatch(/^db3:keys=1,/m);
 
       await restarted.stop();
+      // Long enough for a reconnect to be refused first: the outage began as one, and the refusal is still logged.
+      await new Promise((r) => setTimeout(r, 700));
       await restarted.start({ databases: 2 });
       // For 3 s (past ioredis' reconnect delays), every command fails and the callers fall back per replica: none of
       // them lands in database 0, where ioredis had stayed, ready, before.
@@ -176,6 +178,7 @@ describe.skipIf(!requireRedisServer())('connectSharedStore against a real redis-
         await store.redis.set('redis-test:during', '1').catch(() => undefined);
         await new Promise((r) => setTimeout(r, 50));
       }
+      await until(() => lines.some((line) => line.includes('Redis refused database 3')));
       expect(await keyspace()).not.toMatch(/^db0:/m);
       expect(store.redis.status).not.toBe('ready');
       expect(lines.filter((line) => line.includes('Redis refused database 3'))).toHaveLength(1);
