@@ -128,7 +128,7 @@ export function parseRequestTarget(raw: string | undefined): RequestTarget | und
  * `?verbose`, `?verbose=1` or `?verbose=true`: any value but one that says no (`0`, `false`, `no`, `off`, in any case),
  * which a monitoring tool's URL template may well send and which asked for the short answer, not the upstreams' state.
  */
-export function wantsVerbose(search: string): boolean {
+function wantsVerbose(search: string): boolean {
   const value = new URLSearchParams(search).get('verbose');
   return value !== null && !/^(0|false|no|off)$/i.test(value.trim());
 }
