@@ -17,14 +17,6 @@ import { requireRedisServer, startRedis, type RedisServer } from '../helpers/red
 
 const silent = createLogger({ level: 'silent' });
 
-/** Polls `done` every 25 ms for up to 10 s. */
-async function until(done: () => boolean): Promise<void> {
-  for (let waited = 0; !done(); waited += 25) {
-    if (waited > 10_000) throw new Error('not within 10 s');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 describe('parseRedisUrl: what REDIS_URL may say', () => {
   it('reads host, port, credentials (URL-decoded), database and TLS', () => {
     expect(parseRedisUrl('redis://valkey:6380')).toEqual({ host: 'valkey', port: 6380, db: 0, tls: false });
@@ -172,21 +164,28 @@ describe.skipIf(!requireRedisServer())('connectSharedStore against a real redis-
       // Long enough for a reconnect to be refused first: the outage began as one, and the refusal is still logged.
       await new Promise((r) => setTimeout(r, 700));
       await restarted.start({ databases: 2 });
-      // For 3 s (past ioredis' reconnect delays), every command fails and the callers fall back per replica: none of
-      // them lands in database 0, where ioredis had stayed, ready, before.
-      for (let i = 0; i < 60; i++) {
-        await store.redis.set('redis-test:during', '1').catch(() => undefined);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      await until(() => lines.some((line) => line.includes('Redis refused database 3')));
-      expect(await keyspace()).not.toMatch(/^db0:/m);
-      expect(store.redis.status).not.toBe('ready');
+      // Every command fails meanwhile and the callers fall back per replica: none of them lands in database 0, where
+      // ioredis had stayed, ready, before.
+      const writeFor = async (ms: number) => {
+        const end = Date.now() + ms;
+        while (Date.now() < end) {
+          await store.redis.set('redis-test:during', '1').catch(() => undefined);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        expect(await keyspace()).not.toMatch(/^db0:/m);
+        expect(store.redis.status).not.toBe('ready');
+      };
+      await writeFor(3000); // past ioredis' reconnect delays
+      await expect
+        .poll(() => lines.some((line) => line.includes('Redis refused database 3')), { timeout: 10_000 })
+        .toBe(true);
+      await writeFor(500); // however late the reconnect came
       expect(lines.filter((line) => line.includes('Redis refused database 3'))).toHaveLength(1);
       expect(lines.join('')).not.toContain('Redis available again');
 
       await restarted.stop();
       await restarted.start({ databases: 4 });
-      await until(() => store.redis.status === 'ready');
+      await expect.poll(() => store.redis.status, { timeout: 10_000 }).toBe('ready');
       await store.redis.set('redis-test:after', '1');
       expect(await keyspace()).toMatch(/^db3:keys=1,/m);
       expect(await keyspace()).not.toMatch(/^db0:/m);
