@@ -182,6 +182,9 @@ export function compiledExecutionPlugin(opts: CompiledExecutionOptions): ApolloS
  * - `@skip/@include`: graphql-jit gets them wrong around fragments: a fragment under a skipped selection is kept when its
  *   field is selected elsewhere too, and a fragment spread once under a false condition loses its fields at every
  *   other spread (non-null ones included, left out without an error).
+ * - `__proto__ alias`: graphql-jit writes a result object as an object literal, where a `"__proto__"` key sets the
+ *   object's prototype instead of making a field: the field is left out of the answer without an error (an object
+ *   value becomes the prototype), or, at the root, moved to the end.
  */
 export function graphqlJsOnlyReason(schema: GraphQLSchema) {
   const requirements = scopeRequirements(schema);
@@ -190,12 +193,19 @@ export function graphqlJsOnlyReason(schema: GraphQLSchema) {
     document: DocumentNode,
     operation: OperationDefinitionNode,
     scopes: ReadonlySet<string>,
-  ): 'subscription' | 'null cuts the root short' | 'refused non-null field' | '@skip/@include' | undefined => {
+  ):
+    | 'subscription'
+    | 'null cuts the root short'
+    | 'refused non-null field'
+    | '@skip/@include'
+    | '__proto__ alias'
+    | undefined => {
     if (operation.operation === 'subscription') return 'subscription';
     let short = cutShort.get(operation);
     if (short === undefined) cutShort.set(operation, (short = nonNullAmongRootFields(schema, document, operation)));
     if (short) return 'null cuts the root short';
-    if (hasSkipOrInclude(document)) return '@skip/@include';
+    const written = writtenDifferently(document);
+    if (written) return written;
     // Last: the only check not cached per document (it depends on the caller's scopes).
     if (requirements.refusesNonNull(document, operation, scopes)) return 'refused non-null field';
     return undefined;
@@ -252,23 +262,31 @@ function nonNullAmongRootFields(
   return nonNull && names.size > 1;
 }
 
-const conditional = new WeakMap<DocumentNode, boolean>();
+const differently = new WeakMap<DocumentNode, '@skip/@include' | '__proto__ alias' | null>();
 
-/** Whether any selection of `document` carries `@skip` or `@include` (cached per parsed document). */
-function hasSkipOrInclude(document: DocumentNode): boolean {
-  let found = conditional.get(document);
+/**
+ * Whether `document`, as written, holds what graphql-jit answers differently: `@skip` or `@include` on any selection,
+ * or a field aliased `__proto__` (cached per parsed document).
+ */
+function writtenDifferently(document: DocumentNode): '@skip/@include' | '__proto__ alias' | undefined {
+  let found = differently.get(document);
   if (found === undefined) {
-    found = false;
+    let reason: '@skip/@include' | '__proto__ alias' | null = null;
     visit(document, {
       Directive(node) {
         if (node.name.value !== 'skip' && node.name.value !== 'include') return undefined;
-        found = true;
+        reason = '@skip/@include';
+        return BREAK;
+      },
+      Field(node) {
+        if ((node.alias ?? node.name).value !== '__proto__') return undefined;
+        reason = '__proto__ alias';
         return BREAK;
       },
     });
-    conditional.set(document, found);
+    differently.set(document, (found = reason));
   }
-  return found;
+  return found ?? undefined;
 }
 
 /**

@@ -848,6 +848,20 @@ describe('differences found, as regressions', () => {
       await reads({ query });
     }
   });
+
+  it('a field aliased __proto__ is answered as a field, in its place', async () => {
+    for (const query of [
+      // A leaf: graphql-jit's object literal made `"__proto__": "…"` a no-op, and the field was gone.
+      'query P($id: PersonIdentifier!) { person(id: $id) { __proto__: id status } }',
+      // An object: it became the prototype of the person, and left the answer.
+      'query P($id: PersonIdentifier!) { person(id: $id) { status __proto__: email { value } } }',
+      // At the root: moved behind its siblings.
+      'query P($id: PersonIdentifier!) { __proto__: person(id: $id) { id } other: person(id: $id) { status } }',
+      'query P($id: PersonIdentifier!) { person(id: $id) { ...F } } fragment F on Person { __proto__: status id }',
+    ]) {
+      await reads({ query, variables: { id: '22859197810' } });
+    }
+  });
 });
 
 describe('the compiled executor answered', () => {
