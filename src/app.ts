@@ -26,7 +26,7 @@ import { PersonRateLimiter, type PersonLimiter } from './krr/rate-limit.js';
 import { inProcessLocks, type ClientLocks } from './clients/locks.js';
 import type { ActingFor } from './generated/graphql.js';
 import { OWN_PARTY, type LookupParty } from './krr/client.js';
-import { actingFor, tenantParty } from './tenants/parties.js';
+import { actingFor, clientAdministrationRefused, tenantParty } from './tenants/parties.js';
 import { callerResolvers } from './tenants/resolvers.js';
 import { loadTenantsFile, parseTenants, TenantDirectory, type Tenant } from './tenants/tenants.js';
 import { SERIALIZED_MODEL_TYPES } from './krr/model.js';
@@ -309,8 +309,9 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
               onLookedUp: (consumer, count) => metrics.personsLookedUp.inc({ consumer }, count),
               onAuditFailed: () => metrics.auditWriteFailures.inc({ kind: 'person' }),
             }),
-          clients: () =>
-            createClientsContext({
+          clients: () => {
+            if (tenant) throw clientAdministrationRefused(tenant);
+            return createClientsContext({
               api: admin.forRequest(upstreamContext),
               locks: shared.locks,
               audit,
@@ -322,7 +323,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
                 if (clientId === upstream.maskinporten.clientId) tokens.forgetOnBehalfOf(id);
               },
               onAuditFailed: () => metrics.auditWriteFailures.inc({ kind: 'change' }),
-            }),
+            });
+          },
         });
       },
       health,

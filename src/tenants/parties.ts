@@ -1,3 +1,4 @@
+import { GraphQLError } from 'graphql';
 import type { ActingFor } from '../generated/graphql.js';
 import type { LookupParty } from '../krr/client.js';
 import { KRR_CONTACT_SCOPES, KRR_DIGITAL_POST_SCOPES, type Tenant } from './tenants.js';
@@ -35,4 +36,19 @@ export function actingFor(tenant: Tenant | undefined, ownOrgno: string | undefin
     via: tenant.via === 'consumer_org' ? 'CONSUMER_ORG' : 'ONBEHALFOF',
     onBehalfOf: tenant.onBehalfOf ?? null,
   };
+}
+
+/**
+ * Why a caller acting for a customer gets no client administration: the admin API is called with the supplier's own
+ * token, on the supplier's clients, among them the onbehalfof registrations every customer's look-ups are made through.
+ * A customer's caller could otherwise read the other customers' registrations, point one of them at its own
+ * organisation (the other customer's look-ups then made on its legal basis, their audit lines naming the other), or
+ * delete it (the other customer's look-ups refused).
+ */
+export function clientAdministrationRefused(tenant: Tenant): GraphQLError {
+  return new GraphQLError(
+    `Not allowed: client administration works on the supplier's own registrations, and this caller acts for ` +
+      `customer ${tenant.organizationNumber}. Use a caller of the supplier's own.`,
+    { extensions: { code: 'FORBIDDEN' } },
+  );
 }

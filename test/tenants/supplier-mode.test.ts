@@ -164,6 +164,47 @@ describe('supplier mode', () => {
     expect((await ask(app, registered, person)).body).toEqual({ data: { person: { status: 'ACTIVE' } } });
   });
 
+  it("gives a customer's caller no client administration: it cannot move another customer's legal basis", async () => {
+    t = await startTestApp();
+    const app = t;
+    const [delegating, registered] = await Promise.all([tokenFor(app, DELEGATING), tokenFor(app, REGISTERED)]);
+    const adminCallsBefore = app.sandbox.admin.requests.length;
+    // The attack: point the other customer's onbehalfof registration at this customer's organisation.
+    const moved = await ask(
+      app,
+      delegating,
+      `mutation($input: UpdateOnBehalfOfInput!) { updateOnBehalfOf(input: $input) { onBehalfOf { id } userErrors { code } } }`,
+      { input: { clientId: SANDBOX_CLIENT_ID, id: 'annen-kommune', organizationNumber: DELEGATING } },
+    );
+    expect(moved.body.data).toEqual({ updateOnBehalfOf: null });
+    expect(moved.body.errors?.[0]).toMatchObject({
+      path: ['updateOnBehalfOf'],
+      extensions: { code: 'FORBIDDEN' },
+      message: expect.stringContaining(`acts for customer ${DELEGATING}`),
+    });
+    for (const query of [
+      `{ clients { id } }`,
+      `{ client(id: "${SANDBOX_CLIENT_ID}") { id } }`,
+      `{ onBehalfOf(clientId: "${SANDBOX_CLIENT_ID}", id: "annen-kommune") { organizationNumber } }`,
+    ]) {
+      const read = await ask(app, registered, query);
+      expect(read.body.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+    }
+    const deleted = await ask(
+      app,
+      registered,
+      `mutation { deleteOnBehalfOf(input: { clientId: "${SANDBOX_CLIENT_ID}", id: "annen-kommune" }) { deletedId } }`,
+    );
+    expect(deleted.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(app.sandbox.admin.requests.length).toBe(adminCallsBefore);
+
+    // The other customer's look-ups are still made on its own legal basis, and audited so.
+    const before = app.sandbox.krr.requests.length;
+    const person = await ask(app, registered, '{ person(id: "22859197810") { status } }');
+    expect(person.body).toEqual({ data: { person: { status: 'ACTIVE' } } });
+    expect(app.sandbox.krr.requests.slice(before).map((c) => c.consumer)).toEqual([REGISTERED]);
+  });
+
   it('tells callers who they act for (Query.me), and no argument, alias or header changes it', async () => {
     t = await startTestApp();
     const app = t;
