@@ -1,4 +1,5 @@
 import type { UserError, UserErrorCode } from '../generated/graphql.js';
+import { redactPersonalIds } from '../observability/personal-ids.js';
 import { UpstreamStatusError } from '../upstream/errors.js';
 import type { UpstreamResponse } from '../upstream/http-client.js';
 import { fieldPath } from './mapping.js';
@@ -93,10 +94,14 @@ function validationErrors(body: unknown, kind: 'client' | 'onbehalfof' | 'jwks')
   return [userError('INVALID', description ?? 'The admin API rejected the input.')];
 }
 
-/** Upstream validation text is meant for the integrator; trimmed, de-prefixed (", msg") and bounded in length. */
+/**
+ * Upstream validation text is meant for the integrator; trimmed, de-prefixed (", msg") and bounded in length. It may
+ * repeat the refused value (a redirect URI, a kid): whatever the id rule takes for a personal id is redacted, as in
+ * every other error message (observability/personal-ids.ts).
+ */
 function cleanMessage(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
-  const text = value.replace(/^[\s,]+/, '').trim();
+  const text = redactPersonalIds(value.replace(/^[\s,]+/, '').trim());
   return text ? text.slice(0, 300) : undefined;
 }
 

@@ -276,6 +276,32 @@ describe('client mutations behind a proxy that rewrites the admin API’s answer
     ]);
   });
 
+  it("never repeats a personal id the admin API's validation text repeats from the input", async () => {
+    // The sandbox's own text repeats the refused redirect URI.
+    const sandbox = await gql(t, CREATE, {
+      input: webInput('ids', { redirectUris: ['http://example.com/p/11822648950'] }),
+    });
+    expect(sandbox.body.data.createClient.userErrors).toEqual([
+      expect.objectContaining({ code: 'INVALID', field: ['input', 'redirectUris'] }),
+    ]);
+    expect(sandbox.body.data.createClient.userErrors[0].message).toContain('http://example.com/p/[redacted]');
+    // Whatever an admin API writes, in either body shape, and with the id written apart.
+    for (const body of [
+      {
+        errors: [{ errorMessage: "'https://x.example/118226 48950' is not allowed", fieldIdentifier: 'redirect_uris' }],
+      },
+      { error: 'invalid_client_metadata', error_description: ', kid 22859197810 is already in use' },
+    ]) {
+      b.proxy.rewrite = (call) =>
+        call.method === 'POST' && call.path.endsWith('/clients') ? json(400, body) : undefined;
+      const res = await gql(t, CREATE, { input: webInput('ids again') });
+      const text = JSON.stringify(res.body);
+      expect(res.body.data.createClient.userErrors[0].code).toBe('INVALID');
+      expect(text).toContain('[redacted]');
+      expect(text).not.toMatch(/11822648950|118226 48950|22859197810/);
+    }
+  });
+
   it('serializes changes to one client whatever the case of its UUID', async () => {
     const id = await newClient(t, maskinportenInput('case', ['openid']));
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
