@@ -13,6 +13,7 @@ import {
 } from './mapping.js';
 import { auditedMutations } from './change-audit.js';
 import { clientMutations } from './mutations.js';
+import { withFieldsInArguments } from './user-errors.js';
 
 const strings = (value: unknown): string[] =>
   Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
@@ -52,7 +53,7 @@ export const clientResolvers: Resolvers = {
       }
     },
   },
-  Mutation: auditedMutations(clientMutations),
+  Mutation: auditedMutations(withFieldsInArguments(clientMutations)),
   Client: {
     id: (c) => c.client_id ?? '',
     name: (c) => c.client_name ?? c.display_name ?? null,

@@ -1,3 +1,12 @@
+import {
+  getNullableType,
+  isInputObjectType,
+  isListType,
+  type GraphQLArgument,
+  type GraphQLInputField,
+  type GraphQLInputType,
+  type GraphQLResolveInfo,
+} from 'graphql';
 import type { UserError, UserErrorCode } from '../generated/graphql.js';
 import { redactPersonalIds } from '../observability/personal-ids.js';
 import { UpstreamStatusError } from '../upstream/errors.js';
@@ -111,4 +120,53 @@ export function userErrorsFromThrown(err: unknown): UserError[] {
     return userErrorsFromResponse({ status: err.status, headers: {}, body: err.body }, 'client');
   }
   throw err;
+}
+
+/**
+ * A user error's `field` as a path the mutation's arguments have: the admin API names its own fields, mapped to the
+ * schema's by name (mapping.ts, `fieldPath`), and may name one the mutation's input does not have (a secret rotation
+ * refused for the client's `token_endpoint_auth_method`, which `RotateClientSecretInput` does not hold). The path is
+ * cut to the part that exists, `null` when not even an input field of it does: a form can only show an error at a
+ * field it has.
+ */
+export function fieldInArguments(field: readonly string[] | null, args: readonly GraphQLArgument[]): string[] | null {
+  if (!field) return null;
+  let type: GraphQLInputType | undefined = args.find((a) => a.name === field[0])?.type;
+  if (!type) return null;
+  let valid = 1;
+  for (const segment of field.slice(1)) {
+    const named: GraphQLInputType = getNullableType(type);
+    if (isListType(named)) {
+      if (!/^\d+$/.test(segment)) break;
+      type = named.ofType as GraphQLInputType;
+    } else {
+      const next: GraphQLInputField | undefined = isInputObjectType(named) ? named.getFields()[segment] : undefined;
+      if (!next) break;
+      type = next.type;
+    }
+    valid++;
+  }
+  return valid >= 2 ? field.slice(0, valid) : null;
+}
+
+/** `resolvers`' mutations, each user error's `field` checked against the mutation's arguments (fieldInArguments). */
+export function withFieldsInArguments<R extends Record<string, unknown>>(resolvers: R): R {
+  const out: Record<string, unknown> = {};
+  for (const [name, resolver] of Object.entries(resolvers)) {
+    if (typeof resolver !== 'function') {
+      out[name] = resolver;
+      continue;
+    }
+    out[name] = async (parent: unknown, args: unknown, ctx: unknown, info: GraphQLResolveInfo) => {
+      const result = (await (resolver as (...a: unknown[]) => unknown)(parent, args, ctx, info)) as {
+        userErrors?: UserError[];
+      } | null;
+      if (!result?.userErrors?.length) return result;
+      const definition = info.parentType.getFields()[info.fieldName];
+      if (!definition) return result;
+      for (const error of result.userErrors) error.field = fieldInArguments(error.field ?? null, definition.args);
+      return result;
+    };
+  }
+  return out as R;
 }

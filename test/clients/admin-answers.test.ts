@@ -302,6 +302,30 @@ describe('client mutations behind a proxy that rewrites the admin API’s answer
     }
   });
 
+  it("points a user error only at a field the mutation's input has", async () => {
+    // The admin API refuses the rotation for the client's token_endpoint_auth_method, not a field of the input.
+    const id = await newClient(t, maskinportenInput('no secret', ['openid']));
+    const rotated = await gql(t, ROTATE, { input: { id } });
+    expect(rotated.body.data.rotateClientSecret.userErrors).toEqual([
+      expect.objectContaining({ code: 'INVALID', field: null }),
+    ]);
+    // A field path deeper than the input goes is cut to the part that exists; a list index is kept.
+    b.proxy.rewrite = (call) =>
+      call.method === 'POST' && call.path.endsWith('/clients')
+        ? json(400, {
+            errors: [
+              { errorMessage: 'bad uri', fieldIdentifier: 'redirect_uris[1]' },
+              { errorMessage: 'bad kid', fieldIdentifier: 'jwks.keys' },
+            ],
+          })
+        : undefined;
+    const created = await gql(t, CREATE, { input: webInput('paths') });
+    expect(created.body.data.createClient.userErrors.map((e: { field: unknown }) => e.field)).toEqual([
+      ['input', 'redirectUris'],
+      null,
+    ]);
+  });
+
   it('serializes changes to one client whatever the case of its UUID', async () => {
     const id = await newClient(t, maskinportenInput('case', ['openid']));
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
