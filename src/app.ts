@@ -517,7 +517,7 @@ function loopbackHost(host: string): string {
 /** `METRICS_PORT`: /metrics alone on a port of its own, so the public port need not expose it. */
 function createMetricsServer(metrics: Metrics, log: Logger): Server {
   return createServer((req, res) => {
-    if (req.method === 'GET' && req.url === '/metrics') {
+    if ((req.method === 'GET' || req.method === 'HEAD') && req.url === '/metrics') {
       sendMetrics(metrics, res).catch((err: unknown) => {
         log.error({ err: { message: (err as Error).message } }, 'metrics failed');
         res.destroy();

@@ -138,6 +138,9 @@ function isAmbiguousPath(path: string): boolean {
   return /%2e|%2f|%5c|\\|\/\.{1,2}(\/|$)|\/\//i.test(path);
 }
 
+/** The routes that report on the facade (health, readiness, metrics): read with GET or HEAD only. */
+const PROBE_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
+
 /** The options, and the access log made of their logger once. */
 type Serving = HttpServerOptions & { accessLog: Logger; pendingAnswers: PendingAnswers };
 
@@ -189,6 +192,13 @@ async function handle(opts: Serving, bodies: BodyBudget, req: IncomingMessage, r
   if (isAmbiguousPath(target.path)) return sendJson(res, 404, { error: 'not found' });
   if (opts.extraRoutes && (await opts.extraRoutes(target.path, req, res))) return;
   if (opts.graphiql && req.method === 'GET' && opts.graphiql.asset(target.path, res)) return;
+  if (PROBE_PATHS.has(target.path) && (target.path !== '/metrics' || opts.serveMetrics)) {
+    // Read-only answers: GET, and HEAD (node:http leaves the body out); nothing else changes them.
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('allow', 'GET, HEAD');
+      return sendJson(res, 405, { error: 'method not allowed' });
+    }
+  }
   switch (target.path) {
     case '/healthz':
       return sendJson(res, 200, await opts.health(wantsVerbose(target.search)));

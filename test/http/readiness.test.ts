@@ -65,6 +65,21 @@ describe('/readyz and /healthz?verbose name each component state', () => {
     }
   });
 
+  it('/healthz, /readyz and /metrics answer GET and HEAD, and refuse any other method with 405', async () => {
+    t = await startTestApp();
+    for (const path of ['/healthz', '/readyz', '/metrics']) {
+      const head = await fetch(`${t.url}${path}`, { method: 'HEAD' });
+      expect(head.status, `HEAD ${path}`).toBe(200);
+      expect(await head.text(), `HEAD ${path}`).toBe('');
+      for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
+        const res = await fetch(`${t.url}${path}`, { method, body: method === 'DELETE' ? undefined : '{}' });
+        expect(res.status, `${method} ${path}`).toBe(405);
+        expect(res.headers.get('allow')).toBe('GET, HEAD');
+        expect(await res.json()).toEqual({ error: 'method not allowed' });
+      }
+    }
+  });
+
   it('Maskinporten refusing our client: the MP code and OAuth error, and /readyz stays 200', async () => {
     t = await startTestApp({ NODE_ENV: 'production' });
     t.sandbox.maskinporten.faults.setPersistent({
