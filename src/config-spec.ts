@@ -270,7 +270,7 @@ export const VARIABLES = {
       "times faster on large answers; never a document with a person's id in its text) or `graphql-js` (Apollo's " +
       'own). The answers are the same: operations ' +
       'graphql-jit would answer differently (several root fields with a non-null one, `@skip`/`@include`, a ' +
-      'non-null field the caller may not read) run on graphql-js in either mode',
+      'field aliased `__proto__`, a non-null field the caller may not read) run on graphql-js in either mode',
   },
 
   // ---- Maskinporten ----
