@@ -70,8 +70,8 @@ const VERIFIED_CACHE_SIZE = 10_000;
 export class Authenticator {
   private keys?: Promise<JWTVerifyGetKey>;
   /**
-   * token → caller and the time (ms) after which the entry is not used: min(exp, verification time + max lifetime).
-   * Insertion order doubles as eviction order.
+   * `Authorization` header → caller and the time (ms) after which the entry is not used: min(exp, verification time +
+   * max lifetime). Insertion order doubles as eviction order.
    */
   private readonly verified = new Map<string, { caller: Caller; expiresAt: number }>();
   private readonly maxLifetime: number;
@@ -97,15 +97,17 @@ export class Authenticator {
 
   async authenticate(headers: IncomingHttpHeaders): Promise<AuthResult> {
     const authorization = headers.authorization ?? '';
+    // Known by the header as sent (only a header that passed the checks below is remembered): a caller sends the same
+    // one with every request, and reading the token out of it again cost a fifth of the look-up.
+    const known = this.verified.get(authorization);
+    if (known) {
+      if (known.expiresAt > Date.now()) return { ok: true, caller: known.caller };
+      this.verified.delete(authorization);
+    }
     // No credentials, or another scheme (Basic, …): RFC 6750 §3.1 wants a challenge without an error code.
     if (!/^Bearer(?:[ \t]|$)/i.test(authorization)) return this.refuse('missing');
     const token = /^Bearer[ ]+([A-Za-z0-9\-_.]+)$/i.exec(authorization)?.[1];
     if (!token) return this.refuse('malformed');
-    const known = this.verified.get(token);
-    if (known) {
-      if (known.expiresAt > Date.now()) return { ok: true, caller: known.caller };
-      this.verified.delete(token);
-    }
     // What needs no key is judged first: a token that cannot be good is the caller's fault (401) even while the
     // issuer's keys are out of reach (which would be 503, "try again").
     const shape = shapeRefusal(token);
@@ -145,7 +147,11 @@ export class Authenticator {
       scopes: scopesFromClaims(payload as Record<string, unknown>, this.scopePrefixes),
       claims: payload as Readonly<Record<string, unknown>>,
     };
-    this.remember(token, caller, Math.min((payload.exp as number) * 1000, verifiedAt + this.maxLifetime * 1000));
+    this.remember(
+      authorization,
+      caller,
+      Math.min((payload.exp as number) * 1000, verifiedAt + this.maxLifetime * 1000),
+    );
     return { ok: true, caller };
   }
 
@@ -189,13 +195,14 @@ export class Authenticator {
     return undefined;
   }
 
-  private remember(token: string, caller: Caller, expiresAt: number): void {
+  /** `authorization`: the header as sent, which held a token verified now. */
+  private remember(authorization: string, caller: Caller, expiresAt: number): void {
     if (expiresAt <= Date.now()) return; // accepted within the skew after exp: verified again each time
     if (this.verified.size >= VERIFIED_CACHE_SIZE) {
       const oldest = this.verified.keys().next().value;
       if (oldest !== undefined) this.verified.delete(oldest);
     }
-    this.verified.set(token, { caller, expiresAt });
+    this.verified.set(authorization, { caller, expiresAt });
   }
 
   private jwks(): Promise<JWTVerifyGetKey> {

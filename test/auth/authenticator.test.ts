@@ -242,6 +242,29 @@ describe('Authenticator: the verified-token cache', () => {
     expect(verified.size).toBe(1);
   });
 
+  it('knows a token by the header it came in: another spelling is checked afresh, a bare token is still refused', async () => {
+    const auth = authenticator();
+    const token = await tokenWith({ iat: now(), exp: now() + 3600 });
+    await expectAccepted(auth, token);
+    for (const authorization of [`bearer ${token}`, `Bearer  ${token}`, `BEARER ${token}`]) {
+      expect((await auth.authenticate({ authorization })).ok, authorization.slice(0, 8)).toBe(true);
+    }
+    // A remembered token never stands in for the scheme, nor for a malformed header that holds it.
+    expect(await auth.authenticate({ authorization: token })).toMatchObject({ ok: false, reason: 'missing' });
+    expect(await auth.authenticate({ authorization: `Bearer ${token} ` })).toMatchObject({
+      ok: false,
+      reason: 'malformed',
+    });
+    expect(await auth.authenticate({ authorization: `Bearer\t${token}` })).toMatchObject({
+      ok: false,
+      reason: 'malformed',
+    });
+    // Each spelling expires with the token all the same.
+    served = [keyB];
+    at(3600 + 31);
+    expect((await auth.authenticate({ authorization: `bearer ${token}` })).ok).toBe(false);
+  });
+
   it('stays bounded in size', async () => {
     const auth = authenticator();
     const verified = (auth as unknown as { verified: Map<string, unknown> }).verified;

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { ApolloServer } from '@apollo/server';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type * as GraphQLModule from 'graphql';
-import type { GraphQLSchema } from 'graphql';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEFAULT_QUERY_LIMITS,
@@ -488,6 +488,41 @@ describe('measureOperation: distinct persons', () => {
       persons(ids: $ids) { id } person(id: $one) { id } }`;
     expect(measure(split, { ids, one: ids[0] }).distinctPersons).toBe(5000);
     expect(measure(split, { ids, one: fakeIds(1, 9999)[0] }).distinctPersons).toBe(5001);
+  });
+});
+
+describe('measureOperation: one parsed document, many requests', () => {
+  const of = (document: DocumentNode, variables: Record<string, unknown>, operationName?: string) => {
+    const m = measureOperation({ schema, document, variables, operationName: operationName ?? null });
+    return { cost: m.cost, bytes: m.answerBytes, named: m.namedPersons, distinct: m.distinctPersons };
+  };
+
+  it("measures each request's own persons, and a list from a variable by its own length", () => {
+    // Measured once, then by its person arguments: every request still counts its own ids.
+    const one = parse(`query P($a: PersonIdentifier!, $d: PersonIdentifier = "f") {
+      person(id: $a) { email { value } } x: person(id: $d) { id } ...F }
+      fragment F on Query { persons(ids: ["c", $a]) { id } }`);
+    const first = of(one, { a: 'a' });
+    expect(first).toMatchObject({ named: 4, distinct: 3 });
+    expect(of(one, { a: 'c', d: 'c' })).toEqual({ ...first, named: 4, distinct: 1 });
+    expect(of(one, {})).toEqual({ ...first, named: 2, distinct: 2 });
+    // The cost of a list of ids given as a variable follows each request's list.
+    const many = parse('query M($ids: [PersonIdentifier!]!) { persons(ids: $ids) { email { value } } }');
+    const costs = [3, 300, 1, 3000].map((n) => of(many, { ids: fakeIds(n) }));
+    expect(costs.map((m) => m.cost)).toEqual([6, 600, 2, 6000]);
+    expect(costs.map((m) => m.distinct)).toEqual([3, 300, 1, 3000]);
+    expect(costs[3]!.bytes).toBeGreaterThan(costs[1]!.bytes * 9);
+  });
+
+  it('keeps the operations of one document apart', () => {
+    const document = parse(`query A { clients { id } } query B($id: PersonIdentifier!) { person(id: $id) { id } }`);
+    const a = of(document, {}, 'A');
+    const b = of(document, { id: 'x' }, 'B');
+    expect(a).toMatchObject({ cost: 100, named: 0 });
+    expect(b).toMatchObject({ cost: 1, named: 1 });
+    expect(of(document, {}, 'A')).toEqual(a);
+    expect(of(document, { id: 'y' }, 'B')).toEqual(b);
+    expect(measureOperation({ schema, document, variables: null }).cost).toBe(0); // no name, two operations
   });
 });
 
