@@ -12,7 +12,7 @@ import type { GraphQLContext } from '../graphql/context.js';
 import { checkDocument, jsonDepthExceeds, type DocumentLimits } from '../graphql/document-limits.js';
 import type { Metrics } from '../observability/metrics.js';
 import { unredacted } from '../observability/logger.js';
-import { mayHoldPersonalId, redactPersonalIds } from '../observability/personal-ids.js';
+import { mayHoldPersonalId, redactPersonalIds, uuidMayHoldPersonalId } from '../observability/personal-ids.js';
 import { bindRequest, startRequestSpan, tracingEnabled, type RequestTrace } from '../observability/tracing.js';
 import type { UpstreamRequestContext } from '../upstream/request-context.js';
 import { RetryBudget } from '../upstream/retry.js';
@@ -99,7 +99,7 @@ const RETRY_BUDGET_PER_REQUEST = 3;
 export function newRequestId(): string {
   for (;;) {
     const id = randomUUID();
-    if (!mayHoldPersonalId(id)) return id;
+    if (!uuidMayHoldPersonalId(id)) return id;
   }
 }
 
