@@ -164,8 +164,11 @@ export function withFieldsInArguments<R extends Record<string, unknown>>(resolve
       if (!result?.userErrors?.length) return result;
       const definition = info.parentType.getFields()[info.fieldName];
       if (!definition) return result;
-      for (const error of result.userErrors) error.field = fieldInArguments(error.field ?? null, definition.args);
-      return result;
+      const userErrors = result.userErrors.map((e) => ({
+        ...e,
+        field: fieldInArguments(e.field ?? null, definition.args),
+      }));
+      return { ...result, userErrors };
     };
   }
   return out as R;
