@@ -15,7 +15,7 @@ import { InFlightRequests } from './http/in-flight.js';
 import { hasLongList } from './http/json-pieces.js';
 import { listenOn } from './http/listen.js';
 import { createServer } from './http/node-http.js';
-import { createHttpServer, sendJson, sendMetrics, type ContextRequest } from './http/server.js';
+import { createHttpServer, refusedUnlessRead, sendJson, sendMetrics, type ContextRequest } from './http/server.js';
 import { loadTrustedDocuments, type TrustedDocuments } from './http/trusted-documents.js';
 import { KRR_CONTACT_SCOPE, KrrClient } from './krr/client.js';
 import { createPersonsContext, type PersonsContext } from './krr/context.js';
@@ -517,7 +517,8 @@ function loopbackHost(host: string): string {
 /** `METRICS_PORT`: /metrics alone on a port of its own, so the public port need not expose it. */
 function createMetricsServer(metrics: Metrics, log: Logger): Server {
   return createServer((req, res) => {
-    if ((req.method === 'GET' || req.method === 'HEAD') && req.url === '/metrics') {
+    if (req.url === '/metrics') {
+      if (refusedUnlessRead(req, res)) return;
       sendMetrics(metrics, res).catch((err: unknown) => {
         log.error({ err: { message: (err as Error).message } }, 'metrics failed');
         res.destroy();

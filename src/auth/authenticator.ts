@@ -98,7 +98,7 @@ export class Authenticator {
   async authenticate(headers: IncomingHttpHeaders): Promise<AuthResult> {
     const authorization = headers.authorization ?? '';
     // Known by the header as sent (only a header that passed the checks below is remembered): a caller sends the same
-    // one with every request, and reading the token out of it again cost a fifth of the look-up.
+    // one with every request, and both regular expressions below ran over it each time before the look-up.
     const known = this.verified.get(authorization);
     if (known) {
       if (known.expiresAt > Date.now()) return { ok: true, caller: known.caller };

@@ -193,13 +193,7 @@ export function graphqlJsOnlyReason(schema: GraphQLSchema) {
     document: DocumentNode,
     operation: OperationDefinitionNode,
     scopes: ReadonlySet<string>,
-  ):
-    | 'subscription'
-    | 'null cuts the root short'
-    | 'refused non-null field'
-    | '@skip/@include'
-    | '__proto__ alias'
-    | undefined => {
+  ): 'subscription' | 'null cuts the root short' | 'refused non-null field' | WrittenDifferently | undefined => {
     if (operation.operation === 'subscription') return 'subscription';
     let short = cutShort.get(operation);
     if (short === undefined) cutShort.set(operation, (short = nonNullAmongRootFields(schema, document, operation)));
@@ -262,16 +256,19 @@ function nonNullAmongRootFields(
   return nonNull && names.size > 1;
 }
 
-const differently = new WeakMap<DocumentNode, '@skip/@include' | '__proto__ alias' | null>();
+/** What, written in a document, graphql-jit answers differently (see {@link graphqlJsOnlyReason}). */
+type WrittenDifferently = '@skip/@include' | '__proto__ alias';
+
+const differently = new WeakMap<DocumentNode, WrittenDifferently | null>();
 
 /**
  * Whether `document`, as written, holds what graphql-jit answers differently: `@skip` or `@include` on any selection,
  * or a field aliased `__proto__` (cached per parsed document).
  */
-function writtenDifferently(document: DocumentNode): '@skip/@include' | '__proto__ alias' | undefined {
+function writtenDifferently(document: DocumentNode): WrittenDifferently | undefined {
   let found = differently.get(document);
   if (found === undefined) {
-    let reason: '@skip/@include' | '__proto__ alias' | null = null;
+    let reason: WrittenDifferently | null = null;
     visit(document, {
       Directive(node) {
         if (node.name.value !== 'skip' && node.name.value !== 'include') return undefined;

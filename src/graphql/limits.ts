@@ -335,7 +335,13 @@ export function measureOperation(args: {
   const variables = args.variables ?? {};
   const key = args.operationName ?? '';
   const known = measured.get(args.schema)?.get(args.document)?.get(key);
-  if (known) return new Measure(known.operationType, known.size, personsNamed(known.personArguments, variables, known));
+  if (known) {
+    return new Measure(
+      known.operationType,
+      known.size,
+      personsNamed(known.personArguments, variables, known.variableDefaults),
+    );
+  }
   const operation = findOperation(args.document, args.operationName);
   if (!operation) return new Measure('unknown', NOTHING, []);
   const root = rootType(args.schema, operation);
@@ -355,7 +361,7 @@ export function measureOperation(args: {
     if (!operations) documents.set(args.document, (operations = new Map()));
     operations.set(key, entry);
   }
-  return new Measure(operation.operation, size, personsNamed(meter.personArguments, variables, meter));
+  return new Measure(operation.operation, size, personsNamed(meter.personArguments, variables, meter.variableDefaults));
 }
 
 /**
@@ -378,11 +384,11 @@ const measured = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, Me
 function personsNamed(
   personArguments: readonly ValueNode[],
   variables: Record<string, unknown>,
-  defaults: { variableDefaults: ReadonlyMap<string, ValueNode> },
+  defaults: ReadonlyMap<string, ValueNode>,
 ): string[] {
   const persons: string[] = [];
   for (const argument of personArguments) {
-    const resolved = resolveValue(argument, variables, defaults.variableDefaults);
+    const resolved = resolveValue(argument, variables, defaults);
     for (const item of Array.isArray(resolved) ? resolved : [resolved]) {
       if (typeof item === 'string') persons.push(item);
     }

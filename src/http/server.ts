@@ -141,6 +141,17 @@ function isAmbiguousPath(path: string): boolean {
 /** The routes that report on the facade (health, readiness, metrics): read with GET or HEAD only. */
 const PROBE_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
 
+/**
+ * For a route that only reports (health, readiness, metrics): GET, and HEAD (node:http leaves the body out). Any
+ * other method is answered 405 here, and true returned.
+ */
+export function refusedUnlessRead(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.method === 'GET' || req.method === 'HEAD') return false;
+  res.setHeader('allow', 'GET, HEAD');
+  sendJson(res, 405, { error: 'method not allowed' });
+  return true;
+}
+
 /** The options, and the access log made of their logger once. */
 type Serving = HttpServerOptions & { accessLog: Logger; pendingAnswers: PendingAnswers };
 
@@ -192,13 +203,8 @@ async function handle(opts: Serving, bodies: BodyBudget, req: IncomingMessage, r
   if (isAmbiguousPath(target.path)) return sendJson(res, 404, { error: 'not found' });
   if (opts.extraRoutes && (await opts.extraRoutes(target.path, req, res))) return;
   if (opts.graphiql && req.method === 'GET' && opts.graphiql.asset(target.path, res)) return;
-  if (PROBE_PATHS.has(target.path) && (target.path !== '/metrics' || opts.serveMetrics)) {
-    // Read-only answers: GET, and HEAD (node:http leaves the body out); nothing else changes them.
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('allow', 'GET, HEAD');
-      return sendJson(res, 405, { error: 'method not allowed' });
-    }
-  }
+  const probe = PROBE_PATHS.has(target.path) && (target.path !== '/metrics' || opts.serveMetrics);
+  if (probe && refusedUnlessRead(req, res)) return;
   switch (target.path) {
     case '/healthz':
       return sendJson(res, 200, await opts.health(wantsVerbose(target.search)));

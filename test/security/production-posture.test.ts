@@ -308,6 +308,14 @@ describe('readiness is this process, not the upstreams', () => {
       expect(metrics.headers.get('cache-control')).toBe('no-store');
       expect(await metrics.text()).toContain('facade_upstream_requests_total');
       expect((await fetch(`${t.url}/metrics`)).status).toBe(404);
+      // As on the main port: HEAD answers like GET, any other method 405.
+      const head = await fetch(t.app.metricsUrl as string, { method: 'HEAD' });
+      expect(head.status).toBe(200);
+      expect(await head.text()).toBe('');
+      const post = await fetch(t.app.metricsUrl as string, { method: 'POST', body: '{}' });
+      expect(post.status).toBe(405);
+      expect(post.headers.get('allow')).toBe('GET, HEAD');
+      expect((await fetch(`${t.app.metricsUrl as string}x`)).status).toBe(404);
     } finally {
       await t.close();
     }
